@@ -1,0 +1,29 @@
+# cloudlet: `make run` starts a local cloud, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test venv lint bench clean
+
+$(BIN)/cloudlet: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test,bench]'
+	touch $@
+
+venv: $(BIN)/cloudlet
+
+run: venv
+	$(BIN)/cloudlet up
+
+test:
+	bash scripts/test.sh
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv
+	$(BIN)/python bench/sqs.py
+
+clean:
+	rm -rf $(VENV) .cloudlet .pytest_cache .ruff_cache

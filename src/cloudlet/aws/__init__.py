@@ -1,0 +1,1 @@
+"""The AWS wire layer: identify, authenticate, parse, validate and serialize, driven by botocore's models."""

@@ -1,0 +1,71 @@
+"""The awsJson 1.0 / 1.1 protocol: POST /, X-Amz-Target, a JSON body both ways."""
+
+from __future__ import annotations
+
+import orjson
+from botocore.model import OperationModel, ServiceModel
+
+from cloudlet.aws.errors import AWSError, serialization_error
+from cloudlet.aws.http import HttpRequest, HttpResponse
+from cloudlet.aws.shapes import json_to_python, python_to_json
+
+
+def decode_json_body(body: bytes) -> dict:
+    """Decode a JSON object body; an empty body is an empty object."""
+    if not body or body.isspace():
+        return {}
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise serialization_error("Malformed JSON: the request body could not be parsed.") from None
+    if not isinstance(value, dict):
+        raise serialization_error("Start of list found where not expected")
+    return value
+
+
+class JsonProtocol:
+    name = "json"
+
+    def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
+        return json_to_python(op.input_shape, decode_json_body(req.body)) if op.input_shape else {}
+
+    def serialize(self, op: OperationModel, output: dict | None, ctx) -> HttpResponse:
+        body = python_to_json(op.output_shape, output or {}) if op.output_shape else {}
+        return HttpResponse(200, self._headers(op.service_model, ctx), orjson.dumps(body))
+
+    def serialize_error(self, service: ServiceModel, err: AWSError, ctx) -> HttpResponse:
+        headers = self._headers(service, ctx)
+        headers["x-amzn-ErrorType"] = err.code
+        if err.query_code and service.is_query_compatible:
+            headers["x-amzn-query-error"] = f"{err.query_code};{'Sender' if err.sender_fault else 'Receiver'}"
+        headers.update(err.headers)
+        body = {"__type": error_type(service, err.code), "message": err.message}
+        for key, value in err.fields.items():
+            body[key] = value
+        return HttpResponse(err.status, headers, orjson.dumps(body))
+
+    @staticmethod
+    def _headers(service: ServiceModel, ctx) -> dict[str, str]:
+        version = service.metadata.get("jsonVersion", "1.0")
+        return {
+            "Content-Type": f"application/x-amz-json-{version}",
+            "x-amzn-RequestId": ctx.request_id if ctx else "",
+        }
+
+
+def error_type(service: ServiceModel, code: str) -> str:
+    """The __type of a JSON error: namespaced as AWS does for awsJson1_0 services."""
+    if service.metadata.get("jsonVersion") == "1.0" and "#" not in code:
+        namespace = _NAMESPACES.get(service.service_name)
+        if namespace:
+            return f"{namespace}#{code}"
+    return code
+
+
+_NAMESPACES = {
+    "sqs": "com.amazonaws.sqs",
+    "dynamodb": "com.amazonaws.dynamodb.v20120810",
+    "dynamodbstreams": "com.amazonaws.dynamodb.v20120810",
+}
+
+PROTOCOL = JsonProtocol()

@@ -1,0 +1,257 @@
+"""The AWS query protocol: form-encoded Action/Version requests, XML responses."""
+
+from __future__ import annotations
+
+from botocore.model import OperationModel, ServiceModel, Shape
+
+from cloudlet.aws.errors import AWSError
+from cloudlet.aws.http import HttpRequest, HttpResponse
+from cloudlet.aws.shapes import decode_blob, encode_blob, format_timestamp, parse_timestamp
+from cloudlet.aws.xml import element, escape
+
+# Wire-name overrides for services whose current model lost the query traits of their old
+# query model (awsQueryCompatible services such as SQS). Keys: "Structure.Member" for the name
+# of a member, "ListShape" for the element name of a flattened list, "MapShape" -> (entry, key, value).
+WIRE_NAMES: dict[str, dict[str, object]] = {}
+
+
+def register_wire_names(service: str, names: dict[str, object]) -> None:
+    WIRE_NAMES[service] = names
+
+
+def _tree(params: dict[str, str]) -> dict:
+    """Turn {'A.1.B': 'x'} into {'A': {'1': {'B': 'x'}}}; a node with a value and children keeps the value under ''."""
+    root: dict = {}
+    for key, value in params.items():
+        node = root
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {"": child} if child is not None else {}
+                node[part] = child
+            node = child
+        last = parts[-1]
+        if isinstance(node.get(last), dict):
+            node[last][""] = value
+        else:
+            node[last] = value
+    return root
+
+
+def _indexed(node) -> list:
+    """The children of a list node in numeric order ('1', '2', ...)."""
+    if not isinstance(node, dict):
+        return []
+    items = sorted((int(k), v) for k, v in node.items() if k.isdigit())
+    return [v for _, v in items]
+
+
+class QueryProtocol:
+    name = "query"
+
+    # ---- parsing -------------------------------------------------------------------------
+    def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
+        shape = op.input_shape
+        if shape is None:
+            return {}
+        form = {k: v for k, v in req.form.items() if k not in ("Action", "Version")}
+        names = WIRE_NAMES.get(op.service_model.service_name, {})
+        return self._struct(shape, _tree(form), names) or {}
+
+    def _member_name(self, struct: Shape, name: str, member: Shape, names: dict) -> str:
+        return names.get(f"{struct.name}.{name}") or member.serialization.get("name", name)
+
+    def _struct(self, shape: Shape, node, names: dict):
+        if not isinstance(node, dict):
+            return None
+        result = {}
+        for name, member in shape.members.items():
+            wire = self._member_name(shape, name, member, names)
+            value = self._value(member, wire, node, names)
+            if value is not None:
+                result[name] = value
+        return result
+
+    def _value(self, shape: Shape, wire: str, parent: dict, names: dict):
+        kind = shape.type_name
+        if kind == "list":
+            return self._list(shape, wire, parent, names)
+        if kind == "map":
+            return self._map(shape, wire, parent, names)
+        node = parent.get(wire)
+        if node is None:
+            return None
+        if kind == "structure":
+            return self._struct(shape, node, names)
+        if isinstance(node, dict):
+            node = node.get("")
+            if node is None:
+                return None
+        return self._scalar(shape, node)
+
+    def _list(self, shape: Shape, wire: str, parent: dict, names: dict):
+        if shape.serialization.get("flattened") or shape.name in names:
+            element_name = names.get(shape.name) or shape.member.serialization.get("name") or wire
+            node = parent.get(element_name)
+            if node is None and element_name != wire:
+                node = parent.get(wire)
+        else:
+            node = parent.get(wire)
+            if node == "":
+                return []
+            if isinstance(node, dict):
+                node = node.get(shape.member.serialization.get("name", "member"))
+        if node is None:
+            return None
+        if node == "":
+            return []
+        return [self._element(shape.member, item, names) for item in _indexed(node)]
+
+    def _map(self, shape: Shape, wire: str, parent: dict, names: dict):
+        override = names.get(shape.name)
+        if override:
+            entry_name, key_name, value_name = override
+            node = parent.get(entry_name) or parent.get(wire)
+        else:
+            key_name = shape.key.serialization.get("name", "key")
+            value_name = shape.value.serialization.get("name", "value")
+            node = parent.get(wire)
+            if not shape.serialization.get("flattened") and isinstance(node, dict):
+                node = node.get("entry")
+        if node is None:
+            return None
+        result = {}
+        for entry in _indexed(node):
+            if not isinstance(entry, dict) or key_name not in entry:
+                continue
+            key = entry[key_name]
+            if isinstance(key, dict):
+                key = key.get("")
+            result[key] = self._element(shape.value, entry.get(value_name), names)
+        return result
+
+    def _element(self, shape: Shape, node, names: dict):
+        kind = shape.type_name
+        if kind == "structure":
+            return self._struct(shape, node, names)
+        if kind in ("list", "map"):
+            return self._value(shape, "_", {"_": node}, names)
+        if isinstance(node, dict):
+            node = node.get("")
+        return None if node is None else self._scalar(shape, node)
+
+    @staticmethod
+    def _scalar(shape: Shape, text: str):
+        kind = shape.type_name
+        try:
+            if kind in ("integer", "long"):
+                return int(text)
+            if kind in ("float", "double"):
+                return float(text)
+        except ValueError:
+            raise AWSError("MalformedInput", f"Value {text} for parameter is invalid.", 400) from None
+        if kind == "boolean":
+            lowered = text.lower()
+            if lowered not in ("true", "false"):
+                raise AWSError("MalformedInput", f"Value {text} for parameter is invalid.", 400)
+            return lowered == "true"
+        if kind == "timestamp":
+            return parse_timestamp(text)
+        if kind == "blob":
+            return decode_blob(text)
+        return text
+
+    # ---- serializing ---------------------------------------------------------------------
+    def serialize(self, op: OperationModel, output: dict | None, ctx) -> HttpResponse:
+        service = op.service_model
+        names = WIRE_NAMES.get(service.service_name, {})
+        shape = op.output_shape
+        inner = self._xml_struct(shape, output or {}, names) if shape is not None else ""
+        wrapper = (
+            shape.serialization.get("resultWrapper") if shape is not None else None
+        ) or f"{op.name}Result"
+        result = element(wrapper, inner) if shape is not None else ""
+        metadata = element("ResponseMetadata", element("RequestId", ctx.request_id))
+        body = element(f"{op.name}Response", result + metadata, _xmlns(service))
+        return HttpResponse(
+            200, {"Content-Type": "text/xml", "x-amzn-RequestId": ctx.request_id}, body.encode()
+        )
+
+    def _xml_struct(self, shape: Shape, value: dict, names: dict) -> str:
+        parts = []
+        for name, member in shape.members.items():
+            item = value.get(name)
+            if item is None:
+                continue
+            wire = self._member_name(shape, name, member, names)
+            parts.append(self._xml_value(member, wire, item, names))
+        return "".join(parts)
+
+    def _xml_value(self, shape: Shape, wire: str, value, names: dict) -> str:
+        kind = shape.type_name
+        if kind == "structure":
+            return element(wire, self._xml_struct(shape, value, names))
+        if kind == "list":
+            if shape.serialization.get("flattened") or shape.name in names:
+                element_name = names.get(shape.name) or shape.member.serialization.get("name") or wire
+                return "".join(self._xml_value(shape.member, element_name, v, names) for v in value)
+            member_name = shape.member.serialization.get("name", "member")
+            return element(wire, "".join(self._xml_value(shape.member, member_name, v, names) for v in value))
+        if kind == "map":
+            override = names.get(shape.name)
+            if override:
+                entry_name, key_name, value_name = override
+                flattened = True
+            else:
+                entry_name = wire
+                key_name = shape.key.serialization.get("name", "key")
+                value_name = shape.value.serialization.get("name", "value")
+                flattened = bool(shape.serialization.get("flattened"))
+            entries = "".join(
+                element(
+                    entry_name if flattened else "entry",
+                    self._xml_value(shape.key, key_name, k, names)
+                    + self._xml_value(shape.value, value_name, v, names),
+                )
+                for k, v in value.items()
+            )
+            return entries if flattened else element(wire, entries)
+        return element(wire, escape(self._text(shape, value)))
+
+    @staticmethod
+    def _text(shape: Shape, value) -> str:
+        kind = shape.type_name
+        if kind == "boolean":
+            return "true" if value else "false"
+        if kind == "timestamp":
+            return str(format_timestamp(value, shape.serialization.get("timestampFormat", "iso8601")))
+        if kind == "blob":
+            return encode_blob(value)
+        return str(value)
+
+    def serialize_error(self, service: ServiceModel, err: AWSError, ctx) -> HttpResponse:
+        code = err.query_code or err.code
+        fault = "Sender" if err.sender_fault else "Receiver"
+        error = (
+            element("Type", fault) + element("Code", escape(code)) + element("Message", escape(err.message))
+        )
+        body = element(
+            "ErrorResponse",
+            element("Error", error + "<Detail/>") + element("RequestId", ctx.request_id),
+            _xmlns(service),
+        )
+        headers = {"Content-Type": "text/xml", "x-amzn-RequestId": ctx.request_id, **err.headers}
+        return HttpResponse(err.status, headers, body.encode())
+
+
+def _xmlns(service: ServiceModel) -> str:
+    namespace = service.metadata.get("xmlNamespace") or _DEFAULT_NAMESPACES.get(service.service_name)
+    if not namespace:
+        namespace = f"http://{service.endpoint_prefix}.amazonaws.com/doc/{service.api_version}/"
+    return f' xmlns="{namespace}"'
+
+
+_DEFAULT_NAMESPACES = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/"}
+
+PROTOCOL = QueryProtocol()

@@ -1,0 +1,6 @@
+"""One package per AWS service; REGISTRY names the class that serves each one."""
+
+REGISTRY: dict[str, str] = {
+    "sqs": "cloudlet.services.sqs.api:SQS",
+    "sts": "cloudlet.services.sts.api:STS",
+}

@@ -1,0 +1,1 @@
+"""SQS: standard and FIFO queues."""

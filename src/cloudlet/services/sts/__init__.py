@@ -1,0 +1,1 @@
+"""STS: who is calling, and temporary credentials."""

@@ -1,0 +1,106 @@
+"""The PostgreSQL store: psycopg 3 with a connection pool, for several cloudlet nodes on one state."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from cloudlet.store.base import Conn, Store
+
+_MIGRATION_LOCK_KEY = 0x636C6F75  # "clou"
+
+
+@lru_cache(maxsize=2048)
+def translate(sql: str) -> str:
+    """'?' placeholders to psycopg's '%s' (escaping literal '%')."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresConn(Conn):
+    dialect = "postgresql"
+
+    def __init__(self, raw: psycopg.Connection) -> None:
+        self.raw = raw
+        self.depth = 0
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
+        return self.raw.execute(translate(sql), params or None, prepare=None)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.raw.cursor() as cur:
+            cur.executemany(translate(sql), rows)
+
+
+class PostgresStore(Store):
+    kind = "postgresql"
+    blocking = True
+
+    def __init__(self, url: str, min_size: int = 2, max_size: int = 16) -> None:
+        self.url = url
+        self.pool = ConnectionPool(
+            url, min_size=min_size, max_size=max_size, kwargs={"autocommit": True}, open=True
+        )
+        self.pool.wait(timeout=30)
+        self._local = threading.local()
+
+    @contextmanager
+    def _pinned(self) -> Iterator[PostgresConn]:
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
+        with self.pool.connection() as raw:
+            conn = self._local.conn = PostgresConn(raw)
+            try:
+                yield conn
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def tx(self) -> Iterator[PostgresConn]:
+        with self._pinned() as conn:
+            if conn.depth:
+                conn.depth += 1
+                try:
+                    yield conn
+                finally:
+                    conn.depth -= 1
+                return
+            conn.depth = 1
+            try:
+                with conn.raw.transaction():
+                    yield conn
+            finally:
+                conn.depth = 0
+
+    @contextmanager
+    def read(self) -> Iterator[PostgresConn]:
+        with self._pinned() as conn:
+            yield conn
+
+    def _lock_migrations(self, conn: Conn) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK_KEY,))
+
+    def translate_ddl(self, statement: str) -> str:
+        return re.sub(r"\bBLOB\b", "BYTEA", statement)
+
+    def tables(self) -> list[str]:
+        with self.read() as conn:
+            rows = conn.all("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        return [r[0] for r in rows]
+
+    def reset(self) -> None:
+        tables = [t for t in self.tables() if t != "cloudlet_migrations"]
+        if tables:
+            with self.tx() as conn:
+                conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+
+    def close(self) -> None:
+        self.pool.close()

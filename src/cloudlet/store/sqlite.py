@@ -1,0 +1,96 @@
+"""The embedded SQLite store: one WAL database file in the data directory, a connection per thread."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from cloudlet.store.base import Conn, Store
+
+
+class SqliteConn(Conn):
+    dialect = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+        self.depth = 0
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.raw.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.raw.executemany(sql, rows)
+
+
+class SqliteStore(Store):
+    kind = "sqlite"
+    blocking = False
+
+    def __init__(self, data_dir: str | Path, filename: str = "cloudlet.db") -> None:
+        path = Path(data_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path / filename
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _conn(self) -> SqliteConn:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            raw.execute("PRAGMA journal_mode=WAL")
+            # NORMAL keeps every committed transaction across a crash of the process (kill -9);
+            # only a power loss can take the last ones, as the WAL is not fsynced per commit.
+            raw.execute("PRAGMA synchronous=NORMAL")
+            raw.execute("PRAGMA foreign_keys=ON")
+            raw.execute("PRAGMA busy_timeout=30000")
+            conn = self._local.conn = SqliteConn(raw)
+            with self._lock:
+                self._all.append(raw)
+        return conn
+
+    @contextmanager
+    def tx(self) -> Iterator[SqliteConn]:
+        conn = self._conn()
+        if conn.depth:
+            conn.depth += 1
+            try:
+                yield conn
+            finally:
+                conn.depth -= 1
+            return
+        conn.raw.execute("BEGIN IMMEDIATE")
+        conn.depth = 1
+        try:
+            yield conn
+        except BaseException:
+            conn.depth = 0
+            conn.raw.execute("ROLLBACK")
+            raise
+        conn.depth = 0
+        conn.raw.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[SqliteConn]:
+        yield self._conn()
+
+    def tables(self) -> list[str]:
+        with self.read() as conn:
+            rows = conn.all(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        return [r[0] for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            for raw in self._all:
+                try:
+                    raw.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._all.clear()
+        self._local = threading.local()

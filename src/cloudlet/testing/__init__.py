@@ -1,0 +1,1 @@
+"""Testing support: a pytest plugin that runs a real cloudlet in-process."""
