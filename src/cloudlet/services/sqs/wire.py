@@ -56,3 +56,6 @@ WIRE_NAMES: dict[str, object] = {
 
 def register() -> None:
     register_wire_names("sqs", WIRE_NAMES)
+
+
+register()
