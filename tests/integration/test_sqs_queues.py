@@ -82,7 +82,7 @@ def test_bad_attribute_values(sqs, name, value):
     url = make_queue(sqs, "good")
     before = queue_attrs(sqs, url)
     with raises("InvalidAttributeValue", 400, "InvalidAttributeValue"):
-        sqs.set_queue_attributes(QueueUrl=url, Attributes={name: value, "DelaySeconds": "5"})
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"DelaySeconds": "5", name: value})
     assert queue_attrs(sqs, url) == before
     assert len(sqs.list_queues()["QueueUrls"]) == 1
 
