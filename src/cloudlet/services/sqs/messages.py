@@ -16,7 +16,7 @@ import uuid
 import orjson
 
 from cloudlet.services.sqs.digest import md5_of_attributes, md5_of_body
-from cloudlet.services.sqs.errors import receipt_handle_invalid
+from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid, sqs_error
 from cloudlet.services.sqs.queues import Queue
 from cloudlet.store import Store
 
@@ -121,7 +121,11 @@ class Messages:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.sequencer = Sequencer()
-        self.skip_locked = " FOR UPDATE SKIP LOCKED" if store.kind == "postgresql" else ""
+        postgres = store.kind == "postgresql"
+        self.skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        # Nodes sharing PostgreSQL serialize FIFO sends and receives per queue, so deduplication
+        # and in-flight group blocking see each other's writes (SQLite's BEGIN IMMEDIATE already does).
+        self.fifo_lock = "SELECT pg_advisory_xact_lock(?)" if postgres else None
 
     # ---- sending ---------------------------------------------------------------------------
     def send(self, queue: Queue, entries: list[dict], sender: str) -> list[dict]:
@@ -132,6 +136,8 @@ class Messages:
         now = now_ms()
         results = []
         with self.store.tx() as conn:
+            if queue.fifo and self.fifo_lock:
+                conn.execute(self.fifo_lock, (queue.qid,))
             for e in entries:
                 body = e["MessageBody"]
                 attributes = e.get("MessageAttributes")
@@ -204,6 +210,8 @@ class Messages:
         out = []
         moved = []
         with self.store.tx() as conn:
+            if queue.fifo and self.fifo_lock:
+                conn.execute(self.fifo_lock, (queue.qid,))
             if queue.fifo:
                 rows = conn.all(
                     _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, count)
@@ -254,8 +262,6 @@ class Messages:
         return results
 
     def change_visibility(self, queue: Queue, changes: list[tuple[str, int]]) -> list[Exception | None]:
-        from cloudlet.services.sqs.errors import invalid_value, sqs_error
-
         now = now_ms()
         results: list[Exception | None] = []
         with self.store.tx() as conn:
