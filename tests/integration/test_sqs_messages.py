@@ -426,3 +426,11 @@ def test_queue_errors_name_the_missing_queue(sqs):
     ):
         with raises("AWS.SimpleQueueService.NonExistentQueue", 400, "QueueDoesNotExist"):
             call()
+
+
+def test_message_group_id_on_a_standard_queue(sqs):
+    url = make_queue(sqs)
+    sent = sqs.send_message(QueueUrl=url, MessageBody="g", MessageGroupId="tenant-1")
+    assert "SequenceNumber" not in sent
+    message = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["MessageGroupId"])["Messages"][0]
+    assert message["Attributes"] == {"MessageGroupId": "tenant-1"}

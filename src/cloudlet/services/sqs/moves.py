@@ -42,6 +42,7 @@ class MoveTasks:
         self.run_sync = run_sync
         self.notify = notify
         self._tasks: dict[str, asyncio.Task] = {}
+        self.skip_locked = " FOR UPDATE SKIP LOCKED" if store.kind == "postgresql" else ""
 
     def create(self, source: Queue, dest: Queue | None, rate: int | None) -> str:
         """Record a RUNNING task (the caller starts it); refuses a second running task per source."""
@@ -179,7 +180,7 @@ class MoveTasks:
         with self.store.tx() as conn:
             rows = conn.all(
                 "SELECT mid, dlq_source FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
-                " ORDER BY visible_ms LIMIT ?",
+                " ORDER BY visible_ms LIMIT ?" + self.skip_locked,
                 (source.qid, now, now - source.retention_ms, batch),
             )
             updates = []
