@@ -434,3 +434,45 @@ def test_message_group_id_on_a_standard_queue(sqs):
     assert "SequenceNumber" not in sent
     message = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["MessageGroupId"])["Messages"][0]
     assert message["Attributes"] == {"MessageGroupId": "tenant-1"}
+
+
+def test_aws_cli_round_trip(cloudlet, sqs):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    url = make_queue(sqs, "cli")
+    env = {**os.environ, **cloudlet.env()}
+    # AWS CLI v1 replaces a missing --endpoint-url for sqs with queue.amazonaws.com, ignoring
+    # AWS_ENDPOINT_URL, so the endpoint is passed explicitly
+    aws = [sys.executable, "-m", "awscli", "--endpoint-url", cloudlet.endpoint, "sqs"]
+    sent = subprocess.run(
+        [
+            *aws,
+            "send-message",
+            "--queue-url",
+            url,
+            "--message-body",
+            "from the cli",
+            "--message-attributes",
+            '{"k": {"DataType": "String", "StringValue": "v"}}',
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert json.loads(sent.stdout)["MD5OfMessageBody"]
+    got = subprocess.run(
+        [*aws, "receive-message", "--queue-url", url, "--message-attribute-names", "All"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert got.returncode == 0, got.stderr
+    message = json.loads(got.stdout)["Messages"][0]
+    assert message["Body"] == "from the cli"
+    assert message["MessageAttributes"] == {"k": {"StringValue": "v", "DataType": "String"}}
