@@ -21,6 +21,7 @@ from cloudlet.services.sqs.queues import Queue
 from cloudlet.store import Store
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
+MAX_VISIBILITY_MS = 12 * 3600 * 1000  # a message stays in flight at most 12 hours from its first receipt
 SYSTEM_NAMES = (
     "SenderId",
     "SentTimestamp",
@@ -271,7 +272,8 @@ class Messages:
                     if qid != queue.qid:
                         raise receipt_handle_invalid(handle)
                     row = conn.one(
-                        "SELECT visible_ms, token FROM sqs_messages WHERE mid = ? AND qid = ?", (mid, qid)
+                        "SELECT visible_ms, token, first_recv_ms FROM sqs_messages WHERE mid = ? AND qid = ?",
+                        (mid, qid),
                     )
                     if row is None or row[1] != token:
                         raise invalid_value(
@@ -281,6 +283,12 @@ class Messages:
                         )
                     if row[0] <= now:
                         raise sqs_error("MessageNotInflight", "The message referred to isn't in flight.")
+                    if now + timeout * 1000 > (row[2] or now) + MAX_VISIBILITY_MS:
+                        raise invalid_value(
+                            "VisibilityTimeout",
+                            timeout,
+                            "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
+                        )
                     conn.execute(
                         "UPDATE sqs_messages SET visible_ms = ? WHERE mid = ?", (now + timeout * 1000, mid)
                     )
