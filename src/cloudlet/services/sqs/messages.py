@@ -21,7 +21,7 @@ from cloudlet.services.sqs.queues import Queue
 from cloudlet.store import Store
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
-MAX_VISIBILITY_MS = 12 * 3600 * 1000  # a message stays in flight at most 12 hours from its first receipt
+MAX_VISIBILITY_S = 12 * 3600  # a message stays in flight at most 12 hours from its first receipt
 SYSTEM_NAMES = (
     "SenderId",
     "SentTimestamp",
@@ -283,7 +283,7 @@ class Messages:
                         )
                     if row[0] <= now:
                         raise sqs_error("MessageNotInflight", "The message referred to isn't in flight.")
-                    if now + timeout * 1000 > (row[2] or now) + MAX_VISIBILITY_MS:
+                    if (now - (row[2] or now)) // 1000 + timeout > MAX_VISIBILITY_S:
                         raise invalid_value(
                             "VisibilityTimeout",
                             timeout,
