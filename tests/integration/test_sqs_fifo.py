@@ -151,3 +151,34 @@ def test_queue_delay_applies_to_fifo(sqs):
     assert "Messages" not in sqs.receive_message(QueueUrl=url)
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=3)
     assert bodies(got["Messages"]) == ["late"]
+
+
+def test_receive_request_attempt_id_replays_the_same_messages(sqs):
+    url = fifo(sqs, ContentBasedDeduplication="true")
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"m{i}", MessageGroupId=f"g{i}")
+    first = sqs.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=2,
+        ReceiveRequestAttemptId="try-1",
+        MessageSystemAttributeNames=["All"],
+    )["Messages"]
+    retry = sqs.receive_message(
+        QueueUrl=url,
+        MaxNumberOfMessages=2,
+        ReceiveRequestAttemptId="try-1",
+        MessageSystemAttributeNames=["All"],
+    )["Messages"]
+    assert [(m["Body"], m["ReceiptHandle"]) for m in retry] == [
+        (m["Body"], m["ReceiptHandle"]) for m in first
+    ]
+    assert [m["Attributes"]["ApproximateReceiveCount"] for m in retry] == ["1", "1"]
+    # another attempt id gets what is left
+    assert bodies(
+        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, ReceiveRequestAttemptId="try-2")["Messages"]
+    ) == ["m2"]
+    # once a message of the attempt was deleted, the attempt id starts a new receive
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="try-1")
+    with raises("InvalidParameterValue"):
+        sqs.receive_message(QueueUrl=url, ReceiveRequestAttemptId="has space")

@@ -377,6 +377,13 @@ class SQS(Service):
         names = set(params.get("AttributeNames") or ()) | set(params.get("MessageSystemAttributeNames") or ())
         system = _ALL_SYSTEM if "All" in names else frozenset(names & _ALL_SYSTEM)
         attribute_names = params.get("MessageAttributeNames")
+        attempt_id = params.get("ReceiveRequestAttemptId")
+        if attempt_id is not None and not check.DEDUP_ID.fullmatch(attempt_id):
+            raise invalid_value(
+                "ReceiveRequestAttemptId",
+                attempt_id,
+                "It can only include alphanumeric and punctuation characters. 1 to 128 in length",
+            )
         count = count or 1
         visibility = queue.visibility if visibility is None else visibility
         wait = queue.wait if wait is None else wait
@@ -387,7 +394,7 @@ class SQS(Service):
             future = self.waiters.register(queue.qid) if wait else None
             try:
                 messages = await run(
-                    self.messages.receive, queue, count, visibility, dlq, system, attribute_names
+                    self.messages.receive, queue, count, visibility, dlq, system, attribute_names, attempt_id
                 )
                 remaining = deadline - loop.time()
                 if messages or not wait or remaining <= 0:

@@ -204,8 +204,12 @@ class Messages:
         dlq: Queue | None,
         system_names: frozenset[str],
         attribute_names: list[str] | None,
+        attempt_id: str | None = None,
     ) -> list[dict]:
-        """Take up to `count` visible messages, moving those past maxReceiveCount to `dlq`."""
+        """Take up to `count` visible messages, moving those past maxReceiveCount to `dlq`.
+
+        On a FIFO queue a retried `attempt_id` (within 5 minutes, its messages untouched since)
+        answers the same messages and receipt handles again, with a fresh visibility timeout."""
         now = now_ms()
         oldest = now - queue.retention_ms
         out = []
@@ -213,6 +217,10 @@ class Messages:
         with self.store.tx() as conn:
             if queue.fifo and self.fifo_lock:
                 conn.execute(self.fifo_lock, (queue.qid,))
+            if queue.fifo and attempt_id:
+                replay = self._replay(conn, queue, attempt_id, now, visibility, system_names, attribute_names)
+                if replay is not None:
+                    return replay
             if queue.fifo:
                 rows = conn.all(
                     _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, count)
@@ -233,6 +241,50 @@ class Messages:
                 conn.executemany(_TO_DLQ, moved)
             if taken:
                 conn.executemany(_TAKE, taken)
+            if queue.fifo and attempt_id:
+                conn.execute(
+                    "DELETE FROM sqs_receive_attempts WHERE qid = ? AND attempt = ?", (queue.qid, attempt_id)
+                )
+                conn.execute(
+                    "INSERT INTO sqs_receive_attempts (qid, attempt, taken, expires_ms) VALUES (?, ?, ?, ?)",
+                    (
+                        queue.qid,
+                        attempt_id,
+                        orjson.dumps([[t[3], t[2]] for t in taken]).decode(),
+                        now + DEDUP_WINDOW_MS,
+                    ),
+                )
+        return out
+
+    def _replay(
+        self, conn, queue: Queue, attempt_id: str, now: int, visibility: int, system_names, attribute_names
+    ):
+        row = conn.one(
+            "SELECT taken, expires_ms FROM sqs_receive_attempts WHERE qid = ? AND attempt = ?",
+            (queue.qid, attempt_id),
+        )
+        if row is None or row[1] <= now:
+            return None
+        taken = orjson.loads(row[0])
+        if not taken:
+            return None
+        marks = ", ".join("?" * len(taken))
+        rows = conn.all(
+            f"SELECT {_COLUMNS}, token FROM sqs_messages WHERE qid = ? AND mid IN ({marks})",
+            (queue.qid, *(mid for mid, _ in taken)),
+        )
+        current = {r[0]: r for r in rows}
+        if any(mid not in current or current[mid][-1] != token for mid, token in taken):
+            return None  # deleted or changed since: a new receive
+        conn.executemany(
+            "UPDATE sqs_messages SET visible_ms = ? WHERE mid = ?",
+            [(now + visibility * 1000, mid) for mid, _ in taken],
+        )
+        out = []
+        for mid, token in taken:
+            r = current[mid][:-1]
+            seen = r[:8] + (r[8] - 1,) + r[9:]  # already counted by the first attempt
+            out.append(_received(queue, seen, token, now, system_names, attribute_names))
         return out
 
     def next_visible_ms(self, queue: Queue) -> int | None:
@@ -292,6 +344,8 @@ class Messages:
                     conn.execute(
                         "UPDATE sqs_messages SET visible_ms = ? WHERE mid = ?", (now + timeout * 1000, mid)
                     )
+                    if queue.fifo:  # a receive attempt that returned this message can no longer be retried
+                        conn.execute("DELETE FROM sqs_receive_attempts WHERE qid = ?", (queue.qid,))
                 except Exception as exc:
                     results.append(exc)
                     continue
@@ -324,6 +378,7 @@ class Messages:
                     (queue.qid, now - queue.retention_ms),
                 ).rowcount
             conn.execute("DELETE FROM sqs_dedup WHERE expires_ms <= ?", (now,))
+            conn.execute("DELETE FROM sqs_receive_attempts WHERE expires_ms <= ?", (now,))
         return removed
 
 

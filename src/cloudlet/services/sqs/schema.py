@@ -61,4 +61,13 @@ MIGRATIONS = [
         failure TEXT
     )
     """,
+    """
+    CREATE TABLE sqs_receive_attempts (
+        qid BIGINT NOT NULL,
+        attempt TEXT NOT NULL,
+        taken TEXT NOT NULL,
+        expires_ms BIGINT NOT NULL,
+        PRIMARY KEY (qid, attempt)
+    )
+    """,
 ]

@@ -10,7 +10,7 @@ from cloudlet.services.sqs.errors import invalid_parameter, invalid_value, missi
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ATTR_NAME = re.compile(r"[A-Za-z0-9_\-.]{1,256}")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
-_DEDUP = re.compile(r"[\x21-\x7e]{1,128}")
+DEDUP_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 MAX_ATTRIBUTES = 10
 
@@ -156,7 +156,7 @@ def check_fifo_fields(fifo: bool, params: dict, content_dedup: bool) -> None:
             raise invalid_parameter(
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
             )
-        if dedup is not None and not _DEDUP.fullmatch(dedup):
+        if dedup is not None and not DEDUP_ID.fullmatch(dedup):
             raise invalid_value(
                 "MessageDeduplicationId",
                 dedup,
@@ -168,7 +168,7 @@ def check_fifo_fields(fifo: bool, params: dict, content_dedup: bool) -> None:
             dedup,
             "The request include parameter that is not valid for this queue type",
         )
-    if group is not None and not _DEDUP.fullmatch(group):
+    if group is not None and not DEDUP_ID.fullmatch(group):
         raise invalid_value(
             "MessageGroupId",
             group,
