@@ -21,6 +21,7 @@ from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.sqs import attributes as qattrs
 from cloudlet.services.sqs import validation as check
+from cloudlet.services.sqs import wire  # noqa: F401  (registers the query protocol wire names)
 from cloudlet.services.sqs.errors import (
     invalid_attribute_name,
     invalid_attribute_value,
@@ -34,10 +35,8 @@ from cloudlet.services.sqs.moves import MoveTasks, decode_task_handle, encode_ta
 from cloudlet.services.sqs.queues import Queue, QueueRegistry, check_name, default_attributes, parse_url
 from cloudlet.services.sqs.schema import MIGRATIONS
 from cloudlet.services.sqs.waiters import Waiters
-from cloudlet.services.sqs.wire import register as register_wire_names
 
 log = logging.getLogger("cloudlet.sqs")
-register_wire_names()
 
 MAX_BATCH_BYTES = 1048576
 PURGE_INTERVAL_MS = 60_000
