@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 import threading
 import time
 import uuid
@@ -234,7 +235,7 @@ class Messages:
                 if dlq is not None and recv_count >= queue.max_receives:
                     moved.append((dlq.qid, now, queue.arn, mid))
                     continue
-                token = uuid.uuid4().hex
+                token = os.urandom(16).hex()
                 taken.append((visible_until, now, token, mid))
                 out.append(_received(queue, row, token, now, system_names, attribute_names))
             if moved:
