@@ -411,9 +411,7 @@ def test_retention_expiry(cloudlet, sqs):
     assert [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]] == [
         "new"
     ]
-    service = cloudlet.platform.loaded_service("sqs")
-    removed = service.messages.expire(service.queues.all())
-    assert removed == 1
+    assert cloudlet.platform.loaded_service("sqs").sweep_once() == 1
 
 
 def test_queue_errors_name_the_missing_queue(sqs):

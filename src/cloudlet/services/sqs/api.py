@@ -11,6 +11,7 @@ import base64
 import contextlib
 import logging
 import re
+import threading
 import time
 
 import orjson
@@ -57,6 +58,10 @@ class SQS(Service):
         self.waiters = Waiters()
         self.moves = MoveTasks(self.store, self.queues, platform.run_sync, self.waiters.notify)
         self._sweeper: asyncio.Task | None = None
+        # queues deleted here: (qid, when); swept again later for sends that other nodes, whose
+        # cache still held the queue for up to a second, made after the delete
+        self._deleted: list[tuple[int, float]] = []
+        self._deleted_lock = threading.Lock()
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -77,10 +82,18 @@ class SQS(Service):
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(self.sweep_interval)
+            settled = time.monotonic() - 2 * self.queues.ttl if self.store.blocking else float("inf")
+            with self._deleted_lock:
+                gone = [qid for qid, when in self._deleted if when <= settled]
+                self._deleted = [(qid, when) for qid, when in self._deleted if when > settled]
             try:
-                await self.platform.run_sync(lambda: self.messages.expire(self.queues.all()))
+                await self.platform.run_sync(self.sweep_once, gone)
             except Exception:
                 log.exception("retention sweep failed")
+
+    def sweep_once(self, deleted: list[int] = ()) -> int:
+        """Expire messages, deduplication entries and receive attempts; returns messages removed."""
+        return self.messages.expire(self.queues.all(), deleted)
 
     # ---- input -------------------------------------------------------------------------------
     def validate(self, op: OperationModel, params: dict) -> None:
@@ -202,7 +215,11 @@ class SQS(Service):
         return result
 
     def delete_queue(self, ctx, params: dict) -> dict:
-        self.queues.delete(self._queue(ctx, params))
+        queue = self._queue(ctx, params)
+        self.queues.delete(queue)
+        if self.store.blocking:
+            with self._deleted_lock:
+                self._deleted.append((queue.qid, time.monotonic()))
         return {}
 
     def get_queue_attributes(self, ctx, params: dict) -> dict:

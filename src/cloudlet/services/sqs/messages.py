@@ -368,11 +368,15 @@ class Messages:
             )
         return tuple(int(v or 0) for v in row)  # type: ignore[return-value]
 
-    def expire(self, queues: list[Queue]) -> int:
-        """Delete messages past their queue's retention period and expired deduplication entries."""
+    def expire(self, queues: list[Queue], deleted: list[int] = ()) -> int:
+        """Delete messages past their queue's retention period, those of `deleted` queues, and
+        expired deduplication entries and receive attempts."""
         now = now_ms()
         removed = 0
         with self.store.tx() as conn:
+            for qid in deleted:
+                removed += conn.execute("DELETE FROM sqs_messages WHERE qid = ?", (qid,)).rowcount
+                conn.execute("DELETE FROM sqs_dedup WHERE qid = ?", (qid,))
             for queue in queues:
                 removed += conn.execute(
                     "DELETE FROM sqs_messages WHERE qid = ? AND sent_ms <= ?",
