@@ -44,6 +44,24 @@ def cpu_seconds(pid: int) -> float:
         return sum(int(x) for x in fields[11:15]) / CLK_TCK
 
 
+def descendants(pid: int) -> list[int]:
+    """The pids of a process's live descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    result, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            result.append(child)
+            todo.append(child)
+    return result
+
+
 def wait_http(url: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -68,6 +86,7 @@ class ServerProcess:
     env: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     workdir: str = ""
+    count_children: bool = False
 
     @property
     def endpoint(self) -> str:
@@ -87,7 +106,12 @@ class ServerProcess:
         return self
 
     def cpu(self) -> float:
-        return cpu_seconds(self.proc.pid)
+        """CPU seconds of the server process and its worker processes (not function sandboxes)."""
+        return sum(cpu_seconds(pid) for pid in [self.proc.pid, *self.workers])
+
+    @property
+    def workers(self) -> list[int]:
+        return descendants(self.proc.pid) if self.count_children else []
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
