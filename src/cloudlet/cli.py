@@ -19,6 +19,11 @@ def _up_parser(sub) -> None:
     up.add_argument("--auth", choices=["off", "strict"], help="signature checking (env CLOUDLET_AUTH)")
     up.add_argument("--region", help="default region (default us-east-1; env CLOUDLET_REGION)")
     up.add_argument("--account-id", help="default account id (default 000000000000; env CLOUDLET_ACCOUNT_ID)")
+    up.add_argument(
+        "--credentials",
+        help="access keys, AKID:SECRET:ACCOUNT[:admin|user],... (env CLOUDLET_CREDENTIALS, which keeps "
+        "secrets out of the process list)",
+    )
     up.add_argument("--log-level", help="debug, info, warning (env CLOUDLET_LOG_LEVEL)")
 
 
@@ -42,17 +47,18 @@ def banner(config: Config) -> str:
 
 
 def cmd_up(args) -> int:
-    config = Config.from_env(
-        host=args.host,
-        port=args.port,
-        data_dir=args.data_dir,
-        store=args.store,
-        auth=args.auth,
-        region=args.region,
-        account_id=args.account_id,
-        log_level=args.log_level,
-    )
     try:
+        config = Config.from_env(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            store=args.store,
+            auth=args.auth,
+            region=args.region,
+            account_id=args.account_id,
+            credentials=args.credentials,
+            log_level=args.log_level,
+        )
         config.validate()
     except ValueError as exc:
         print(f"cloudlet: {exc}", file=sys.stderr)
