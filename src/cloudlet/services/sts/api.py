@@ -31,6 +31,7 @@ class STS(Service):
     def validate(self, op: OperationModel, params: dict) -> None:
         try:
             super().validate(op, params)
+            _check_patterns(op, params)
         except InputValidationError as err:
             raise AWSError("ValidationError", err.message, 400) from None
 
@@ -98,6 +99,24 @@ class STS(Service):
         credential = self.credentials.mint(account_id, arn, user_id, kind, duration)
         self.platform.auth.remember(credential)
         return credential
+
+
+def _check_patterns(op: OperationModel, params: dict) -> None:
+    """The model's string patterns for top-level members (names, ARNs, MFA codes)."""
+    problems = []
+    for name, shape in op.input_shape.members.items():
+        pattern = shape.metadata.get("pattern")
+        value = params.get(name)
+        if pattern and isinstance(value, str) and not re.fullmatch(pattern, value):
+            problems.append(
+                (
+                    name[:1].lower() + name[1:],
+                    value,
+                    f"Member must satisfy regular expression pattern: {pattern}",
+                )
+            )
+    if problems:
+        raise InputValidationError(problems)
 
 
 def _caller(ctx) -> Caller:
