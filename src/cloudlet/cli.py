@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from cloudlet import __version__
@@ -47,18 +48,9 @@ def banner(config: Config) -> str:
 
 
 def cmd_up(args) -> int:
+    flags = {name: value for name, value in vars(args).items() if name != "command"}
     try:
-        config = Config.from_env(
-            host=args.host,
-            port=args.port,
-            data_dir=args.data_dir,
-            store=args.store,
-            auth=args.auth,
-            region=args.region,
-            account_id=args.account_id,
-            credentials=args.credentials,
-            log_level=args.log_level,
-        )
+        config = Config.from_env(**flags)
         config.validate()
     except ValueError as exc:
         print(f"cloudlet: {exc}", file=sys.stderr)
@@ -69,15 +61,28 @@ def cmd_up(args) -> int:
     from cloudlet.server.runner import serve
 
     print(banner(config), flush=True)
+    # The server stops gracefully on the first SIGINT/SIGTERM and then re-raises it; these
+    # handlers make that a clean exit (status 0) instead of a traceback or a signal death.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stopped)
     serve(config)
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _stopped(signum, frame) -> None:
+    logging.getLogger("cloudlet").info("stopped by %s", signal.Signals(signum).name)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cloudlet", description="A self-hosted serverless cloud.")
     parser.add_argument("--version", action="version", version=f"cloudlet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _up_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "up":
         return cmd_up(args)

@@ -120,6 +120,10 @@ class Config:
         self.parsed_credentials()
         if not _is_account_id(self.account_id):
             raise ValueError("--account-id must be 12 digits")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"--log-level must be debug, info, warning or error, not {self.log_level!r}")
+        if not 0 <= self.port < 65536:
+            raise ValueError(f"--port must be between 0 and 65535, not {self.port}")
 
 
 def _is_account_id(value: str) -> bool:
