@@ -183,6 +183,19 @@ def test_assumed_role_credentials_are_accepted(strict):
     assert identity["UserId"].startswith("AROA") and identity["UserId"].endswith(":job-1")
 
 
+def test_assume_role_in_another_account_is_denied(strict):
+    code, status, message = error_of(
+        lambda: client(strict, "sts").assume_role(
+            RoleArn=f"arn:aws:iam::{OTHER[2]}:role/x", RoleSessionName="s1"
+        )
+    )
+    assert (code, status) == ("AccessDenied", 403)
+    assert message == (
+        f"User: arn:aws:iam::{ADMIN[2]}:root is not authorized to perform: sts:AssumeRole "
+        f"on resource: arn:aws:iam::{OTHER[2]}:role/x"
+    )
+
+
 def test_temporary_key_needs_its_session_token(strict):
     creds = assume(strict)
     code, status, _ = error_of(as_temp(strict, creds, token=None).get_caller_identity)
@@ -204,7 +217,7 @@ def test_permanent_key_with_a_session_token_is_refused(strict):
 
 def test_expired_session_token(strict):
     sts = strict.call(strict.platform.service, "sts")
-    creds = strict.call(_issue, sts, 1)
+    creds = strict.call(_issue, sts, 2)  # expires 1 to 2 s from now (whole seconds)
     temp = client(strict, "sts", (creds.access_key, creds.secret_key, ""), creds.session_token)
     assert temp.get_caller_identity()["Arn"].endswith("assumed-role/fn-role/fn-session")
     time.sleep(max(0.0, creds.expires_at - time.time()) + 0.05)
