@@ -265,3 +265,32 @@ def test_signing_key_is_cached_per_scope():
         sigv4.verify(signed_request(), sigv4.parse(signed_request()), CREDS.secret_key)
     info = sigv4.signing_key.cache_info()
     assert info.misses == 1 and info.hits >= 2
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026010T235959Z", "20260101T2359590", "20261301T000000Z", "20260101T 00000Z", "٢٠٢٦0101T000000Z", ""],
+)
+def test_malformed_request_date_is_incomplete(value):
+    sig = sigv4.Signature(
+        sigv4.CredentialScope("AKID", value[:8], "us-east-1", "sqs"),
+        value,
+        ("host",),
+        "ab",
+        False,
+        None,
+        None,
+    )
+    with pytest.raises(sigv4.SignatureError) as info:
+        sigv4.check_time(sig)
+    assert info.value.kind == "incomplete"
+
+
+def test_date_header_is_accepted_instead_of_x_amz_date():
+    request = build("POST", ["x"], [], b"{}", extra_headers={"Date": "Thu, 01 Jan 2026 00:00:00 GMT"})
+    SigV4Auth(CREDS, "sqs", "us-east-1").add_auth(request)
+    req = as_received(request)
+    assert "x-amz-date" not in req.headers
+    sig = sigv4.parse(req)
+    assert sig.amz_date[:8] == sig.scope.date
+    sigv4.verify(req, sig, CREDS.secret_key)
