@@ -205,3 +205,25 @@ def test_groups_are_scoped_to_region(cloudlet):
         west.describe_log_groups()["logGroups"][0]["arn"]
         == "arn:aws:logs:eu-west-1:000000000000:log-group:g:*"
     )
+
+
+def test_deletion_protection_blocks_deleting_the_group_and_its_streams(cloudlet):
+    logs = cloudlet.client("logs")
+    logs.create_log_group(logGroupName="g", deletionProtectionEnabled=True)
+    logs.create_log_stream(logGroupName="g", logStreamName="s")
+    assert logs.describe_log_groups()["logGroups"][0]["deletionProtectionEnabled"] is True
+    message = expect_error(logs.delete_log_group, "ValidationException", logGroupName="g")
+    assert message.startswith("Cannot delete log group with deletion protection enabled")
+    expect_error(logs.delete_log_stream, "ValidationException", logGroupName="g", logStreamName="s")
+    assert [s["logStreamName"] for s in logs.describe_log_streams(logGroupName="g")["logStreams"]] == ["s"]
+    logs.put_log_group_deletion_protection(logGroupIdentifier=ARN + "g", deletionProtectionEnabled=False)
+    assert logs.describe_log_groups()["logGroups"][0]["deletionProtectionEnabled"] is False
+    logs.delete_log_stream(logGroupName="g", logStreamName="s")
+    logs.delete_log_group(logGroupName="g")
+    assert logs.describe_log_groups()["logGroups"] == []
+    expect_error(
+        logs.put_log_group_deletion_protection,
+        "ResourceNotFoundException",
+        logGroupIdentifier="g",
+        deletionProtectionEnabled=True,
+    )

@@ -153,6 +153,13 @@ class Logs(Service):
             out["kmsKeyId"] = group.kms_key_id
         return out
 
+    def put_log_group_deletion_protection(self, ctx, params: dict) -> dict:
+        name = check.name_from_identifier(ctx, params["logGroupIdentifier"])
+        self.engine.set_deletion_protection(
+            ctx.account_id, ctx.region, name, params["deletionProtectionEnabled"]
+        )
+        return {}
+
     def put_retention_policy(self, ctx, params: dict) -> dict:
         check.check_retention(params["retentionInDays"])
         self.engine.set_retention(

@@ -62,6 +62,14 @@ def not_found(what: str) -> AWSError:
     return AWSError("ResourceNotFoundException", f"The specified {what} does not exist.", 400)
 
 
+def protected() -> AWSError:
+    return AWSError(
+        "ValidationException",
+        "Cannot delete log group with deletion protection enabled. Disable deletion protection first.",
+        400,
+    )
+
+
 def already_exists(what: str) -> AWSError:
     return AWSError("ResourceAlreadyExistsException", f"The specified {what} already exists", 400)
 
@@ -175,6 +183,8 @@ class LogsEngine:
     def delete_group(self, account: str, region: str, name: str) -> None:
         with self.store.tx() as conn:
             group = self.find_group(conn, account, region, name)
+            if group.deletion_protection:
+                raise protected()
             conn.execute(
                 "DELETE FROM logs_events WHERE stream_id IN (SELECT id FROM logs_streams WHERE group_id = ?)",
                 (group.id,),
@@ -218,6 +228,13 @@ class LogsEngine:
             args.append(limit + 1)
             rows = conn.all(sql, args)
         return [_group(r) for r in rows[:limit]], len(rows) > limit
+
+    def set_deletion_protection(self, account: str, region: str, name: str, enabled: bool) -> None:
+        with self.store.tx() as conn:
+            group = self.find_group(conn, account, region, name)
+            conn.execute(
+                "UPDATE logs_groups SET deletion_protection = ? WHERE id = ?", (int(enabled), group.id)
+            )
 
     def set_retention(self, account: str, region: str, name: str, days: int | None) -> None:
         with self.store.tx() as conn:
@@ -286,6 +303,8 @@ class LogsEngine:
         with self.store.tx() as conn:
             group = self.find_group(conn, account, region, group_name)
             stream = self.find_stream(conn, group, name)
+            if group.deletion_protection:
+                raise protected()
             conn.execute("DELETE FROM logs_events WHERE stream_id = ?", (stream.id,))
             conn.execute("DELETE FROM logs_streams WHERE id = ?", (stream.id,))
             conn.execute(
