@@ -85,6 +85,25 @@ def test_append_into_existing_group_from_threads_and_the_event_loop(cloudlet):
     assert len(env0) == 2 * 50 + 1 and env0[-1]["message"] == "from the loop"
 
 
+def test_append_after_the_stream_or_group_was_deleted_recreates_it(cloudlet):
+    logs = cloudlet.client("logs")
+    sink = logs_service(cloudlet)
+    args = (cloudlet.account_id, cloudlet.region, "g", "s")
+    t = now_ms()
+    sink.append(*args, [(t, "one")])
+    logs.delete_log_stream(logGroupName="g", logStreamName="s")
+    sink.append(*args, [(t, "two")])
+    assert [e["message"] for e in logs.get_log_events(logGroupName="g", logStreamName="s")["events"]] == [
+        "two"
+    ]
+    logs.delete_log_group(logGroupName="g")
+    sink.append(*args, [(t, "three")])
+    assert [e["message"] for e in logs.get_log_events(logGroupName="g", logStreamName="s")["events"]] == [
+        "three"
+    ]
+    assert logs.describe_log_groups()["logGroups"][0]["storedBytes"] == 5
+
+
 def test_sweep_deletes_events_older_than_retention(cloudlet):
     logs = cloudlet.client("logs")
     make_stream(logs, "g", "s")

@@ -78,6 +78,9 @@ class Logs(Service):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
 
+    def reset(self) -> None:
+        self.engine.forget()
+
     async def _sweep_forever(self) -> None:
         while True:
             await asyncio.sleep(self.sweep_interval)

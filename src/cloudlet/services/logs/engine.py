@@ -22,7 +22,8 @@ MAX_EVENTS = 10_000
 MAX_PAST_MS = 14 * DAY_MS
 MAX_FUTURE_MS = 2 * 3_600_000
 MAX_SPAN_MS = DAY_MS
-SCAN_BUDGET = 100_000  # events FilterLogEvents examines per call before handing back a nextToken
+SCAN_BUDGET = 100_000
+_ID_CACHE_SIZE = 10_000  # events FilterLogEvents examines per call before handing back a nextToken
 FAR_FUTURE = 2**62
 RETENTION_DAYS = (
     1,
@@ -133,6 +134,9 @@ def prefix_bounds(prefix: str) -> tuple[str, str]:
 class LogsEngine:
     def __init__(self, store: Store) -> None:
         self.store = store
+        # (account, region, group, stream) -> (group id, stream id) for append; a stale entry is
+        # detected by the stream update matching no row
+        self._ids: dict[tuple[str, str, str, str], tuple[int, int]] = {}
 
     # -- groups --------------------------------------------------------------------------------
 
@@ -185,11 +189,9 @@ class LogsEngine:
             group = self.find_group(conn, account, region, name)
             if group.deletion_protection:
                 raise protected()
-            conn.execute(
-                "DELETE FROM logs_events WHERE stream_id IN (SELECT id FROM logs_streams WHERE group_id = ?)",
-                (group.id,),
-            )
-            conn.execute("DELETE FROM logs_streams WHERE group_id = ?", (group.id,))
+            # stream rows first: that waits for writers still appending to them (PostgreSQL)
+            streams = conn.all("DELETE FROM logs_streams WHERE group_id = ? RETURNING id", (group.id,))
+            conn.executemany("DELETE FROM logs_events WHERE stream_id = ?", streams)
             conn.execute("DELETE FROM logs_tags WHERE group_id = ?", (group.id,))
             conn.execute("DELETE FROM logs_groups WHERE id = ?", (group.id,))
 
@@ -305,12 +307,14 @@ class LogsEngine:
             stream = self.find_stream(conn, group, name)
             if group.deletion_protection:
                 raise protected()
+            # the row first: that waits for a writer still appending and returns its final size
+            gone = conn.all("DELETE FROM logs_streams WHERE id = ? RETURNING stored_bytes", (stream.id,))
             conn.execute("DELETE FROM logs_events WHERE stream_id = ?", (stream.id,))
-            conn.execute("DELETE FROM logs_streams WHERE id = ?", (stream.id,))
-            conn.execute(
-                "UPDATE logs_groups SET stored_bytes = stored_bytes - ? WHERE id = ?",
-                (stream.stored_bytes, group.id),
-            )
+            if gone:
+                conn.execute(
+                    "UPDATE logs_groups SET stored_bytes = stored_bytes - ? WHERE id = ?",
+                    (gone[0][0], group.id),
+                )
 
     def list_streams(
         self,
@@ -374,21 +378,41 @@ class LogsEngine:
         if not batch:
             return 0
         now = now_ms()
+        key = (account, region, group_name, stream_name)
         with self.store.tx() as conn:
-            conn.execute(
-                "INSERT INTO logs_groups (id, account, region, name, created, group_class)"
-                " VALUES (?, ?, ?, ?, ?, 'STANDARD') ON CONFLICT (account, region, name) DO NOTHING",
-                (_new_id(), account, region, group_name, now),
-            )
-            group = self.find_group(conn, account, region, group_name)
-            conn.execute(
-                "INSERT INTO logs_streams (id, group_id, name, created) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (group_id, name) DO NOTHING",
-                (_new_id(), group.id, stream_name, now),
-            )
-            stream = self.find_stream(conn, group, stream_name)
-            _insert(conn, group.id, stream.id, batch, now)
+            ids = self._ids.get(key)
+            if ids is not None:
+                try:
+                    _insert(conn, *ids, batch, now)
+                    return len(batch)
+                except AWSError:  # deleted meanwhile (the failed update changed nothing): create anew
+                    self._ids.pop(key, None)
+            ids = self._ensure_stream(conn, account, region, group_name, stream_name, now)
+            _insert(conn, *ids, batch, now)
+        if len(self._ids) >= _ID_CACHE_SIZE:
+            self._ids.clear()
+        self._ids[key] = ids
         return len(batch)
+
+    def _ensure_stream(
+        self, conn: Conn, account: str, region: str, group_name: str, stream_name: str, now: int
+    ) -> tuple[int, int]:
+        conn.execute(
+            "INSERT INTO logs_groups (id, account, region, name, created, group_class)"
+            " VALUES (?, ?, ?, ?, ?, 'STANDARD') ON CONFLICT (account, region, name) DO NOTHING",
+            (_new_id(), account, region, group_name, now),
+        )
+        group = self.find_group(conn, account, region, group_name)
+        conn.execute(
+            "INSERT INTO logs_streams (id, group_id, name, created) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (group_id, name) DO NOTHING",
+            (_new_id(), group.id, stream_name, now),
+        )
+        return group.id, self.find_stream(conn, group, stream_name).id
+
+    def forget(self) -> None:
+        """Drop cached ids (after the store was wiped)."""
+        self._ids.clear()
 
     # -- reading events ------------------------------------------------------------------------
 
@@ -512,13 +536,12 @@ class LogsEngine:
                 )
                 freed = 0
                 for (stream_id,) in streams:
-                    count, size = conn.one(
-                        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM logs_events WHERE stream_id = ? AND ts < ?",
+                    # sizes as deleted (not as counted before): exact when two nodes sweep at once
+                    sizes = conn.all(
+                        "DELETE FROM logs_events WHERE stream_id = ? AND ts < ? RETURNING size",
                         (stream_id, cutoff),
                     )
-                    conn.execute(
-                        "DELETE FROM logs_events WHERE stream_id = ? AND ts < ?", (stream_id, cutoff)
-                    )
+                    count, size = len(sizes), sum(r[0] for r in sizes)
                     conn.execute(
                         "UPDATE logs_streams SET stored_bytes = stored_bytes - ?,"
                         " first_ts = (SELECT MIN(ts) FROM logs_events WHERE stream_id = ?) WHERE id = ?",
@@ -553,13 +576,16 @@ def _insert(conn: Conn, group_id: int, stream_id: int, events: list[tuple[int, s
     encoded = [(ts, message.encode()) for ts, message in events]
     size = sum(len(m) for _, m in encoded)
     first, last = encoded[0][0], encoded[-1][0]
-    (next_seq,) = conn.all(
+    updated = conn.all(
         "UPDATE logs_streams SET next_seq = next_seq + ?, stored_bytes = stored_bytes + ?,"
         " first_ts = CASE WHEN first_ts IS NULL OR first_ts > ? THEN ? ELSE first_ts END,"
         " last_ts = CASE WHEN last_ts IS NULL OR last_ts < ? THEN ? ELSE last_ts END,"
         " last_ingest = ? WHERE id = ? RETURNING next_seq",
         (len(encoded), size, first, first, last, last, now, stream_id),
-    )[0]
+    )
+    if not updated:  # deleted since it was looked up
+        raise not_found("log stream")
+    next_seq = updated[0][0]
     seq = next_seq - len(encoded)
     conn.executemany(
         "INSERT INTO logs_events (stream_id, ts, seq, ingest, size, message) VALUES (?, ?, ?, ?, ?, ?)",
