@@ -162,7 +162,8 @@ def test_descending_order(cloudlet, group):
 
 def test_bad_token(cloudlet, group):
     logs = cloudlet.client("logs")
-    for token in ["nope", "WyJmIl0", "WyJ4IiwxLDIsM10"]:  # garbage, ["f"], ["x",1,2,3]
+    # garbage, ["f"], ["x",1,2,3], ["f","1",2,3]
+    for token in ["nope", "WyJmIl0", "WyJ4IiwxLDIsM10", "WyJmIiwiMSIsMiwzXQ"]:
         message = expect_error(
             logs.filter_log_events, "InvalidParameterException", logGroupName="g", nextToken=token
         )

@@ -128,7 +128,15 @@ def test_paging_both_orders(cloudlet):
     by_time = sorted(names, key=lambda n: (int(n[1:]) * 7) % 23)
     assert collect(orderBy="LastEventTime") == by_time
     assert collect(orderBy="LastEventTime", descending=True) == by_time[::-1]
-    expect_error(logs.describe_log_streams, "InvalidParameterException", logGroupName="g", nextToken="%%%")
+    for token in ["%%%", "WzFd", "WyJhIl0"]:  # garbage, [1], ["a"] (LastEventTime needs [time, name])
+        kwargs = {"orderBy": "LastEventTime"} if token == "WyJhIl0" else {}
+        expect_error(
+            logs.describe_log_streams,
+            "InvalidParameterException",
+            logGroupName="g",
+            nextToken=token,
+            **kwargs,
+        )
 
 
 def test_identifier_may_be_an_arn_but_not_both(cloudlet):

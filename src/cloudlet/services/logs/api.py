@@ -121,7 +121,7 @@ class Logs(Service):
         names = None
         if identifiers is not None:
             names = [check.name_from_identifier(ctx, i) for i in identifiers]
-        after = tokens.decode_page(params["nextToken"], 1)[0] if params.get("nextToken") else None
+        after = tokens.decode_page(params["nextToken"], (str,))[0] if params.get("nextToken") else None
         groups, more = self.engine.list_groups(
             ctx.account_id,
             ctx.region,
@@ -235,7 +235,7 @@ class Logs(Service):
             raise check.invalid("Cannot order by LastEventTime with a logStreamNamePrefix.")
         after = None
         if params.get("nextToken"):
-            after = tokens.decode_page(params["nextToken"], 2 if by_last_event else 1)
+            after = tokens.decode_page(params["nextToken"], (int, str) if by_last_event else (str,))
         streams, more = self.engine.list_streams(
             ctx.account_id,
             ctx.region,
@@ -326,8 +326,8 @@ class Logs(Service):
             raise check.invalid(f"Invalid filter pattern: {exc}") from None
         after = None
         if params.get("nextToken"):
-            direction, *position = tokens.decode_page(params["nextToken"], 4)
-            if direction not in ("f", "b") or not all(isinstance(p, int) for p in position):
+            direction, *position = tokens.decode_page(params["nextToken"], (str, int, int, int))
+            if direction not in ("f", "b"):
                 raise tokens.invalid_token()
             descending, after = direction == "b", tuple(position)
         else:

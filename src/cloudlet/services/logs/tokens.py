@@ -22,13 +22,17 @@ def encode_page(value: list) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(value)).decode("ascii").rstrip("=")
 
 
-def decode_page(token: str, size: int) -> list:
-    """The position inside a paging token; a foreign or malformed token is InvalidParameterException."""
+def decode_page(token: str, types: tuple[type, ...]) -> list:
+    """The position inside a paging token, one value of each type; anything else is invalid."""
     try:
         value = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         raise invalid_token() from None
-    if not isinstance(value, list) or len(value) != size:
+    if (
+        not isinstance(value, list)
+        or len(value) != len(types)
+        or not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(value, types, strict=True))
+    ):
         raise invalid_token()
     return value
 
