@@ -85,7 +85,7 @@ class Logs(Service):
         while True:
             await asyncio.sleep(self.sweep_interval)
             try:
-                await self.platform.run_sync(self.engine.sweep)
+                await asyncio.to_thread(self.engine.sweep)
             except Exception:
                 log.exception("log retention sweep failed")
 
@@ -314,7 +314,11 @@ class Logs(Service):
             "nextBackwardToken": tokens.encode_stream("b", stream_id, *before),
         }
 
-    def filter_log_events(self, ctx, params: dict) -> dict:
+    async def filter_log_events(self, ctx, params: dict) -> dict:
+        # a scan may examine up to SCAN_BUDGET events: never on the event loop, whatever the store
+        return await asyncio.to_thread(self._filter_log_events, ctx, params)
+
+    def _filter_log_events(self, ctx, params: dict) -> dict:
         group_name = check.group_name(ctx, params)
         names, prefix = params.get("logStreamNames"), params.get("logStreamNamePrefix")
         if names and prefix:
