@@ -91,6 +91,8 @@ def test_stream_selection_and_time_range(cloudlet, group):
         ("{ $.note IS NULL }", [7]),
         ("{ $.retry NOT EXISTS }", [7]),
         ('{ $.tags[1] = "b" }', [6]),
+        ("[level = ERROR, what = Exc*, ...]", [1]),
+        ("[first, second, third]", [0, 1, 2, 3, 4, 8]),
     ],
 )
 def test_filter_patterns(cloudlet, group, pattern, expected):
@@ -99,7 +101,9 @@ def test_filter_patterns(cloudlet, group, pattern, expected):
     assert filtered(logs, filterPattern=pattern) == want
 
 
-@pytest.mark.parametrize("pattern", ['"unbalanced', "{ $.a = }", "{ $.a > abc }", "{ level = 1 }", "%[%"])
+@pytest.mark.parametrize(
+    "pattern", ['"unbalanced', "{ $.a = }", "{ $.a > abc }", "{ level = 1 }", "%[%", "[a,, b]", "[a ~ 1]"]
+)
 def test_bad_patterns_are_invalid_parameter(cloudlet, group, pattern):
     logs = cloudlet.client("logs")
     expect_error(logs.filter_log_events, "InvalidParameterException", logGroupName="g", filterPattern=pattern)

@@ -79,12 +79,37 @@ def test_wildcards_and_nested_selectors():
         "{ $.a IS MAYBE }",
         "{ $.a NOT THERE }",
         "{ $.a ~ 1 }",
-        "[a, b]",
+        "[a, , b]",
+        "[a, b ~ 1]",
     ],
 )
 def test_malformed_patterns_raise(pattern):
     with pytest.raises(PatternError):
         compile_pattern(pattern)
+
+
+APACHE = '127.0.0.1 - frank [10/Oct/2000:13:55:36 -0700] "GET /apache_pb.gif HTTP/1.0" 404 2326'
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("[ip, user, username, timestamp, request, status_code, bytes]", True),
+        ("[ip, user, username, timestamp, request, status_code]", False),  # field counts must agree
+        ("[ip, ..., status_code = 404, bytes]", True),
+        ("[ip, ..., status_code = 4*, bytes > 2000]", True),
+        ("[ip, ..., status_code = 2*, bytes]", False),
+        ("[ip, ..., status_code = 5* || status_code = 4*, bytes]", True),
+        ("[ip, ..., status_code >= 400 && status_code < 500, bytes < 1000]", False),
+        ('[ip = "127.0.0.*", ...]', True),
+        ("[ip != 127.0.0.1, ...]", False),
+        ("[..., request = *.gif*, ..., bytes]", True),
+        ("[..., timestamp = 10/Oct/2000*, request, status, bytes]", True),
+        ("[...]", True),
+    ],
+)
+def test_space_delimited_patterns(pattern, expected):
+    assert compile_pattern(pattern)(APACHE) is expected
 
 
 def test_blank_pattern_matches_everything():

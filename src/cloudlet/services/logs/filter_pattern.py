@@ -5,6 +5,8 @@ Supported forms:
 - terms: `ERROR Exception` (all must occur), `"quoted phrase"`, `-excluded` terms and
   `?optional` terms (at least one of the `?` terms must occur); matching is case-sensitive;
 - regular expressions between percent signs: `%ERROR [0-9]+%`;
+- space-delimited patterns: `[ip, user, ..., status = 4* || status = 5*, bytes > 1000]` (fields
+  split on whitespace, "quoted" and [bracketed] text as one field; `...` matches any fields);
 - JSON patterns: `{ $.level = "ERROR" && ($.latency > 100 || $.retry IS TRUE) }` with
   `=`, `!=` (strings with `*` wildcards, or numbers), `<`, `<=`, `>`, `>=`, `IS TRUE|FALSE|NULL`,
   `NOT EXISTS`, `&&`, `||` and parentheses; selectors `$.a.b`, `$.list[0]`, `$.*.b`.
@@ -36,7 +38,7 @@ def compile_pattern(pattern: str) -> Predicate:
     if text.startswith("{"):
         return _compile_json(text)
     if text.startswith("[") and text.endswith("]"):
-        raise PatternError("space-delimited filter patterns are not supported")
+        return _compile_delimited(text[1:-1])
     if len(text) >= 2 and text.startswith("%") and text.endswith("%"):
         try:
             regex = re.compile(text[1:-1])
@@ -81,6 +83,70 @@ def _compile_terms(text: str) -> Predicate:
         return not optional or any(term in message for term in optional)
 
     return match
+
+
+# -- space-delimited patterns ------------------------------------------------------------------
+
+_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+_CONDITION = re.compile(r'\s*(\w+)\s*(!=|<=|>=|=|<|>)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"&|]+))\s*')
+_ELLIPSIS = None
+
+
+def _compile_delimited(body: str) -> Predicate:
+    specs: list[Callable[[str], bool] | None] = []
+    for raw in body.split(","):
+        spec = raw.strip()
+        if spec == "...":
+            specs.append(_ELLIPSIS)
+        elif re.fullmatch(r"\w+", spec):
+            specs.append(_always)
+        elif spec:
+            specs.append(_field_condition(spec))
+        else:
+            raise PatternError("empty field in space-delimited filter pattern")
+
+    def match(message: str) -> bool:
+        fields = [next(g for g in m.groups() if g is not None) for m in _FIELD.finditer(message)]
+        return _match_fields(specs, fields)
+
+    return match
+
+
+def _field_condition(spec: str) -> Callable[[str], bool]:
+    """A condition on one field: comparisons joined by && and ||, all on the same field name."""
+    alternatives = []
+    for alternative in spec.split("||"):
+        parts = []
+        for part in alternative.split("&&"):
+            m = _CONDITION.fullmatch(part)
+            if m is None:
+                raise PatternError(
+                    f"invalid field condition {part.strip()!r} in space-delimited filter pattern"
+                )
+            _, op, quoted, bare = m.groups()
+            compare = _comparison([], op, quoted if quoted is not None else bare, quoted=quoted is not None)
+            parts.append(compare)
+        alternatives.append(parts)
+
+    def test(field: str) -> bool:
+        value: Any = field
+        number = _number(field)
+        if number is not None:
+            value = number
+        return any(
+            all(p(value) or (value is not field and p(field)) for p in parts) for parts in alternatives
+        )
+
+    return test
+
+
+def _match_fields(specs: list, fields: list[str]) -> bool:
+    if not specs:
+        return not fields
+    head, rest = specs[0], specs[1:]
+    if head is _ELLIPSIS:
+        return any(_match_fields(rest, fields[i:]) for i in range(len(fields) + 1))
+    return bool(fields) and head(fields[0]) and _match_fields(rest, fields[1:])
 
 
 # -- JSON patterns -----------------------------------------------------------------------------
