@@ -19,6 +19,11 @@ def _up_parser(sub) -> None:
     up.add_argument("--auth", choices=["off", "strict"], help="signature checking (env CLOUDLET_AUTH)")
     up.add_argument("--region", help="default region (default us-east-1; env CLOUDLET_REGION)")
     up.add_argument("--account-id", help="default account id (default 000000000000; env CLOUDLET_ACCOUNT_ID)")
+    up.add_argument(
+        "--credentials",
+        help="access keys, AKID:SECRET:ACCOUNT[:admin|user],... (env CLOUDLET_CREDENTIALS, which keeps "
+        "secrets out of the process list)",
+    )
     up.add_argument("--log-level", help="debug, info, warning (env CLOUDLET_LOG_LEVEL)")
 
 
@@ -42,17 +47,9 @@ def banner(config: Config) -> str:
 
 
 def cmd_up(args) -> int:
-    config = Config.from_env(
-        host=args.host,
-        port=args.port,
-        data_dir=args.data_dir,
-        store=args.store,
-        auth=args.auth,
-        region=args.region,
-        account_id=args.account_id,
-        log_level=args.log_level,
-    )
+    flags = {name: value for name, value in vars(args).items() if name != "command"}
     try:
+        config = Config.from_env(**flags)
         config.validate()
     except ValueError as exc:
         print(f"cloudlet: {exc}", file=sys.stderr)
@@ -63,15 +60,20 @@ def cmd_up(args) -> int:
     from cloudlet.server.runner import serve
 
     print(banner(config), flush=True)
-    serve(config)
+    serve(config)  # returns after SIGINT/SIGTERM once the server has stopped cleanly
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cloudlet", description="A self-hosted serverless cloud.")
     parser.add_argument("--version", action="version", version=f"cloudlet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _up_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "up":
         return cmd_up(args)

@@ -44,8 +44,15 @@ class Config:
             if f.name == "extra":
                 continue
             raw = environ.get("CLOUDLET_" + f.name.upper())
-            if raw is not None:
-                values[f.name] = int(raw) if f.type in ("int", int) else raw
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise ValueError(f"CLOUDLET_{f.name.upper()} must be a number, not {raw!r}") from None
+            else:
+                values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -74,13 +81,30 @@ class Config:
         return Path(self.data_dir).expanduser().resolve()
 
     def parsed_credentials(self) -> list[Credential]:
-        """Parse the credentials setting; raises ValueError on a malformed entry."""
+        """Parse the credentials setting, "AKID:SECRET:ACCOUNT[:admin|user],...".
+
+        Keys are admins (may reset the platform) unless marked `user`. Raises ValueError on a
+        malformed entry; the message never repeats the secret."""
         result = []
+        seen = set()
         for entry in filter(None, (e.strip() for e in self.credentials.split(","))):
             parts = entry.split(":")
-            if len(parts) != 3 or not all(parts):
-                raise ValueError(f"bad credential entry {entry!r}: expected AKID:SECRET:ACCOUNT")
-            result.append(Credential(parts[0], parts[1], parts[2]))
+            if len(parts) not in (3, 4) or not all(parts):
+                raise ValueError(
+                    f"bad credential entry for {parts[0]!r}: expected AKID:SECRET:ACCOUNT[:admin|user]"
+                )
+            key, secret, account = parts[:3]
+            role = parts[3] if len(parts) == 4 else "admin"
+            if not _is_account_id(account):
+                raise ValueError(f"bad credential entry for {key!r}: the account must be 12 digits")
+            if role not in ("admin", "user"):
+                raise ValueError(f"bad credential entry for {key!r}: the role must be admin or user")
+            if key in seen:
+                raise ValueError(f"access key {key!r} is listed twice")
+            if key.startswith("ASIA"):
+                raise ValueError(f"access key {key!r}: ASIA keys are reserved for temporary credentials")
+            seen.add(key)
+            result.append(Credential(key, secret, account, admin=role == "admin"))
         return result
 
     def validate(self) -> None:
@@ -88,8 +112,19 @@ class Config:
         if self.auth_mode not in ("off", "strict"):
             raise ValueError(f"--auth must be off or strict, not {self.auth!r}")
         if self.auth_mode == "strict" and not self.parsed_credentials():
+            reason = "--auth strict" if self.auth else f"listening on {self.host} (beyond loopback)"
             raise ValueError(
-                "strict authentication needs credentials: set CLOUDLET_CREDENTIALS=AKID:SECRET:ACCOUNT"
+                f"{reason} verifies every request, so it needs credentials: "
+                "set CLOUDLET_CREDENTIALS=AKID:SECRET:ACCOUNT[,...] (or --credentials)"
             )
-        if not (len(self.account_id) == 12 and self.account_id.isdigit()):
+        self.parsed_credentials()
+        if not _is_account_id(self.account_id):
             raise ValueError("--account-id must be 12 digits")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"--log-level must be debug, info, warning or error, not {self.log_level!r}")
+        if not 0 <= self.port < 65536:
+            raise ValueError(f"--port must be between 0 and 65535, not {self.port}")
+
+
+def _is_account_id(value: str) -> bool:
+    return len(value) == 12 and value.isdigit()

@@ -32,9 +32,9 @@ class Dispatcher:
             self.platform.config.account_id, self.platform.config.region, request_id, http=req
         )
         try:
-            target = self.router.identify(req)
+            target = await self._identify(req, ctx)
             ctx.service, ctx.operation, ctx.protocol = target.service, target.operation, target.protocol
-            self.platform.auth.authenticate(req, ctx)
+            await self.platform.auth.authenticate(req, ctx)
             op = models.operation_model(target.service, target.operation)
             if op is None:
                 raise _unknown_operation(target)
@@ -62,6 +62,15 @@ class Dispatcher:
         except Exception:
             log.exception("internal failure in %s.%s (request %s)", ctx.service, ctx.operation, request_id)
             return self._error(target, internal_failure(), ctx)
+
+    async def _identify(self, req: HttpRequest, ctx: RequestContext) -> Target:
+        try:
+            return self.router.identify(req)
+        except AWSError:
+            # In strict mode an unauthenticated caller learns nothing about routing.
+            if self.platform.auth.mode == "strict":
+                await self.platform.auth.authenticate(req, ctx)
+            raise
 
     def _error(self, target: Target | None, err: AWSError, ctx: RequestContext) -> HttpResponse:
         if target is None:

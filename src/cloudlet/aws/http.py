@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import parse_qsl, unquote
@@ -47,6 +48,9 @@ class HttpRequest:
 
 @dataclass
 class HttpResponse:
+    """A response; `stream`, when set, is sent chunked instead of `body`."""
+
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None

@@ -1,0 +1,402 @@
+"""CloudWatch Logs operations, and the in-process interface other services write logs through.
+
+Other services (Lambda) call `Logs.append` (any thread) or `await Logs.append_async` (the event
+loop) with (timestamp_ms, message) pairs; the group and stream are created on first use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from cloudlet.aws import arns
+from cloudlet.aws.errors import AWSError
+from cloudlet.services.base import Service
+from cloudlet.services.logs import params as check
+from cloudlet.services.logs import tokens
+from cloudlet.services.logs.engine import (
+    EVENT_OVERHEAD,
+    FAR_FUTURE,
+    MAX_BYTES,
+    MAX_FUTURE_MS,
+    MAX_PAST_MS,
+    MAX_SPAN_MS,
+    SCAN_BUDGET,
+    Event,
+    Group,
+    LogsEngine,
+    Stream,
+    now_ms,
+)
+from cloudlet.services.logs.filter_pattern import PatternError, compile_pattern
+from cloudlet.services.logs.schema import MIGRATIONS
+
+log = logging.getLogger("cloudlet.logs")
+
+DEFAULT_SWEEP_INTERVAL = 60.0
+_DESCENDING_FILTER_SINCE = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+
+
+class Logs(Service):
+    name = "logs"
+
+    def __init__(self, platform) -> None:
+        super().__init__(platform)
+        self.store.migrate("logs", MIGRATIONS)
+        self.engine = LogsEngine(self.store)
+        self.sweep_interval = float(
+            platform.config.extra.get("logs_retention_sweep_interval", DEFAULT_SWEEP_INTERVAL)
+        )
+        self._sweeper: asyncio.Task | None = None
+
+    def validate(self, op, params: dict) -> None:
+        check.check_input(op, params)
+
+    # -- in-process interface ------------------------------------------------------------------
+
+    def append(
+        self, account_id: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
+    ) -> int:
+        """Store (timestamp_ms, message) events in one transaction; creates group and stream if new."""
+        return self.engine.append(account_id, region, group, stream, events)
+
+    async def append_async(
+        self, account_id: str, region: str, group: str, stream: str, events: list[tuple[int, str]]
+    ) -> int:
+        """`append` from the event loop (runs in a worker thread when the store may block)."""
+        return await self.platform.run_sync(self.engine.append, account_id, region, group, stream, events)
+
+    # -- retention sweep -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+
+    def reset(self) -> None:
+        self.engine.forget()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await asyncio.to_thread(self.engine.sweep)
+            except Exception:
+                log.exception("log retention sweep failed")
+
+    # -- log groups ----------------------------------------------------------------------------
+
+    def create_log_group(self, ctx, params: dict) -> dict:
+        name = params["logGroupName"]
+        check.check_new_group_name(name)
+        tags = params.get("tags") or {}
+        check.check_tags(tags)
+        self.engine.create_group(
+            ctx.account_id,
+            ctx.region,
+            name,
+            kms_key_id=params.get("kmsKeyId"),
+            group_class=params.get("logGroupClass") or "STANDARD",
+            deletion_protection=bool(params.get("deletionProtectionEnabled")),
+            tags=tags,
+        )
+        return {}
+
+    def delete_log_group(self, ctx, params: dict) -> dict:
+        self.engine.delete_group(ctx.account_id, ctx.region, params["logGroupName"])
+        return {}
+
+    def describe_log_groups(self, ctx, params: dict) -> dict:
+        prefix, pattern = params.get("logGroupNamePrefix"), params.get("logGroupNamePattern")
+        if prefix and pattern:
+            raise check.invalid(
+                "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+            )
+        identifiers = params.get("logGroupIdentifiers")
+        names = None
+        if identifiers is not None:
+            names = [check.name_from_identifier(ctx, i) for i in identifiers]
+        after = tokens.decode_page(params["nextToken"], (str,))[0] if params.get("nextToken") else None
+        groups, more = self.engine.list_groups(
+            ctx.account_id,
+            ctx.region,
+            prefix=prefix,
+            pattern=pattern,
+            names=names,
+            group_class=params.get("logGroupClass"),
+            after=after,
+            limit=params.get("limit", 50),
+        )
+        output: dict = {"logGroups": [self._group_out(ctx, g, brief=bool(pattern)) for g in groups]}
+        if more:
+            output["nextToken"] = tokens.encode_page([groups[-1].name])
+        return output
+
+    @staticmethod
+    def _group_out(ctx, group: Group, brief: bool) -> dict:
+        arn = arns.build("logs", ctx.region, ctx.account_id, f"log-group:{group.name}")
+        out: dict = {"logGroupName": group.name, "creationTime": group.created, "arn": arn + ":*"}
+        if brief:
+            return out
+        if group.retention_days is not None:
+            out["retentionInDays"] = group.retention_days
+        out.update(
+            metricFilterCount=0,
+            storedBytes=group.stored_bytes,
+            logGroupClass=group.group_class,
+            logGroupArn=arn,
+            deletionProtectionEnabled=group.deletion_protection,
+        )
+        if group.kms_key_id:
+            out["kmsKeyId"] = group.kms_key_id
+        return out
+
+    def put_log_group_deletion_protection(self, ctx, params: dict) -> dict:
+        name = check.name_from_identifier(ctx, params["logGroupIdentifier"])
+        self.engine.set_deletion_protection(
+            ctx.account_id, ctx.region, name, params["deletionProtectionEnabled"]
+        )
+        return {}
+
+    def put_retention_policy(self, ctx, params: dict) -> dict:
+        check.check_retention(params["retentionInDays"])
+        self.engine.set_retention(
+            ctx.account_id, ctx.region, params["logGroupName"], params["retentionInDays"]
+        )
+        return {}
+
+    def delete_retention_policy(self, ctx, params: dict) -> dict:
+        self.engine.set_retention(ctx.account_id, ctx.region, params["logGroupName"], None)
+        return {}
+
+    # -- tags ----------------------------------------------------------------------------------
+
+    def _tag(self, ctx, name: str, tags: dict, too_many) -> None:
+        check.check_tags(tags)
+
+        def limit(total: int) -> None:
+            if total > check.MAX_TAGS:
+                raise too_many
+
+        self.engine.tag(ctx.account_id, ctx.region, name, tags, limit)
+
+    def tag_log_group(self, ctx, params: dict) -> dict:
+        too_many = check.invalid(f"A log group can have at most {check.MAX_TAGS} tags.")
+        self._tag(ctx, params["logGroupName"], params["tags"], too_many)
+        return {}
+
+    def untag_log_group(self, ctx, params: dict) -> dict:
+        self.engine.untag(ctx.account_id, ctx.region, params["logGroupName"], params["tags"])
+        return {}
+
+    def list_tags_log_group(self, ctx, params: dict) -> dict:
+        return {"tags": self.engine.tags(ctx.account_id, ctx.region, params["logGroupName"])}
+
+    def tag_resource(self, ctx, params: dict) -> dict:
+        arn = params["resourceArn"]
+        too_many = AWSError(
+            "TooManyTagsException",
+            f"A resource can have at most {check.MAX_TAGS} tags.",
+            400,
+            fields={"resourceName": arn},
+        )
+        self._tag(ctx, check.group_from_arn(ctx, arn), params["tags"], too_many)
+        return {}
+
+    def untag_resource(self, ctx, params: dict) -> dict:
+        name = check.group_from_arn(ctx, params["resourceArn"])
+        self.engine.untag(ctx.account_id, ctx.region, name, params["tagKeys"])
+        return {}
+
+    def list_tags_for_resource(self, ctx, params: dict) -> dict:
+        name = check.group_from_arn(ctx, params["resourceArn"])
+        return {"tags": self.engine.tags(ctx.account_id, ctx.region, name)}
+
+    # -- log streams ---------------------------------------------------------------------------
+
+    def create_log_stream(self, ctx, params: dict) -> dict:
+        self.engine.create_stream(ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"])
+        return {}
+
+    def delete_log_stream(self, ctx, params: dict) -> dict:
+        self.engine.delete_stream(ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"])
+        return {}
+
+    def describe_log_streams(self, ctx, params: dict) -> dict:
+        group = check.group_name(ctx, params)
+        by_last_event = params.get("orderBy") == "LastEventTime"
+        prefix = params.get("logStreamNamePrefix")
+        if by_last_event and prefix:
+            raise check.invalid("Cannot order by LastEventTime with a logStreamNamePrefix.")
+        after = None
+        if params.get("nextToken"):
+            after = tokens.decode_page(params["nextToken"], (int, str) if by_last_event else (str,))
+        streams, more = self.engine.list_streams(
+            ctx.account_id,
+            ctx.region,
+            group,
+            prefix=prefix,
+            by_last_event=by_last_event,
+            descending=bool(params.get("descending")),
+            after=after,
+            limit=params.get("limit", 50),
+        )
+        output: dict = {"logStreams": [self._stream_out(ctx, group, s) for s in streams]}
+        if more:
+            last = streams[-1]
+            key = (
+                [last.last_ts if last.last_ts is not None else -1, last.name]
+                if by_last_event
+                else [last.name]
+            )
+            output["nextToken"] = tokens.encode_page(key)
+        return output
+
+    @staticmethod
+    def _stream_out(ctx, group: str, stream: Stream) -> dict:
+        out: dict = {"logStreamName": stream.name, "creationTime": stream.created}
+        if stream.first_ts is not None:
+            out["firstEventTimestamp"] = stream.first_ts
+            out["lastEventTimestamp"] = stream.last_ts
+        if stream.last_ingest is not None:
+            out["lastIngestionTime"] = stream.last_ingest
+        out["uploadSequenceToken"] = _sequence_token(stream.next_seq)
+        out["arn"] = arns.build(
+            "logs", ctx.region, ctx.account_id, f"log-group:{group}:log-stream:{stream.name}"
+        )
+        out["storedBytes"] = stream.stored_bytes
+        return out
+
+    # -- events --------------------------------------------------------------------------------
+
+    def put_log_events(self, ctx, params: dict) -> dict:
+        events = [(e["timestamp"], e["message"]) for e in params["logEvents"]]
+        _check_batch(events)
+        result = self.engine.put(
+            ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"], events
+        )
+        output: dict = {"nextSequenceToken": _sequence_token(result["next_seq"])}
+        if result["rejected"]:
+            output["rejectedLogEventsInfo"] = result["rejected"]
+        return output
+
+    def get_log_events(self, ctx, params: dict) -> dict:
+        group = check.group_name(ctx, params)
+        stream_id = self.engine.stream_id(ctx.account_id, ctx.region, group, params["logStreamName"])
+        start, end = params.get("startTime"), params.get("endTime")
+        token = params.get("nextToken")
+        if token:
+            direction, ts, seq = tokens.decode_stream(token, stream_id)
+            forward, boundary = direction == "f", (ts, seq)
+        else:
+            forward = bool(params.get("startFromHead", False))
+            boundary = (0, 0) if forward else (FAR_FUTURE, 0)
+        events = self.engine.read_stream(
+            stream_id,
+            forward=forward,
+            boundary=boundary,
+            start=start,
+            end=end,
+            limit=params.get("limit", 10_000),
+        )
+        if events:
+            after, before = (events[-1].ts, events[-1].seq + 1), (events[0].ts, events[0].seq)
+        else:
+            after = before = boundary if token else (start or 0, 0)
+        return {
+            "events": [{"timestamp": e.ts, "message": e.message, "ingestionTime": e.ingest} for e in events],
+            "nextForwardToken": tokens.encode_stream("f", stream_id, *after),
+            "nextBackwardToken": tokens.encode_stream("b", stream_id, *before),
+        }
+
+    async def filter_log_events(self, ctx, params: dict) -> dict:
+        # a scan may examine up to SCAN_BUDGET events: never on the event loop, whatever the store
+        return await asyncio.to_thread(self._filter_log_events, ctx, params)
+
+    def _filter_log_events(self, ctx, params: dict) -> dict:
+        group_name = check.group_name(ctx, params)
+        names, prefix = params.get("logStreamNames"), params.get("logStreamNamePrefix")
+        if names and prefix:
+            raise check.invalid("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
+        start, end = params.get("startTime"), params.get("endTime")
+        try:
+            matches = compile_pattern(params.get("filterPattern") or "")
+        except PatternError as exc:
+            raise check.invalid(f"Invalid filter pattern: {exc}") from None
+        after = None
+        if params.get("nextToken"):
+            direction, *position = tokens.decode_page(params["nextToken"], (str, int, int, int))
+            if direction not in ("f", "b"):
+                raise tokens.invalid_token()
+            descending, after = direction == "b", tuple(position)
+        else:
+            descending = params.get("startFromHead") is False
+            if descending and start is not None and start < _DESCENDING_FILTER_SINCE:
+                raise check.invalid(
+                    "startFromHead=false is supported only with a startTime on or after 2024-01-01T00:00:00Z."
+                )
+        group = self.engine.group(ctx.account_id, ctx.region, group_name)
+        streams = self.engine.streams_for_filter(group, names, prefix, start, end)
+        limit = params.get("limit", 10_000)
+        found: list[Event] = []
+        size = 0
+        resume: Event | None = None
+        last: Event | None = None
+        scan = self.engine.scan(list(streams), descending=descending, after=after, start=start, end=end)
+        for scanned, event in enumerate(scan, 1):
+            if matches(event.message):
+                if len(found) == limit or size + event.size > MAX_BYTES:
+                    resume = found[-1] if found else last
+                    break
+                found.append(event)
+                size += event.size
+            last = event
+            if scanned >= SCAN_BUDGET:
+                resume = event
+                break
+        output: dict = {
+            "events": [
+                {
+                    "logStreamName": streams[e.stream_id],
+                    "timestamp": e.ts,
+                    "message": e.message,
+                    "ingestionTime": e.ingest,
+                    "eventId": _event_id(e),
+                }
+                for e in found
+            ],
+            "searchedLogStreams": [],
+        }
+        if resume is not None:
+            output["nextToken"] = tokens.encode_page(
+                ["b" if descending else "f", resume.ts, resume.stream_id, resume.seq]
+            )
+        return output
+
+
+def _sequence_token(next_seq: int) -> str:
+    return f"{next_seq + 1:056d}"
+
+
+def _event_id(event: Event) -> str:
+    return f"{event.ts:020d}{event.stream_id:019d}{event.seq:017d}"
+
+
+def _check_batch(events: list[tuple[int, str]]) -> None:
+    """PutLogEvents' batch rules that fail the whole request."""
+    if any(events[i][0] < events[i - 1][0] for i in range(1, len(events))):
+        raise check.invalid("Log events in a single PutLogEvents request must be in chronological order.")
+    size = sum(len(message.encode()) + EVENT_OVERHEAD for _, message in events)
+    if size > MAX_BYTES:
+        raise check.invalid(f"Upload too large: {size} bytes exceeds limit of {MAX_BYTES}")
+    now = now_ms()
+    valid = [ts for ts, _ in events if now - MAX_PAST_MS <= ts <= now + MAX_FUTURE_MS]
+    if valid and valid[-1] - valid[0] > MAX_SPAN_MS:
+        raise check.invalid(
+            "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
+        )

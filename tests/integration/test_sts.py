@@ -1,0 +1,182 @@
+"""STS against a live server (auth off): identities, AssumeRole, GetSessionToken and their rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
+
+ACCOUNT = "000000000000"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/service/app-role"
+
+
+def error_of(call, **kwargs) -> tuple[str, int, str]:
+    with pytest.raises(ClientError) as info:
+        call(**kwargs)
+    err = info.value.response
+    return err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"], err["Error"]["Message"]
+
+
+def unvalidated(cloudlet):
+    """An STS client that lets bad input through to the server."""
+    return cloudlet.client("sts", config=BotoConfig(parameter_validation=False, retries={"max_attempts": 1}))
+
+
+def temp_client(cloudlet, creds, service="sts"):
+    return cloudlet.session.client(
+        service,
+        endpoint_url=cloudlet.endpoint,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def stored_credentials(cloudlet) -> int:
+    with cloudlet.platform.store.read() as conn:
+        return conn.scalar("SELECT COUNT(*) FROM sts_credentials")
+
+
+def test_assume_role_returns_credentials_and_user(cloudlet):
+    before = dt.datetime.now(dt.UTC)
+    out = cloudlet.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="build@ci", DurationSeconds=900)
+    creds = out["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA") and len(creds["AccessKeyId"]) == 20
+    assert len(creds["SecretAccessKey"]) == 40
+    assert len(creds["SessionToken"]) > 100
+    expected = before + dt.timedelta(seconds=900)
+    assert abs((creds["Expiration"] - expected).total_seconds()) < 5
+    user = out["AssumedRoleUser"]
+    assert user["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/app-role/build@ci"
+    role_id, session = user["AssumedRoleId"].split(":")
+    assert role_id.startswith("AROA") and len(role_id) == 21 and session == "build@ci"
+    identity = temp_client(cloudlet, creds).get_caller_identity()
+    assert identity == {
+        "UserId": user["AssumedRoleId"],
+        "Account": ACCOUNT,
+        "Arn": user["Arn"],
+        "ResponseMetadata": identity["ResponseMetadata"],
+    }
+
+
+def test_role_id_is_stable_per_role(cloudlet):
+    sts = cloudlet.client("sts")
+    a = sts.assume_role(RoleArn=ROLE, RoleSessionName="one")["AssumedRoleUser"]["AssumedRoleId"]
+    b = sts.assume_role(RoleArn=ROLE, RoleSessionName="two")["AssumedRoleUser"]["AssumedRoleId"]
+    c = sts.assume_role(RoleArn=ROLE + "2", RoleSessionName="one")["AssumedRoleUser"]["AssumedRoleId"]
+    assert a.split(":")[0] == b.split(":")[0] != c.split(":")[0]
+
+
+def test_assume_role_default_duration_is_one_hour(cloudlet):
+    before = dt.datetime.now(dt.UTC)
+    creds = cloudlet.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="s1")["Credentials"]
+    assert abs((creds["Expiration"] - before).total_seconds() - 3600) < 5
+
+
+@pytest.mark.parametrize("duration", [899, 43201, -1])
+def test_assume_role_duration_bounds(cloudlet, duration):
+    before = stored_credentials(cloudlet)
+    code, status, message = error_of(
+        unvalidated(cloudlet).assume_role, RoleArn=ROLE, RoleSessionName="s1", DurationSeconds=duration
+    )
+    assert (code, status) == ("ValidationError", 400)
+    assert "at 'durationSeconds' failed to satisfy constraint" in message
+    assert stored_credentials(cloudlet) == before
+
+
+def test_assume_role_longest_duration(cloudlet):
+    creds = cloudlet.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="s1", DurationSeconds=43200)
+    remaining = creds["Credentials"]["Expiration"] - dt.datetime.now(dt.UTC)
+    assert 43190 < remaining.total_seconds() <= 43200
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"RoleArn": "arn:aws:iam::000000000000:user/someone", "RoleSessionName": "s"},
+        {"RoleArn": "not-an-arn-but-long-enough", "RoleSessionName": "s1"},
+        {"RoleArn": ROLE, "RoleSessionName": "x"},  # too short
+        {"RoleArn": ROLE, "RoleSessionName": "has space"},
+        {"RoleArn": ROLE, "RoleSessionName": "s" * 65},
+        {"RoleArn": ROLE},
+    ],
+)
+def test_assume_role_bad_input(cloudlet, params):
+    before = stored_credentials(cloudlet)
+    code, status, _ = error_of(unvalidated(cloudlet).assume_role, **params)
+    assert (code, status) == ("ValidationError", 400)
+    assert stored_credentials(cloudlet) == before
+
+
+def test_assume_role_in_another_account_when_auth_is_off(cloudlet):
+    out = cloudlet.client("sts").assume_role(RoleArn="arn:aws:iam::123456789012:role/x", RoleSessionName="s1")
+    identity = temp_client(cloudlet, out["Credentials"]).get_caller_identity()
+    assert identity["Account"] == "123456789012"
+    assert identity["Arn"] == "arn:aws:sts::123456789012:assumed-role/x/s1"
+
+
+def test_role_chaining_is_limited_to_one_hour(cloudlet):
+    creds = cloudlet.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="first")["Credentials"]
+    chained = temp_client(cloudlet, creds)
+    code, status, message = error_of(
+        chained.assume_role, RoleArn=ROLE, RoleSessionName="second", DurationSeconds=3601
+    )
+    assert (code, status) == ("ValidationError", 400)
+    assert "role chaining" in message
+    out = chained.assume_role(RoleArn=ROLE, RoleSessionName="second", DurationSeconds=3600)
+    assert out["AssumedRoleUser"]["Arn"].endswith("assumed-role/app-role/second")
+
+
+def test_source_identity_is_returned(cloudlet):
+    out = cloudlet.client("sts").assume_role(RoleArn=ROLE, RoleSessionName="s1", SourceIdentity="alice")
+    assert out["SourceIdentity"] == "alice"
+
+
+def test_get_session_token_for_the_account_owner_is_capped_at_one_hour(cloudlet):
+    sts = cloudlet.client("sts")
+    for kwargs in ({}, {"DurationSeconds": 129600}):
+        creds = sts.get_session_token(**kwargs)["Credentials"]
+        remaining = (creds["Expiration"] - dt.datetime.now(dt.UTC)).total_seconds()
+        assert 3590 < remaining <= 3600
+    creds = sts.get_session_token(DurationSeconds=900)["Credentials"]
+    session = temp_client(cloudlet, creds)
+    identity = session.get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT}:root" and identity["UserId"] == ACCOUNT
+    code, status, _ = error_of(session.get_session_token)
+    assert (code, status) == ("AccessDenied", 403)
+    code, status, _ = error_of(unvalidated(cloudlet).get_session_token, DurationSeconds=100)
+    assert (code, status) == ("ValidationError", 400)
+
+
+def test_other_operations_are_not_implemented(cloudlet):
+    code, status, _ = error_of(cloudlet.client("sts").get_federation_token, Name="bob")
+    assert (code, status) == ("NotImplemented", 501)
+
+
+def test_issue_role_credentials_for_other_services(cloudlet):
+    platform = cloudlet.platform
+
+    async def issue():
+        sts = await platform.service("sts")
+        return await platform.run_sync(
+            sts.issue_role_credentials,
+            "123456789012",
+            "arn:aws:iam::123456789012:role/fn-exec",
+            "my-function",
+            900,
+        )
+
+    credential = cloudlet.server.call(issue)
+    assert credential.access_key.startswith("ASIA")
+    client = cloudlet.session.client(
+        "sts",
+        endpoint_url=cloudlet.endpoint,
+        aws_access_key_id=credential.access_key,
+        aws_secret_access_key=credential.secret_key,
+        aws_session_token=credential.session_token,
+    )
+    identity = client.get_caller_identity()
+    assert identity["Account"] == "123456789012"
+    assert identity["Arn"] == "arn:aws:sts::123456789012:assumed-role/fn-exec/my-function"
