@@ -165,6 +165,14 @@ class Pool:
         finally:
             self._release(key, reserved)
 
+    def prepare(self, config: FunctionConfig) -> None:
+        """Start the template (zygote) of a configuration ahead of its first cold start."""
+        if self._zygotes is None:
+            return
+        launch, spec = self._spec(config, None)
+        if launch.zygote_capable:
+            self._zygotes.for_config(config, launch, spec).start_soon()
+
     async def provision(self, config: FunctionConfig, count: int) -> int:
         """Start environments ahead of demand until `count` provisioned ones exist; returns how many are ready."""
         group = self.groups.get(config.key)

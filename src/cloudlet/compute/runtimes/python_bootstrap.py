@@ -244,9 +244,38 @@ def serve():
         client.request(b"POST", b"invocation/" + request_id.encode() + b"/response", out)
 
 
+def private_namespaces(tmp_mb):
+    """In a forked environment: a user and mount namespace of its own with a fresh /tmp, then no
+    capabilities left (no_new_privs stays set from the sandbox, so none can be regained)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(0x10000000 | 0x00020000) != 0:  # CLONE_NEWUSER | CLONE_NEWNS
+        raise OSError(ctypes.get_errno(), "unshare")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+    if libc.mount(b"none", b"/", None, 0x4000 | (1 << 18), None) != 0:  # MS_REC | MS_PRIVATE
+        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    options = f"size={tmp_mb}m,mode=1777".encode()
+    if libc.mount(b"tmpfs", b"/tmp", b"tmpfs", 2 | 4, options) != 0:  # MS_NOSUID | MS_NODEV
+        raise OSError(ctypes.get_errno(), "mount /tmp")
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    if libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
+
+
 def zygote(control_fd):
     """Pre-import, then fork one environment per request read from the control socket."""
     import array
+    import ctypes  # noqa: F401  used by private_namespaces in every child
 
     try:
         import boto3  # noqa: F401  the point of the template: children start with it imported
@@ -256,7 +285,17 @@ def zygote(control_fd):
     sock = socket.socket(fileno=control_fd)
     import signal
 
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    def reap(signum, frame):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            sock.sendall(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+
+    signal.signal(signal.SIGCHLD, reap)
     while True:
         fds = array.array("i")
         msg, ancdata, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(fds.itemsize))
@@ -266,6 +305,8 @@ def zygote(control_fd):
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 fds.frombytes(data[: len(data) - (len(data) % fds.itemsize)])
         request = json.loads(msg)
+        sys.stdout.flush()
+        sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             sock.close()
@@ -274,8 +315,10 @@ def zygote(control_fd):
             os.dup2(fds[0], 1)
             os.dup2(fds[0], 2)
             os.close(fds[0])
+            os.environ.clear()
             os.environ.update(request["env"])
             try:
+                private_namespaces(request["tmp"])
                 serve()
             finally:
                 os._exit(1)
