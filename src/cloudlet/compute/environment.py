@@ -28,11 +28,13 @@ OOM_TYPES = ("Runtime.OutOfMemory", "MemoryError")
 
 
 class InitFailed(Exception):
-    """The environment could not initialise; `doc` is the error document to return."""
+    """The environment could not initialise; `doc` is the error document to return, `lines` its log."""
 
     def __init__(self, doc: dict) -> None:
         super().__init__(doc.get("errorMessage", ""))
         self.doc = doc
+        self.lines: list[str] = []
+        self.log_stream = ""
 
 
 class _Exited(Exception):
@@ -165,10 +167,14 @@ class Environment:
             await asyncio.wait_for(asyncio.shield(self._ready), init_timeout)
         except TimeoutError:
             self.destroy()
-            raise InitFailed({"errorType": "Runtime.InitTimeout",
-                              "errorMessage": f"Init phase timed out after {init_timeout:.2f} seconds"}) from None
-        except InitFailed:
+            exc = InitFailed({"errorType": "Runtime.InitTimeout",
+                              "errorMessage": f"Init phase timed out after {init_timeout:.2f} seconds"})
+            exc.lines, exc.log_stream = self._init_lines, self.log_stream
+            raise exc from None
+        except InitFailed as exc:
+            self._read()
             self.destroy()
+            exc.lines, exc.log_stream = self._init_lines, self.log_stream
             raise
         self.init_ms = (time.perf_counter() - begin) * 1000
         self.state = "idle"

@@ -263,7 +263,9 @@ class Pool:
         rid = meta.request_id
         lines = [logs.start_line(rid, config.version), logs.end_line(rid),
                  logs.report_line(rid, logs.metering(0.0, config.memory_mb, 0, None))]
-        tail = "".join(lines) if meta.log_tail else ""
+        for line in lines:
+            self.log_sink.write(config.log_group, exc.log_stream, int(time.time() * 1000), line)
+        tail = "".join(exc.lines + lines).encode()[-logs.TAIL_BYTES:].decode("utf-8", "ignore") if meta.log_tail else ""
         return InvocationResult(rid, orjson.dumps(doc), "Unhandled", config.version, tail, None, True)
 
     # -- reaping -----------------------------------------------------------------------------------
