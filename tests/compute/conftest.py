@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 import uuid
 
 import pytest
@@ -58,6 +59,16 @@ class PoolHarness:
         payload = raw if raw is not None else json.dumps(event if event is not None else {}).encode()
         return self.run(self.pool.invoke(config, payload, meta or InvocationMeta()))
 
+    def zygote_ready(self, config: FunctionConfig) -> None:
+        """Start the configuration's zygote and wait until new environments fork from it."""
+        self.call(self.pool.prepare, config)
+        zygote = self.pool._zygotes.zygotes[config.key]
+        for _ in range(3000):
+            if zygote.ready:
+                return
+            time.sleep(0.01)
+        raise TimeoutError("zygote not ready")
+
     def close(self) -> None:
         self.run(self.pool.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -69,3 +80,15 @@ def harness(tmp_path_factory):
     h = PoolHarness(tmp_path_factory.mktemp("compute"), keep_alive_s=300, reap_interval_s=3600)
     yield h
     h.close()
+
+
+@pytest.fixture(params=["direct", "zygote"])
+def make(request, harness):
+    """Build a function whose environments start directly in bubblewrap, or fork from its zygote."""
+    def build(files: dict, **kwargs) -> FunctionConfig:
+        config = harness.function(files, **kwargs)
+        if request.param == "zygote":
+            harness.zygote_ready(config)
+        return config
+    build.mode = request.param
+    return build

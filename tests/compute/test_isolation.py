@@ -38,10 +38,10 @@ def handler(event, context):
 """
 
 
-def test_function_cannot_reach_platform_or_other_code(harness, tmp_path):
+def test_function_cannot_reach_platform_or_other_code(harness, make):
     secret = harness.function({"secret.py": "KEY = 'hunter2'\n"})
     secret_dir = str(harness.pool.code.code_dir(secret.code_sha256))
-    config = harness.function({"app.py": PROBE})
+    config = make({"app.py": PROBE})
     data_dir = str(harness.pool.settings.data_dir)
     paths = [data_dir, data_dir + "/compute/code", secret_dir, secret_dir + "/secret.py", "/root", "/home",
              "/etc/shadow", "/proc/1/root/" + data_dir.lstrip("/")]
@@ -72,8 +72,8 @@ def handler(event, context):
 """
 
 
-def test_tmp_is_private_and_bounded(harness):
-    config = harness.function({"app.py": TMP_WRITER}, ephemeral_mb=8)
+def test_tmp_is_private_and_bounded(harness, make):
+    config = make({"app.py": TMP_WRITER}, ephemeral_mb=8)
     other = harness.function({"app.py": TMP_WRITER}, ephemeral_mb=8)
     first = json.loads(harness.invoke(config, {"name": "a", "mb": 8}).payload)
     assert first == {"seen": [], "full": True}
@@ -105,9 +105,9 @@ def handler(event, context):
 """
 
 
-def test_fork_bomb_and_memory_hog_are_contained(harness):
-    bomb = harness.function({"app.py": FORK_BOMB}, timeout_s=1.5)
-    hog = harness.function({"app.py": "def handler(e, c):\n    b = []\n    while True:\n        b.append(bytearray(10 << 20))\n"},
+def test_fork_bomb_and_memory_hog_are_contained(harness, make):
+    bomb = make({"app.py": FORK_BOMB}, timeout_s=1.5)
+    hog = make({"app.py": "def handler(e, c):\n    b = []\n    while True:\n        b.append(bytearray(10 << 20))\n"},
                            timeout_s=5)
     calm = harness.function({"app.py": "def handler(e, c):\n    return 'fine'\n"})
     harness.invoke(calm, {})  # warm

@@ -119,8 +119,8 @@ def test_idle_environments_are_reaped(harness):
     assert harness.invoke(config, {}).cold_start  # scale from zero
 
 
-def test_timeout_destroys_environment(harness):
-    config = harness.function({"app.py": SLEEPY}, timeout_s=0.5)
+def test_timeout_destroys_environment(harness, make):
+    config = make({"app.py": SLEEPY}, timeout_s=0.5)
     result = harness.invoke(config, {"sleep": 5}, InvocationMeta(log_tail=True))
     assert result.function_error == "Unhandled"
     doc = json.loads(result.payload)
@@ -132,8 +132,8 @@ def test_timeout_destroys_environment(harness):
     assert harness.invoke(config, {"sleep": 0}).function_error is None
 
 
-def test_crash_is_exit_error_and_not_reused(harness):
-    config = harness.function({"app.py": "import os\ndef handler(e, c):\n    os._exit(3)\n"})
+def test_crash_is_exit_error_and_not_reused(harness, make):
+    config = make({"app.py": "import os\ndef handler(e, c):\n    os._exit(3)\n"})
     result = harness.invoke(config, {})
     doc = json.loads(result.payload)
     assert doc == {"errorType": "Runtime.ExitError",
@@ -142,8 +142,8 @@ def test_crash_is_exit_error_and_not_reused(harness):
     assert harness.invoke(config, {}).cold_start
 
 
-def test_memory_hog_is_out_of_memory(harness):
-    config = harness.function({"app.py": "def handler(e, c):\n    x = bytearray(400 * 1024 * 1024)\n    return len(x)\n"})
+def test_memory_hog_is_out_of_memory(harness, make):
+    config = make({"app.py": "def handler(e, c):\n    x = bytearray(400 * 1024 * 1024)\n    return len(x)\n"})
     result = harness.invoke(config, {})
     doc = json.loads(result.payload)
     assert result.function_error == "Unhandled"
@@ -164,3 +164,20 @@ def test_new_configuration_gets_new_environments(harness):
     from dataclasses import replace
     changed = replace(config, environment=(("V", "2"),))
     assert json.loads(harness.invoke(changed, {}).payload) == "2"
+
+
+def test_zygote_forks_environments(harness):
+    config = harness.function({"app.py": "import boto3, os\ndef handler(e, c):\n    return os.getppid()\n"})
+    harness.zygote_ready(config)
+    zygote = harness.pool._zygotes.zygotes[config.key]
+    result = harness.invoke(config, {})
+    assert result.cold_start and result.function_error is None
+    env = harness.pool.environments(config)[0]
+    with open(f"/proc/{env.process.pid}/status") as f:
+        ppid = int(next(line for line in f if line.startswith("PPid:")).split()[1])
+    assert ppid == zygote.host_pid  # forked from the template, not a new sandbox
+    assert result.metering.init_duration_ms < 1000
+    # a second function gets its zygote when it needs a second environment
+    other = harness.function({"app.py": SLEEPY})
+    gather(harness, other, [{"sleep": 0.2}, {"sleep": 0.2}])
+    assert other.key in harness.pool._zygotes.zygotes

@@ -155,7 +155,11 @@ class Environment:
         begin = time.perf_counter()
         w = self.output_pipe()
         try:
-            self.process = await process_factory(w)
+            self.process = await asyncio.wait_for(process_factory(w), init_timeout)
+        except TimeoutError:
+            self.destroy()
+            raise InitFailed({"errorType": "Runtime.InitTimeout",
+                              "errorMessage": f"Init phase timed out after {init_timeout:.2f} seconds"}) from None
         except BaseException:
             self.destroy()
             raise

@@ -53,10 +53,11 @@ class PoolSettings:
 class _Group:
     """The environments of one function configuration."""
 
-    __slots__ = ("config", "idle", "all")
+    __slots__ = ("config", "idle", "all", "cold_starts")
 
     def __init__(self, config: FunctionConfig) -> None:
         self.config = config
+        self.cold_starts = 0
         self.idle: list[Environment] = []
         self.all: set[Environment] = set()
 
@@ -166,7 +167,9 @@ class Pool:
             self._release(key, reserved)
 
     def prepare(self, config: FunctionConfig) -> None:
-        """Start the template (zygote) of a configuration ahead of its first cold start."""
+        """Start the template (zygote) of a configuration ahead of its cold starts.
+
+        Without this, a configuration gets its zygote when it needs its second environment."""
         if self._zygotes is None:
             return
         launch, spec = self._spec(config, None)
@@ -201,6 +204,10 @@ class Pool:
             launch, spec = self._spec(config, env)
             zygote = self._zygotes.for_config(config, launch, spec) if (
                 self._zygotes is not None and launch.zygote_capable) else None
+            if zygote is not None and not zygote.ready:
+                if group.cold_starts:  # a function that scales: fork its next environments
+                    zygote.start_soon()
+                zygote = None
             if zygote is not None:
                 factory = lambda fd: zygote.fork(spec.env, fd)  # noqa: E731
             else:
@@ -208,6 +215,7 @@ class Pool:
                 argv = self.sandbox.command(spec)
                 preexec = self.sandbox.preexec(spec, env.cgroup)
                 factory = lambda fd: spawn_process(argv, spec.env, fd, preexec)  # noqa: E731
+            group.cold_starts += 1
             await env.start(factory, self.settings.init_timeout_s)
         except BaseException:
             group.all.discard(env)

@@ -296,6 +296,7 @@ def zygote(control_fd):
             sock.sendall(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
 
     signal.signal(signal.SIGCHLD, reap)
+    sock.sendall(b'{"ready": 1}')
     while True:
         fds = array.array("i")
         msg, ancdata, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(fds.itemsize))
