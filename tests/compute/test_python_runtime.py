@@ -120,3 +120,19 @@ def test_unserialisable_result(harness):
 def test_boto3_available_like_lambda(harness):
     config = harness.function({"app.py": "import boto3\ndef handler(e, c):\n    return boto3.__file__\n"})
     assert json.loads(harness.invoke(config, {}).payload) == "/var/runtime/boto3/__init__.py"
+
+
+def test_hostile_invocation_metadata_is_neutralised(harness):
+    config = harness.function({"app.py": "import os\ndef handler(e, c):\n    return [os.environ.get('_X_AMZN_TRACE_ID'),"
+                                         " c.client_context, c.identity.cognito_identity_id]\n"})
+    meta = InvocationMeta(trace_id="Root=1\r\nX-Evil: 1", client_context="not base64 json",
+                          cognito_identity='{"cognitoIdentityId":\n "x"}')
+    assert json.loads(harness.invoke(config, {}, meta).payload) == [None, None, "x"]
+    assert harness.invoke(config, {}).cold_start is False  # the environment is fine
+
+
+def test_non_json_payload_reaches_handler_as_error(harness):
+    config = harness.function({"app.py": "def handler(e, c):\n    return e\n"})
+    result = harness.invoke(config, raw=b"not json")
+    assert result.function_error == "Unhandled"
+    assert json.loads(result.payload)["errorType"] == "Runtime.UnmarshalError"

@@ -305,6 +305,9 @@ class Environment:
             body = _platform_error(request_id, error_type, f"Runtime exited with error: {exc.description}")
             self.emit(f"{logs.timestamp()} {request_id} Error: Runtime exited with error: {exc.description}\n"
                       f"Runtime.{'OutOfMemory' if oom else 'ExitError'}\n")
+        except BaseException:  # cancelled by the caller, or a bug: this environment is in an unknown state
+            self.destroy()
+            raise
         finally:
             timer.cancel()
             self._current = None

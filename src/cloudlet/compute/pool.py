@@ -93,10 +93,15 @@ class Pool:
     async def stop(self) -> None:
         if self._reaper is not None:
             self._reaper.cancel()
+        waiters = []
         for group in list(self.groups.values()):
             for env in list(group.all):
                 env.destroy()
+                if env.process is not None and env.process.waiter is not None:
+                    waiters.append(env.process.waiter)
         self.groups.clear()
+        if waiters:
+            await asyncio.wait(waiters, timeout=5)
         if self._zygotes is not None:
             self._zygotes.stop()
         await self.server.stop()
@@ -138,6 +143,9 @@ class Pool:
         """Run one synchronous invocation. Raises Throttled when no concurrency is left."""
         meta = meta or InvocationMeta()
         meta.client_context = _decode_client_context(meta.client_context)
+        meta.cognito_identity = _one_line_json(meta.cognito_identity)
+        if "\r" in meta.trace_id or "\n" in meta.trace_id:
+            meta.trace_id = ""
         reserved = self.reserved.get((config.account_id, config.name), config.reserved_concurrency) is not None
         key = self._admit(config)
         try:
@@ -314,6 +322,15 @@ def _decode_client_context(value: str) -> str:
             return orjson.dumps(orjson.loads(value)).decode()
         except ValueError:
             return ""
+
+
+def _one_line_json(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        return orjson.dumps(orjson.loads(value)).decode()
+    except ValueError:
+        return ""
 
 
 def _unsandboxed_paths(spec: SandboxSpec, code_dir: Path, opt_dir: Path | None) -> None:

@@ -239,7 +239,10 @@ class RuntimeAPIServer:
 
 def next_headers(request_id: str, deadline_ms: int, function_arn: str, trace_id: str,
                  client_context: str, cognito_identity: str) -> bytes:
-    """The Lambda-Runtime-* header lines of an invocation/next response."""
+    """The Lambda-Runtime-* header lines of an invocation/next response (ValueError on CR/LF in a value)."""
+    for value in (request_id, function_arn, trace_id, client_context, cognito_identity):
+        if "\r" in value or "\n" in value:
+            raise ValueError("header values cannot contain line breaks")
     lines = [b"Lambda-Runtime-Aws-Request-Id: %s\r\n" % request_id.encode(),
              b"Lambda-Runtime-Deadline-Ms: %d\r\n" % deadline_ms,
              b"Lambda-Runtime-Invoked-Function-Arn: %s\r\n" % function_arn.encode()]

@@ -219,7 +219,11 @@ def serve():
                                 headers.get("lambda-runtime-client-context"),
                                 headers.get("lambda-runtime-cognito-identity"))
         try:
-            result = handler(loads(body) if body else None, context)
+            try:
+                event = loads(body) if body else None
+            except ValueError as exc:
+                raise FaultError("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from None
+            result = handler(event, context)
             try:
                 out = dumps(result).encode()
             except (TypeError, ValueError) as exc:
