@@ -91,7 +91,16 @@ def test_provided_without_bootstrap_fails_init(harness):
     config = harness.function({"app.py": ""}, runtime="provided.al2", handler="x")
     result = harness.invoke(config, {})
     assert result.function_error == "Unhandled"
-    assert json.loads(result.payload)["errorType"] == "Runtime.ExitError"
+    assert json.loads(result.payload) == {
+        "errorType": "Runtime.InvalidEntrypoint",
+        "errorMessage": f"RequestId: {result.request_id} Error: Couldn't find valid bootstrap(s): "
+                        "[/var/task/bootstrap /opt/bootstrap]"}
+
+
+def test_provided_bootstrap_from_layer(harness):
+    layer = harness.layer({"bootstrap": SHELL_RUNTIME}, executable=("bootstrap",))
+    config = harness.function({"app.py": ""}, runtime="provided.al2", handler="h", layers=[layer])
+    assert json.loads(harness.invoke(config, {"q": 2}).payload) == {"echo": {"q": 2}, "handler": "h"}
 
 
 @pytest.fixture(scope="session")

@@ -136,3 +136,17 @@ def test_non_json_payload_reaches_handler_as_error(harness):
     result = harness.invoke(config, raw=b"not json")
     assert result.function_error == "Unhandled"
     assert json.loads(result.payload)["errorType"] == "Runtime.UnmarshalError"
+
+
+def test_init_phase_timeout(harness):
+    config = harness.function({"app.py": "import time\ntime.sleep(30)\ndef handler(e, c):\n    return 1\n"})
+    settings = harness.pool.settings
+    before, settings.init_timeout_s = settings.init_timeout_s, 0.5
+    try:
+        result = harness.invoke(config, {})
+    finally:
+        settings.init_timeout_s = before
+    doc = json.loads(result.payload)
+    assert result.function_error == "Unhandled" and doc["errorType"] == "Runtime.InitTimeout"
+    assert doc["errorMessage"] == "Init phase timed out after 0.50 seconds"
+    assert harness.pool.environments(config) == []

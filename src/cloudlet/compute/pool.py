@@ -210,6 +210,10 @@ class Pool:
         group.all.add(env)
         try:
             launch, spec = self._spec(config, env)
+            if not launch.argv:
+                raise InitFailed({"errorType": "Runtime.InvalidEntrypoint", "errorMessage":
+                                  "RequestId: {request_id} Error: Couldn't find valid bootstrap(s): "
+                                  "[/var/task/bootstrap /opt/bootstrap]"})
             zygote = self._zygotes.for_config(config, launch, spec) if (
                 self._zygotes is not None and launch.zygote_capable) else None
             if zygote is not None and not zygote.ready:

@@ -87,7 +87,7 @@ def provided_launch(code_dir: Path, opt_dir: Path | None) -> RuntimeLaunch:
     elif opt_dir is not None and (opt_dir / "bootstrap").exists():
         argv = ["/opt/bootstrap"]
     else:
-        argv = ["/var/task/bootstrap"]  # fails at start: reported as Runtime.InvalidEntrypoint
+        argv = []  # the pool answers Runtime.InvalidEntrypoint
     env = {"PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LD_LIBRARY_PATH": "/lib64:/usr/lib64:/var/runtime:"
            "/var/runtime/lib:/var/task:/var/task/lib:/opt/lib", "LANG": "en_US.UTF-8"}
     return RuntimeLaunch(argv, [], env)
