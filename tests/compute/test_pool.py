@@ -181,3 +181,14 @@ def test_zygote_forks_environments(harness):
     other = harness.function({"app.py": SLEEPY})
     gather(harness, other, [{"sleep": 0.2}, {"sleep": 0.2}])
     assert other.key in harness.pool._zygotes.zygotes
+
+
+def test_provisioned_shrinks_and_retire(harness):
+    config = harness.function({"app.py": SLEEPY})
+    assert harness.run(harness.pool.provision(config, 3)) == 3
+    assert harness.run(harness.pool.provision(config, 1)) == 1
+    assert len(harness.pool.environments(config)) == 1
+    harness.invoke(config, {})
+    assert harness.call(harness.pool.retire, config.account_id, config.name) == 1
+    assert harness.pool.environments(config) == []
+    assert harness.invoke(config, {}).cold_start

@@ -190,6 +190,11 @@ class Pool:
         if group is None:
             group = self.groups[config.key] = _Group(config)
         have = sum(1 for env in group.all if env.provisioned and env.state != "dead")
+        for env in [e for e in group.idle if e.provisioned][: max(have - count, 0)]:
+            group.idle.remove(env)  # fewer provisioned: surplus idle ones go (busy ones finish first)
+            env.provisioned = False
+            env.destroy()
+            group.all.discard(env)
         started = await asyncio.gather(*(self._new_environment(group, provisioned=True)
                                          for _ in range(max(count - have, 0))), return_exceptions=True)
         for env in started:
@@ -198,6 +203,27 @@ class Pool:
             else:
                 log.warning("provisioning %s: %s", config.name, env)
         return sum(1 for env in group.all if env.provisioned and env.state != "dead")
+
+    def retire(self, account_id: str, function_name: str) -> int:
+        """Destroy the idle environments of every configuration of a function (deleted or updated);
+        busy ones lose their provisioned status and are reaped once idle. Returns how many went."""
+        gone = 0
+        for key, group in list(self.groups.items()):
+            config = group.config
+            if (config.account_id, config.name) != (account_id, function_name):
+                continue
+            for env in list(group.all):
+                env.provisioned = False
+                if env.state in ("idle", "dead"):
+                    env.destroy()
+                    group.all.discard(env)
+                    gone += 1
+            group.idle.clear()
+            if not group.all:
+                del self.groups[key]
+            if self._zygotes is not None:
+                self._zygotes.release(config)
+        return gone
 
     def environments(self, config: FunctionConfig | None = None) -> list[Environment]:
         groups = [self.groups[config.key]] if config and config.key in self.groups else (

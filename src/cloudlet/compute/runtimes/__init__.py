@@ -60,7 +60,9 @@ def python_launch(runtime: str, memory_mb: int) -> RuntimeLaunch:
     mounts += _boto_mounts()
     env = {"PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", "PYTHONPATH": "/var/runtime",
            "LD_LIBRARY_PATH": LD_LIBRARY_PATH, "LANG": "en_US.UTF-8"}
-    return RuntimeLaunch([f"/var/lang/bin/{host}", "/var/runtime/bootstrap.py"], mounts, env,
+    # -S: the host's site hooks (.pth files) do not run inside functions; the bootstrap adds
+    # site-packages to sys.path itself, where Lambda has it
+    return RuntimeLaunch([f"/var/lang/bin/{host}", "-S", "/var/runtime/bootstrap.py"], mounts, env,
                          zygote_capable=True)
 
 

@@ -185,6 +185,9 @@ def set_paths():
     for path in reversed((task, f"/opt/python/lib/{version}/site-packages", "/opt/python")):
         if path not in sys.path:
             sys.path.insert(0, path)
+    site_packages = os.path.join(sys.prefix, "lib", version, "site-packages")
+    if site_packages not in sys.path:
+        sys.path.append(site_packages)
     os.chdir(task)
 
 
