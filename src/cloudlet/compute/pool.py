@@ -250,9 +250,10 @@ class Pool:
                 factory = lambda fd: zygote.fork(spec.env, fd)  # noqa: E731
             else:
                 env.cgroup = self.sandbox.cgroups.create(env.id, config.memory_mb)
-                argv = self.sandbox.command(spec)
+                userns = self.sandbox.user_namespace()
+                argv = self.sandbox.command(spec, userns)
                 preexec = self.sandbox.preexec(spec, env.cgroup)
-                factory = lambda fd: spawn_process(argv, spec.env, fd, preexec)  # noqa: E731
+                factory = lambda fd: spawn_process(argv, spec.env, fd, preexec, userns)  # noqa: E731
             group.cold_starts += 1
             await env.start(factory, self.settings.init_timeout_s)
         except BaseException:
