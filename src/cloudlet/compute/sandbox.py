@@ -1,6 +1,7 @@
 """Sandboxes: the command line and limits that turn a runtime process into an execution environment.
 
-The default backend is bubblewrap: new user, mount, PID, IPC, UTS and cgroup namespaces; the
+The default backend is bubblewrap: new user, mount, PID, IPC, UTS and cgroup namespaces (the
+sandbox user is an unprivileged host uid even when cloudlet runs as root); the
 network namespace is shared so the function reaches cloudlet (and the Runtime API) over
 loopback. Only /usr (and the /bin, /lib* links), a few /etc files, the runtime (/var/lang,
 /var/runtime), the code (/var/task) and layers (/opt) are visible, all read-only; /tmp is a
