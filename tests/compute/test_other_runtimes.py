@@ -51,6 +51,18 @@ def test_node_callback_style_esm_and_errors(harness):
 
 
 @needs_node
+def test_node_heap_exhaustion_is_out_of_memory(harness):
+    config = harness.function({"index.js": "exports.handler = async () => { const a = [];"
+                                            " for (;;) a.push(new Array(1e6).fill(1.5)); };"},
+                              runtime="nodejs20.x", handler="index.handler", timeout_s=10)
+    result = harness.invoke(config, {})
+    doc = json.loads(result.payload)
+    assert doc["errorType"] == "Runtime.OutOfMemory"
+    assert result.metering.max_memory_mb == 128
+    assert harness.pool.environments(config) == []
+
+
+@needs_node
 def test_node_tmp_bounded(harness):
     code = ("const fs = require('fs');\nexports.handler = async () => {\n"
             "  try { fs.writeFileSync('/tmp/big', Buffer.alloc(20 * 1024 * 1024)); return 'wrote'; }\n"

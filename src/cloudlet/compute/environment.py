@@ -154,6 +154,7 @@ class Environment:
         self._init_lines: list[str] = []
         self._current: Invocation | None = None
         self.exit_description = ""
+        self.oom_seen = False
 
     # -- start -------------------------------------------------------------------------------------
     def output_pipe(self) -> int:
@@ -270,6 +271,8 @@ class Environment:
 
     def emit(self, message: str) -> None:
         self.sink.write(self.config.log_group, self.log_stream, int(time.time() * 1000), message)
+        if "out of memory" in message:  # e.g. V8's "JavaScript heap out of memory" before it aborts
+            self.oom_seen = True
         if self._tail is not None:
             self._tail.append(message)
         elif self.state == "init":
@@ -314,7 +317,11 @@ class Environment:
         except _Exited as exc:
             function_error = "Unhandled"
             peak = max(self.max_memory_mb, Cgroups.peak_mb(self.cgroup) or 0)
-            oom = Cgroups.oom_killed(self.cgroup) or (exc.killed and peak >= config.memory_mb * 0.9)
+            self._read()
+            oom = (Cgroups.oom_killed(self.cgroup) or self.oom_seen
+                   or (exc.killed and peak >= config.memory_mb * 0.9))
+            if oom:
+                self.max_memory_mb = max(self.max_memory_mb, config.memory_mb)
             error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
             body = _platform_error(request_id, error_type, f"Runtime exited with error: {exc.description}")
             self.emit(f"{logs.timestamp()} {request_id} Error: Runtime exited with error: {exc.description}\n"
