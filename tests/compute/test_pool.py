@@ -192,3 +192,18 @@ def test_provisioned_shrinks_and_retire(harness):
     assert harness.call(harness.pool.retire, config.account_id, config.name) == 1
     assert harness.pool.environments(config) == []
     assert harness.invoke(config, {}).cold_start
+
+
+def test_rotated_credentials_keep_warm_environments(harness):
+    from dataclasses import replace
+
+    from cloudlet.compute.model import Credentials
+
+    code = "import os\ndef handler(e, c):\n    return os.environ['AWS_ACCESS_KEY_ID']\n"
+    config = harness.function({"app.py": code}, credentials=Credentials("AKID1", "s1"))
+    assert json.loads(harness.invoke(config, {}).payload) == "AKID1"
+    rotated = replace(config, credentials=Credentials("AKID2", "s2"))
+    warm = harness.invoke(rotated, {})
+    assert not warm.cold_start and json.loads(warm.payload) == "AKID1"
+    fresh = gather(harness, rotated, [{}, {}])  # a second environment starts with the new credentials
+    assert sorted(json.loads(r.payload) for r in fresh) == ["AKID1", "AKID2"]

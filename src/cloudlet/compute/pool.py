@@ -152,6 +152,7 @@ class Pool:
             group = self.groups.get(config.key)
             if group is None:
                 group = self.groups[config.key] = _Group(config)
+            group.config = config  # new environments start with the latest credentials
             env = None
             while group.idle:
                 candidate = group.idle.pop()
