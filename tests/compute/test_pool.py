@@ -207,3 +207,14 @@ def test_rotated_credentials_keep_warm_environments(harness):
     assert not warm.cold_start and json.loads(warm.payload) == "AKID1"
     fresh = gather(harness, rotated, [{}, {}])  # a second environment starts with the new credentials
     assert sorted(json.loads(r.payload) for r in fresh) == ["AKID1", "AKID2"]
+
+
+def test_long_lines_are_split_and_floods_are_served(harness):
+    code = "import sys\ndef handler(e, c):\n    sys.stdout.write('y' * 600_000)\n    print()\n    print('z\\n' * 20000)\n    return 1\n"
+    config = harness.function({"app.py": code})
+    result = harness.invoke(config, {}, InvocationMeta(log_tail=True))
+    assert result.function_error is None
+    lines = [m for m in harness.sink.messages(config.log_group) if m.startswith("y")]
+    assert [len(m) for m in lines] == [256 * 1024 + 1, 256 * 1024 + 1, 600_000 - 2 * 256 * 1024 + 1]
+    messages = harness.sink.messages(config.log_group)
+    assert messages[-2] == f"END RequestId: {result.request_id}\n" and messages.count("z\n") == 20000

@@ -25,6 +25,7 @@ from cloudlet.compute.sandbox import Cgroups, UserNamespace
 
 log = logging.getLogger("cloudlet.compute")
 OOM_TYPES = ("Runtime.OutOfMemory", "MemoryError")
+MAX_LINE = 256 * 1024
 
 
 class InitFailed(Exception):
@@ -239,24 +240,34 @@ class Environment:
     def _read(self) -> None:
         if self._fd < 0:
             return
-        data = b""
+        chunks = []
+        eof = False
         try:
-            while chunk := os.read(self._fd, 65536):
-                data += chunk
+            for _ in range(16):  # at most 1 MB per call: a flooding function cannot starve the loop
+                chunk = os.read(self._fd, 65536)
+                if not chunk:
+                    eof = True
+                    break
+                chunks.append(chunk)
                 if len(chunk) < 65536:
                     break
-            else:
-                self._close_pipe()  # EOF: every writer is gone
         except BlockingIOError:
             pass
         except OSError:
+            eof = True
+        if chunks:
+            data = self._partial + b"".join(chunks)
+            *lines, self._partial = data.split(b"\n")
+            for line in lines:
+                while len(line) > MAX_LINE:  # Lambda splits log events above 256 KB
+                    self.emit(line[:MAX_LINE].decode("utf-8", "replace") + "\n")
+                    line = line[MAX_LINE:]
+                self.emit(line.decode("utf-8", "replace") + "\n")
+            while len(self._partial) > MAX_LINE:
+                self.emit(self._partial[:MAX_LINE].decode("utf-8", "replace") + "\n")
+                self._partial = self._partial[MAX_LINE:]
+        if eof:
             self._close_pipe()
-        if not data:
-            return
-        data = self._partial + data
-        *lines, self._partial = data.split(b"\n")
-        for line in lines:
-            self.emit(line.decode("utf-8", "replace") + "\n")
 
     def _close_pipe(self) -> None:
         if self._fd >= 0:
