@@ -116,17 +116,30 @@ def runtime_descendant(pid: int) -> int | None:
     return None
 
 
-def peak_rss_mb(pid: int | None) -> int:
-    if pid is None:
-        return 0
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
+class PeakMemory:
+    """Reads a process's peak resident memory (VmHWM) through one open /proc status file."""
+
+    def __init__(self) -> None:
+        self.fd = -1
+
+    def read_mb(self, pid: int | None) -> int:
+        if pid is None:
+            return 0
+        try:
+            if self.fd < 0:
+                self.fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+            data = os.pread(self.fd, 4096, 0)
+        except OSError:
+            return 0
+        start = data.find(b"VmHWM:")
+        if start < 0:
+            return 0
+        return int(data[start + 6:data.index(b"kB", start)]) // 1024
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 class Environment:
@@ -156,6 +169,7 @@ class Environment:
         self._current: Invocation | None = None
         self.exit_description = ""
         self.oom_seen = False
+        self._peak = PeakMemory()
 
     # -- start -------------------------------------------------------------------------------------
     def output_pipe(self) -> int:
@@ -345,7 +359,7 @@ class Environment:
             self._current = None
         duration = (time.perf_counter() - begin) * 1000
         self._read()  # output written before the response is in the pipe already: keep it in this invocation
-        peak = max(peak_rss_mb(self.process.runtime_pid()) if self.state != "dead" else 0,
+        peak = max(self._peak.read_mb(self.process.runtime_pid()) if self.state != "dead" else 0,
                    Cgroups.peak_mb(self.cgroup) or 0)
         self.max_memory_mb = max(self.max_memory_mb, peak)
         if self.state != "dead" and self.max_memory_mb > config.memory_mb:
@@ -372,6 +386,7 @@ class Environment:
             return
         self.state = "dead"
         self.channel.close()
+        self._peak.close()
         if self.process is not None:
             self.process.kill()
         if not self._ready.done():
