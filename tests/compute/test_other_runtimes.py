@@ -36,7 +36,9 @@ def test_node_callback_style_esm_and_errors(harness):
                           runtime="nodejs20.x", handler="index.handler")
     result = harness.invoke(cb, {}, InvocationMeta(log_tail=True))
     assert json.loads(result.payload) == "cb"
-    assert result.log_tail.splitlines()[1] == "hi"
+    stamp, request_id, level, message = result.log_tail.splitlines()[1].split("\t")
+    assert (request_id, level, message) == (result.request_id, "INFO", "hi")
+    assert stamp.endswith("Z") and "T" in stamp
     esm = harness.function({"index.mjs": "export const handler = async () => { throw new TypeError('nope'); };"},
                            runtime="nodejs20.x", handler="index.handler")
     doc = json.loads(harness.invoke(esm, {}).payload)

@@ -218,3 +218,18 @@ def test_long_lines_are_split_and_floods_are_served(harness):
     assert [len(m) for m in lines] == [256 * 1024 + 1, 256 * 1024 + 1, 600_000 - 2 * 256 * 1024 + 1]
     messages = harness.sink.messages(config.log_group)
     assert messages[-2] == f"END RequestId: {result.request_id}\n" and messages.count("z\n") == 20000
+
+
+def test_environment_dying_while_idle_is_not_reused(harness):
+    code = ("import os, threading, time\n"
+            "def handler(e, c):\n"
+            "    if e.get('die'):\n"
+            "        threading.Thread(target=lambda: (time.sleep(0.2), os._exit(1))).start()\n"
+            "    return 'ok'\n")
+    config = harness.function({"app.py": code})
+    assert json.loads(harness.invoke(config, {"die": True}).payload) == "ok"
+    time.sleep(0.6)
+    harness.call(harness.pool.reap)
+    assert harness.pool.environments(config) == []
+    after = harness.invoke(config, {})
+    assert after.cold_start and json.loads(after.payload) == "ok"

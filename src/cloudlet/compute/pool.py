@@ -326,6 +326,11 @@ class Pool:
         now = time.monotonic() if now is None else now
         reaped = 0
         for key, group in list(self.groups.items()):
+            for env in list(group.all):
+                if env.state == "dead":  # died while idle (its runtime exited): forget it
+                    group.all.discard(env)
+                    if env in group.idle:
+                        group.idle.remove(env)
             for env in list(group.idle):
                 if env.state == "idle" and not env.provisioned and now - env.last_used >= self.settings.keep_alive_s:
                     group.idle.remove(env)
