@@ -224,10 +224,10 @@ class Pool:
                     group.all.discard(env)
                     gone += 1
             group.idle.clear()
-            if not group.all:
+            if not group.all:  # forked environments die with their zygote: only when none is left
                 del self.groups[key]
-            if self._zygotes is not None:
-                self._zygotes.release(config)
+                if self._zygotes is not None:
+                    self._zygotes.release(config)
         return gone
 
     def environments(self, config: FunctionConfig | None = None) -> list[Environment]:
