@@ -57,8 +57,12 @@ class ValueGenerator:
             value = self._value(member, depth + 1, location)
             if value is not None:
                 result[name] = value
-        if not result and members and depth < self.max_depth:
-            name = sorted(members)[0]
+        if not result and members:
+            # never empty (the query protocol cannot carry an empty structure); deep down, a scalar
+            scalars = sorted(n for n, m in members.items() if m.type_name not in ("structure", "list", "map"))
+            if depth >= self.max_depth and not scalars:
+                return result
+            name = (scalars or sorted(members))[0]
             value = self._value(members[name], depth + 1, self._location(members[name], top))
             if value is not None:
                 result[name] = value
@@ -101,7 +105,8 @@ class ValueGenerator:
             return rng.randint(low, max(low, min(high, low + 1000)))
         if kind in ("float", "double"):
             low = float(shape.metadata.get("min", 0))
-            return low + rng.randint(0, 64) / 4
+            high = float(shape.metadata.get("max", low + 16))
+            return min(high, low + rng.randint(0, 64) / 4)
         if kind == "boolean":
             return rng.random() < 0.5
         if kind == "blob":

@@ -2,7 +2,8 @@
 
 For every operation of the services below:
   * inputs: a generated value -> botocore's serializer (the HTTP request a client sends) ->
-    cloudlet's Router.identify (must name that operation) -> cloudlet's parse == the value;
+    cloudlet's Router.identify (must name that operation) -> cloudlet's parse == the value, and
+    cloudlet's validation accepts it (enums included);
   * outputs: a generated value -> cloudlet's serialize -> botocore's parser == the value;
   * errors: every modeled error shape with generated fields -> cloudlet's serialize_error ->
     botocore's parser: code, HTTP status and the shape's fields.
@@ -24,6 +25,7 @@ from cloudlet.aws.context import RequestContext
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.identify import Router
 from cloudlet.aws.protocols.common import message_member_name
+from cloudlet.aws.validate import validate_input
 
 # service -> the protocols its model offers that are tested
 SERVICES: dict[str, tuple[str, ...]] = {
@@ -155,6 +157,11 @@ def test_requests_identify_and_parse(service: str, protocol: str, oracle) -> Non
             if "ContentLength" not in params and op.input_shape is not None:
                 parsed.pop("ContentLength", None)  # the HTTP layer's own Content-Length header
             checked += 1
+            try:
+                validate_input(op, parsed, check_enums=True)
+            except AWSError as exc:
+                failures.append(f"{name}: valid input refused: {exc.code} {exc.message}")
+                break
             if _normal(parsed, drop_empty) != _normal(params, drop_empty):
                 failures.append(f"{name}: {_diff(_normal(parsed), _normal(params))}")
                 break

@@ -94,8 +94,8 @@ def _compile_route(operation: str, op: OperationModel) -> _Route:
             regex += re.escape(part)
             literal_chars += len(part.strip("/"))
             literal_segments += len([seg for seg in part.split("/") if seg])
-    if path.endswith("/") and path != "/":
-        regex += "?"
+    if path != "/":  # a trailing slash is optional both ways
+        regex = regex[:-1] + "/?" if regex.endswith("/") else regex + "/?"
     fixed = []
     for item in filter(None, query.split("&")):
         key, eq, value = item.partition("=")
@@ -198,21 +198,21 @@ class Router:
     def _identify_rest(self, req: HttpRequest, scoped: list[str]) -> Target:
         path = req.path.split("?", 1)[0]
         query = req.query_dict
+        best: tuple[_Route, dict, str] | None = None
+        # Signed requests look at their service only; unsigned ones at every REST service.
         for service in scoped or self._rest_routes:
-            routes = self._rest_routes.get(service)
-            if not routes:
-                continue
-            best: tuple[_Route, dict] | None = None
-            for route in routes:
+            for route in self._rest_routes.get(service, ()):
                 if best is not None and route.score < best[0].score:
-                    break  # routes are sorted: nothing later is more specific
+                    break  # routes are sorted: nothing later in this service is more specific
                 params = route.matches(req.method, path, query, req.headers)
-                if params is not None and (best is None or route.fit(query) > best[0].fit(query)):
-                    best = (route, params)
-            if best is not None:
-                route, params = best
-                return Target(service, route.operation, models.service_model(service).protocol, params)
-        raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
+                if params is None:
+                    continue
+                if best is None or (route.score, route.fit(query)) > (best[0].score, best[0].fit(query)):
+                    best = (route, params, service)
+        if best is None:
+            raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
+        route, params, service = best
+        return Target(service, route.operation, models.service_model(service).protocol, params)
 
     def _query_service(self, req: HttpRequest, scoped: list[str]) -> str | None:
         candidates = [s for s in scoped if s in self._query_services]

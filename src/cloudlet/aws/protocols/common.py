@@ -30,9 +30,9 @@ class ResolvedError:
 
 @lru_cache(maxsize=256)
 def _error_shapes(service: ServiceModel) -> dict[str, Shape]:
-    found: dict[str, Shape] = {}
-    for shape in service.error_shapes:
-        found.setdefault(shape.name, shape)
+    shapes = service.error_shapes
+    found: dict[str, Shape] = {shape.name: shape for shape in shapes}
+    for shape in shapes:  # a legacy code names a shape only where no shape has that name
         code = shape.metadata.get("error", {}).get("code")
         if code:
             found.setdefault(code, shape)

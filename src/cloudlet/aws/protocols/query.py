@@ -7,7 +7,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.http import HttpRequest, HttpResponse
 from cloudlet.aws.protocols.common import resolve_error
-from cloudlet.aws.shapes import decode_blob, parse_timestamp
+from cloudlet.aws.shapes import text_to_scalar
 from cloudlet.aws.xml import element, escape, write_members
 
 # Wire-name overrides for services whose current model lost the query traits of their old
@@ -144,24 +144,15 @@ class QueryProtocol:
 
     @staticmethod
     def _scalar(shape: Shape, text: str):
-        kind = shape.type_name
         try:
-            if kind in ("integer", "long"):
-                return int(text)
-            if kind in ("float", "double"):
-                return float(text)
-        except ValueError:
-            raise AWSError("MalformedInput", f"Value {text} for parameter is invalid.", 400) from None
-        if kind == "boolean":
-            lowered = text.lower()
-            if lowered not in ("true", "false"):
-                raise AWSError("MalformedInput", f"Value {text} for parameter is invalid.", 400)
-            return lowered == "true"
-        if kind == "timestamp":
-            return parse_timestamp(text)
-        if kind == "blob":
-            return decode_blob(text)
-        return text
+            return text_to_scalar(shape, text)
+        except AWSError:
+            raise AWSError(
+                "InvalidQueryParameter",
+                f"Value {text} for parameter {shape.name} is invalid: the AWS query string is "
+                "malformed or does not adhere to AWS standards.",
+                400,
+            ) from None
 
     # ---- serializing ---------------------------------------------------------------------
     def serialize(self, op: OperationModel, output: dict | None, ctx) -> HttpResponse:

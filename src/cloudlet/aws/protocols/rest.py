@@ -152,7 +152,19 @@ class RestProtocol:
         return {"x-amzn-RequestId": ctx.request_id if ctx else ""}
 
     # ---- parsing -------------------------------------------------------------------------
+    def bad_value(self, service: ServiceModel, err: AWSError) -> AWSError:
+        """The error for a value that does not convert to its shape's type."""
+        return err
+
     def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
+        try:
+            return self._parse(op, req, uri_params)
+        except AWSError as err:
+            if err.code != "SerializationException":
+                raise
+            raise self.bad_value(op.service_model, err) from None
+
+    def _parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None) -> dict:
         shape = op.input_shape
         if shape is None:
             return {}

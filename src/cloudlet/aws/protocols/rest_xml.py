@@ -7,6 +7,7 @@ from functools import lru_cache
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from cloudlet.aws import ids
+from cloudlet.aws.errors import AWSError
 from cloudlet.aws.http import HttpResponse
 from cloudlet.aws.protocols.common import ResolvedError
 from cloudlet.aws.protocols.rest import RestProtocol
@@ -79,6 +80,11 @@ class RestXmlProtocol(RestProtocol):
         if service.service_name == "s3":
             return {"x-amz-request-id": request_id, "x-amz-id-2": ids.hex_id(24)}
         return {"x-amzn-RequestId": request_id}
+
+    def bad_value(self, service: ServiceModel, err: AWSError) -> AWSError:
+        # S3 calls a value it cannot read an InvalidArgument; the other rest-xml services InvalidInput.
+        code = "InvalidArgument" if service.service_name == "s3" else "InvalidInput"
+        return AWSError(code, err.message, 400)
 
     def decode_body(self, shape: Shape, body: bytes, members: list[str] | None) -> dict:
         root = parse_document(body)
