@@ -441,3 +441,15 @@ def test_response_code_trait_and_header_members() -> None:
     assert resp.status == 201
     assert resp.headers["Location"] == "https://x/zone"
     assert resp.body.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<CreateHostedZoneResult xmlns=')
+
+
+def test_head_answers_carry_no_body() -> None:
+    ctx = RequestContext("000000000000", "us-east-1", "req-1", http=HttpRequest("HEAD", "/b/k"))
+    s3 = models.service_model("s3")
+    resp = protocols.get("rest-xml").serialize_error(
+        s3, AWSError("NoSuchKey", "The specified key does not exist."), ctx
+    )
+    assert (resp.status, resp.body) == (404, b"")
+    op = models.operation_model("s3", "HeadObject")
+    resp = protocols.get("rest-xml").serialize(op, {"ContentLength": 5, "ETag": '"abc"'}, ctx)
+    assert (resp.status, resp.body, resp.headers["ETag"]) == (200, b"", '"abc"')

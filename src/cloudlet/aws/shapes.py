@@ -117,6 +117,16 @@ def encode_blob(value) -> str:
 
 
 # ---- JSON documents --------------------------------------------------------------------------
+@lru_cache(maxsize=8192)
+def _converted_members(shape: Shape) -> tuple[tuple[str, str, Shape], ...]:
+    """A structure's members whose JSON values need work: (wire name, member name, shape)."""
+    return tuple(
+        (m.serialization.get("name", n), n, m)
+        for n, m in shape.members.items()
+        if m.serialization.get("name", n) != n or _needs_cached(m)
+    )
+
+
 def json_to_python(shape: Shape | None, value):
     """Convert a decoded JSON value into plain Python per the shape (names, blobs, timestamps)."""
     if shape is None or value is None or not _needs_cached(shape):
@@ -125,21 +135,19 @@ def json_to_python(shape: Shape | None, value):
     if kind == "structure":
         if not isinstance(value, dict):
             return value
-        members = wire_members(shape)
-        result = {}
-        for key, item in value.items():
-            found = members.get(key)
-            if found is None:
-                result[key] = item
-            else:
-                result[found[0]] = json_to_python(found[1], item)
+        result = dict(value)
+        for wire, name, member in _converted_members(shape):
+            if wire in result:
+                item = result.pop(wire)
+                result[name] = json_to_python(member, item)
         return result
     if kind == "list":
         return [json_to_python(shape.member, v) for v in value] if isinstance(value, list) else value
     if kind == "map":
         if not isinstance(value, dict):
             return value
-        return {k: json_to_python(shape.value, v) for k, v in value.items()}
+        value_shape = shape.value
+        return {k: json_to_python(value_shape, v) for k, v in value.items()}
     if kind == "blob":
         return decode_blob(value)
     if kind == "timestamp":

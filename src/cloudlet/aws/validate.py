@@ -92,25 +92,30 @@ def validate_input(op: OperationModel, params: dict, *, check_enums: bool = Fals
     problems: list = []
     if not isinstance(params, dict):
         raise AWSError("SerializationException", "Start of list found where not expected", 400)
-    _check_struct(shape, params, "", problems, check_enums)
+    _check_struct(shape, params, None, problems, check_enums)
     if problems:
         code = "ValidationError" if op.service_model.protocol == "query" else "ValidationException"
-        raise InputValidationError(problems, code)
+        raise InputValidationError([(_path(p), v, c) for p, v, c in problems], code)
 
 
-def _check_struct(shape: Shape, value: dict, path: str, problems: list, check_enums: bool) -> None:
+def _check_struct(shape: Shape, value: dict, path, problems: list, check_enums: bool) -> None:
     required, members = _members(shape)
     for name in required:
         if value.get(name) is None:
-            problems.append((_join(path, members[name][0]), None, "Member must not be null"))
+            problems.append(((path, members[name][0]), None, "Member must not be null"))
     for name, item in value.items():
         found = members.get(name)
         if found is not None and item is not None:
-            _check(found[1], item, _join(path, found[0]), problems, check_enums)
+            _check(found[1], item, (path, found[0]), problems, check_enums)
 
 
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
+def _path(path) -> str:
+    """Render a path kept as nested (parent, name) pairs, built only when a problem is reported."""
+    names = []
+    while path:
+        path, name = path
+        names.append(name)
+    return ".".join(reversed(names))
 
 
 def _type_error(shape: Shape, value) -> AWSError:
@@ -132,7 +137,7 @@ def _type_error(shape: Shape, value) -> AWSError:
     return AWSError("SerializationException", message, 400)
 
 
-def _check(shape: Shape, value, path: str, problems: list, check_enums: bool) -> None:
+def _check(shape: Shape, value, path, problems: list, check_enums: bool) -> None:
     kind = shape.type_name
     expected = _TYPES.get(kind)
     wrong = expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool)))
@@ -148,24 +153,28 @@ def _check(shape: Shape, value, path: str, problems: list, check_enums: bool) ->
                 )
             if "max" in meta and size > meta["max"]:
                 problems.append((path, value, f"Member must have length less than or equal to {meta['max']}"))
-        if check_enums and kind == "string" and shape.enum and value not in shape.enum:
-            problems.append((path, value, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"))
-    elif kind in _NUMERIC and meta:
-        if "min" in meta and value < meta["min"]:
-            problems.append((path, value, f"Member must have value greater than or equal to {meta['min']}"))
-        if "max" in meta and value > meta["max"]:
-            problems.append((path, value, f"Member must have value less than or equal to {meta['max']}"))
-    if kind == "structure":
-        if not getattr(shape, "is_document_type", False):
-            _check_struct(shape, value, path, problems, check_enums)
-    elif kind == "list":
-        member = shape.member
-        for i, item in enumerate(value, 1):
-            if item is not None:
-                _check(member, item, f"{path}.{i}.member", problems, check_enums)
-    elif kind == "map":
-        key_shape, value_shape = shape.key, shape.value
-        for key, item in value.items():
-            _check(key_shape, key, f"{path}.{key}.key", problems, check_enums)
-            if item is not None:
-                _check(value_shape, item, f"{path}.{key}.value", problems, check_enums)
+            if check_enums and kind == "string" and "enum" in meta and value not in meta["enum"]:
+                problems.append(
+                    (path, value, f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]")
+                )
+        if kind == "list":
+            member = shape.member
+            for i, item in enumerate(value, 1):
+                if item is not None:
+                    _check(member, item, ((path, str(i)), "member"), problems, check_enums)
+        elif kind == "map":
+            key_shape, value_shape = shape.key, shape.value
+            for key, item in value.items():
+                _check(key_shape, key, ((path, key), "key"), problems, check_enums)
+                if item is not None:
+                    _check(value_shape, item, ((path, key), "value"), problems, check_enums)
+    elif kind in _NUMERIC:
+        if meta:
+            if "min" in meta and value < meta["min"]:
+                problems.append(
+                    (path, value, f"Member must have value greater than or equal to {meta['min']}")
+                )
+            if "max" in meta and value > meta["max"]:
+                problems.append((path, value, f"Member must have value less than or equal to {meta['max']}"))
+    elif kind == "structure" and not getattr(shape, "is_document_type", False):
+        _check_struct(shape, value, path, problems, check_enums)

@@ -232,6 +232,8 @@ class RestProtocol:
         service = op.service_model
         resp = HttpResponse(op.http.get("responseCode", 200), self.request_id_headers(service, ctx), b"")
         self._write(op.output_shape, output or {}, resp, op)
+        if _is_head(ctx):
+            resp.body = b""
         return resp
 
     def _write(self, shape: Shape | None, value: dict, resp: HttpResponse, op: OperationModel | None) -> None:
@@ -273,6 +275,8 @@ class RestProtocol:
                 self._write_headers_only(error.shape, error.fields, resp)
         self.error_response(service, error, err.message, ctx, resp)
         resp.headers.update(err.headers)
+        if _is_head(ctx):  # a HEAD answer has no body: the status code is the error
+            resp.body = b""
         return resp
 
     def _write_headers_only(self, shape: Shape, value: dict, resp: HttpResponse) -> None:
@@ -280,6 +284,11 @@ class RestProtocol:
         for name, member, wire in plan.headers:
             if value.get(name) is not None:
                 resp.headers[wire] = python_to_header(member, value[name])
+
+
+def _is_head(ctx) -> bool:
+    http = getattr(ctx, "http", None)
+    return http is not None and http.method == "HEAD"
 
 
 def _utf8(body: bytes) -> str:
