@@ -1,15 +1,19 @@
 """Wire-layer cost of the hot path: SQS SendMessage (awsJson 1.0) identify + parse + validate +
 serialize, in microseconds per call, beside a floor measured in the same run (orjson decoding
-the request body and encoding the response: the least any JSON server does).
+the request body and encoding the response: the least any JSON server does). For comparison the
+same for S3 GetObject (rest-xml, routed among S3's 100+ routes) and CloudWatch PutMetricData
+(rpc-v2-cbor).
 
 Run: python bench/protocols.py [iterations]
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 
+import cbor2
 import orjson
 
 from cloudlet.aws import models, protocols
@@ -53,6 +57,39 @@ def wire_path(router: Router, ctx: RequestContext) -> None:
     proto.serialize(op, OUTPUT, ctx)
 
 
+S3_HEADERS = {
+    "host": "127.0.0.1:4566",
+    "authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, "
+    "SignedHeaders=host, Signature=00",
+    "range": "bytes=0-99",
+}
+S3_OUTPUT = {"Body": b"x" * 100, "ContentLength": 100, "ETag": '"abc"', "ContentType": "text/plain"}
+CBOR_BODY = cbor2.dumps(
+    {
+        "Namespace": "app",
+        "MetricData": [
+            {
+                "MetricName": "latency",
+                "Value": 12.5,
+                "Unit": "Milliseconds",
+                "Timestamp": dt.datetime.now(dt.UTC),
+            }
+        ],
+    },
+    datetime_as_timestamp=True,
+)
+CBOR_HEADERS = {"smithy-protocol": "rpc-v2-cbor", "content-type": "application/cbor"}
+
+
+def request_path(router: Router, ctx: RequestContext, req: HttpRequest, output: dict) -> None:
+    target = router.identify(req)
+    op = models.operation_model(target.service, target.operation)
+    proto = protocols.get(target.protocol)
+    params = proto.parse(op, req, target.uri_params)
+    validate_input(op, params)
+    proto.serialize(op, output, ctx)
+
+
 def floor() -> None:
     orjson.loads(BODY)
     orjson.dumps(OUTPUT)
@@ -70,7 +107,7 @@ def per_call_us(fn, n: int) -> float:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    router = Router(["sqs", "sts", "s3", "lambda", "dynamodb"])
+    router = Router(["sqs", "sts", "s3", "lambda", "dynamodb", "cloudwatch"])
     ctx = RequestContext("000000000000", "us-east-1", "00000000-0000-0000-0000-000000000000")
     wire_path(router, ctx)  # warm caches (models, plans, routes)
     wire = per_call_us(lambda: wire_path(router, ctx), n)
@@ -78,6 +115,31 @@ def main() -> None:
     print(f"SQS SendMessage identify+parse+validate+serialize: {wire:7.2f} µs/call")
     print(f"floor (orjson loads body + dumps output):          {base:7.2f} µs/call")
     print(f"ratio wire/floor: {wire / base:.1f}x   budget 200 µs/request: {wire / 200:.1%} used")
+    s3 = per_call_us(
+        lambda: request_path(
+            router, ctx, HttpRequest("GET", "/bucket/some/key.txt", "", S3_HEADERS), S3_OUTPUT
+        ),
+        n // 4,
+    )
+    print(f"S3 GetObject (rest-xml) same path:                 {s3:7.2f} µs/call  ({s3 / base:.1f}x floor)")
+    cbor = per_call_us(
+        lambda: request_path(
+            router,
+            ctx,
+            HttpRequest(
+                "POST",
+                "/service/GraniteServiceVersion20100801/operation/PutMetricData",
+                "",
+                CBOR_HEADERS,
+                CBOR_BODY,
+            ),
+            {},
+        ),
+        n // 4,
+    )
+    print(
+        f"CloudWatch PutMetricData (rpc-v2-cbor) same path:  {cbor:7.2f} µs/call  ({cbor / base:.1f}x floor)"
+    )
 
 
 if __name__ == "__main__":

@@ -50,14 +50,12 @@ class _Route:
     required_headers: tuple[str, ...]  # lower-case wire names of required header members
     known_query: frozenset[str]
     score: tuple
+    rank: int = 0
 
     def matches(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> dict | None:
         if method != self.method:
             return None
-        m = self.pattern.fullmatch(path)
-        if m is None:
-            return None
-        for key, value in self.fixed_query:
+        for key, value in self.fixed_query:  # dict lookups first: they rule out most routes
             if key not in query or (value is not None and query[key] != value):
                 return None
         for key in self.required_query:
@@ -66,12 +64,34 @@ class _Route:
         for key in self.required_headers:
             if key not in headers:
                 return None
+        m = self.pattern.fullmatch(path)
+        if m is None:
+            return None
         return {self.labels[g]: unquote(v) for g, v in m.groupdict().items()}
 
     def fit(self, query: dict[str, str]) -> tuple[int, int]:
         """How well a query string fits this operation: (its own parameters, strangers negated)."""
         own = sum(1 for key in query if key in self.known_query)
         return own, own - len(query)
+
+
+@dataclass
+class _MethodRoutes:
+    """The routes of one service and method: those without fixed query keys, and the others by
+    their first fixed key (so a request only tries routes whose fixed keys it could carry)."""
+
+    plain: list[_Route] = field(default_factory=list)
+    keyed: dict[str, list[_Route]] = field(default_factory=dict)
+
+    def candidates(self, query: dict[str, str]) -> list[_Route]:
+        if not query or not self.keyed:
+            return self.plain
+        found = [r for key in query if key in self.keyed for r in self.keyed[key]]
+        if not found:
+            return self.plain
+        found.extend(self.plain)
+        found.sort(key=lambda r: r.rank)
+        return found
 
 
 def _compile_route(operation: str, op: OperationModel) -> _Route:
@@ -164,15 +184,24 @@ class Router:
         return [s for s in self.services if "query" in _protocols(s) or s in QUERY_COMPATIBLE_EXTRA]
 
     @cached_property
-    def _rest_routes(self) -> dict[str, list[_Route]]:
-        result = {}
+    def _rest_routes(self) -> dict[str, dict[str, _MethodRoutes]]:
+        """service -> HTTP method -> its routes, indexed by the query keys their URIs fix."""
+        result: dict[str, dict[str, _MethodRoutes]] = {}
         for name in self.services:
             protocol = models.service_model(name).protocol
             if protocol not in ("rest-json", "rest-xml"):
                 continue
             routes = [_compile_route(op_name, op) for op_name, op in models.operations(name).items()]
             routes.sort(key=lambda r: r.score, reverse=True)
-            result[name] = routes
+            by_method: dict[str, _MethodRoutes] = {}
+            for rank, route in enumerate(routes):
+                route.rank = rank
+                group = by_method.setdefault(route.method, _MethodRoutes())
+                if route.fixed_query:
+                    group.keyed.setdefault(route.fixed_query[0][0], []).append(route)
+                else:
+                    group.plain.append(route)
+            result[name] = by_method
         return result
 
     def identify(self, req: HttpRequest) -> Target:
@@ -189,11 +218,18 @@ class Router:
             return self._identify_cbor(req)
         scope = credential_scope(req)
         scoped = self._by_signing_name.get(scope.service, []) if scope else []
-        if req.method in ("POST", "GET") and "Action" in req.form:
+        if self._may_be_query(req) and "Action" in req.form:
             service = self._query_service(req, scoped)
             if service:
                 return Target(service, req.form["Action"], "query")
         return self._identify_rest(req, scoped)
+
+    @staticmethod
+    def _may_be_query(req: HttpRequest) -> bool:
+        """Cheap pre-check before decoding a form: an Action in the query string or a form body."""
+        if "Action=" in req.query_string:
+            return req.method in ("GET", "POST")
+        return req.method == "POST" and "x-www-form-urlencoded" in req.headers.get("content-type", "")
 
     def _identify_rest(self, req: HttpRequest, scoped: list[str]) -> Target:
         path = req.path.split("?", 1)[0]
@@ -201,9 +237,12 @@ class Router:
         best: tuple[_Route, dict, str] | None = None
         # Signed requests look at their service only; unsigned ones at every REST service.
         for service in scoped or self._rest_routes:
-            for route in self._rest_routes.get(service, ()):
+            group = self._rest_routes.get(service, {}).get(req.method)
+            if group is None:
+                continue
+            for route in group.candidates(query):
                 if best is not None and route.score < best[0].score:
-                    break  # routes are sorted: nothing later in this service is more specific
+                    break  # candidates are sorted: nothing later in this service is more specific
                 params = route.matches(req.method, path, query, req.headers)
                 if params is None:
                     continue
