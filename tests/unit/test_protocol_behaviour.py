@@ -453,3 +453,12 @@ def test_head_answers_carry_no_body() -> None:
     op = models.operation_model("s3", "HeadObject")
     resp = protocols.get("rest-xml").serialize(op, {"ContentLength": 5, "ETag": '"abc"'}, ctx)
     assert (resp.status, resp.body, resp.headers["ETag"]) == (200, b"", '"abc"')
+
+
+def test_deeply_nested_input_is_a_client_error() -> None:
+    op = models.operation_model("dynamodb", "PutItem")
+    doc = '{"TableName": "t", "Item": {"a": ' + '{"L": [' * 400 + '{"S": "x"}' + "]}" * 400 + "}}"
+    with pytest.raises(AWSError) as info:
+        params = protocols.get("json").parse(op, HttpRequest("POST", "/", body=doc.encode()), {})
+        validate_input(op, params)
+    assert (info.value.code, info.value.status) == ("SerializationException", 400)

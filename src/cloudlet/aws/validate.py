@@ -92,7 +92,10 @@ def validate_input(op: OperationModel, params: dict, *, check_enums: bool = Fals
     problems: list = []
     if not isinstance(params, dict):
         raise AWSError("SerializationException", "Start of list found where not expected", 400)
-    _check_struct(shape, params, None, problems, check_enums)
+    try:
+        _check_struct(shape, params, None, problems, check_enums)
+    except RecursionError:
+        raise AWSError("SerializationException", "The request nests values too deeply.", 400) from None
     if problems:
         code = "ValidationError" if op.service_model.protocol == "query" else "ValidationException"
         raise InputValidationError([(_path(p), v, c) for p, v, c in problems], code)

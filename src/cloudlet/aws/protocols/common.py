@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 from botocore.model import ServiceModel, Shape
 
@@ -80,3 +80,20 @@ def query_error_header(service: ServiceModel, error: ResolvedError) -> str | Non
         return None
     code = error.query_code or error.code
     return f"{code};{'Sender' if error.sender_fault else 'Receiver'}"
+
+
+def depth_guarded(parse):
+    """Wrap a parse method: input nested deeper than Python's stack is a 400, not a crash."""
+
+    @wraps(parse)
+    def guarded(self, *args, **kwargs):
+        try:
+            return parse(self, *args, **kwargs)
+        except RecursionError:
+            raise too_deep() from None
+
+    return guarded
+
+
+def too_deep() -> AWSError:
+    return AWSError("SerializationException", "The request nests values too deeply.", 400)

@@ -7,7 +7,12 @@ from botocore.model import OperationModel, ServiceModel
 
 from cloudlet.aws.errors import AWSError, serialization_error
 from cloudlet.aws.http import HttpRequest, HttpResponse
-from cloudlet.aws.protocols.common import message_member_name, query_error_header, resolve_error
+from cloudlet.aws.protocols.common import (
+    depth_guarded,
+    message_member_name,
+    query_error_header,
+    resolve_error,
+)
 from cloudlet.aws.shapes import json_to_python, python_to_json
 
 
@@ -27,6 +32,7 @@ def decode_json_body(body: bytes) -> dict:
 class JsonProtocol:
     name = "json"
 
+    @depth_guarded
     def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
         return json_to_python(op.input_shape, decode_json_body(req.body)) if op.input_shape else {}
 

@@ -6,7 +6,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.http import HttpRequest, HttpResponse
-from cloudlet.aws.protocols.common import resolve_error
+from cloudlet.aws.protocols.common import depth_guarded, resolve_error
 from cloudlet.aws.shapes import text_to_scalar
 from cloudlet.aws.xml import element, escape, write_members
 
@@ -52,6 +52,7 @@ class QueryProtocol:
     name = "query"
 
     # ---- parsing -------------------------------------------------------------------------
+    @depth_guarded
     def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
         shape = op.input_shape
         if shape is None:

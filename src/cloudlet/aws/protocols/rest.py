@@ -16,7 +16,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.http import HttpRequest, HttpResponse
-from cloudlet.aws.protocols.common import ResolvedError, resolve_error
+from cloudlet.aws.protocols.common import ResolvedError, depth_guarded, resolve_error
 from cloudlet.aws.shapes import parse_timestamp, scalar_to_text, text_to_scalar
 
 
@@ -156,6 +156,7 @@ class RestProtocol:
         """The error for a value that does not convert to its shape's type."""
         return err
 
+    @depth_guarded
     def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
         try:
             return self._parse(op, req, uri_params)

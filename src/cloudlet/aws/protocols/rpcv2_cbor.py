@@ -11,7 +11,12 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from cloudlet.aws.errors import AWSError, serialization_error
 from cloudlet.aws.http import HttpRequest, HttpResponse
-from cloudlet.aws.protocols.common import message_member_name, query_error_header, resolve_error
+from cloudlet.aws.protocols.common import (
+    depth_guarded,
+    message_member_name,
+    query_error_header,
+    resolve_error,
+)
 from cloudlet.aws.shapes import UTC, decode_blob, needs_conversion, parse_timestamp
 
 CONTENT_TYPE = "application/cbor"
@@ -69,6 +74,7 @@ def _dumps(value) -> bytes:
 class RpcV2CborProtocol:
     name = "smithy-rpc-v2-cbor"
 
+    @depth_guarded
     def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
         body = req.body
         if not body:
