@@ -137,6 +137,9 @@ def to_http_request(op: OperationModel, params: dict, protocol: str) -> HttpRequ
     """Serialize params with botocore exactly as a client would and return cloudlet's HttpRequest."""
     serializer = create_serializer(protocol, include_validation=True)
     request_dict = serializer.serialize_to_request(params, op)
+    # A host prefix ("sync-", "{RequestRoute}.") cannot reach a loopback endpoint; the request
+    # is identified without it.
+    request_dict.pop("host_prefix", None)
     prepare_request_dict(request_dict, endpoint_url=ENDPOINT)
     prepared = create_request_object(request_dict).prepare()
     url = urlsplit(prepared.url)
