@@ -1,7 +1,7 @@
 """What rest-json and rest-xml share: URI labels, query strings, headers, status codes, payloads.
 
 A subclass supplies the body codec (JSON or XML). Each operation's member layout is computed once
-(`_plan`), so a request only touches the members that are bound to its HTTP parts.
+(`layout`), so a request only touches the members that are bound to its HTTP parts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from cloudlet.aws.shapes import parse_timestamp, scalar_to_text, text_to_scalar
 
 
 @dataclass
-class _Plan:
+class Layout:
     """Where each member of a structure lives on the wire."""
 
     uri: list[tuple[str, Shape, str]] = field(default_factory=list)
@@ -36,8 +36,9 @@ class _Plan:
 
 
 @lru_cache(maxsize=8192)
-def _plan(shape: Shape | None, request_uri: str = "") -> _Plan:
-    plan = _Plan()
+def layout(shape: Shape | None, request_uri: str = "") -> Layout:
+    """The wire layout of a structure (cached); `request_uri` adds the query keys it fixes."""
+    plan = Layout()
     if request_uri:
         query = request_uri.partition("?")[2]
         plan.fixed_query = frozenset(item.partition("=")[0] for item in query.split("&") if item)
@@ -169,7 +170,7 @@ class RestProtocol:
         shape = op.input_shape
         if shape is None:
             return {}
-        plan = _plan(shape, op.http.get("requestUri", ""))
+        plan = layout(shape, op.http.get("requestUri", ""))
         params: dict = {}
         if plan.uri and uri_params:
             for name, member, wire in plan.uri:
@@ -202,7 +203,7 @@ class RestProtocol:
         return params
 
     @staticmethod
-    def _parse_query(plan: _Plan, req: HttpRequest, params: dict) -> None:
+    def _parse_query(plan: Layout, req: HttpRequest, params: dict) -> None:
         multi: dict[str, list[str]] = {}
         for key, value in req.query:
             multi.setdefault(key, []).append(value)
@@ -240,7 +241,7 @@ class RestProtocol:
     def _write(self, shape: Shape | None, value: dict, resp: HttpResponse, op: OperationModel | None) -> None:
         if shape is None:
             return
-        plan = _plan(shape)
+        plan = layout(shape)
         headers = resp.headers
         for name, member, wire in plan.headers:
             item = value.get(name)
@@ -271,7 +272,7 @@ class RestProtocol:
         error = resolve_error(service, err)
         resp = HttpResponse(error.status, self.request_id_headers(service, ctx), b"")
         if error.shape is not None:
-            plan = _plan(error.shape)
+            plan = layout(error.shape)
             if plan.headers or plan.header_maps:
                 self._write_headers_only(error.shape, error.fields, resp)
         self.error_response(service, error, err.message, ctx, resp)
@@ -281,7 +282,7 @@ class RestProtocol:
         return resp
 
     def _write_headers_only(self, shape: Shape, value: dict, resp: HttpResponse) -> None:
-        plan = _plan(shape)
+        plan = layout(shape)
         for name, member, wire in plan.headers:
             if value.get(name) is not None:
                 resp.headers[wire] = python_to_header(member, value[name])

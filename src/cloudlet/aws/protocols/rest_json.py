@@ -8,7 +8,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from cloudlet.aws.http import HttpResponse
 from cloudlet.aws.protocols.common import ResolvedError, message_member_name, query_error_header
 from cloudlet.aws.protocols.json_rpc import decode_json_body
-from cloudlet.aws.protocols.rest import RestProtocol, _plan
+from cloudlet.aws.protocols.rest import RestProtocol, layout
 from cloudlet.aws.shapes import json_to_python, python_to_json, wire_members
 
 
@@ -53,7 +53,7 @@ class RestJsonProtocol(RestProtocol):
         if message_member_name(error.shape) is None:
             document["message"] = message
         if error.shape is not None:
-            body = _plan(error.shape).body
+            body = layout(error.shape).body
             document.update(orjson.loads(self.encode_body(error.shape, error.fields, body, None)))
         else:
             document.update(error.fields)
