@@ -54,7 +54,10 @@ class ValueGenerator:
                 chance = 0.8 if depth < 2 else 0.35
                 if depth >= self.max_depth or self.rng.random() > chance:
                     continue
-            value = self._value(member, depth + 1, location)
+            if member.serialization.get("hostLabel"):  # part of a host name: letters and digits
+                value = "".join(self.rng.choice("abcdefgh0123") for _ in range(8))
+            else:
+                value = self._value(member, depth + 1, location)
             if value is not None:
                 result[name] = value
         if not result and members:

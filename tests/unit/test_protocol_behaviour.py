@@ -462,3 +462,14 @@ def test_deeply_nested_input_is_a_client_error() -> None:
         params = protocols.get("json").parse(op, HttpRequest("POST", "/", body=doc.encode()), {})
         validate_input(op, params)
     assert (info.value.code, info.value.status) == ("SerializationException", 400)
+
+
+def test_errors_raised_by_their_legacy_code_resolve_to_the_shape() -> None:
+    iam = models.service_model("iam")
+    resp = protocols.get("query").serialize_error(
+        iam, AWSError("NoSuchEntity", "The user with name x cannot be found."), CTX
+    )
+    assert resp.status == 404
+    assert b"<Code>NoSuchEntity</Code>" in resp.body and b"<Type>Sender</Type>" in resp.body
+    resp = protocols.get("query").serialize_error(iam, AWSError("NoSuchEntityException", "gone"), CTX)
+    assert (resp.status, b"<Code>NoSuchEntity</Code>" in resp.body) == (404, True)
