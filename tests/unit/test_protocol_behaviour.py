@@ -473,3 +473,14 @@ def test_errors_raised_by_their_legacy_code_resolve_to_the_shape() -> None:
     assert b"<Code>NoSuchEntity</Code>" in resp.body and b"<Type>Sender</Type>" in resp.body
     resp = protocols.get("query").serialize_error(iam, AWSError("NoSuchEntityException", "gone"), CTX)
     assert (resp.status, b"<Code>NoSuchEntity</Code>" in resp.body) == (404, True)
+
+
+def test_json_special_floats_both_ways() -> None:
+    op = models.operation_model("cloudwatch", "PutMetricData")
+    body = b'{"Namespace": "n", "MetricData": [{"MetricName": "m", "Value": "NaN", "Values": ["Infinity", 1.5]}]}'
+    params = protocols.get("json").parse(op, HttpRequest("POST", "/", body=body), {})
+    datum = params["MetricData"][0]
+    assert datum["Value"] != datum["Value"] and datum["Values"] == [float("inf"), 1.5]
+    out = models.operation_model("cloudwatch", "GetMetricStatistics")
+    resp = protocols.get("json").serialize(out, {"Datapoints": [{"Average": float("-inf")}]}, CTX)
+    assert orjson.loads(resp.body)["Datapoints"][0]["Average"] == "-Infinity"
