@@ -484,3 +484,24 @@ def test_json_special_floats_both_ways() -> None:
     out = models.operation_model("cloudwatch", "GetMetricStatistics")
     resp = protocols.get("json").serialize(out, {"Datapoints": [{"Average": float("-inf")}]}, CTX)
     assert orjson.loads(resp.body)["Datapoints"][0]["Average"] == "-Infinity"
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "query", "operation", "labels"),
+    [
+        ("photos.localhost:4566", "/cat.jpg", "", "GetObject", {"Bucket": "photos", "Key": "cat.jpg"}),
+        (
+            "my.photos.s3.localhost:4566",
+            "/a/b.jpg",
+            "",
+            "GetObject",
+            {"Bucket": "my.photos", "Key": "a/b.jpg"},
+        ),
+        ("photos.s3.us-east-1.amazonaws.com", "/", "list-type=2", "ListObjectsV2", {"Bucket": "photos"}),
+        ("s3.localhost:4566", "/photos/cat.jpg", "", "GetObject", {"Bucket": "photos", "Key": "cat.jpg"}),
+        ("127.0.0.1:4566", "/photos", "", "ListObjects", {"Bucket": "photos"}),
+    ],
+)
+def test_s3_virtual_hosted_and_path_style(host, path, query, operation, labels) -> None:
+    target = ROUTER.identify(_rest("GET", path, query, headers={"host": host}))
+    assert (target.operation, target.uri_params) == (operation, labels)
