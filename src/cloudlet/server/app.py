@@ -93,6 +93,7 @@ def _json(status: int, value) -> HttpResponse:
 
 async def _send(send, response: HttpResponse) -> None:
     headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
-    headers.append((b"content-length", str(len(response.body)).encode()))
+    if not any(k.lower() == "content-length" for k in response.headers):  # HEAD answers carry their own
+        headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})

@@ -235,7 +235,10 @@ class RestProtocol:
         resp = HttpResponse(op.http.get("responseCode", 200), self.request_id_headers(service, ctx), b"")
         self._write(op.output_shape, output or {}, resp, op)
         if _is_head(ctx):
-            resp.body = b""
+            resp.body = b""  # a modeled Content-Length stays: it describes the resource
+        else:
+            for key in [k for k in resp.headers if k.lower() == "content-length"]:
+                del resp.headers[key]  # the body's own length is the truth; the server adds it
         return resp
 
     def _write(self, shape: Shape | None, value: dict, resp: HttpResponse, op: OperationModel | None) -> None:
