@@ -164,6 +164,8 @@ def to_botocore_response(resp: HttpResponse) -> dict:
     headers = HeadersDict()
     for key, value in resp.headers.items():
         headers[key] = value
+    if "content-length" not in headers:  # as the server's edge adds it
+        headers["Content-Length"] = str(len(resp.body))
     return {"status_code": resp.status, "headers": headers, "body": resp.body, "context": {}}
 
 
