@@ -370,6 +370,10 @@ def test_s3_errors_use_the_error_root_and_s3_request_ids() -> None:
     assert (
         b"<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message>" in resp.body
     )
+    detailed = protocols.get("rest-xml").serialize_error(
+        models.service_model("s3"), AWSError("NoSuchBucket", "gone", fields={"BucketName": "a&b"}), CTX
+    )
+    assert b"<BucketName>a&amp;b</BucketName>" in detailed.body
 
 
 def test_other_rest_xml_errors_use_error_response() -> None:
