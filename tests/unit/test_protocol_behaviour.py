@@ -120,6 +120,9 @@ def test_json_cbor_and_query_identification() -> None:
     [
         HttpRequest("POST", "/", headers={"x-amz-target": "Nope_2020.Do"}),
         HttpRequest("POST", "/service/Nope/operation/Do", headers={"smithy-protocol": "rpc-v2-cbor"}),
+        HttpRequest(
+            "POST", "/service/AmazonSQS/operation/SendMessage", headers={"smithy-protocol": "rpc-v2-cbor"}
+        ),
         HttpRequest("PATCH", "/no/such/route", headers=_signed("s3")),
     ],
 )

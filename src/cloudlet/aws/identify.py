@@ -275,7 +275,7 @@ class Router:
         parts = req.path.split("?", 1)[0].strip("/").split("/")
         if len(parts) == 4 and parts[0] == "service" and parts[2] == "operation":
             service = self._by_target_prefix.get(parts[1])
-            if service:
+            if service and "smithy-rpc-v2-cbor" in _protocols(service):
                 return Target(service, parts[3], "smithy-rpc-v2-cbor")
         raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
 
