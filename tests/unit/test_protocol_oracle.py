@@ -60,9 +60,11 @@ EXCLUDED = {
     "location) are not compared: a loopback endpoint cannot carry a host prefix",
     "s3 GetBucketLocation output": "S3 answers the location as the root element's text; botocore "
     "reads it with a handler outside the protocol parser",
-    "deprecated twins": "deprecated S3 operations with the exact route of their successor "
-    "(GetBucketLifecycle, PutBucketLifecycle, GetBucketNotification, PutBucketNotification): "
-    "a request names the successor",
+    "deprecated twins": "requests of deprecated S3 operations with the exact route of their "
+    "successor (GetBucketLifecycle, PutBucketLifecycle, GetBucketNotification, "
+    "PutBucketNotification): such a request names the successor",
+    "s3 GetBucketNotification output": "its deprecated shape has two members on one element name "
+    "(Event and the flattened Events)",
 }
 DEPRECATED_TWINS = {
     ("s3", "GetBucketLifecycle"),
@@ -82,8 +84,8 @@ def _seed(*parts) -> int:
     return zlib.crc32("/".join(map(str, (SEED, *parts))).encode())
 
 
-def _excluded(op) -> str | None:
-    if (op.service_model.service_name, op.name) in DEPRECATED_TWINS:
+def _excluded(op, request: bool = False) -> str | None:
+    if request and (op.service_model.service_name, op.name) in DEPRECATED_TWINS:
         return "deprecated twins"
     if op.has_event_stream_input or op.has_event_stream_output:
         return "event streams"
@@ -128,7 +130,7 @@ def test_requests_identify_and_parse(service: str, protocol: str, oracle) -> Non
     failures = []
     checked = 0
     for name, op in models.operations(service).items():
-        if _excluded(op):
+        if _excluded(op, request=True):
             continue
         for sample in range(SAMPLES):
             gen = oracle.ValueGenerator(_seed(service, name, sample))
@@ -180,7 +182,7 @@ def test_outputs_serialize_for_botocore(service: str, protocol: str, oracle) -> 
     for name, op in models.operations(service).items():
         if _excluded(op) or op.output_shape is None:
             continue
-        if service == "s3" and name == "GetBucketLocation":
+        if service == "s3" and name in ("GetBucketLocation", "GetBucketNotification"):
             continue  # see EXCLUDED
         for sample in range(SAMPLES):
             gen = oracle.ValueGenerator(_seed(service, name, "out", sample))
