@@ -1,4 +1,4 @@
-"""Shared helpers of the protocol tests: a deterministic value generator walking botocore shapes,
+"""What the protocol tests share: a deterministic value generator walking botocore shapes,
 and bridges between botocore's own serializers/parsers and cloudlet's HttpRequest/HttpResponse."""
 
 from __future__ import annotations

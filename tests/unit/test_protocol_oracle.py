@@ -52,6 +52,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "apigatewayv2": ("rest-json",),
     "route53": ("rest-xml",),
     "sesv2": ("rest-json",),
+    "lex-runtime": ("rest-json",),  # jsonvalue headers both ways
 }
 
 EXCLUDED = {
