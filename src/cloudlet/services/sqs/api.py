@@ -15,10 +15,8 @@ import threading
 import time
 
 import orjson
-from botocore.model import OperationModel
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.sqs import attributes as qattrs
 from cloudlet.services.sqs import validation as check
@@ -96,28 +94,8 @@ class SQS(Service):
         return self.messages.expire(self.queues.all(), deleted)
 
     # ---- input -------------------------------------------------------------------------------
-    def validate(self, op: OperationModel, params: dict) -> None:
-        try:
-            validate_input(op, params)
-        except InputValidationError as err:
-            problems = [p for p in err.problems if not (p[0] == "queueUrl" and p[1] is None)]
-            if not problems:
-                return
-            path, value, constraint = problems[0]
-            name = path.split(".")[-1]
-            name = name[:1].upper() + name[1:]
-            if value is None:
-                raise missing_parameter(name) from None
-            raise invalid_value(name, value, constraint) from None
-
     def _queue(self, ctx, params: dict) -> Queue:
-        url = params.get("QueueUrl")
-        if not url:
-            path = ctx.http.path.split("?", 1)[0] if ctx.http else "/"
-            if path.strip("/").count("/") != 1:
-                raise missing_parameter("QueueUrl")
-            url = path
-        return self.queues.get(*parse_url(url, ctx.account_id, ctx.region))
+        return self.queues.get(*parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
 
     # ---- queues ------------------------------------------------------------------------------
     def create_queue(self, ctx, params: dict) -> dict:
