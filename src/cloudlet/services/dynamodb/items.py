@@ -217,8 +217,10 @@ class Items:
                         raise validation("Provided list of item keys contains duplicates")
                     seen.add((write.table.id, write.pk, write.sk))
                     writes.append(write)
-            for write in writes:
+            # Locks are taken in key order so that concurrent batches cannot deadlock.
+            for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
                 storage.lock_item(conn, write.table, write.pk, write.sk)
+            for write in writes:
                 old = storage.get_item(conn, write.table, write.pk, write.sk)
                 new = self._new_item(write, old)
                 self._store(conn, write, old, new)
