@@ -366,7 +366,8 @@ class Items:
         deleted = 0
         with self.store.tx() as conn:
             tables: dict[str, TableDef | None] = {}
-            for table_id, pk, sk in storage.expired(conn, now, limit):
+            # Sorted like every multi-item lock, so the sweep cannot deadlock with a transaction.
+            for table_id, pk, sk in sorted(storage.expired(conn, now, limit)):
                 if table_id not in tables:
                     tables[table_id] = storage.table_by_id(conn, table_id)
                 table = tables[table_id]
