@@ -2,6 +2,7 @@
 writes with boto3: limits, duplicate keys, atomicity, cancellation reasons, idempotency."""
 
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -215,3 +216,13 @@ def test_concurrent_transactions_keep_invariants(cloudlet, ddb):
     a = int(ddb.get_item(TableName="tbl-one", Key=key("a"))["Item"]["n"]["N"])
     b = int(ddb.get_item(TableName="tbl-two", Key=key("b"))["Item"]["n"]["N"])
     assert (a, b) == (0, 40) and len(moved) == 40 and len(cancelled) == 20
+
+
+def test_client_request_tokens_expire(ddb, monkeypatch):
+    from cloudlet.services.dynamodb import items as items_module
+
+    monkeypatch.setattr(items_module, "TOKEN_TTL", 0.2)  # 10 minutes in AWS; shortened for the test
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "tbl-one", "Item": key("x")}}], ClientRequestToken="t")
+    time.sleep(0.3)
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "tbl-one", "Item": key("y")}}], ClientRequestToken="t")
+    assert count(ddb) == 2
