@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 def test_query_errors_reach_boto3_with_code_and_status(cloudlet) -> None:
     sts = cloudlet.client("sts")
     with pytest.raises(ClientError) as info:
-        sts.assume_role(RoleArn="arn:aws:iam::000000000000:role/r", RoleSessionName="session")
+        sts.decode_authorization_message(EncodedMessage="x")
     error = info.value.response
     assert error["Error"]["Code"] == "NotImplemented"
     assert error["Error"]["Type"] == "Receiver"
