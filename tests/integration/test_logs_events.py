@@ -111,9 +111,10 @@ def test_batch_count_and_empty_messages(cloudlet):
         logStreamName="s",
         logEvents=[{"timestamp": t, "message": ""}],
     )
+    # a value of the wrong JSON type never reaches the service: the protocol layer refuses it
     expect_error(
         logs.put_log_events,
-        "InvalidParameterException",
+        "SerializationException",
         logGroupName="g",
         logStreamName="s",
         logEvents=[{"timestamp": "soon", "message": "m"}],

@@ -54,7 +54,7 @@ def test_bad_names_are_invalid_parameter_and_store_nothing(cloudlet):
     expect_error(logs.create_log_group, "InvalidParameterException", logGroupName="x" * 513)
     expect_error(logs.create_log_group, "InvalidParameterException", logGroupName="aws/reserved")
     expect_error(logs.create_log_group, "InvalidParameterException", logGroupName="g", logGroupClass="GOLD")
-    expect_error(logs.create_log_group, "InvalidParameterException", logGroupName=5)
+    expect_error(logs.create_log_group, "SerializationException", logGroupName=5)
     expect_error(logs.create_log_group, "InvalidParameterException")
     assert logs.describe_log_groups()["logGroups"] == []
 
