@@ -8,6 +8,7 @@ import os
 import time
 
 from cloudlet.compute.model import InvocationMeta
+from cloudlet.compute.sandbox import HOST_UID
 
 PROBE = """
 import os
@@ -52,6 +53,11 @@ def test_function_cannot_reach_platform_or_other_code(harness, make):
     assert max(out["pids"]) < 100  # its own PID namespace: host processes are invisible
     assert os.getpid() not in out["pids"] or os.getpid() < 100
     assert out["uid"] == 993
+    if os.geteuid() == 0 and harness.pool.sandbox.remap:  # on the host, an unprivileged uid, never root
+        env = harness.pool.environments(config)[0]
+        with open(f"/proc/{env.process.runtime_pid()}/status") as f:
+            uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+        assert set(uids) == {str(HOST_UID)}
     assert out["write_task"] in ("OSError", "PermissionError")
 
 
@@ -98,11 +104,33 @@ def handler(event, context):
                     try:
                         os.fork()
                     except OSError:
-                        time.sleep(0.05)
+                        time.sleep(0.5)
             made += 1
         except OSError:
-            time.sleep(0.01)
+            time.sleep(0.1)
 """
+
+FORK_COUNT = """
+import os, time
+def handler(event, context):
+    made = 0
+    try:
+        while True:
+            if os.fork() == 0:
+                time.sleep(10)
+                os._exit(0)
+            made += 1
+    except OSError:
+        return made
+"""
+
+
+def test_process_limit_per_environment(harness, make):
+    config = make({"app.py": FORK_COUNT}, timeout_s=10)
+    made = json.loads(harness.invoke(config, {}).payload)
+    assert 900 < made < 1024  # Lambda's 1024 processes and threads, the runtime included
+    harness.call(harness.pool.retire, config.account_id, config.name)
+    _wait_for_sandbox_processes_below(50)
 
 
 def test_fork_bomb_and_memory_hog_are_contained(harness, make):
@@ -131,10 +159,7 @@ def test_fork_bomb_and_memory_hog_are_contained(harness, make):
     assert json.loads(hog_result.payload)["errorType"] == "Runtime.OutOfMemory"
     assert harness.pool.environments(bomb) == [] and harness.pool.environments(hog) == []
     # the bomb's processes are gone: nothing of it is left on the host
-    deadline = time.time() + 5
-    while time.time() < deadline and _sandbox_processes() > 50:
-        time.sleep(0.1)
-    assert _sandbox_processes() < 50
+    _wait_for_sandbox_processes_below(50)
     assert json.loads(harness.invoke(calm, {}).payload) == "fine"
 
 
@@ -149,3 +174,10 @@ def _sandbox_processes() -> int:
             except OSError:
                 pass
     return count
+
+
+def _wait_for_sandbox_processes_below(limit: int) -> None:
+    deadline = time.time() + 10
+    while time.time() < deadline and _sandbox_processes() >= limit:
+        time.sleep(0.1)
+    assert _sandbox_processes() < limit

@@ -21,7 +21,7 @@ import orjson
 from cloudlet.compute import logs
 from cloudlet.compute.model import FunctionConfig, InvocationMeta, InvocationResult
 from cloudlet.compute.runtime_api import Invocation, RuntimeAPIServer, RuntimeChannel, next_headers
-from cloudlet.compute.sandbox import Cgroups
+from cloudlet.compute.sandbox import Cgroups, UserNamespace
 
 log = logging.getLogger("cloudlet.compute")
 OOM_TYPES = ("Runtime.OutOfMemory", "MemoryError")
@@ -71,12 +71,26 @@ class Process:
         return self._cached
 
 
-async def spawn_process(argv: list[str], env: dict[str, str], out_fd: int, preexec) -> Process:
+async def spawn_process(argv: list[str], env: dict[str, str], out_fd: int, preexec,
+                        userns: UserNamespace | None = None) -> Process:
     """Start a sandbox command with stdout and stderr on `out_fd`."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=subprocess.DEVNULL, stdout=out_fd, stderr=out_fd, env=env, preexec_fn=preexec,
-        start_new_session=True)
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=subprocess.DEVNULL, stdout=out_fd, stderr=out_fd, env=env, preexec_fn=preexec,
+            start_new_session=True, pass_fds=userns.child_fds if userns else ())
+    except BaseException:
+        if userns is not None:
+            userns.spawned()
+            userns.close()
+        raise
     waiter = asyncio.ensure_future(proc.wait())
+    if userns is not None:
+        userns.spawned()
+        try:
+            await userns.complete()
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
 
     def kill() -> None:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -89,7 +103,7 @@ def runtime_descendant(pid: int) -> int | None:
     for _ in range(4):
         try:
             with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() != "bwrap":
+                if f.read().strip() not in ("bwrap", "setpriv"):
                     return pid
             with open(f"/proc/{pid}/task/{pid}/children") as f:
                 children = f.read().split()

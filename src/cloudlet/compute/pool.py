@@ -114,7 +114,8 @@ class Pool:
         else:
             self.reserved[key] = value
 
-    def _admit(self, config: FunctionConfig) -> tuple[str, str]:
+    def _admit(self, config: FunctionConfig) -> tuple[tuple[str, str], bool]:
+        """Count an invocation in, or raise Throttled; returns its key and whether it is reserved."""
         key = (config.account_id, config.name)
         if config.reserved_concurrency is not None:
             self.reserved[key] = config.reserved_concurrency
@@ -130,7 +131,7 @@ class Pool:
             self.inflight_unreserved[account] += 1
         self.inflight_account[account] += 1
         self.inflight_function[key] += 1
-        return key
+        return key, reserved is not None
 
     def _release(self, key: tuple[str, str], reserved: bool) -> None:
         self.inflight_account[key[0]] -= 1
@@ -146,8 +147,7 @@ class Pool:
         meta.cognito_identity = _one_line_json(meta.cognito_identity)
         if "\r" in meta.trace_id or "\n" in meta.trace_id:
             meta.trace_id = ""
-        reserved = self.reserved.get((config.account_id, config.name), config.reserved_concurrency) is not None
-        key = self._admit(config)
+        key, reserved = self._admit(config)
         try:
             group = self.groups.get(config.key)
             if group is None:
@@ -163,7 +163,11 @@ class Pool:
                     env = await self._new_environment(group)
                 except InitFailed as exc:
                     return self._init_failure(config, meta, exc)
-            result = await env.invoke(payload, meta)
+            try:
+                result = await env.invoke(payload, meta)
+            except BaseException:
+                group.all.discard(env)  # the environment destroyed itself
+                raise
             if env.state == "idle":
                 group.idle.append(env)
             else:
@@ -250,9 +254,10 @@ class Pool:
                 factory = lambda fd: zygote.fork(spec.env, fd)  # noqa: E731
             else:
                 env.cgroup = self.sandbox.cgroups.create(env.id, config.memory_mb)
-                argv = self.sandbox.command(spec)
+                userns = self.sandbox.user_namespace()
+                argv = self.sandbox.command(spec, userns)
                 preexec = self.sandbox.preexec(spec, env.cgroup)
-                factory = lambda fd: spawn_process(argv, spec.env, fd, preexec)  # noqa: E731
+                factory = lambda fd: spawn_process(argv, spec.env, fd, preexec, userns)  # noqa: E731
             group.cold_starts += 1
             await env.start(factory, self.settings.init_timeout_s)
         except BaseException:

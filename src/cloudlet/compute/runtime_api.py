@@ -108,7 +108,7 @@ def _error(code: int, error_type: str, message: str) -> bytes:
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("server", "transport", "parser", "url", "body", "error_type", "closed", "too_big")
+    __slots__ = ("server", "transport", "parser", "url", "body", "size", "error_type", "closed", "too_big")
 
     def __init__(self, server: RuntimeAPIServer) -> None:
         self.server = server
@@ -120,6 +120,7 @@ class _Connection(asyncio.Protocol):
     def _reset(self) -> None:
         self.url = b""
         self.body: list[bytes] = []
+        self.size = 0
         self.error_type: str | None = None
         self.too_big = False
 
@@ -152,7 +153,8 @@ class _Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         if not self.too_big:
             self.body.append(body)
-            if sum(map(len, self.body)) > MAX_REQUEST_BODY:
+            self.size += len(body)
+            if self.size > MAX_REQUEST_BODY:
                 self.too_big = True
                 self.body = []
 

@@ -1,6 +1,7 @@
 """Sandboxes: the command line and limits that turn a runtime process into an execution environment.
 
-The default backend is bubblewrap: new user, mount, PID, IPC, UTS and cgroup namespaces; the
+The default backend is bubblewrap: new user, mount, PID, IPC, UTS and cgroup namespaces (the
+sandbox user is an unprivileged host uid even when cloudlet runs as root); the
 network namespace is shared so the function reaches cloudlet (and the Runtime API) over
 loopback. Only /usr (and the /bin, /lib* links), a few /etc files, the runtime (/var/lang,
 /var/runtime), the code (/var/task) and layers (/opt) are visible, all read-only; /tmp is a
@@ -13,6 +14,8 @@ so it is used only when asked for explicitly, and says so loudly.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
 import resource
@@ -25,6 +28,8 @@ from cloudlet.compute.errors import SandboxUnavailable
 log = logging.getLogger("cloudlet.compute")
 
 SANDBOX_UID, SANDBOX_GID = 993, 990  # Lambda's sbx_user1051
+# When cloudlet runs as root, the sandbox user is this unprivileged host uid/gid (never host root)
+HOST_UID, HOST_GID = 100993, 100990
 ETC_FILES = ("ssl", "ca-certificates", "ca-certificates.conf", "resolv.conf", "hosts", "nsswitch.conf",
              "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "mime.types",
              "protocols", "services", "gai.conf", "host.conf")
@@ -147,33 +152,57 @@ class Sandbox:
                         "only. It can read every file this user can and signal its processes. "
                         "Use this only for code you trust. !!!")
             self.bwrap = ""
+            self.setpriv = ""
             return
         self.bwrap = bwrap or shutil.which("bwrap") or "/usr/bin/bwrap"
         if not os.access(self.bwrap, os.X_OK):
             raise SandboxUnavailable(
                 "bubblewrap (bwrap) is needed to run functions: install the Debian package 'bubblewrap', "
                 "or start with the sandbox backend 'none' to run functions unisolated")
+        self.setpriv = shutil.which("setpriv") or ""
+        if os.geteuid() == 0 and not self.setpriv:
+            log.warning("cloudlet runs as root and setpriv (util-linux) is missing: sandboxed processes will be "
+                        "host root inside their user namespace (no capabilities), and RLIMIT_NPROC cannot bind them")
 
     @property
     def isolated(self) -> bool:
         return self.backend == "bwrap"
 
-    def command(self, spec: SandboxSpec) -> list[str]:
+    @property
+    def remap(self) -> bool:
+        """Root runs sandboxes as an unprivileged host uid (RLIMIT_NPROC never binds host root)."""
+        return self.isolated and os.geteuid() == 0 and bool(self.setpriv)
+
+    def command(self, spec: SandboxSpec, userns: UserNamespace | None = None) -> list[str]:
+        """The argv of an environment; `userns` (required when `remap` is true) maps the sandbox user."""
         if not self.isolated:
             return list(spec.argv)
         args = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--share-net", "--die-with-parent", "--new-session",
-                "--cap-drop", "ALL", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
-                "--hostname", "localhost"]
+                "--cap-drop", "ALL", "--hostname", "localhost"]
+        if self.remap:
+            # set up as namespace root (mapped to host root only for building the mounts), then
+            # setpriv becomes the sandbox user, an unprivileged host uid, and drops every capability
+            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+                     "--info-fd", str(userns.info_w), "--userns-block-fd", str(userns.block_r)]
+            prefix = [self.setpriv, f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups",
+                      "--inh-caps=-all", "--"]
+        else:
+            args += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+            prefix = []
         args += self.system_mounts
         for m in spec.runtime_mounts:
-            args += ["--dir", m.dest] if m.kind == "dir" else ["--ro-bind", m.source, m.dest]
+            args += ["--perms", "0755", "--dir", m.dest] if m.kind == "dir" else ["--ro-bind", m.source, m.dest]
         args += ["--ro-bind", spec.task_dir, "/var/task"]
-        args += ["--ro-bind", spec.opt_dir, "/opt"] if spec.opt_dir else ["--dir", "/opt"]
+        args += ["--ro-bind", spec.opt_dir, "/opt"] if spec.opt_dir else ["--perms", "0755", "--dir", "/opt"]
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--size", str(spec.tmp_mb * 1024 * 1024), "--perms", "1777", "--tmpfs", "/tmp",
                  "--chdir", "/var/task", "--"]
-        return args + spec.argv
+        return args + prefix + spec.argv
+
+    def user_namespace(self) -> UserNamespace | None:
+        """The handshake that maps the sandbox user, when cloudlet runs as root."""
+        return UserNamespace() if self.remap else None
 
     def preexec(self, spec: SandboxSpec, cgroup: Path | None):
         """The function run in the child before exec: rlimits, and the cgroup when there is one."""
@@ -194,9 +223,82 @@ class Sandbox:
         return apply
 
 
+class UserNamespace:
+    """bubblewrap's user namespace handshake: it reports its child, cloudlet writes the id maps
+    (namespace root -> host root for building the sandbox; the sandbox user -> HOST_UID), then
+    lets it continue."""
+
+    def __init__(self) -> None:
+        self.info_r, self.info_w = os.pipe()
+        self.block_r, self.block_w = os.pipe()
+
+    @property
+    def child_fds(self) -> tuple[int, int]:
+        return (self.info_w, self.block_r)
+
+    def spawned(self) -> None:
+        """Call once the child started: the parent's copies of the child's ends go."""
+        os.close(self.info_w)
+        os.close(self.block_r)
+
+    async def complete(self) -> None:
+        loop = asyncio.get_running_loop()
+        os.set_blocking(self.info_r, False)
+        data = b""
+        try:
+            while not data.rstrip().endswith(b"}"):
+                ready = loop.create_future()
+                loop.add_reader(self.info_r, lambda f=ready: f.done() or f.set_result(None))
+                try:
+                    await ready
+                finally:
+                    loop.remove_reader(self.info_r)
+                chunk = _read_some(self.info_r)
+                if chunk == b"":
+                    raise OSError("bubblewrap exited before its user namespace was ready")
+                data += chunk or b""
+            self._map(json.loads(data)["child-pid"])
+        finally:
+            self.close()
+
+    def complete_blocking(self) -> None:
+        data = b""
+        try:
+            while not data.rstrip().endswith(b"}"):
+                chunk = os.read(self.info_r, 4096)
+                if not chunk:
+                    raise OSError("bubblewrap exited before its user namespace was ready")
+                data += chunk
+            self._map(json.loads(data)["child-pid"])
+        finally:
+            self.close()
+
+    def _map(self, pid: int) -> None:
+        with open(f"/proc/{pid}/uid_map", "w") as f:
+            f.write(f"0 0 1\n{SANDBOX_UID} {HOST_UID} 1\n")
+        with open(f"/proc/{pid}/gid_map", "w") as f:
+            f.write(f"0 0 1\n{SANDBOX_GID} {HOST_GID} 1\n")
+        os.write(self.block_w, b"1")
+
+    def close(self) -> None:
+        for fd in (self.info_r, self.block_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.info_r = self.block_w = -1
+
+
+def _read_some(fd: int) -> bytes | None:
+    try:
+        return os.read(fd, 4096)
+    except BlockingIOError:
+        return None
+
+
 def _system_mounts(etc: Path) -> list[str]:
     """Read-only binds of the host's system directories a runtime needs."""
-    args = ["--ro-bind", "/usr", "/usr"]
+    args = ["--ro-bind", "/usr", "/usr", "--perms", "0755", "--dir", "/etc", "--perms", "0755", "--dir", "/var"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = f"/{name}"
         if os.path.islink(path):

@@ -58,12 +58,17 @@ class Zygote:
                             runtime_mounts=spec.runtime_mounts, memory_mb=spec.memory_mb, tmp_mb=spec.tmp_mb,
                             limit_memory=spec.limit_memory)
         sandbox = self.manager.pool.sandbox
+        userns = sandbox.user_namespace()
         logfile = self.manager.log_dir / f"{self.config.key}.log"
+        fds = (theirs.fileno(), *(userns.child_fds if userns else ()))
         with open(logfile, "ab") as out:
-            self.proc = subprocess.Popen(sandbox.command(zspec), stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                         env=env, pass_fds=(theirs.fileno(),), start_new_session=True,
+            self.proc = subprocess.Popen(sandbox.command(zspec, userns), stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=out, env=env, pass_fds=fds, start_new_session=True,
                                          preexec_fn=sandbox.preexec(zspec, None))
         theirs.close()
+        if userns is not None:
+            userns.spawned()
+            userns.complete_blocking()  # a few milliseconds, once per zygote
         ours.setblocking(False)
         self.sock = ours
         asyncio.get_running_loop().add_reader(ours.fileno(), self._on_message)
