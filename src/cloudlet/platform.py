@@ -11,7 +11,7 @@ from importlib import import_module
 from cloudlet import __version__
 from cloudlet.aws.auth import Authenticator
 from cloudlet.config import Config
-from cloudlet.services import REGISTRY
+from cloudlet.services import BACKGROUND, REGISTRY
 from cloudlet.services.base import Service
 from cloudlet.store import Store, open_store
 
@@ -86,6 +86,8 @@ class Platform:
 
     async def startup(self) -> None:
         self.loop = asyncio.get_running_loop()
+        for name in BACKGROUND:
+            await self.service(name)
 
     async def shutdown(self) -> None:
         for service in list(self._services.values()):
