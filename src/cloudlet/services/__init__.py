@@ -6,3 +6,7 @@ REGISTRY: dict[str, str] = {
     "sqs": "cloudlet.services.sqs.api:SQS",
     "sts": "cloudlet.services.sts.api:STS",
 }
+
+# Services with background duties (queued work that must resume after a restart) load when the
+# platform starts rather than on their first request.
+BACKGROUND: tuple[str, ...] = ("lambda",)

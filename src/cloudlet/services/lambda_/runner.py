@@ -98,10 +98,9 @@ class Runner:
         self.platform = platform
         config = platform.config
         extra = config.extra
-        host = "127.0.0.1" if config.host in ("", "0.0.0.0", "::") else config.host
         self.settings = PoolSettings(
             data_dir=config.data_path,
-            endpoint_url=extra.get("lambda_endpoint_url") or f"http://{host}:{config.port}",
+            endpoint_url=self.endpoint_url(),
             sandbox=extra.get("lambda_sandbox", "bwrap"),
             account_concurrency=int(extra.get("lambda_account_concurrency", 1000)),
             keep_alive_s=float(extra.get("lambda_keep_alive_s", 300.0)),
@@ -111,6 +110,12 @@ class Runner:
         self.metering = MeteringTotals()
         self.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering)
         self._credentials: dict[tuple[str, str], tuple[float, Credentials]] = {}
+
+    def endpoint_url(self) -> str:
+        """Where functions reach cloudlet (the port is known only once the server listens)."""
+        config = self.platform.config
+        host = "127.0.0.1" if config.host in ("", "0.0.0.0", "::") else config.host
+        return config.extra.get("lambda_endpoint_url") or f"http://{host}:{config.port}"
 
     async def start(self) -> None:
         await self.pool.start()
@@ -142,6 +147,7 @@ class Runner:
 
     async def config_for(self, ref: Ref, doc: dict) -> FunctionConfig:
         """compute's FunctionConfig for a stored version document."""
+        self.settings.endpoint_url = self.endpoint_url()
         code_dir = doc.get("_dir", "")
         revision = doc["RevisionId"]
         if code_dir:
