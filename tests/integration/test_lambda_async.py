@@ -144,3 +144,28 @@ def test_queued_events_survive_a_restart():
         assert wait_for(lambda: messages(second, "later", "ran ")) == ["ran 42"]
     finally:
         second.server.stop()
+
+
+def _sqs_ready(handle) -> bool:
+    sqs = handle.server.call(handle.platform.service, "sqs")
+    return hasattr(sqs, "send_message")
+
+
+def test_sqs_destination_and_dead_letter_queue(fast):
+    if not _sqs_ready(fast):
+        pytest.skip("the SQS service does not accept messages on this branch yet")
+    lam, sqs = fast.client("lambda"), fast.client("sqs")
+    failures = sqs.create_queue(QueueName="failures")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    create(lam, "fail", source=FAIL, DeadLetterConfig={"TargetArn": "arn:aws:sqs:us-east-1:000000000000:dlq"})
+    lam.put_function_event_invoke_config(FunctionName="fail", MaximumRetryAttempts=0, DestinationConfig={
+        "OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:failures"}})
+    lam.invoke(FunctionName="fail", InvocationType="Event", Payload=b'{"q": 1}')
+    got = wait_for(lambda: sqs.receive_message(QueueUrl=failures, WaitTimeSeconds=1).get("Messages"))
+    record = json.loads(got[0]["Body"])
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestPayload"] == {"q": 1}
+    dead = wait_for(lambda: sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1,
+                                                MessageAttributeNames=["All"]).get("Messages"))
+    assert json.loads(dead[0]["Body"]) == {"q": 1}
+    assert dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"] == "always"

@@ -637,7 +637,8 @@ class Lambda(Service):
     def list_layer_versions(self, ctx, params: dict) -> dict:
         docs = self.layers.versions(ctx.account_id, ctx.region, layer_name(params["LayerName"]))
         docs = [d for d in docs if _compatible(d, params)]
-        return _page(docs, params, "LayerVersions", lambda d: str(d["Version"]).zfill(12), _layer_item)
+        newest_first = lambda d: str(10**12 - d["Version"]).zfill(13)  # noqa: E731
+        return _page(docs, params, "LayerVersions", newest_first, _layer_item)
 
     def list_layers(self, ctx, params: dict) -> dict:
         docs = [d for d in self.layers.latest(ctx.account_id, ctx.region) if _compatible(d, params)]

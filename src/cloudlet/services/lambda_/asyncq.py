@@ -188,9 +188,10 @@ class AsyncQueue:
                           "MessageBody": body}
                 if attributes:
                     params["MessageAttributes"] = attributes
-                out = sqs.send_message(ctx, params)
-                if asyncio.iscoroutine(out):
-                    await out
+                if asyncio.iscoroutinefunction(sqs.send_message):
+                    await sqs.send_message(ctx, params)
+                else:
+                    await self.service.platform.run_sync(sqs.send_message, ctx, params)
             else:
                 log.warning("destination %s is not supported yet", target)
         except Exception:
