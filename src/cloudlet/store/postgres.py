@@ -98,9 +98,18 @@ class PostgresStore(Store):
 
     def reset(self) -> None:
         tables = [t for t in self.tables() if t != "cloudlet_migrations"]
-        if tables:
-            with self.tx() as conn:
-                conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+        if not tables:
+            return
+        for attempt in range(5):
+            try:
+                with self.tx() as conn:
+                    conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+                return
+            except psycopg.errors.DeadlockDetected:
+                # A writer touching two tables (background work of a service) crossed the
+                # table-by-table TRUNCATE locks; PostgreSQL aborted us: try again.
+                if attempt == 4:
+                    raise
 
     def close(self) -> None:
         self.pool.close()
