@@ -421,9 +421,12 @@ class Lambda(Service):
         return ref
 
     def _provision_soon(self, ref: Ref, count: int) -> None:
-        task = asyncio.get_running_loop().create_task(self._provision(ref, count))
-        self._provisioning.add(task)
-        task.add_done_callback(self._provisioning.discard)
+        """Start provisioning in the background (callable from the loop or a worker thread)."""
+        def begin() -> None:
+            task = self.platform.loop.create_task(self._provision(ref, count))
+            self._provisioning.add(task)
+            task.add_done_callback(self._provisioning.discard)
+        self.platform.loop.call_soon_threadsafe(begin)
 
     async def _provision(self, ref: Ref, count: int) -> None:
         try:
