@@ -26,6 +26,7 @@ import uuid
 import zipfile
 from pathlib import Path
 
+from cloudlet.compute.codestore import _remove_tree
 from cloudlet.compute.logs import MemoryLogSink
 from cloudlet.compute.model import FunctionConfig, InvocationMeta
 from cloudlet.compute.pool import Pool, PoolSettings
@@ -210,6 +211,7 @@ async def main() -> None:
               f"-> {int(24 * 1024 * 1024 / statistics.mean(per_env))} fit in 24 GiB")
     await pool.stop()
     await direct.stop()
+    _remove_tree(data)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ def test_node_callback_style_esm_and_errors(harness):
                           runtime="nodejs20.x", handler="index.handler")
     result = harness.invoke(cb, {}, InvocationMeta(log_tail=True))
     assert json.loads(result.payload) == "cb"
-    assert result.log_tail.splitlines()[1] == "hi"
+    stamp, request_id, level, message = result.log_tail.splitlines()[1].split("\t")
+    assert (request_id, level, message) == (result.request_id, "INFO", "hi")
+    assert stamp.endswith("Z") and "T" in stamp
     esm = harness.function({"index.mjs": "export const handler = async () => { throw new TypeError('nope'); };"},
                            runtime="nodejs20.x", handler="index.handler")
     doc = json.loads(harness.invoke(esm, {}).payload)
@@ -48,6 +50,18 @@ def test_node_callback_style_esm_and_errors(harness):
     syntax = harness.function({"index.js": "exports.handler = async () => {"}, runtime="nodejs20.x",
                               handler="index.handler")
     assert json.loads(harness.invoke(syntax, {}).payload)["errorType"] == "Runtime.UserCodeSyntaxError"
+
+
+@needs_node
+def test_node_heap_exhaustion_is_out_of_memory(harness):
+    config = harness.function({"index.js": "exports.handler = async () => { const a = [];"
+                                            " for (;;) a.push(new Array(1e6).fill(1.5)); };"},
+                              runtime="nodejs20.x", handler="index.handler", timeout_s=10)
+    result = harness.invoke(config, {})
+    doc = json.loads(result.payload)
+    assert doc["errorType"] == "Runtime.OutOfMemory"
+    assert result.metering.max_memory_mb == 128
+    assert harness.pool.environments(config) == []
 
 
 @needs_node

@@ -192,3 +192,44 @@ def test_provisioned_shrinks_and_retire(harness):
     assert harness.call(harness.pool.retire, config.account_id, config.name) == 1
     assert harness.pool.environments(config) == []
     assert harness.invoke(config, {}).cold_start
+
+
+def test_rotated_credentials_keep_warm_environments(harness):
+    from dataclasses import replace
+
+    from cloudlet.compute.model import Credentials
+
+    code = "import os\ndef handler(e, c):\n    return os.environ['AWS_ACCESS_KEY_ID']\n"
+    config = harness.function({"app.py": code}, credentials=Credentials("AKID1", "s1"))
+    assert json.loads(harness.invoke(config, {}).payload) == "AKID1"
+    rotated = replace(config, credentials=Credentials("AKID2", "s2"))
+    warm = harness.invoke(rotated, {})
+    assert not warm.cold_start and json.loads(warm.payload) == "AKID1"
+    fresh = gather(harness, rotated, [{}, {}])  # a second environment starts with the new credentials
+    assert sorted(json.loads(r.payload) for r in fresh) == ["AKID1", "AKID2"]
+
+
+def test_long_lines_are_split_and_floods_are_served(harness):
+    code = "import sys\ndef handler(e, c):\n    sys.stdout.write('y' * 600_000)\n    print()\n    print('z\\n' * 20000)\n    return 1\n"
+    config = harness.function({"app.py": code})
+    result = harness.invoke(config, {}, InvocationMeta(log_tail=True))
+    assert result.function_error is None
+    lines = [m for m in harness.sink.messages(config.log_group) if m.startswith("y")]
+    assert [len(m) for m in lines] == [256 * 1024 + 1, 256 * 1024 + 1, 600_000 - 2 * 256 * 1024 + 1]
+    messages = harness.sink.messages(config.log_group)
+    assert messages[-2] == f"END RequestId: {result.request_id}\n" and messages.count("z\n") == 20000
+
+
+def test_environment_dying_while_idle_is_not_reused(harness):
+    code = ("import os, threading, time\n"
+            "def handler(e, c):\n"
+            "    if e.get('die'):\n"
+            "        threading.Thread(target=lambda: (time.sleep(0.2), os._exit(1))).start()\n"
+            "    return 'ok'\n")
+    config = harness.function({"app.py": code})
+    assert json.loads(harness.invoke(config, {"die": True}).payload) == "ok"
+    time.sleep(0.6)
+    harness.call(harness.pool.reap)
+    assert harness.pool.environments(config) == []
+    after = harness.invoke(config, {})
+    assert after.cold_start and json.loads(after.payload) == "ok"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
 import pytest
 
@@ -150,3 +151,24 @@ def test_init_phase_timeout(harness):
     assert result.function_error == "Unhandled" and doc["errorType"] == "Runtime.InitTimeout"
     assert doc["errorMessage"] == "Init phase timed out after 0.50 seconds"
     assert harness.pool.environments(config) == []
+
+
+def test_logging_like_lambda(harness):
+    config = harness.function({"app.py": "import logging\nlogger = logging.getLogger()\nlogger.setLevel(logging.INFO)\n"
+                                         "def handler(e, c):\n    logger.info('hello %s', 'there')\n    logging.debug('hidden')\n"})
+    result = harness.invoke(config, {}, InvocationMeta(log_tail=True))
+    line = result.log_tail.splitlines()[1]
+    level, stamp, request_id, message = line.split("\t")
+    assert (level, request_id, message) == ("[INFO]", result.request_id, "hello there")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", stamp)
+    assert "hidden" not in result.log_tail
+
+
+def test_local_code_directory(harness, tmp_path):
+    from cloudlet.compute.model import FunctionConfig
+
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(e, c):\n    return 'local'\n")
+    config = FunctionConfig(name="local-dir", runtime="python3.12", handler="app.handler", code_dir=str(code))
+    assert json.loads(harness.invoke(config, {}).payload) == "local"

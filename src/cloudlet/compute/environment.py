@@ -25,6 +25,7 @@ from cloudlet.compute.sandbox import Cgroups, UserNamespace
 
 log = logging.getLogger("cloudlet.compute")
 OOM_TYPES = ("Runtime.OutOfMemory", "MemoryError")
+MAX_LINE = 256 * 1024
 
 
 class InitFailed(Exception):
@@ -115,17 +116,30 @@ def runtime_descendant(pid: int) -> int | None:
     return None
 
 
-def peak_rss_mb(pid: int | None) -> int:
-    if pid is None:
-        return 0
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return 0
+class PeakMemory:
+    """Reads a process's peak resident memory (VmHWM) through one open /proc status file."""
+
+    def __init__(self) -> None:
+        self.fd = -1
+
+    def read_mb(self, pid: int | None) -> int:
+        if pid is None:
+            return 0
+        try:
+            if self.fd < 0:
+                self.fd = os.open(f"/proc/{pid}/status", os.O_RDONLY)
+            data = os.pread(self.fd, 4096, 0)
+        except OSError:
+            return 0
+        start = data.find(b"VmHWM:")
+        if start < 0:
+            return 0
+        return int(data[start + 6:data.index(b"kB", start)]) // 1024
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 class Environment:
@@ -154,6 +168,8 @@ class Environment:
         self._init_lines: list[str] = []
         self._current: Invocation | None = None
         self.exit_description = ""
+        self.oom_seen = False
+        self._peak = PeakMemory()
 
     # -- start -------------------------------------------------------------------------------------
     def output_pipe(self) -> int:
@@ -238,24 +254,34 @@ class Environment:
     def _read(self) -> None:
         if self._fd < 0:
             return
-        data = b""
+        chunks = []
+        eof = False
         try:
-            while chunk := os.read(self._fd, 65536):
-                data += chunk
+            for _ in range(16):  # at most 1 MB per call: a flooding function cannot starve the loop
+                chunk = os.read(self._fd, 65536)
+                if not chunk:
+                    eof = True
+                    break
+                chunks.append(chunk)
                 if len(chunk) < 65536:
                     break
-            else:
-                self._close_pipe()  # EOF: every writer is gone
         except BlockingIOError:
             pass
         except OSError:
+            eof = True
+        if chunks:
+            data = self._partial + b"".join(chunks)
+            *lines, self._partial = data.split(b"\n")
+            for line in lines:
+                while len(line) > MAX_LINE:  # Lambda splits log events above 256 KB
+                    self.emit(line[:MAX_LINE].decode("utf-8", "replace") + "\n")
+                    line = line[MAX_LINE:]
+                self.emit(line.decode("utf-8", "replace") + "\n")
+            while len(self._partial) > MAX_LINE:
+                self.emit(self._partial[:MAX_LINE].decode("utf-8", "replace") + "\n")
+                self._partial = self._partial[MAX_LINE:]
+        if eof:
             self._close_pipe()
-        if not data:
-            return
-        data = self._partial + data
-        *lines, self._partial = data.split(b"\n")
-        for line in lines:
-            self.emit(line.decode("utf-8", "replace") + "\n")
 
     def _close_pipe(self) -> None:
         if self._fd >= 0:
@@ -270,6 +296,8 @@ class Environment:
 
     def emit(self, message: str) -> None:
         self.sink.write(self.config.log_group, self.log_stream, int(time.time() * 1000), message)
+        if "out of memory" in message:  # e.g. V8's "JavaScript heap out of memory" before it aborts
+            self.oom_seen = True
         if self._tail is not None:
             self._tail.append(message)
         elif self.state == "init":
@@ -314,7 +342,11 @@ class Environment:
         except _Exited as exc:
             function_error = "Unhandled"
             peak = max(self.max_memory_mb, Cgroups.peak_mb(self.cgroup) or 0)
-            oom = Cgroups.oom_killed(self.cgroup) or (exc.killed and peak >= config.memory_mb * 0.9)
+            self._read()
+            oom = (Cgroups.oom_killed(self.cgroup) or self.oom_seen
+                   or (exc.killed and peak >= config.memory_mb * 0.9))
+            if oom:
+                self.max_memory_mb = max(self.max_memory_mb, config.memory_mb)
             error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
             body = _platform_error(request_id, error_type, f"Runtime exited with error: {exc.description}")
             self.emit(f"{logs.timestamp()} {request_id} Error: Runtime exited with error: {exc.description}\n"
@@ -327,7 +359,7 @@ class Environment:
             self._current = None
         duration = (time.perf_counter() - begin) * 1000
         self._read()  # output written before the response is in the pipe already: keep it in this invocation
-        peak = max(peak_rss_mb(self.process.runtime_pid()) if self.state != "dead" else 0,
+        peak = max(self._peak.read_mb(self.process.runtime_pid()) if self.state != "dead" else 0,
                    Cgroups.peak_mb(self.cgroup) or 0)
         self.max_memory_mb = max(self.max_memory_mb, peak)
         if self.state != "dead" and self.max_memory_mb > config.memory_mb:
@@ -354,6 +386,7 @@ class Environment:
             return
         self.state = "dead"
         self.channel.close()
+        self._peak.close()
         if self.process is not None:
             self.process.kill()
         if not self._ready.done():

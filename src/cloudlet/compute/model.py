@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 PYTHON_RUNTIMES = ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
 NODE_RUNTIMES = ("nodejs18.x", "nodejs20.x", "nodejs22.x")
@@ -58,10 +59,13 @@ class FunctionConfig:
     def log_group(self) -> str:
         return f"/aws/lambda/{self.name}"
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """Environments are shared only between invocations of configs with the same key."""
-        return hashlib.sha256(repr(self).encode()).hexdigest()[:24]
+        """Environments are shared only between invocations of configs with the same key.
+
+        Credentials are not part of it: rotating role credentials reach new environments, and
+        running ones keep the credentials they started with, as on Lambda."""
+        return hashlib.sha256(repr(replace(self, credentials=None)).encode()).hexdigest()[:24]
 
 
 @dataclass

@@ -152,6 +152,7 @@ class Pool:
             group = self.groups.get(config.key)
             if group is None:
                 group = self.groups[config.key] = _Group(config)
+            group.config = config  # new environments start with the latest credentials
             env = None
             while group.idle:
                 candidate = group.idle.pop()
@@ -223,10 +224,10 @@ class Pool:
                     group.all.discard(env)
                     gone += 1
             group.idle.clear()
-            if not group.all:
+            if not group.all:  # forked environments die with their zygote: only when none is left
                 del self.groups[key]
-            if self._zygotes is not None:
-                self._zygotes.release(config)
+                if self._zygotes is not None:
+                    self._zygotes.release(config)
         return gone
 
     def environments(self, config: FunctionConfig | None = None) -> list[Environment]:
@@ -325,6 +326,11 @@ class Pool:
         now = time.monotonic() if now is None else now
         reaped = 0
         for key, group in list(self.groups.items()):
+            for env in list(group.all):
+                if env.state == "dead":  # died while idle (its runtime exited): forget it
+                    group.all.discard(env)
+                    if env in group.idle:
+                        group.idle.remove(env)
             for env in list(group.idle):
                 if env.state == "idle" and not env.provisioned and now - env.last_used >= self.settings.keep_alive_s:
                     group.idle.remove(env)

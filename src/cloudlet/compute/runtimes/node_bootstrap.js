@@ -95,6 +95,18 @@ function runHandler(handler, event, context) {
   });
 }
 
+// console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>,
+// one line per call (line breaks inside a message become \r, so a message stays one log event)
+let currentRequestId;
+const util = require("util");
+for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"],
+                             ["debug", "DEBUG"], ["trace", "TRACE"]]) {
+  console[name] = (...args) => {
+    const message = util.format(...args).replace(/\n/g, "\r");
+    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`);
+  };
+}
+
 async function main() {
   let handler;
   try {
@@ -110,6 +122,7 @@ async function main() {
     const next = await request("GET", "invocation/next");
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
+    currentRequestId = requestId;
     const deadline = Number(h["lambda-runtime-deadline-ms"]);
     if (h["lambda-runtime-trace-id"]) env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
     else delete env._X_AMZN_TRACE_ID;

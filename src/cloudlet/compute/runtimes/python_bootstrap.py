@@ -179,6 +179,27 @@ def log_error(doc):
     sys.stdout.flush()
 
 
+_request_id = None  # of the invocation being handled, for log records
+
+
+def install_logging():
+    """The root logger writes like Lambda's: [LEVEL]\t<UTC time>\t<request id>\t<message>."""
+    import logging
+
+    class RequestId(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = _request_id
+            return True
+
+    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                                  "%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestId())
+    logging.getLogger().addHandler(handler)
+
+
 def set_paths():
     task = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
     version = "python{}.{}".format(*sys.version_info[:2])
@@ -194,8 +215,10 @@ def set_paths():
 def serve():
     """Init (import the handler), then loop over invocations until the environment is destroyed."""
     env = os.environ
+    global _request_id
     client = RuntimeClient(env["AWS_LAMBDA_RUNTIME_API"])
     set_paths()
+    install_logging()
     try:
         handler = load_handler(env["_HANDLER"])
     except Exception as exc:
@@ -211,7 +234,7 @@ def serve():
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
     while True:
         _, headers, body = client.request(b"GET", b"invocation/next")
-        request_id = headers["lambda-runtime-aws-request-id"]
+        request_id = _request_id = headers["lambda-runtime-aws-request-id"]
         trace = headers.get("lambda-runtime-trace-id")
         if trace:
             os.environ["_X_AMZN_TRACE_ID"] = trace
@@ -289,6 +312,7 @@ def zygote(control_fd):
     except ImportError:
         pass
     import importlib  # noqa: F401
+    import logging  # noqa: F401
     sock = socket.socket(fileno=control_fd)
     import signal
 
