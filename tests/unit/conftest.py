@@ -1,4 +1,4 @@
-"""Shared helpers of the protocol tests: a deterministic value generator walking botocore shapes,
+"""What the protocol tests share: a deterministic value generator walking botocore shapes,
 and bridges between botocore's own serializers/parsers and cloudlet's HttpRequest/HttpResponse."""
 
 from __future__ import annotations
@@ -54,7 +54,10 @@ class ValueGenerator:
                 chance = 0.8 if depth < 2 else 0.35
                 if depth >= self.max_depth or self.rng.random() > chance:
                     continue
-            value = self._value(member, depth + 1, location)
+            if member.serialization.get("hostLabel"):  # part of a host name: letters and digits
+                value = "".join(self.rng.choice("abcdefgh0123") for _ in range(8))
+            else:
+                value = self._value(member, depth + 1, location)
             if value is not None:
                 result[name] = value
         if not result and members:
@@ -161,6 +164,8 @@ def to_botocore_response(resp: HttpResponse) -> dict:
     headers = HeadersDict()
     for key, value in resp.headers.items():
         headers[key] = value
+    if "content-length" not in headers:  # as the server's edge adds it
+        headers["Content-Length"] = str(len(resp.body))
     return {"status_code": resp.status, "headers": headers, "body": resp.body, "context": {}}
 
 

@@ -120,6 +120,9 @@ def test_json_cbor_and_query_identification() -> None:
     [
         HttpRequest("POST", "/", headers={"x-amz-target": "Nope_2020.Do"}),
         HttpRequest("POST", "/service/Nope/operation/Do", headers={"smithy-protocol": "rpc-v2-cbor"}),
+        HttpRequest(
+            "POST", "/service/AmazonSQS/operation/SendMessage", headers={"smithy-protocol": "rpc-v2-cbor"}
+        ),
         HttpRequest("PATCH", "/no/such/route", headers=_signed("s3")),
     ],
 )
@@ -138,24 +141,8 @@ def test_header_lists_quote_and_split() -> None:
 
 
 def test_jsonvalue_headers_round_trip() -> None:
-    shape = (
-        next(
-            m
-            for op in models.operations("lambda").values()
-            for m in ([] if op.input_shape is None else op.input_shape.members.values())
-            if m.serialization.get("jsonvalue")
-        )
-        if any(
-            m.serialization.get("jsonvalue")
-            for op in models.operations("lambda").values()
-            for m in ([] if op.input_shape is None else op.input_shape.members.values())
-        )
-        else None
-    )
-    if shape is None:  # build one: the trait is what matters
-        from botocore.model import StringShape
-
-        shape = StringShape("J", {"type": "string", "jsonvalue": True, "location": "header"})
+    shape = models.operation_model("lex-runtime", "PostContent").input_shape.members["sessionAttributes"]
+    assert shape.serialization.get("jsonvalue")
     value = {"a": [1, "x"], "b": None}
     header = python_to_header(shape, value)
     assert orjson.loads(base64.b64decode(header)) == value
@@ -370,6 +357,10 @@ def test_s3_errors_use_the_error_root_and_s3_request_ids() -> None:
     assert (
         b"<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message>" in resp.body
     )
+    detailed = protocols.get("rest-xml").serialize_error(
+        models.service_model("s3"), AWSError("NoSuchBucket", "gone", fields={"BucketName": "a&b"}), CTX
+    )
+    assert b"<BucketName>a&amp;b</BucketName>" in detailed.body
 
 
 def test_other_rest_xml_errors_use_error_response() -> None:
@@ -462,3 +453,46 @@ def test_deeply_nested_input_is_a_client_error() -> None:
         params = protocols.get("json").parse(op, HttpRequest("POST", "/", body=doc.encode()), {})
         validate_input(op, params)
     assert (info.value.code, info.value.status) == ("SerializationException", 400)
+
+
+def test_errors_raised_by_their_legacy_code_resolve_to_the_shape() -> None:
+    iam = models.service_model("iam")
+    resp = protocols.get("query").serialize_error(
+        iam, AWSError("NoSuchEntity", "The user with name x cannot be found."), CTX
+    )
+    assert resp.status == 404
+    assert b"<Code>NoSuchEntity</Code>" in resp.body and b"<Type>Sender</Type>" in resp.body
+    resp = protocols.get("query").serialize_error(iam, AWSError("NoSuchEntityException", "gone"), CTX)
+    assert (resp.status, b"<Code>NoSuchEntity</Code>" in resp.body) == (404, True)
+
+
+def test_json_special_floats_both_ways() -> None:
+    op = models.operation_model("cloudwatch", "PutMetricData")
+    body = b'{"Namespace": "n", "MetricData": [{"MetricName": "m", "Value": "NaN", "Values": ["Infinity", 1.5]}]}'
+    params = protocols.get("json").parse(op, HttpRequest("POST", "/", body=body), {})
+    datum = params["MetricData"][0]
+    assert datum["Value"] != datum["Value"] and datum["Values"] == [float("inf"), 1.5]
+    out = models.operation_model("cloudwatch", "GetMetricStatistics")
+    resp = protocols.get("json").serialize(out, {"Datapoints": [{"Average": float("-inf")}]}, CTX)
+    assert orjson.loads(resp.body)["Datapoints"][0]["Average"] == "-Infinity"
+
+
+@pytest.mark.parametrize(
+    ("host", "path", "query", "operation", "labels"),
+    [
+        ("photos.localhost:4566", "/cat.jpg", "", "GetObject", {"Bucket": "photos", "Key": "cat.jpg"}),
+        (
+            "my.photos.s3.localhost:4566",
+            "/a/b.jpg",
+            "",
+            "GetObject",
+            {"Bucket": "my.photos", "Key": "a/b.jpg"},
+        ),
+        ("photos.s3.us-east-1.amazonaws.com", "/", "list-type=2", "ListObjectsV2", {"Bucket": "photos"}),
+        ("s3.localhost:4566", "/photos/cat.jpg", "", "GetObject", {"Bucket": "photos", "Key": "cat.jpg"}),
+        ("127.0.0.1:4566", "/photos", "", "ListObjects", {"Bucket": "photos"}),
+    ],
+)
+def test_s3_virtual_hosted_and_path_style(host, path, query, operation, labels) -> None:
+    target = ROUTER.identify(_rest("GET", path, query, headers={"host": host}))
+    assert (target.operation, target.uri_params) == (operation, labels)

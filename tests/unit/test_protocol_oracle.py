@@ -52,6 +52,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "apigatewayv2": ("rest-json",),
     "route53": ("rest-xml",),
     "sesv2": ("rest-json",),
+    "lex-runtime": ("rest-json",),  # jsonvalue headers both ways
 }
 
 EXCLUDED = {
@@ -60,9 +61,11 @@ EXCLUDED = {
     "location) are not compared: a loopback endpoint cannot carry a host prefix",
     "s3 GetBucketLocation output": "S3 answers the location as the root element's text; botocore "
     "reads it with a handler outside the protocol parser",
-    "deprecated twins": "deprecated S3 operations with the exact route of their successor "
-    "(GetBucketLifecycle, PutBucketLifecycle, GetBucketNotification, PutBucketNotification): "
-    "a request names the successor",
+    "deprecated twins": "requests of deprecated S3 operations with the exact route of their "
+    "successor (GetBucketLifecycle, PutBucketLifecycle, GetBucketNotification, "
+    "PutBucketNotification): such a request names the successor",
+    "s3 GetBucketNotification output": "its deprecated shape has two members on one element name "
+    "(Event and the flattened Events)",
 }
 DEPRECATED_TWINS = {
     ("s3", "GetBucketLifecycle"),
@@ -82,8 +85,8 @@ def _seed(*parts) -> int:
     return zlib.crc32("/".join(map(str, (SEED, *parts))).encode())
 
 
-def _excluded(op) -> str | None:
-    if (op.service_model.service_name, op.name) in DEPRECATED_TWINS:
+def _excluded(op, request: bool = False) -> str | None:
+    if request and (op.service_model.service_name, op.name) in DEPRECATED_TWINS:
         return "deprecated twins"
     if op.has_event_stream_input or op.has_event_stream_output:
         return "event streams"
@@ -128,7 +131,7 @@ def test_requests_identify_and_parse(service: str, protocol: str, oracle) -> Non
     failures = []
     checked = 0
     for name, op in models.operations(service).items():
-        if _excluded(op):
+        if _excluded(op, request=True):
             continue
         for sample in range(SAMPLES):
             gen = oracle.ValueGenerator(_seed(service, name, sample))
@@ -180,7 +183,7 @@ def test_outputs_serialize_for_botocore(service: str, protocol: str, oracle) -> 
     for name, op in models.operations(service).items():
         if _excluded(op) or op.output_shape is None:
             continue
-        if service == "s3" and name == "GetBucketLocation":
+        if service == "s3" and name in ("GetBucketLocation", "GetBucketNotification"):
             continue  # see EXCLUDED
         for sample in range(SAMPLES):
             gen = oracle.ValueGenerator(_seed(service, name, "out", sample))
@@ -205,6 +208,8 @@ def test_outputs_serialize_for_botocore(service: str, protocol: str, oracle) -> 
                     expected[member_name] = resp.status  # botocore always reads the status code
                 if location == "headers" and member_name not in expected:
                     expected[member_name] = {}  # and always builds header maps
+                if location == "header" and member.serialization.get("name", "").lower() == "content-length":
+                    expected[member_name] = len(resp.body)  # the body's own length wins
             try:
                 parsed = parser.parse(oracle.to_botocore_response(resp), op.output_shape)
             except Exception as exc:  # the oracle rejected our bytes

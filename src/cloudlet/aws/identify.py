@@ -233,6 +233,10 @@ class Router:
 
     def _identify_rest(self, req: HttpRequest, scoped: list[str]) -> Target:
         path = req.path.split("?", 1)[0]
+        if "s3" in scoped:
+            bucket = virtual_host_bucket(req.host)
+            if bucket:  # virtual-hosted-style S3: the bucket is in the host name
+                path = "/" + bucket + (path if path != "/" else "")
         query = req.query_dict
         best: tuple[_Route, dict, str] | None = None
         # Signed requests look at their service only; unsigned ones at every REST service.
@@ -271,9 +275,25 @@ class Router:
         parts = req.path.split("?", 1)[0].strip("/").split("/")
         if len(parts) == 4 and parts[0] == "service" and parts[2] == "operation":
             service = self._by_target_prefix.get(parts[1])
-            if service:
+            if service and "smithy-rpc-v2-cbor" in _protocols(service):
                 return Target(service, parts[3], "smithy-rpc-v2-cbor")
         raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
+
+
+_VIRTUAL_HOST = re.compile(r"(?P<bucket>.+?)\.(?:s3(?:[.-][^:]*)?|localhost)$")
+
+
+def virtual_host_bucket(host: str) -> str | None:
+    """The bucket of a virtual-hosted-style S3 host ('b.s3.localhost', 'b.localhost',
+    'b.s3.us-east-1.amazonaws.com'), or None for a path-style host."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if not name or name[0] == "[" or name.replace(".", "").isdigit():
+        return None
+    m = _VIRTUAL_HOST.fullmatch(name)
+    if m is None:
+        return None
+    bucket = m.group("bucket")
+    return None if bucket in ("s3", "") else bucket
 
 
 def _protocols(service: str) -> list[str]:

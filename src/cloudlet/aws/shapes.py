@@ -19,7 +19,8 @@ from botocore.model import Shape
 from cloudlet.aws.errors import AWSError
 
 UTC = dt.UTC
-_CONVERTED = frozenset(("blob", "timestamp"))
+_CONVERTED = frozenset(("blob", "timestamp", "float", "double"))  # floats: "NaN", "Infinity" in JSON
+_SPECIAL_FLOATS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _NUMBERS = frozenset(("float", "double"))
 
 
@@ -152,6 +153,8 @@ def json_to_python(shape: Shape | None, value):
         return decode_blob(value)
     if kind == "timestamp":
         return parse_timestamp(value)
+    if isinstance(value, str):  # a float member: JSON spells the special values as strings
+        return _SPECIAL_FLOATS.get(value, value)
     return value
 
 
@@ -180,6 +183,8 @@ def python_to_json(shape: Shape | None, value, default_ts: str = "unixTimestamp"
         return encode_blob(value)
     if kind == "timestamp":
         return format_timestamp(value, shape.serialization.get("timestampFormat", default_ts))
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return _float_text(value)
     return value
 
 

@@ -144,7 +144,11 @@ def _check(shape: Shape, value, path, problems: list, check_enums: bool) -> None
     kind = shape.type_name
     expected = _TYPES.get(kind)
     wrong = expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool)))
-    if wrong and not (kind == "structure" and getattr(shape, "is_document_type", False)):
+    if wrong:
+        if kind == "structure" and getattr(shape, "is_document_type", False):
+            return  # a document holds any JSON value
+        if kind == "string" and shape.serialization.get("jsonvalue"):
+            return  # a JSON value carried in a header
         raise _type_error(shape, value)
     meta = shape.metadata
     if kind in _SIZED:

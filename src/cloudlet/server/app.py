@@ -89,8 +89,8 @@ class App:
         )
         response = await self.handle(req)
         raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
-        if response.stream is None:
-            raw_headers.append((b"content-length", str(len(response.body)).encode()))
+        if response.stream is None and not any(k.lower() == "content-length" for k in response.headers):
+            raw_headers.append((b"content-length", str(len(response.body)).encode()))  # HEAD answers carry their own
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         if response.stream is None:
             await send({"type": "http.response.body", "body": response.body})

@@ -235,7 +235,10 @@ class RestProtocol:
         resp = HttpResponse(op.http.get("responseCode", 200), self.request_id_headers(service, ctx), b"")
         self._write(op.output_shape, output or {}, resp, op)
         if _is_head(ctx):
-            resp.body = b""
+            resp.body = b""  # a modeled Content-Length stays: it describes the resource
+        else:
+            for key in [k for k in resp.headers if k.lower() == "content-length"]:
+                del resp.headers[key]  # the body's own length is the truth; the server adds it
         return resp
 
     def _write(self, shape: Shape | None, value: dict, resp: HttpResponse, op: OperationModel | None) -> None:
@@ -243,13 +246,7 @@ class RestProtocol:
             return
         plan = layout(shape)
         headers = resp.headers
-        for name, member, wire in plan.headers:
-            item = value.get(name)
-            if item is not None and not (member.type_name == "list" and not item):
-                headers[wire] = python_to_header(member, item)
-        for name, _member, prefix in plan.header_maps:
-            for key, item in (value.get(name) or {}).items():
-                headers[prefix + key] = str(item)
+        _write_headers(plan, value, headers)
         if plan.status and value.get(plan.status) is not None:
             resp.status = int(value[plan.status])
         if plan.payload is not None:
@@ -258,34 +255,42 @@ class RestProtocol:
             if member.type_name in ("blob", "string"):
                 if item is not None:
                     resp.body = item.encode() if isinstance(item, str) else bytes(item)
-                headers.setdefault(
-                    "Content-Type", "application/octet-stream" if member.type_name == "blob" else "text/plain"
+                _default_content_type(
+                    headers, "application/octet-stream" if member.type_name == "blob" else "text/plain"
                 )
             elif item is not None:
                 resp.body = self.encode_body(member, item, None, op)
-                headers.setdefault("Content-Type", self.content_type)
+                _default_content_type(headers, self.content_type)
         elif plan.body:
             resp.body = self.encode_body(shape, value, plan.body, op)
-            headers.setdefault("Content-Type", self.content_type)
+            _default_content_type(headers, self.content_type)
 
     def serialize_error(self, service: ServiceModel, err: AWSError, ctx) -> HttpResponse:
         error = resolve_error(service, err)
         resp = HttpResponse(error.status, self.request_id_headers(service, ctx), b"")
         if error.shape is not None:
-            plan = layout(error.shape)
-            if plan.headers or plan.header_maps:
-                self._write_headers_only(error.shape, error.fields, resp)
+            _write_headers(layout(error.shape), error.fields, resp.headers)
         self.error_response(service, error, err.message, ctx, resp)
         resp.headers.update(err.headers)
         if _is_head(ctx):  # a HEAD answer has no body: the status code is the error
             resp.body = b""
         return resp
 
-    def _write_headers_only(self, shape: Shape, value: dict, resp: HttpResponse) -> None:
-        plan = layout(shape)
-        for name, member, wire in plan.headers:
-            if value.get(name) is not None:
-                resp.headers[wire] = python_to_header(member, value[name])
+
+def _write_headers(plan: Layout, value: dict, headers: dict[str, str]) -> None:
+    """Header members and prefix maps of a structure into response headers."""
+    for name, member, wire in plan.headers:
+        item = value.get(name)
+        if item is not None and not (member.type_name == "list" and not item):
+            headers[wire] = python_to_header(member, item)
+    for name, _member, prefix in plan.header_maps:
+        for key, item in (value.get(name) or {}).items():
+            headers[prefix + key] = str(item)
+
+
+def _default_content_type(headers: dict[str, str], content_type: str) -> None:
+    if not any(key.lower() == "content-type" for key in headers):
+        headers["Content-Type"] = content_type
 
 
 def _is_head(ctx) -> bool:

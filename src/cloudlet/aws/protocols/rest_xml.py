@@ -121,6 +121,11 @@ class RestXmlProtocol(RestProtocol):
         resp.headers["Content-Type"] = self.content_type
         fields = {k: v for k, v in error.fields.items() if k not in ("Message", "message", "Code")}
         extra = write_members(error.shape, fields) if error.shape is not None else ""
+        members = error.shape.members if error.shape is not None else {}
+        # Details no shape models (S3's BucketName, Key, Resource ...) go in as plain elements.
+        extra += "".join(
+            element(k, escape(str(v))) for k, v in fields.items() if k not in members and v is not None
+        )
         request_id = ctx.request_id if ctx else ""
         if service.service_name == "s3":
             body = element(
