@@ -150,7 +150,21 @@ class Lambda(Service):
                                                                         doc["_sha"])}
 
     def _retire(self, ref: Ref) -> None:
-        self.runner.pool.retire(ref.account_id, ref.name)
+        self.runner.retire(ref.account_id, ref.name)
+
+    def _prepare_soon(self, ref: Ref, doc: dict) -> None:
+        """Warm the template of the new $LATEST configuration in the background."""
+        async def prepare() -> None:
+            try:
+                await self.runner.prepare(Ref(ref.account_id, ref.region, ref.name), doc)
+                current = await self.platform.run_sync(self.registry.get_version, ref)
+                if current is None or current["RevisionId"] != doc["RevisionId"]:  # changed meanwhile
+                    self.runner.retire_prepared(ref.account_id, ref.name)
+            except Exception:
+                log.exception("preparing %s", ref.name)
+        task = self.platform.loop.create_task(prepare())
+        self._provisioning.add(task)
+        task.add_done_callback(self._provisioning.discard)
 
     # -- functions ---------------------------------------------------------------------------------
     async def create_function(self, ctx, params: dict) -> dict:
@@ -171,6 +185,7 @@ class Lambda(Service):
             meta["next_version"] = 2
             published = conf.version_of(latest, "1", ref, None)
         await self.platform.run_sync(self.registry.create, ref, latest, meta, published)
+        self._prepare_soon(ref, latest)
         return conf.in_progress(published or latest, create=True)
 
     def get_function(self, ctx, params: dict) -> dict:
@@ -240,6 +255,7 @@ class Lambda(Service):
 
         doc = await self.platform.run_sync(self.registry.update_latest, ref, change, params.get("RevisionId"))
         self._retire(ref)
+        self._prepare_soon(ref, doc)
         if params.get("Publish"):
             doc = await self._publish(ref, None, None, None)
         return conf.in_progress(doc, create=False)
@@ -253,6 +269,7 @@ class Lambda(Service):
         doc = await self.platform.run_sync(self.registry.update_latest, ref,
                                            lambda d: conf.apply_update(d, params, layers), params.get("RevisionId"))
         self._retire(ref)
+        self._prepare_soon(ref, doc)
         return conf.in_progress(doc, create=False)
 
     # -- versions ----------------------------------------------------------------------------------

@@ -110,6 +110,7 @@ class Runner:
         self.metering = MeteringTotals()
         self.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering)
         self._credentials: dict[tuple[str, str], tuple[float, Credentials]] = {}
+        self._prepared: dict[tuple[str, str], FunctionConfig] = {}
 
     def endpoint_url(self) -> str:
         """Where functions reach cloudlet (the port is known only once the server listens)."""
@@ -126,11 +127,30 @@ class Runner:
 
     def forget(self) -> None:
         """After a platform reset: retire every environment and forget cached credentials."""
-        for group in list(self.pool.groups.values()):
-            self.pool.retire(group.config.account_id, group.config.name)
+        names = {(g.config.account_id, g.config.name) for g in self.pool.groups.values()} | set(self._prepared)
+        for account_id, name in names:
+            self.retire(account_id, name)
         self.pool.reserved.clear()
         self._credentials.clear()
         self.metering.usage.clear()
+
+    async def prepare(self, ref: Ref, doc: dict) -> None:
+        """Start the template process of a new or changed configuration ahead of its first cold start."""
+        config = await self.config_for(ref, doc)
+        self.retire_prepared(ref.account_id, ref.name)
+        self.pool.prepare(config)
+        self._prepared[(ref.account_id, ref.name)] = config
+
+    def retire(self, account_id: str, function_name: str) -> None:
+        """Environments of a deleted or changed function go, and so does its prepared template."""
+        self.pool.retire(account_id, function_name)
+        self.retire_prepared(account_id, function_name)
+
+    def retire_prepared(self, account_id: str, function_name: str) -> None:
+        config = self._prepared.pop((account_id, function_name), None)
+        zygotes = getattr(self.pool, "_zygotes", None)  # Pool has no public call to drop an unused template
+        if config is not None and zygotes is not None and config.key not in self.pool.groups:
+            zygotes.release(config)
 
     async def credentials(self, account_id: str, role_arn: str) -> Credentials:
         """Temporary credentials of the function's role, minted by STS and reused for hours."""
