@@ -27,8 +27,9 @@ CREDENTIAL_RENEW_S = 11 * 3600
 class LogBridge:
     """compute's LogSink, writing into the Logs service in batches (one append per stream per turn)."""
 
-    def __init__(self, platform) -> None:
+    def __init__(self, platform, delay_s: float = 0.02) -> None:
         self.platform = platform
+        self.delay_s = delay_s  # lines gathered this long go in one transaction per stream
         self.owners: dict[str, tuple[str, str]] = {}  # log group -> (account, region)
         self.pending: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
         self._flushing: asyncio.Task | None = None
@@ -40,7 +41,7 @@ class LogBridge:
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
 
     async def _flush(self) -> None:
-        await asyncio.sleep(0)
+        await asyncio.sleep(self.delay_s)
         batches, self.pending = self.pending, defaultdict(list)
         self._flushing = None
         try:
@@ -106,11 +107,12 @@ class Runner:
             keep_alive_s=float(extra.get("lambda_keep_alive_s", 300.0)),
             reap_interval_s=float(extra.get("lambda_reap_interval_s", 5.0)),
         )
-        self.logs = LogBridge(platform)
+        self.logs = LogBridge(platform, float(extra.get("lambda_log_flush_s", 0.02)))
         self.metering = MeteringTotals()
         self.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering)
         self._credentials: dict[tuple[str, str], tuple[float, Credentials]] = {}
         self._prepared: dict[tuple[str, str], FunctionConfig] = {}
+        self._configs: dict[tuple, tuple[float, FunctionConfig]] = {}
 
     def endpoint_url(self) -> str:
         """Where functions reach cloudlet (the port is known only once the server listens)."""
@@ -132,6 +134,7 @@ class Runner:
             self.retire(account_id, name)
         self.pool.reserved.clear()
         self._credentials.clear()
+        self._configs.clear()
         self.metering.usage.clear()
 
     async def prepare(self, ref: Ref, doc: dict) -> None:
@@ -166,13 +169,24 @@ class Runner:
         return creds
 
     async def config_for(self, ref: Ref, doc: dict) -> FunctionConfig:
-        """compute's FunctionConfig for a stored version document."""
-        self.settings.endpoint_url = self.endpoint_url()
+        """compute's FunctionConfig for a stored version document (built once per revision)."""
         code_dir = doc.get("_dir", "")
         revision = doc["RevisionId"]
         if code_dir:
             revision += ":" + await asyncio.to_thread(fingerprint, code_dir)
+        key = (ref.account_id, ref.region, ref.name, doc["Version"], revision)
+        cached = self._configs.get(key)
+        if cached is not None and time.time() - cached[0] < CREDENTIAL_RENEW_S:
+            return cached[1]
+        if len(self._configs) > 10_000:
+            self._configs.clear()
+        self.settings.endpoint_url = self.endpoint_url()
         self.logs.owners[f"/aws/lambda/{ref.name}"] = (ref.account_id, ref.region)
+        config = await self._build(ref, doc, code_dir, revision)
+        self._configs[key] = (time.time(), config)
+        return config
+
+    async def _build(self, ref: Ref, doc: dict, code_dir: str, revision: str) -> FunctionConfig:
         return FunctionConfig(
             name=ref.name,
             runtime=doc["Runtime"],
