@@ -2,6 +2,7 @@
 
 import json
 import tempfile
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -169,3 +170,21 @@ def test_sqs_destination_and_dead_letter_queue(fast):
                                                 MessageAttributeNames=["All"]).get("Messages"))
     assert json.loads(dead[0]["Body"]) == {"q": 1}
     assert dead[0]["MessageAttributes"]["ErrorMessage"]["StringValue"] == "always"
+
+
+def test_events_older_than_the_maximum_age_go_to_on_failure_unrun(fast):
+    lam = fast.client("lambda")
+    create(lam, "sink", source=SINK)
+    create(lam, "old", source=OK)
+    lam.put_function_event_invoke_config(FunctionName="old", MaximumEventAgeInSeconds=60,
+                                         DestinationConfig={"OnFailure": {"Destination": ARN + "sink"}})
+    with fast.platform.store.tx() as conn:  # an event queued 2 minutes ago that never ran
+        conn.execute("INSERT INTO lambda_async (id, account_id, region, function_name, qualifier, payload, attempts, "
+                     "next_at, created_at, lease_until) VALUES ('old-1', '000000000000', 'us-east-1', 'old', "
+                     "'$LATEST', ?, 0, 0, ?, 0)", (b'{"n": 5}', time.time() - 120))
+    record = wait_for(lambda: records(fast))[0]
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    assert record["requestPayload"] == {"n": 5}
+    assert "responseContext" not in record
+    assert messages(fast, "old", "ran ") == []

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import shutil
 import urllib.request
 
 import pytest
@@ -178,3 +179,29 @@ def test_delete_function_then_everything_is_not_found(cloudlet):
         assert error(exc) == ("ResourceNotFoundException", 404)
         assert exc.value.response["Error"]["Message"] == (
             "Function not found: arn:aws:lambda:us-east-1:000000000000:function:gone")
+
+
+def test_list_functions_all_versions(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "a", Publish=True)
+    create(lam, "b")
+    lam.publish_version(FunctionName="b")
+    lam.update_function_configuration(FunctionName="b", Description="x")
+    lam.publish_version(FunctionName="b")
+    everything = [(f["FunctionName"], f["Version"]) for f in lam.list_functions(FunctionVersion="ALL")["Functions"]]
+    assert everything == [("a", "$LATEST"), ("a", "1"), ("b", "$LATEST"), ("b", "1"), ("b", "2")]
+    paged = [(f["FunctionName"], f["Version"]) for p in lam.get_paginator("list_functions").paginate(
+        FunctionVersion="ALL", PaginationConfig={"PageSize": 2}) for f in p["Functions"]]
+    assert paged == everything
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["a", "b"]
+
+
+NODE = "exports.handler = async (event) => ({ node: process.version.startsWith('v'), got: event.x });\n"
+
+
+def test_a_nodejs_function_runs(cloudlet):
+    if shutil.which("node") is None:
+        pytest.skip("no node on this host")
+    lam = cloudlet.client("lambda")
+    create(lam, "js", runtime="nodejs22.x", files={"index.js": NODE}, Handler="index.handler")
+    assert invoke(lam, "js", {"x": 3})[1] == {"node": True, "got": 3}

@@ -204,15 +204,11 @@ class Lambda(Service):
 
     def list_functions(self, ctx, params: dict) -> dict:
         limit = params.get("MaxItems", MAX_ITEMS)
-        after = _marker(params.get("Marker"))
         all_versions = params.get("FunctionVersion") == "ALL"
-        if all_versions and after:  # the marker of ALL listings is "name\0vnum"
-            after = after.split("\0")[0]
-        docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1 if not all_versions else 100000,
-                                         all_versions)
-        if all_versions and params.get("Marker"):
-            position = _marker(params["Marker"])
-            docs = [d for d in docs if _position(d) > position]
+        after, _, vnum = _marker(params.get("Marker")).partition("\0")  # "name" or "name\0vnum" (ALL)
+        # without a version in the marker, continue past every version of the marker's function
+        after_vnum = int(vnum) if all_versions and vnum.isdigit() else 1 << 62
+        docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1, all_versions, after_vnum)
         page, rest = docs[:limit], docs[limit:]
         out = {"Functions": [public(d) for d in page]}
         if rest:
@@ -705,7 +701,7 @@ def _marker(value: str | None) -> str:
 
 def _position(doc: dict) -> str:
     version = doc["Version"]
-    return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version):012d}"
+    return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version)}"
 
 
 def _page(items: list, params: dict, key: str, position, render) -> dict:

@@ -94,13 +94,15 @@ class Registry:
                             "ORDER BY vnum", (ref.account_id, ref.region, ref.name))
         return [orjson.loads(r[0]) for r in rows]
 
-    def list_latest(self, account_id: str, region: str, after: str, limit: int, all_versions: bool) -> list[dict]:
-        """Functions ordered by name (then version) after the name `after`."""
+    def list_latest(self, account_id: str, region: str, after: str, limit: int, all_versions: bool,
+                    after_vnum: int = -1) -> list[dict]:
+        """Functions ordered by name (then version) after (`after`, `after_vnum`)."""
         where = "" if all_versions else " AND version = '$LATEST'"
         with self.store.read() as conn:
             rows = conn.all(
-                f"SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ? AND name > ?{where} "
-                "ORDER BY name, vnum LIMIT ?", (account_id, region, after, limit))
+                f"SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ? "
+                f"AND (name > ? OR (name = ? AND vnum > ?)){where} ORDER BY name, vnum LIMIT ?",
+                (account_id, region, after, after, after_vnum, limit))
         return [orjson.loads(r[0]) for r in rows]
 
     def count_functions(self, account_id: str, region: str) -> int:
