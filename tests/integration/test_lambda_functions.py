@@ -2,8 +2,11 @@
 
 import base64
 import hashlib
+import io
 import shutil
+import stat
 import urllib.request
+import zipfile
 
 import pytest
 from botocore.config import Config as BotoConfig
@@ -97,11 +100,23 @@ def test_bad_settings_are_refused_and_nothing_is_created(cloudlet, change, code)
     assert lam.list_functions()["Functions"] == []
 
 
+def _link_zip(name: str, target: str) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        info = zipfile.ZipInfo(name)
+        info.create_system = 3
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, target)
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize("package", [
     b"this is not a zip",
     make_zip({"../escape.py": "x"}),
     make_zip({"/abs.py": "x"}),
-])
+    _link_zip("app.py", "../../../etc/passwd"),
+    make_zip({"bomb.bin": bytes(20 * 1024 * 1024)}),
+], ids=["corrupt", "traversal", "absolute", "symlink-outside", "zip-bomb"])
 def test_hostile_packages_are_invalid_parameter_values_and_store_nothing(cloudlet, package):
     lam = cloudlet.client("lambda")
     code_root = cloudlet.platform.config.data_path / "compute" / "code"
