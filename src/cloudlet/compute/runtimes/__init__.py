@@ -8,9 +8,11 @@ built-in bootstrap on the host's node; provided.* run the `bootstrap` executable
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +73,10 @@ def node_launch(runtime: str, memory_mb: int) -> RuntimeLaunch:
     if node is None:
         raise FileNotFoundError("Node.js is not installed (Debian package nodejs)")
     major = runtime.removeprefix("nodejs").split(".")[0]
+    host_major = _node_major(node)
+    if host_major != major and runtime not in _warned:
+        _warned.add(runtime)
+        log.warning("runtime %s runs on this host's Node.js %s", runtime, host_major)
     mounts = [Mount("", "/var/runtime", "dir"), Mount("", "/var/lang/bin", "dir"),
               Mount(str(Path(node).resolve()), "/var/lang/bin/node"),
               Mount(str(HERE / "node_bootstrap.js"), "/var/runtime/bootstrap.js")]
@@ -81,6 +87,15 @@ def node_launch(runtime: str, memory_mb: int) -> RuntimeLaunch:
     heap = max(int(memory_mb * 0.85), 32)  # V8 reserves address space: bound its heap, not rlimit AS
     return RuntimeLaunch(["/var/lang/bin/node", f"--max-old-space-size={heap}", "/var/runtime/bootstrap.js"],
                          mounts, env, limit_memory=False)
+
+
+@functools.cache
+def _node_major(node: str) -> str:
+    try:
+        out = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return out.strip().lstrip("v").split(".")[0] or "?"
 
 
 def provided_launch(code_dir: Path, opt_dir: Path | None) -> RuntimeLaunch:
