@@ -58,6 +58,9 @@ class StandInS3(Service):
     def list_buckets(self, ctx, params: dict) -> dict:
         return {"Buckets": [{"Name": "photos", "CreationDate": STAMP}], "Owner": {"ID": "me"}}
 
+    def get_bucket_location(self, ctx, params: dict) -> dict:
+        return {"LocationConstraint": "eu-west-1"}
+
     def create_bucket(self, ctx, params: dict) -> dict:
         location = params.get("CreateBucketConfiguration", {}).get("LocationConstraint", "none")
         return {"Location": f"/{params['Bucket']}-{location}"}
@@ -121,6 +124,7 @@ def test_rest_xml_round_trip_headers_and_errors(stand_in) -> None:
     assert s3.list_buckets()["Buckets"][0]["Name"] == "photos"
     created = s3.create_bucket(Bucket="new", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     assert created["Location"] == "/new-eu-west-1"
+    assert s3.get_bucket_location(Bucket="new")["LocationConstraint"] == "eu-west-1"
     with pytest.raises(s3.exceptions.NoSuchKey) as info:
         s3.get_object(Bucket="photos", Key="nope")
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -53,6 +53,18 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "route53": ("rest-xml",),
     "sesv2": ("rest-json",),
     "lex-runtime": ("rest-json",),  # jsonvalue headers both ways
+    "cloudfront": ("rest-xml",),
+    "ses": ("query",),
+    "glacier": ("rest-json",),
+    "appsync": ("rest-json",),
+    "ecr": ("json",),
+    "firehose": ("json",),
+    "cognito-idp": ("json",),
+    "elbv2": ("query",),
+    "rds": ("query",),
+    "efs": ("rest-json",),
+    "iot-data": ("rest-json",),
+    "mediastore-data": ("rest-json",),
 }
 
 EXCLUDED = {
