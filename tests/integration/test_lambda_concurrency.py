@@ -1,8 +1,14 @@
 """Reserved and provisioned concurrency, account settings."""
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 from lambda_helpers import create, invoke, wait_for
+
+from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
 INIT_TYPE = "import os\ndef handler(e, c):\n    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n"
 
@@ -64,3 +70,31 @@ def test_provisioned_concurrency_prewarms(cloudlet):
         lam.get_provisioned_concurrency_config(FunctionName="pc", Qualifier="live")
     assert error(exc) == ("ProvisionedConcurrencyConfigNotFoundException", 404)
     wait_for(lambda: not [e for e in pool.environments() if e.config.name == "pc" and e.provisioned])
+
+
+SLEEP = "import time\ndef handler(e, c):\n    time.sleep(e.get('s', 0))\n    return 'done'\n"
+
+
+def test_account_limit_is_configurable_and_enforced():
+    server = start_server(extra={"lambda_account_concurrency": 2})
+    try:
+        handle = CloudletHandle(server)
+        lam = handle.client("lambda", config=BotoConfig(retries={"total_max_attempts": 1}))  # no retry of 429
+        settings = lam.get_account_settings()["AccountLimit"]
+        assert (settings["ConcurrentExecutions"], settings["UnreservedConcurrentExecutions"]) == (2, 2)
+        create(lam, "slow", source=SLEEP, Timeout=10)
+
+        def call(_):
+            try:
+                return invoke(lam, "slow", {"s": 1.5})[1]
+            except ClientError as exc:
+                return (exc.response["Error"]["Code"], exc.response["Reason"])
+        with ThreadPoolExecutor(3) as pool:
+            first = [pool.submit(call, i) for i in range(2)]
+            time.sleep(0.8)
+            third = pool.submit(call, 2).result()
+            results = [f.result() for f in first]
+        assert results == ["done", "done"]
+        assert third == ("TooManyRequestsException", "ConcurrentInvocationLimitExceeded")
+    finally:
+        server.stop()
