@@ -92,9 +92,10 @@ class AsyncQueue:
             rows = conn.all("SELECT id, account_id, region, function_name, qualifier, payload, attempts, created_at "
                             "FROM lambda_async WHERE next_at <= ? AND lease_until <= ? ORDER BY next_at LIMIT ?",
                             (now, now, limit))
-            conn.executemany("UPDATE lambda_async SET lease_until = ? WHERE id = ?",
-                             [(now + LEASE_S, row[0]) for row in rows])
-        return rows
+            # Only the node whose conditional update lands runs a row (nodes sharing PostgreSQL).
+            return [row for row in rows if conn.execute(
+                "UPDATE lambda_async SET lease_until = ? WHERE id = ? AND lease_until <= ?",
+                (now + LEASE_S, row[0], now)).rowcount == 1]
 
     def _finish(self, row_id: str) -> None:
         with self.store.tx() as conn:
