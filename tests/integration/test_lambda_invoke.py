@@ -181,3 +181,16 @@ def test_metering_totals_per_function(cloudlet):
     assert usage["ColdStarts"] == 1
     assert usage["BilledDurationMs"] >= 3
     assert usage["GBSeconds"] == pytest.approx(usage["BilledDurationMs"] / 1000 * 0.25, rel=1e-3)
+
+
+def test_init_errors_and_timeouts_are_reported_like_lambda(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "noimport", files={"other.py": "x = 1\n"})
+    response, body = invoke(lam, "noimport")
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ImportModuleError"
+    create(lam, "slow", source="import time\ndef handler(e, c):\n    time.sleep(5)\n", Timeout=1)
+    response, body = invoke(lam, "slow")
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in body["errorMessage"]
