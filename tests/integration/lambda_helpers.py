@@ -30,8 +30,8 @@ def create(client, name: str, source: str = ECHO, runtime: str = "python3.12", *
     """Create a Python function whose module app.py holds `source`."""
     files = kwargs.pop("files", None) or {"app.py": source}
     kwargs.setdefault("Handler", "app.handler")
-    return client.create_function(FunctionName=name, Runtime=runtime, Role=ROLE,
-                                  Code={"ZipFile": make_zip(files)}, **kwargs)
+    kwargs.setdefault("Role", ROLE)
+    return client.create_function(FunctionName=name, Runtime=runtime, Code={"ZipFile": make_zip(files)}, **kwargs)
 
 
 def invoke(client, name: str, event=None, **kwargs) -> tuple[dict, object]:

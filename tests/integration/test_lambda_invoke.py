@@ -7,7 +7,9 @@ import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
-from lambda_helpers import create, invoke, wait_for
+from lambda_helpers import ROLE, create, invoke, wait_for
+
+from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
 
 def error(exc_info) -> tuple[str, int]:
@@ -194,3 +196,30 @@ def test_init_errors_and_timeouts_are_reported_like_lambda(cloudlet):
     assert response["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Sandbox.Timedout"
     assert "Task timed out after 1.00 seconds" in body["errorMessage"]
+
+
+def test_functions_of_two_accounts_with_one_name_log_to_their_own_account():
+    server = start_server(credentials="other:other:111111111111:user")
+    try:
+        handle = CloudletHandle(server)
+        mine = handle.client("lambda")
+        theirs = handle.session.client("lambda", endpoint_url=handle.endpoint, aws_access_key_id="other",
+                                       aws_secret_access_key="other", region_name="us-east-1")
+        their_logs = handle.session.client("logs", endpoint_url=handle.endpoint, aws_access_key_id="other",
+                                           aws_secret_access_key="other", region_name="us-east-1")
+        for client, word in ((mine, "mine"), (theirs, "theirs")):
+            create(client, "same", source=f"def handler(e, c):\n    print('{word}')\n",
+                   Role=ROLE.replace("000000000000", "111111111111") if word == "theirs" else ROLE)
+            invoke(client, "same")
+
+        def printed(logs):
+            if not logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/same")["logGroups"]:
+                return None
+            found = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/same")["events"]]
+            return found if any(m.startswith("REPORT") for m in found) else None
+        assert "mine" in wait_for(lambda: printed(handle.client("logs")))
+        assert "theirs" not in printed(handle.client("logs"))
+        assert "theirs" in wait_for(lambda: printed(their_logs))
+        assert "mine" not in printed(their_logs)
+    finally:
+        server.stop()

@@ -25,17 +25,20 @@ CREDENTIAL_RENEW_S = 11 * 3600
 
 
 class LogBridge:
-    """compute's LogSink, writing into the Logs service in batches (one append per stream per turn)."""
+    """compute's LogSink, writing into the Logs service in batches (one append per stream per flush)."""
 
     def __init__(self, platform, delay_s: float = 0.02) -> None:
         self.platform = platform
         self.delay_s = delay_s  # lines gathered this long go in one transaction per stream
-        self.owners: dict[str, tuple[str, str]] = {}  # log group -> (account, region)
+        self.pool: Pool | None = None
+        self.owners: dict[str, tuple[str, str]] = {}  # log stream -> (account, region)
+        self.group_owners: dict[str, tuple[str, str]] = {}  # log group -> the last account invoking it
         self.pending: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
         self._flushing: asyncio.Task | None = None
-        self._tasks: set[asyncio.Task] = set()
 
     def write(self, log_group: str, log_stream: str, timestamp_ms: int, message: str) -> None:
+        if log_stream not in self.owners:
+            self.owners[log_stream] = self.owner(log_group, log_stream)
         self.pending[(log_group, log_stream)].append((timestamp_ms, message.rstrip("\n") or message))
         if self._flushing is None:
             self._flushing = asyncio.get_running_loop().create_task(self._flush())
@@ -47,11 +50,20 @@ class LogBridge:
         try:
             logs = await self.platform.service("logs")
             for (group, stream), events in batches.items():
-                account, region = self.owners.get(group, (self.platform.config.account_id,
-                                                          self.platform.config.region))
+                account, region = self.owners.get(stream) or self.owner(group, stream)
                 await logs.append_async(account, region, group, stream, events)
         except Exception:
             log.exception("writing function logs")
+
+    def owner(self, log_group: str, log_stream: str) -> tuple[str, str]:
+        """The account and region of the environment writing a stream (stream names are unique)."""
+        if len(self.owners) > 100_000:
+            self.owners.clear()
+        if self.pool is not None:
+            for group in self.pool.groups.values():
+                if any(env.log_stream == log_stream for env in group.all):
+                    return group.config.account_id, group.config.region
+        return self.group_owners.get(log_group) or (self.platform.config.account_id, self.platform.config.region)
 
     async def drain(self) -> None:
         while self._flushing is not None:
@@ -109,7 +121,7 @@ class Runner:
         )
         self.logs = LogBridge(platform, float(extra.get("lambda_log_flush_s", 0.02)))
         self.metering = MeteringTotals()
-        self.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering)
+        self.pool = self.logs.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering)
         self._credentials: dict[tuple[str, str], tuple[float, Credentials]] = {}
         self._prepared: dict[tuple[str, str], FunctionConfig] = {}
         self._configs: dict[tuple, tuple[float, FunctionConfig]] = {}
@@ -181,7 +193,7 @@ class Runner:
         if len(self._configs) > 10_000:
             self._configs.clear()
         self.settings.endpoint_url = self.endpoint_url()
-        self.logs.owners[f"/aws/lambda/{ref.name}"] = (ref.account_id, ref.region)
+        self.logs.group_owners[f"/aws/lambda/{ref.name}"] = (ref.account_id, ref.region)
         config = await self._build(ref, doc, code_dir, revision)
         self._configs[key] = (time.time(), config)
         return config
