@@ -98,3 +98,20 @@ def test_account_limit_is_configurable_and_enforced():
         assert third == ("TooManyRequestsException", "ConcurrentInvocationLimitExceeded")
     finally:
         server.stop()
+
+
+def test_idle_environments_and_unused_templates_are_reaped():
+    server = start_server(extra={"lambda_keep_alive_s": 0.5, "lambda_reap_interval_s": 0.1})
+    try:
+        handle = CloudletHandle(server)
+        lam = handle.client("lambda")
+        pool = handle.platform.loaded_service("lambda").runner.pool
+        create(lam, "unused")
+        wait_for(lambda: pool._zygotes.zygotes)  # the new configuration's template starts ahead
+        wait_for(lambda: not pool._zygotes.zygotes, timeout=10)  # nobody invoked it: it goes
+        create(lam, "used")
+        invoke(lam, "used")
+        assert pool.environments()
+        wait_for(lambda: not pool.environments(), timeout=10)  # scale to zero
+    finally:
+        server.stop()

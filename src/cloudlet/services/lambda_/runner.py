@@ -124,6 +124,8 @@ class Runner:
         self.pool = self.logs.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering)
         self._credentials: dict[tuple[str, str], tuple[float, Credentials]] = {}
         self._prepared: dict[tuple[str, str], FunctionConfig] = {}
+        self._prepared_at: dict[tuple[str, str], float] = {}
+        self._sweeper: asyncio.Task | None = None
         self._configs: dict[tuple, tuple[float, FunctionConfig]] = {}
 
     def endpoint_url(self) -> str:
@@ -134,10 +136,25 @@ class Runner:
 
     async def start(self) -> None:
         await self.pool.start()
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_templates())
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         await self.pool.stop()
         await self.logs.drain()
+
+    async def _sweep_templates(self) -> None:
+        """Templates prepared for functions nobody invoked go after the keep-alive, like idle environments."""
+        while True:
+            await asyncio.sleep(self.settings.reap_interval_s)
+            now = time.monotonic()
+            for key, since in list(self._prepared_at.items()):
+                config = self._prepared.get(key)
+                if config is None or config.key in self.pool.groups:
+                    self._prepared_at.pop(key, None)  # in use: the pool reaps it with its environments
+                elif now - since >= self.settings.keep_alive_s:
+                    self.retire_prepared(*key)
 
     def forget(self) -> None:
         """After a platform reset: retire every environment and forget cached credentials."""
@@ -155,6 +172,7 @@ class Runner:
         self.retire_prepared(ref.account_id, ref.name)
         self.pool.prepare(config)
         self._prepared[(ref.account_id, ref.name)] = config
+        self._prepared_at[(ref.account_id, ref.name)] = time.monotonic()
 
     def retire(self, account_id: str, function_name: str) -> None:
         """Environments of a deleted or changed function go, and so does its prepared template."""
@@ -163,6 +181,7 @@ class Runner:
 
     def retire_prepared(self, account_id: str, function_name: str) -> None:
         config = self._prepared.pop((account_id, function_name), None)
+        self._prepared_at.pop((account_id, function_name), None)
         zygotes = getattr(self.pool, "_zygotes", None)  # Pool has no public call to drop an unused template
         if config is not None and zygotes is not None and config.key not in self.pool.groups:
             zygotes.release(config)
