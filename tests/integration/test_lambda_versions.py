@@ -73,7 +73,9 @@ def test_alias_lifecycle_and_invocation(cloudlet):
     assert body["arn"] == "arn:aws:lambda:us-east-1:000000000000:function:al:live"
     got = lam.get_alias(FunctionName="al", Name="live")
     assert (got["FunctionVersion"], got["Description"]) == ("1", "prod")
-    assert lam.get_function_configuration(FunctionName="al", Qualifier="live")["Version"] == "1"
+    through_alias = lam.get_function_configuration(FunctionName="al", Qualifier="live")
+    assert through_alias["Version"] == "1"
+    assert through_alias["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:al:live"
     with pytest.raises(ClientError) as exc:
         lam.update_alias(FunctionName="al", Name="live", FunctionVersion="9")
     assert error(exc) == ("ResourceNotFoundException", 404)

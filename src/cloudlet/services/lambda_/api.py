@@ -188,11 +188,18 @@ class Lambda(Service):
         self._prepare_soon(ref, latest)
         return conf.in_progress(published or latest, create=True)
 
+    def _configuration(self, ref: Ref, doc: dict) -> dict:
+        """The configuration a qualified read returns: an alias keeps its own ARN."""
+        out = public(doc)
+        if ref.qualifier and ref.qualifier != LATEST and not ref.qualifier.isdigit():
+            out["FunctionArn"] = ref.qualified_arn()
+        return out
+
     def get_function(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params, qualified=True)
         doc = self._version_doc(ref)
         meta = self.registry.meta(ref)
-        out = {"Configuration": public(doc), "Code": self._code_location(ctx, doc)}
+        out = {"Configuration": self._configuration(ref, doc), "Code": self._code_location(ctx, doc)}
         if meta.get("tags"):
             out["Tags"] = meta["tags"]
         if meta.get("reserved") is not None:
@@ -200,7 +207,8 @@ class Lambda(Service):
         return out
 
     def get_function_configuration(self, ctx, params: dict) -> dict:
-        return public(self._version_doc(self._ref(ctx, params, qualified=True)))
+        ref = self._ref(ctx, params, qualified=True)
+        return self._configuration(ref, self._version_doc(ref))
 
     def list_functions(self, ctx, params: dict) -> dict:
         limit = params.get("MaxItems", MAX_ITEMS)
