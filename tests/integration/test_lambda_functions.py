@@ -220,3 +220,23 @@ def test_a_nodejs_function_runs(cloudlet):
     lam = cloudlet.client("lambda")
     create(lam, "js", runtime="nodejs22.x", files={"index.js": NODE}, Handler="index.handler")
     assert invoke(lam, "js", {"x": 3})[1] == {"node": True, "got": 3}
+
+
+@pytest.mark.parametrize("change, code, status", [
+    ({"MemorySize": 20000}, "ValidationException", 400),
+    ({"Timeout": 1000}, "ValidationException", 400),
+    ({"Runtime": "java21"}, "InvalidParameterValueException", 400),
+    ({"Environment": {"Variables": {"AWS_LAMBDA_FUNCTION_NAME": "x"}}}, "InvalidParameterValueException", 400),
+    ({"RevisionId": "stale", "Description": "x"}, "PreconditionFailedException", 412),
+    ({"FunctionName": "missing", "Description": "x"}, "ResourceNotFoundException", 404),
+])
+def test_bad_updates_leave_the_configuration_intact(cloudlet, change, code, status):
+    lam = cloudlet.client("lambda", config=BotoConfig(parameter_validation=False, retries={"max_attempts": 1}))
+    before = create(lam, "intact")
+    params = {"FunctionName": "intact", **change}
+    with pytest.raises(ClientError) as exc:
+        lam.update_function_configuration(**params)
+    assert error(exc) == (code, status)
+    after = lam.get_function_configuration(FunctionName="intact")
+    assert (after["RevisionId"], after["MemorySize"], after["Timeout"], after["Runtime"]) == (
+        before["RevisionId"], before["MemorySize"], before["Timeout"], before["Runtime"])
