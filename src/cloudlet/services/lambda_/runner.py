@@ -164,6 +164,7 @@ class Runner:
         self.pool.reserved.clear()
         self._credentials.clear()
         self._configs.clear()
+        self.logs.pending.clear()  # lines of the old world must not recreate its log groups
         self.metering.usage.clear()
 
     async def prepare(self, ref: Ref, doc: dict) -> None:
