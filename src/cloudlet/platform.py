@@ -87,7 +87,10 @@ class Platform:
     async def startup(self) -> None:
         self.loop = asyncio.get_running_loop()
         for name in BACKGROUND:
-            await self.service(name)
+            try:
+                await self.service(name)
+            except Exception:  # the service retries on its first request and answers its error there
+                log.exception("starting %s", name)
 
     async def shutdown(self) -> None:
         for service in list(self._services.values()):
