@@ -90,6 +90,8 @@ class Lambda(Service):
                 return HttpResponse(403, {"Content-Type": "text/plain"}, b"Access denied or URL expired")
             return HttpResponse(200, {"Content-Type": "application/zip"}, data)
         if req.method == "GET" and req.path == "/_cloudlet/lambda/metering":
+            if not self.platform.auth.is_admin(req):  # every account's figures: admins only in strict mode
+                return HttpResponse(403, {"Content-Type": "text/plain"}, b"metering needs an admin key")
             totals = {arn: usage.as_dict() for arn, usage in sorted(self.runner.metering.usage.items())}
             return HttpResponse(200, {"Content-Type": "application/json"}, orjson.dumps({"Functions": totals}))
         return HttpResponse(404, {"Content-Type": "text/plain"}, b"not found")
