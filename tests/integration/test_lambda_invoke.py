@@ -223,3 +223,17 @@ def test_functions_of_two_accounts_with_one_name_log_to_their_own_account():
         assert "mine" not in printed(their_logs)
     finally:
         server.stop()
+
+
+def test_role_credentials_pass_strict_signature_checks():
+    server = start_server(auth="strict", credentials="AKIDSTRICT:strictsecret:000000000000")
+    try:
+        handle = CloudletHandle(server)
+        lam = handle.session.client("lambda", endpoint_url=handle.endpoint, aws_access_key_id="AKIDSTRICT",
+                                    aws_secret_access_key="strictsecret", region_name="us-east-1")
+        create(lam, "strict", source=SDK_HANDLER, Timeout=30)
+        response, body = invoke(lam, "strict")
+        assert "FunctionError" not in response, body
+        assert body["arn"] == "arn:aws:sts::000000000000:assumed-role/lambda-role/cloudlet-lambda"
+    finally:
+        server.stop()
