@@ -38,6 +38,12 @@ class App:
                 return _json(403, {"error": "AccessDenied", "message": "reset needs an admin key"})
             await self.platform.reset()
             return _json(200, {"reset": True})
+        owner = path.split("/")[2]
+        if owner in self.platform.service_names:  # /_cloudlet/<service>/...: the service's own endpoints
+            service = await self.platform.service(owner)
+            endpoint = getattr(service, "platform_endpoint", None)
+            if endpoint is not None:
+                return await endpoint(req)
         return _json(404, {"error": "NotFound", "message": f"no platform endpoint {path}"})
 
     # ---- ASGI adapter ----------------------------------------------------------------------

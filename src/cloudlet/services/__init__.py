@@ -2,6 +2,7 @@
 
 REGISTRY: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.api:DynamoDB",
+    "lambda": "cloudlet.services.lambda_.api:Lambda",
     "logs": "cloudlet.services.logs.api:Logs",
     "sqs": "cloudlet.services.sqs.api:SQS",
     "sts": "cloudlet.services.sts.api:STS",

@@ -1,0 +1,1 @@
+"""AWS Lambda: the API over compute/ (functions, versions, aliases, invoke, async queue, layers)."""

@@ -1,0 +1,762 @@
+"""Lambda operations (rest-json): functions, versions, aliases, invoke, concurrency, async, layers.
+
+The documents live in the store (registry.py, layers.py); functions run in compute/'s Pool
+(runner.py); Event invocations go through the durable queue (asyncq.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import secrets
+import uuid
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl
+
+import orjson
+
+from cloudlet.aws.errors import AWSError
+from cloudlet.aws.http import HttpRequest, HttpResponse
+from cloudlet.aws.validate import validate_input
+from cloudlet.compute.codestore import UNZIPPED_LIMIT
+from cloudlet.compute.errors import InvalidCode, Throttled
+from cloudlet.compute.model import InvocationMeta
+from cloudlet.services.base import Service
+from cloudlet.services.lambda_ import configuration as conf
+from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_.asyncq import AsyncQueue
+from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, CodeUrls, store_code
+from cloudlet.services.lambda_.layers import LAYER_VERSION_ARN, Layers, layer_arn, layer_name
+from cloudlet.services.lambda_.policy import PolicyDoc, function_statement, layer_statement
+from cloudlet.services.lambda_.registry import LATEST, Ref, Registry, parse_ref, public
+from cloudlet.services.lambda_.runner import Runner
+from cloudlet.services.lambda_.schema import MIGRATIONS
+
+log = logging.getLogger("cloudlet.lambda")
+
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024
+MIN_UNRESERVED = 100
+ZIPPED_LIMIT = 52_428_800
+TOTAL_CODE_LIMIT = 80_530_636_800
+MAX_ITEMS = 50
+
+
+class Lambda(Service):
+    name = "lambda"
+
+    def __init__(self, platform) -> None:
+        super().__init__(platform)
+        self.store.migrate("lambda", MIGRATIONS)
+        self.registry = Registry(self.store)
+        self.layers = Layers(self.store)
+        self.runner = Runner(platform)
+        self.queue = AsyncQueue(self)
+        secret = self.registry.setting("code-url-secret", lambda: secrets.token_hex(32))
+        self.code_urls = CodeUrls(bytes.fromhex(secret), self.runner.pool.code)
+        self._provisioning: set[asyncio.Task] = set()
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.runner.start()
+        for account, region, name, meta in self.registry.all_meta():
+            if meta.get("reserved") is not None:
+                self.runner.pool.set_reserved_concurrency(account, name, meta["reserved"])
+            for qualifier, pc in meta.get("provisioned", {}).items():
+                self._provision_soon(Ref(account, region, name, qualifier), pc["Requested"])
+        await self.queue.start()
+
+    async def stop(self) -> None:
+        await self.queue.stop()
+        for task in self._provisioning:
+            task.cancel()
+        await self.runner.stop()
+
+    def reset(self) -> None:
+        self.runner.forget()
+
+    def validate(self, op, params: dict) -> None:
+        validate_input(op, params, check_enums=True)
+        conf.check_patterns(op, params)
+
+    # -- platform endpoints (/_cloudlet/lambda/...) ------------------------------------------------
+    async def platform_endpoint(self, req: HttpRequest) -> HttpResponse:
+        """Code downloads (GetFunction's Code.Location) and the metering totals."""
+        if req.method == "GET" and req.path.startswith(CodeUrls.PREFIX):
+            data = self.code_urls.read(req.path, dict(parse_qsl(req.query_string)))
+            if data is None:
+                return HttpResponse(403, {"Content-Type": "text/plain"}, b"Access denied or URL expired")
+            return HttpResponse(200, {"Content-Type": "application/zip"}, data)
+        if req.method == "GET" and req.path == "/_cloudlet/lambda/metering":
+            if not self.platform.auth.is_admin(req):  # every account's figures: admins only in strict mode
+                return HttpResponse(403, {"Content-Type": "text/plain"}, b"metering needs an admin key")
+            totals = {arn: usage.as_dict() for arn, usage in sorted(self.runner.metering.usage.items())}
+            return HttpResponse(200, {"Content-Type": "application/json"}, orjson.dumps({"Functions": totals}))
+        return HttpResponse(404, {"Content-Type": "text/plain"}, b"not found")
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def parse(self, ctx, function_name: str, qualifier: str | None = None) -> Ref:
+        return parse_ref(ctx, function_name, qualifier)
+
+    def _ref(self, ctx, params: dict, qualified: bool = False) -> Ref:
+        return parse_ref(ctx, params["FunctionName"], params.get("Qualifier") if qualified else None)
+
+    def _version_doc(self, ref: Ref) -> dict:
+        """The document a (function, qualifier) names: $LATEST, a version, or an alias's version."""
+        qualifier = ref.qualifier or LATEST
+        if qualifier == LATEST or qualifier.isdigit():
+            doc = self.registry.get_version(ref, qualifier)
+        else:
+            alias = self.registry.get_alias(ref, qualifier)
+            doc = self.registry.get_version(ref, alias["FunctionVersion"]) if alias else None
+        if doc is None:
+            raise errors.function_not_found(ref.qualified_arn() if ref.qualifier else ref.arn)
+        return doc
+
+    async def resolve(self, ref: Ref) -> tuple[dict, str]:
+        """The version an invocation runs (alias weights drawn per call) and the version's name."""
+        qualifier = ref.qualifier or LATEST
+        version = qualifier
+        if not (qualifier == LATEST or qualifier.isdigit()):
+            alias = await self.platform.run_sync(self.registry.get_alias, ref, qualifier)
+            if alias is None:
+                raise errors.function_not_found(ref.qualified_arn())
+            version = alias["FunctionVersion"]
+            draw = random.random()
+            for extra, weight in (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights", {}).items():
+                if draw < weight:
+                    version = extra
+                    break
+                draw -= weight
+        doc = await self.platform.run_sync(self.registry.get_version, ref, version)
+        if doc is None:
+            raise errors.function_not_found(ref.qualified_arn() if ref.qualifier else ref.arn)
+        return doc, version
+
+    async def _layers(self, arns: list[str] | None) -> list[dict] | None:
+        if arns is None:
+            return None
+        docs = [await self.platform.run_sync(self.layers.by_arn, arn) for arn in arns]
+        try:
+            await asyncio.to_thread(self.runner.pool.code.merged_layers, [d["_sha"] for d in docs])
+        except InvalidCode as exc:
+            raise errors.invalid(str(exc)) from None
+        return docs
+
+    def _code_location(self, ctx, doc: dict) -> dict:
+        if doc.get("_dir"):
+            return {"RepositoryType": "S3", "Location": doc["_dir"]}
+        return {"RepositoryType": "S3", "Location": self.code_urls.url(ctx.base_url or self.runner.settings.endpoint_url,
+                                                                        doc["_sha"])}
+
+    def _retire(self, ref: Ref) -> None:
+        self.runner.retire(ref.account_id, ref.name)
+
+    def _prepare_soon(self, ref: Ref, doc: dict) -> None:
+        """Warm the template of the new $LATEST configuration in the background."""
+        async def prepare() -> None:
+            try:
+                await self.runner.prepare(Ref(ref.account_id, ref.region, ref.name), doc)
+                current = await self.platform.run_sync(self.registry.get_version, ref)
+                if current is None or current["RevisionId"] != doc["RevisionId"]:  # changed meanwhile
+                    self.runner.retire_prepared(ref.account_id, ref.name)
+            except Exception:
+                log.exception("preparing %s", ref.name)
+        task = self.platform.loop.create_task(prepare())
+        self._provisioning.add(task)
+        task.add_done_callback(self._provisioning.discard)
+
+    # -- functions ---------------------------------------------------------------------------------
+    async def create_function(self, ctx, params: dict) -> dict:
+        conf.check_settings(params)
+        ref = parse_ref(ctx, params["FunctionName"])
+        if ref.qualifier:
+            raise errors.invalid("Unqualified function name expected.")
+        if params.get("PackageType", "Zip") != "Zip":
+            raise errors.invalid("Container images are not supported by cloudlet yet.")
+        if self.registry.get_version(ref) is not None:
+            raise errors.conflict(f"Function already exist: {ref.name}")
+        layers = await self._layers(params.get("Layers")) or []
+        code = await store_code(self.runner.pool.code, params.get("Code") or {})
+        latest = conf.new_function(ref, params, code, layers)
+        meta = {"tags": params.get("Tags") or {}, "next_version": 1}
+        published = None
+        if params.get("Publish"):
+            meta["next_version"] = 2
+            published = conf.version_of(latest, "1", ref, None)
+        await self.platform.run_sync(self.registry.create, ref, latest, meta, published)
+        self._prepare_soon(ref, latest)
+        return conf.in_progress(published or latest, create=True)
+
+    def _configuration(self, ref: Ref, doc: dict) -> dict:
+        """The configuration a qualified read returns: an alias keeps its own ARN."""
+        out = public(doc)
+        if ref.qualifier and ref.qualifier != LATEST and not ref.qualifier.isdigit():
+            out["FunctionArn"] = ref.qualified_arn()
+        return out
+
+    def get_function(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        doc = self._version_doc(ref)
+        meta = self.registry.meta(ref)
+        out = {"Configuration": self._configuration(ref, doc), "Code": self._code_location(ctx, doc)}
+        if meta.get("tags"):
+            out["Tags"] = meta["tags"]
+        if meta.get("reserved") is not None:
+            out["Concurrency"] = {"ReservedConcurrentExecutions": meta["reserved"]}
+        return out
+
+    def get_function_configuration(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        return self._configuration(ref, self._version_doc(ref))
+
+    def list_functions(self, ctx, params: dict) -> dict:
+        limit = params.get("MaxItems", MAX_ITEMS)
+        all_versions = params.get("FunctionVersion") == "ALL"
+        after, _, vnum = _marker(params.get("Marker")).partition("\0")  # "name" or "name\0vnum" (ALL)
+        # without a version in the marker, continue past every version of the marker's function
+        after_vnum = int(vnum) if all_versions and vnum.isdigit() else 1 << 62
+        docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1, all_versions, after_vnum)
+        page, rest = docs[:limit], docs[limit:]
+        out = {"Functions": [public(d) for d in page]}
+        if rest:
+            out["NextMarker"] = base64.urlsafe_b64encode(
+                (_position(page[-1]) if all_versions else page[-1]["FunctionName"]).encode()).decode()
+        return out
+
+    async def delete_function(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        if ref.qualifier and ref.qualifier != LATEST:
+            if not ref.qualifier.isdigit():
+                raise errors.invalid("Deletion of aliases is not supported through DeleteFunction.")
+            if self.registry.get_version(ref, ref.qualifier) is None:
+                raise errors.function_not_found(ref.qualified_arn())
+            await self.platform.run_sync(self.registry.delete_version, ref, ref.qualifier)
+        else:
+            if ref.qualifier == LATEST:
+                raise errors.invalid("$LATEST version cannot be deleted without deleting the function.")
+            await self.platform.run_sync(self.registry.delete_function, ref)
+            self.runner.pool.set_reserved_concurrency(ref.account_id, ref.name, None)
+        self._retire(ref)
+        return {}
+
+    async def update_function_code(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        if self.registry.get_version(ref) is None:
+            raise errors.function_not_found(ref.arn)
+        source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri") if k in params}
+        code = await store_code(self.runner.pool.code, source)
+        if params.get("DryRun"):
+            doc = dict(self.registry.get_version(ref))
+            doc.update(code)
+            return public(doc)
+
+        def change(doc: dict) -> dict:
+            doc.pop("_sha", None)
+            doc.pop("_dir", None)
+            doc.update(code)
+            return conf.touched(doc)
+
+        doc = await self.platform.run_sync(self.registry.update_latest, ref, change, params.get("RevisionId"))
+        self._retire(ref)
+        self._prepare_soon(ref, doc)
+        if params.get("Publish"):
+            doc = await self._publish(ref, None, None, None)
+        return conf.in_progress(doc, create=False)
+
+    async def update_function_configuration(self, ctx, params: dict) -> dict:
+        conf.check_settings(params)
+        ref = self._ref(ctx, params)
+        if self.registry.get_version(ref) is None:
+            raise errors.function_not_found(ref.arn)
+        layers = await self._layers(params.get("Layers"))
+        doc = await self.platform.run_sync(self.registry.update_latest, ref,
+                                           lambda d: conf.apply_update(d, params, layers), params.get("RevisionId"))
+        self._retire(ref)
+        self._prepare_soon(ref, doc)
+        return conf.in_progress(doc, create=False)
+
+    # -- versions ----------------------------------------------------------------------------------
+    async def _publish(self, ref: Ref, code_sha, revision_id, description) -> dict:
+        return await self.platform.run_sync(
+            self.registry.publish, ref, lambda latest, n: conf.version_of(latest, n, ref, description),
+            code_sha, revision_id)
+
+    async def publish_version(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        doc = await self._publish(ref, params.get("CodeSha256"), params.get("RevisionId"), params.get("Description"))
+        return public(doc)
+
+    def list_versions_by_function(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        docs = self.registry.versions(ref)
+        if not docs:
+            raise errors.function_not_found(ref.arn)
+        return _page(docs, params, "Versions", lambda d: d["Version"], public)
+
+    # -- aliases -----------------------------------------------------------------------------------
+    def _alias_doc(self, ref: Ref, name: str, version: str, description: str, routing: dict | None) -> dict:
+        if version != LATEST and self.registry.get_version(ref, version) is None:
+            raise errors.not_found(f"Function not found: {ref.qualified_arn(version)}")
+        doc = {"AliasArn": ref.qualified_arn(name), "Name": name, "FunctionVersion": version,
+               "Description": description, "RevisionId": str(uuid.uuid4())}
+        weights = (routing or {}).get("AdditionalVersionWeights") or {}
+        if weights:
+            if len(weights) > 1:
+                raise errors.invalid("Number of items in AdditionalVersionWeights cannot be greater than 1")
+            for extra, weight in weights.items():
+                if extra == version:
+                    raise errors.invalid(f"Invalid function version {extra}. Function version {extra} is already "
+                                         "included in routing configuration.")
+                if version == LATEST or extra == LATEST:
+                    raise errors.invalid("$LATEST is not supported for an alias pointing to more than 1 version")
+                if self.registry.get_version(ref, extra) is None:
+                    raise errors.invalid(f"Function version {extra} does not exist.")
+                if not 0.0 <= weight <= 1.0:
+                    raise errors.invalid("Weights must be between 0.0 and 1.0")
+            doc["RoutingConfig"] = {"AdditionalVersionWeights": dict(weights)}
+        return doc
+
+    def create_alias(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        self.registry.meta(ref)
+        doc = self._alias_doc(ref, params["Name"], params["FunctionVersion"], params.get("Description", ""),
+                              params.get("RoutingConfig"))
+        self.registry.put_alias(ref, doc, create=True)
+        return doc
+
+    def get_alias(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        self.registry.meta(ref)
+        doc = self.registry.get_alias(ref, params["Name"])
+        if doc is None:
+            raise errors.not_found(f"Cannot find alias arn: {ref.qualified_arn(params['Name'])}")
+        return doc
+
+    def update_alias(self, ctx, params: dict) -> dict:
+        current = self.get_alias(ctx, params)
+        ref = self._ref(ctx, params)
+        routing = params["RoutingConfig"] if "RoutingConfig" in params else current.get("RoutingConfig")
+        doc = self._alias_doc(ref, current["Name"], params.get("FunctionVersion", current["FunctionVersion"]),
+                              params.get("Description", current["Description"]), routing)
+        self.registry.put_alias(ref, doc, create=False, revision_id=params.get("RevisionId"))
+        return doc
+
+    def delete_alias(self, ctx, params: dict) -> dict:
+        self.registry.delete_alias(self._ref(ctx, params), params["Name"])
+        return {}
+
+    def list_aliases(self, ctx, params: dict) -> dict:
+        docs = self.registry.aliases(self._ref(ctx, params))
+        if params.get("FunctionVersion"):
+            docs = [d for d in docs if d["FunctionVersion"] == params["FunctionVersion"]]
+        return _page(docs, params, "Aliases", lambda d: d["Name"], dict)
+
+    # -- invoke ------------------------------------------------------------------------------------
+    async def invoke(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        payload = bytes(params.get("Payload") or b"")
+        kind = params.get("InvocationType", "RequestResponse")
+        if kind == "Event":
+            if len(payload) > ASYNC_PAYLOAD_LIMIT:
+                raise errors.too_large(ASYNC_PAYLOAD_LIMIT, "Invoke")
+        elif len(payload) > SYNC_PAYLOAD_LIMIT:
+            raise errors.too_large(SYNC_PAYLOAD_LIMIT, "Invoke")
+        if payload:
+            try:
+                orjson.loads(payload)
+            except orjson.JSONDecodeError:
+                raise AWSError("InvalidRequestContentException", "Could not parse request body into json: "
+                               "Could not parse payload into json", 400, fields={"Type": "User"}) from None
+        else:
+            payload = b"{}"
+        doc, version = await self.resolve(ref)
+        if kind == "DryRun":
+            return {"StatusCode": 204}
+        if kind == "Event":
+            await self.platform.run_sync(self.queue.enqueue, ref, ref.qualifier or LATEST, payload, ctx.request_id)
+            self.queue.wake()
+            return {"StatusCode": 202}
+        config = await self.runner.config_for(ref, doc)
+        meta = InvocationMeta(request_id=ctx.request_id, client_context=params.get("ClientContext") or "",
+                              invoked_function_arn=ref.qualified_arn(), log_tail=params.get("LogType") == "Tail",
+                              trace_id=(ctx.http.headers.get("x-amzn-trace-id", "") if ctx.http else ""))
+        try:
+            result = await self.runner.invoke(config, payload, meta)
+        except Throttled as exc:
+            raise errors.throttled(exc.reason) from None
+        out = {"StatusCode": 200, "Payload": result.payload, "ExecutedVersion": version}
+        if result.function_error:
+            out["FunctionError"] = result.function_error
+        if meta.log_tail:
+            out["LogResult"] = base64.b64encode(result.log_tail.encode()).decode()
+        return out
+
+    # -- concurrency -------------------------------------------------------------------------------
+    def _reserved_total(self, account_id: str, region: str, excluding: str | None = None) -> int:
+        return sum(m.get("reserved") or 0 for a, r, n, m in self.registry.all_meta()
+                   if a == account_id and r == region and n != excluding)
+
+    def put_function_concurrency(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        value = params["ReservedConcurrentExecutions"]
+        self.registry.meta(ref)
+        limit = self.runner.settings.account_concurrency
+        if limit - self._reserved_total(ref.account_id, ref.region, ref.name) - value < min(MIN_UNRESERVED, limit):
+            raise errors.invalid("Specified ReservedConcurrentExecutions for function decreases account's "
+                                 f"UnreservedConcurrentExecution below its minimum value of [{min(MIN_UNRESERVED, limit)}].")
+        self.registry.update_meta(ref, lambda m: m.__setitem__("reserved", value))
+        self.runner.pool.set_reserved_concurrency(ref.account_id, ref.name, value)
+        return {"ReservedConcurrentExecutions": value}
+
+    def get_function_concurrency(self, ctx, params: dict) -> dict:
+        meta = self.registry.meta(self._ref(ctx, params))
+        return {} if meta.get("reserved") is None else {"ReservedConcurrentExecutions": meta["reserved"]}
+
+    def delete_function_concurrency(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        self.registry.update_meta(ref, lambda m: m.pop("reserved", None))
+        self.runner.pool.set_reserved_concurrency(ref.account_id, ref.name, None)
+        return {}
+
+    def get_account_settings(self, ctx, params: dict) -> dict:
+        limit = self.runner.settings.account_concurrency
+        metas = [m for a, r, _n, m in self.registry.all_meta() if a == ctx.account_id and r == ctx.region]
+        reserved = sum(m.get("reserved") or 0 for m in metas)
+        with self.store.read() as conn:
+            docs = [orjson.loads(d) for (d,) in conn.all(
+                "SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ?", (ctx.account_id, ctx.region))]
+        return {
+            "AccountLimit": {"TotalCodeSize": TOTAL_CODE_LIMIT, "CodeSizeUnzipped": UNZIPPED_LIMIT,
+                             "CodeSizeZipped": ZIPPED_LIMIT, "ConcurrentExecutions": limit,
+                             "UnreservedConcurrentExecutions": limit - reserved},
+            "AccountUsage": {"TotalCodeSize": sum(d.get("CodeSize", 0) for d in docs), "FunctionCount": len(metas)},
+        }
+
+    # provisioned concurrency
+    def _pc_ref(self, ctx, params: dict) -> Ref:
+        ref = self._ref(ctx, params, qualified=True)
+        if not ref.qualifier or ref.qualifier == LATEST:
+            raise errors.invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+        self._version_doc(ref)
+        return ref
+
+    def _provision_soon(self, ref: Ref, count: int) -> None:
+        """Start provisioning in the background (callable from the loop or a worker thread)."""
+        def begin() -> None:
+            task = self.platform.loop.create_task(self._provision(ref, count))
+            self._provisioning.add(task)
+            task.add_done_callback(self._provisioning.discard)
+        self.platform.loop.call_soon_threadsafe(begin)
+
+    async def _provision(self, ref: Ref, count: int) -> None:
+        try:
+            doc = await self.platform.run_sync(self._version_doc, ref)
+            config = await self.runner.config_for(ref, doc)
+            ready = await self.runner.pool.provision(config, count)
+            status, reason = ("READY", None) if ready >= count else ("FAILED", "Environments failed to start")
+        except Exception as exc:
+            log.exception("provisioning %s", ref.qualified_arn())
+            ready, status, reason = 0, "FAILED", str(exc)
+
+        def change(meta: dict) -> None:
+            pc = meta.get("provisioned", {}).get(ref.qualifier)
+            if pc is not None and pc["Requested"] == count:
+                pc.update({"Available": ready, "Allocated": ready, "Status": status})
+                if reason:
+                    pc["StatusReason"] = reason
+        if count:
+            try:
+                await self.platform.run_sync(self.registry.update_meta, ref, change)
+            except AWSError:
+                pass  # deleted meanwhile
+
+    def put_provisioned_concurrency_config(self, ctx, params: dict) -> dict:
+        ref = self._pc_ref(ctx, params)
+        count = params["ProvisionedConcurrentExecutions"]
+        meta = self.registry.meta(ref)
+        reserved = meta.get("reserved")
+        if reserved is not None and count > reserved:
+            raise errors.invalid(f"Requested Provisioned Concurrency should not be greater than the "
+                                 f"reservedConcurrentExecution for function {ref.name}")
+        pc = {"Requested": count, "Available": 0, "Allocated": 0, "Status": "IN_PROGRESS",
+              "LastModified": conf.now_text()}
+        self.registry.update_meta(ref, lambda m: m.setdefault("provisioned", {}).__setitem__(ref.qualifier, pc))
+        self._provision_soon(ref, count)
+        return _pc_out(ref, pc)
+
+    def get_provisioned_concurrency_config(self, ctx, params: dict) -> dict:
+        ref = self._pc_ref(ctx, params)
+        pc = self.registry.meta(ref).get("provisioned", {}).get(ref.qualifier)
+        if pc is None:
+            raise AWSError("ProvisionedConcurrencyConfigNotFoundException",
+                           "No Provisioned Concurrency Config found for this function", 404, fields={"Type": "User"})
+        return _pc_out(ref, pc)
+
+    def delete_provisioned_concurrency_config(self, ctx, params: dict) -> dict:
+        ref = self._pc_ref(ctx, params)
+        self.registry.update_meta(ref, lambda m: m.get("provisioned", {}).pop(ref.qualifier, None))
+        self._provision_soon(ref, 0)
+        return {}
+
+    def list_provisioned_concurrency_configs(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        items = sorted(self.registry.meta(ref).get("provisioned", {}).items())
+        configs = [dict(_pc_out(Ref(ref.account_id, ref.region, ref.name, q), pc),
+                        FunctionArn=ref.qualified_arn(q)) for q, pc in items]
+        return _page(configs, params, "ProvisionedConcurrencyConfigs", lambda d: d["FunctionArn"], dict)
+
+    # -- event invoke configs ----------------------------------------------------------------------
+    def _eic_ref(self, ctx, params: dict) -> Ref:
+        ref = self._ref(ctx, params, qualified=True)
+        self._version_doc(ref)
+        return Ref(ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
+
+    def _check_destinations(self, ctx, destinations: dict | None) -> None:
+        for which in ("OnSuccess", "OnFailure"):
+            target = ((destinations or {}).get(which) or {}).get("Destination")
+            if target and not target.startswith(("arn:aws:sqs:", "arn:aws:sns:", "arn:aws:lambda:",
+                                                  "arn:aws:events:", "arn:aws:s3:")):
+                raise errors.invalid(f"The provided destination config DestinationConfig(onSuccess=..., "
+                                     f"onFailure=...) is invalid: {target} is not a supported destination.")
+
+    def _put_eic(self, ctx, params: dict, merge: bool) -> dict:
+        ref = self._eic_ref(ctx, params)
+        self._check_destinations(ctx, params.get("DestinationConfig"))
+
+        def change(meta: dict) -> dict:
+            configs = meta.setdefault("event_invoke", {})
+            current = configs.get(ref.qualifier, {}) if merge else {}
+            for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
+                if key in params:
+                    current[key] = params[key]
+            current["LastModified"] = datetime.now(UTC).timestamp()
+            configs[ref.qualifier] = current
+            return current
+        return _eic_out(ref, self.registry.update_meta(ref, change))
+
+    def put_function_event_invoke_config(self, ctx, params: dict) -> dict:
+        return self._put_eic(ctx, params, merge=False)
+
+    def update_function_event_invoke_config(self, ctx, params: dict) -> dict:
+        self.get_function_event_invoke_config(ctx, params)
+        return self._put_eic(ctx, params, merge=True)
+
+    def get_function_event_invoke_config(self, ctx, params: dict) -> dict:
+        ref = self._eic_ref(ctx, params)
+        config = self.registry.meta(ref).get("event_invoke", {}).get(ref.qualifier)
+        if config is None:
+            raise errors.not_found(f"The function {ref.qualified_arn()} doesn't have an EventInvokeConfig")
+        return _eic_out(ref, config)
+
+    def delete_function_event_invoke_config(self, ctx, params: dict) -> dict:
+        self.get_function_event_invoke_config(ctx, params)
+        ref = self._eic_ref(ctx, params)
+        self.registry.update_meta(ref, lambda m: m.get("event_invoke", {}).pop(ref.qualifier, None))
+        return {}
+
+    def list_function_event_invoke_configs(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params)
+        items = sorted(self.registry.meta(ref).get("event_invoke", {}).items())
+        configs = [_eic_out(Ref(ref.account_id, ref.region, ref.name, q), c) for q, c in items]
+        return _page(configs, params, "FunctionEventInvokeConfigs", lambda d: d["FunctionArn"], dict)
+
+    # -- permissions -------------------------------------------------------------------------------
+    def add_permission(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        self._version_doc(ref)
+        statement = function_statement(params, ref.qualified_arn())
+        self.registry.update_meta(ref, lambda m: PolicyDoc(
+            m.setdefault("policy", {}).setdefault(ref.qualifier or LATEST, {})).add(statement, params.get("RevisionId")))
+        return {"Statement": orjson.dumps(statement).decode()}
+
+    def remove_permission(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        self._version_doc(ref)
+        self.registry.update_meta(ref, lambda m: PolicyDoc(
+            m.setdefault("policy", {}).setdefault(ref.qualifier or LATEST, {})).remove(
+                params["StatementId"], params.get("RevisionId")))
+        return {}
+
+    def get_policy(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        self._version_doc(ref)
+        holder = self.registry.meta(ref).get("policy", {}).get(ref.qualifier or LATEST, {})
+        policy, revision = PolicyDoc(holder).document()
+        return {"Policy": policy, "RevisionId": revision}
+
+    # -- tags --------------------------------------------------------------------------------------
+    def _tag_ref(self, ctx, arn: str) -> Ref:
+        ref = parse_ref(ctx, arn)
+        if ref.qualifier or not arn.startswith("arn:"):
+            raise errors.invalid(f"Tags are supported only on unqualified function ARNs, not {arn}")
+        return ref
+
+    def tag_resource(self, ctx, params: dict) -> dict:
+        tags = params["Tags"]
+        ref = self._tag_ref(ctx, params["Resource"])
+
+        def change(meta: dict) -> None:
+            merged = {**meta.get("tags", {}), **tags}
+            if len(merged) > 50:
+                raise errors.invalid("Number of tags exceeds resource tag limit.")
+            meta["tags"] = merged
+        self.registry.update_meta(ref, change)
+        return {}
+
+    def untag_resource(self, ctx, params: dict) -> dict:
+        ref = self._tag_ref(ctx, params["Resource"])
+        keys = set(params["TagKeys"])
+        self.registry.update_meta(ref, lambda m: m.__setitem__(
+            "tags", {k: v for k, v in m.get("tags", {}).items() if k not in keys}))
+        return {}
+
+    def list_tags(self, ctx, params: dict) -> dict:
+        return {"Tags": self.registry.meta(self._tag_ref(ctx, params["Resource"])).get("tags", {})}
+
+    # -- layers ------------------------------------------------------------------------------------
+    def _layer_out(self, ctx, doc: dict) -> dict:
+        out = public(doc)
+        out["Content"] = dict(out["Content"], Location=self.code_urls.url(
+            ctx.base_url or self.runner.settings.endpoint_url, doc["_sha"]))
+        return out
+
+    async def publish_layer_version(self, ctx, params: dict) -> dict:
+        name = layer_name(params["LayerName"])
+        content = params.get("Content") or {}
+        if content.get("S3Bucket") == HOT_RELOAD_BUCKET:
+            raise errors.invalid("Layers cannot be hot-reloaded: upload a ZipFile.")
+        code = await store_code(self.runner.pool.code, content)
+        arn = layer_arn(ctx.region, ctx.account_id, name)
+
+        def make(version: int) -> dict:
+            doc = {"Content": {"CodeSha256": code["CodeSha256"], "CodeSize": code["CodeSize"]},
+                   "LayerArn": arn, "LayerVersionArn": f"{arn}:{version}",
+                   "Description": params.get("Description", ""), "CreatedDate": conf.now_text(), "Version": version,
+                   "_sha": code["_sha"]}
+            for key in ("CompatibleRuntimes", "LicenseInfo", "CompatibleArchitectures"):
+                if params.get(key):
+                    doc[key] = params[key]
+            return doc
+        doc = await self.platform.run_sync(self.layers.publish, ctx.account_id, ctx.region, name, make)
+        return self._layer_out(ctx, doc)
+
+    def _layer_doc(self, ctx, params: dict) -> dict:
+        name = layer_name(params["LayerName"])
+        doc = self.layers.get(ctx.account_id, ctx.region, name, params["VersionNumber"])
+        if doc is None:
+            raise errors.not_found("The resource you requested does not exist.")
+        return doc
+
+    def get_layer_version(self, ctx, params: dict) -> dict:
+        return self._layer_out(ctx, self._layer_doc(ctx, params))
+
+    def get_layer_version_by_arn(self, ctx, params: dict) -> dict:
+        match = LAYER_VERSION_ARN.fullmatch(params["Arn"])
+        doc = self.layers.get(match.group(2), match.group(1), match.group(3), int(match.group(4))) if match else None
+        if doc is None:
+            raise errors.not_found("The resource you requested does not exist.")
+        return self._layer_out(ctx, doc)
+
+    def list_layer_versions(self, ctx, params: dict) -> dict:
+        docs = self.layers.versions(ctx.account_id, ctx.region, layer_name(params["LayerName"]))
+        docs = [d for d in docs if _compatible(d, params)]
+        newest_first = lambda d: str(10**12 - d["Version"]).zfill(13)  # noqa: E731
+        return _page(docs, params, "LayerVersions", newest_first, _layer_item)
+
+    def list_layers(self, ctx, params: dict) -> dict:
+        docs = [d for d in self.layers.latest(ctx.account_id, ctx.region) if _compatible(d, params)]
+        items = [{"LayerName": d["LayerArn"].rsplit(":", 1)[1], "LayerArn": d["LayerArn"],
+                  "LatestMatchingVersion": _layer_item(d)} for d in docs]
+        return _page(items, params, "Layers", lambda d: d["LayerName"], dict)
+
+    def delete_layer_version(self, ctx, params: dict) -> dict:
+        self.layers.delete(ctx.account_id, ctx.region, layer_name(params["LayerName"]), params["VersionNumber"])
+        return {}
+
+    def add_layer_version_permission(self, ctx, params: dict) -> dict:
+        name = layer_name(params["LayerName"])
+        doc = self._layer_doc(ctx, params)
+        statement = layer_statement(params, doc["LayerVersionArn"])
+
+        def change(d: dict) -> str:
+            holder = d.setdefault("_policy", {})
+            PolicyDoc(holder).add(statement, params.get("RevisionId"))
+            return holder["revision"]
+        revision = self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"], change)
+        return {"Statement": orjson.dumps(statement).decode(), "RevisionId": revision}
+
+    def remove_layer_version_permission(self, ctx, params: dict) -> dict:
+        name = layer_name(params["LayerName"])
+        self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"], lambda d: PolicyDoc(
+            d.setdefault("_policy", {})).remove(params["StatementId"], params.get("RevisionId")))
+        return {}
+
+    def get_layer_version_policy(self, ctx, params: dict) -> dict:
+        policy, revision = PolicyDoc(self._layer_doc(ctx, params).get("_policy", {})).document()
+        return {"Policy": policy, "RevisionId": revision}
+
+
+# -- output shapes and paging ----------------------------------------------------------------------
+def _marker(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(value.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise errors.invalid(f"Invalid marker: {value}") from None
+
+
+def _position(doc: dict) -> str:
+    version = doc["Version"]
+    return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version)}"
+
+
+def _page(items: list, params: dict, key: str, position, render) -> dict:
+    """Marker/MaxItems paging over items sorted by `position(item)`."""
+    after = _marker(params.get("Marker"))
+    limit = params.get("MaxItems", MAX_ITEMS)
+    ordered = sorted(items, key=position)
+    remaining = [i for i in ordered if position(i) > after] if after else ordered
+    page = remaining[:limit]
+    out = {key: [render(i) for i in page]}
+    if len(remaining) > limit:
+        out["NextMarker"] = base64.urlsafe_b64encode(position(page[-1]).encode()).decode()
+    return out
+
+
+def _pc_out(ref: Ref, pc: dict) -> dict:
+    out = {"RequestedProvisionedConcurrentExecutions": pc["Requested"],
+           "AvailableProvisionedConcurrentExecutions": pc["Available"],
+           "AllocatedProvisionedConcurrentExecutions": pc["Allocated"], "Status": pc["Status"],
+           "LastModified": pc["LastModified"]}
+    if pc.get("StatusReason"):
+        out["StatusReason"] = pc["StatusReason"]
+    return out
+
+
+def _eic_out(ref: Ref, config: dict) -> dict:
+    out = {"FunctionArn": ref.qualified_arn(), "LastModified": datetime.fromtimestamp(config["LastModified"], UTC)}
+    for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+        if key in config:
+            out[key] = config[key]
+    out["DestinationConfig"] = config.get("DestinationConfig") or {"OnSuccess": {}, "OnFailure": {}}
+    return out
+
+
+def _layer_item(doc: dict) -> dict:
+    item = {"LayerVersionArn": doc["LayerVersionArn"], "Version": doc["Version"],
+            "Description": doc.get("Description", ""), "CreatedDate": doc["CreatedDate"]}
+    for key in ("CompatibleRuntimes", "LicenseInfo", "CompatibleArchitectures"):
+        if doc.get(key):
+            item[key] = doc[key]
+    return item
+
+
+def _compatible(doc: dict, params: dict) -> bool:
+    runtime, arch = params.get("CompatibleRuntime"), params.get("CompatibleArchitecture")
+    return (not runtime or runtime in doc.get("CompatibleRuntimes", [])) and (
+        not arch or arch in doc.get("CompatibleArchitectures", []))
+

@@ -1,0 +1,185 @@
+"""FunctionConfiguration documents: built from CreateFunction, changed by the Update operations."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+
+from botocore.model import OperationModel
+
+from cloudlet.aws.validate import InputValidationError
+from cloudlet.compute.model import RUNTIMES
+from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_.registry import LATEST, Ref
+
+MAX_TIMEOUT = 900
+MAX_MEMORY = 10240
+MAX_LAYERS = 5
+ENV_LIMIT = 4096  # bytes of all environment variables together
+RESERVED_ENV = frozenset((
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+))
+# Settings UpdateFunctionConfiguration may change, and how each lands in the document.
+UPDATABLE = ("Role", "Handler", "Description", "Timeout", "MemorySize", "Environment", "Runtime",
+             "DeadLetterConfig", "EphemeralStorage", "TracingConfig", "Layers")
+
+
+def now_text() -> str:
+    """Lambda's LastModified format: 2024-01-01T00:00:00.000+0000."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}+0000"
+
+
+def check_patterns(op: OperationModel, params: dict) -> None:
+    """The model's patterns for the top-level string members (names, ARNs, handler, role)."""
+    problems = []
+    for name, shape in op.input_shape.members.items():
+        pattern = shape.metadata.get("pattern")
+        value = params.get(name)
+        if pattern and isinstance(value, str) and shape.serialization.get("location") != "uri":
+            try:
+                ok = re.fullmatch(pattern, value) is not None
+            except re.error:
+                continue
+            if not ok:
+                problems.append((name[:1].lower() + name[1:], value,
+                                 f"Member must satisfy regular expression pattern: {pattern}"))
+    if problems:
+        raise InputValidationError(problems)
+
+
+def check_settings(params: dict) -> None:
+    """What the model cannot say: timeout ceiling, runtimes cloudlet runs, environment rules."""
+    timeout = params.get("Timeout")
+    if timeout is not None and timeout > MAX_TIMEOUT:
+        raise InputValidationError([("timeout", timeout, f"Member must have value less than or equal to {MAX_TIMEOUT}")])
+    memory = params.get("MemorySize")
+    if memory is not None and memory > MAX_MEMORY:
+        raise InputValidationError([("memorySize", memory, f"Member must have value less than or equal to {MAX_MEMORY}")])
+    runtime = params.get("Runtime")
+    if runtime is not None and runtime not in RUNTIMES:
+        raise errors.invalid(f"The runtime parameter of {runtime} is not supported by cloudlet. "
+                             f"Supported runtimes: {', '.join(RUNTIMES)}.")
+    variables = (params.get("Environment") or {}).get("Variables") or {}
+    reserved = sorted(k for k in variables if k in RESERVED_ENV)
+    if reserved:
+        raise errors.invalid(f"Lambda was unable to configure your environment variables because the environment "
+                             f"variables you have provided contains reserved keys that are currently not supported "
+                             f"for modification. Reserved keys used in this request: {', '.join(reserved)}")
+    if sum(len(k.encode()) + len(v.encode()) for k, v in variables.items()) > ENV_LIMIT:
+        raise errors.invalid("Lambda was unable to configure your environment variables because the environment "
+                             f"variables you have provided exceeded the {ENV_LIMIT} bytes limit.")
+    for key in variables:
+        if not re.fullmatch(r"[a-zA-Z]([a-zA-Z0-9_])+", key):
+            raise InputValidationError([("environment.variables", "<sensitive>",
+                                         "Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+")])
+    layers = params.get("Layers")
+    if layers is not None:
+        if len(layers) > MAX_LAYERS:
+            raise errors.invalid(f"Cannot reference more than {MAX_LAYERS} layers.")
+        if len({arn.rsplit(":", 1)[0] for arn in layers}) != len(layers):
+            raise errors.invalid("Two different versions of the same layer are not allowed to be referenced in the "
+                                 "same function. Use one version of the layer instead.")
+
+
+def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict:
+    """The $LATEST document of a new function; `code` holds CodeSha256/CodeSize and private code keys."""
+    doc = {
+        "FunctionName": ref.name,
+        "FunctionArn": ref.arn,
+        "Runtime": params["Runtime"],
+        "Role": params["Role"],
+        "Handler": params["Handler"],
+        "Description": params.get("Description", ""),
+        "Timeout": params.get("Timeout", 3),
+        "MemorySize": params.get("MemorySize", 128),
+        "Version": LATEST,
+        "TracingConfig": {"Mode": (params.get("TracingConfig") or {}).get("Mode", "PassThrough")},
+        "PackageType": "Zip",
+        "Architectures": params.get("Architectures") or ["x86_64"],
+        "EphemeralStorage": {"Size": (params.get("EphemeralStorage") or {}).get("Size", 512)},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{ref.name}"},
+        "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{ref.region}::runtime:cloudlet"},
+    }
+    variables = (params.get("Environment") or {}).get("Variables")
+    if variables is not None:
+        doc["Environment"] = {"Variables": variables}
+    if (params.get("DeadLetterConfig") or {}).get("TargetArn"):
+        doc["DeadLetterConfig"] = {"TargetArn": params["DeadLetterConfig"]["TargetArn"]}
+    _set_layers(doc, layers)
+    doc.update(code)
+    return touched(doc)
+
+
+def touched(doc: dict) -> dict:
+    """A changed document: new RevisionId and LastModified, Active and Successful.
+
+    The package is unpacked before the call returns, so the function is ready at once: the
+    waiters (function_active_v2, function_updated_v2) succeed on their first poll."""
+    doc["LastModified"] = now_text()
+    doc["RevisionId"] = str(uuid.uuid4())
+    doc["State"] = "Active"
+    doc["LastUpdateStatus"] = "Successful"
+    return doc
+
+
+def in_progress(doc: dict, create: bool) -> dict:
+    """The document as the create/update call answers it (Lambda reports the change as started)."""
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    if create:
+        out["State"], out["StateReason"], out["StateReasonCode"] = "Pending", (
+            "The function is being created."), "Creating"
+    else:
+        out["LastUpdateStatus"], out["LastUpdateStatusReason"], out["LastUpdateStatusReasonCode"] = (
+            "InProgress", "The function is being created.", "Creating")
+    return out
+
+
+def apply_update(doc: dict, params: dict, layers: list[dict] | None) -> dict:
+    for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime"):
+        if key in params:
+            doc[key] = params[key]
+    if "Environment" in params:
+        doc["Environment"] = {"Variables": (params["Environment"] or {}).get("Variables") or {}}
+    if "EphemeralStorage" in params:
+        doc["EphemeralStorage"] = {"Size": params["EphemeralStorage"]["Size"]}
+    if "TracingConfig" in params:
+        doc["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode", "PassThrough")}
+    if "DeadLetterConfig" in params:
+        target = (params["DeadLetterConfig"] or {}).get("TargetArn")
+        if target:
+            doc["DeadLetterConfig"] = {"TargetArn": target}
+        else:
+            doc.pop("DeadLetterConfig", None)
+    if layers is not None:
+        _set_layers(doc, layers)
+    return touched(doc)
+
+
+def _set_layers(doc: dict, layers: list[dict]) -> None:
+    if layers:
+        doc["Layers"] = [{"Arn": layer["LayerVersionArn"], "CodeSize": layer["Content"]["CodeSize"]}
+                         for layer in layers]
+        doc["_layers"] = [layer["_sha"] for layer in layers]
+    else:
+        doc.pop("Layers", None)
+        doc.pop("_layers", None)
+
+
+def version_of(latest: dict, number: str, ref: Ref, description: str | None) -> dict:
+    """A published version: a frozen copy of $LATEST."""
+    doc = dict(latest)
+    doc["Version"] = number
+    doc["FunctionArn"] = f"{ref.arn}:{number}"
+    doc["_published_from"] = latest["RevisionId"]
+    if description is not None:
+        doc["Description"] = description
+    doc["RevisionId"] = str(uuid.uuid4())
+    doc["LastModified"] = now_text()
+    return doc

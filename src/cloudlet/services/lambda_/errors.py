@@ -1,0 +1,48 @@
+"""Lambda's errors, worded as Lambda words them."""
+
+from __future__ import annotations
+
+from cloudlet.aws.errors import AWSError
+
+
+def invalid(message: str) -> AWSError:
+    return AWSError("InvalidParameterValueException", message, 400, fields={"Type": "User"})
+
+
+def not_found(message: str) -> AWSError:
+    return AWSError("ResourceNotFoundException", message, 404, fields={"Type": "User"})
+
+
+def function_not_found(arn: str) -> AWSError:
+    return not_found(f"Function not found: {arn}")
+
+
+def conflict(message: str) -> AWSError:
+    return AWSError("ResourceConflictException", message, 409, fields={"Type": "User"})
+
+
+def precondition_failed() -> AWSError:
+    return AWSError(
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. "
+        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        412,
+        fields={"Type": "User"},
+    )
+
+
+def too_large(limit: int, operation: str) -> AWSError:
+    return AWSError(
+        "RequestEntityTooLargeException",
+        f"Request must be smaller than {limit} bytes for the {operation} operation",
+        413,
+    )
+
+
+def throttled(reason: str) -> AWSError:
+    return AWSError(
+        "TooManyRequestsException",
+        "Rate Exceeded.",
+        429,
+        fields={"Type": "User", "Reason": reason, "retryAfterSeconds": "1"},
+    )

@@ -1,0 +1,56 @@
+"""Shared helpers of the Lambda integration tests: packages, functions, waiting for logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+ECHO = """
+import json, os
+def handler(event, context):
+    print("event", json.dumps(event))
+    return {"event": event, "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
+            "arn": context.invoked_function_arn, "request_id": context.aws_request_id}
+"""
+
+
+def make_zip(files: dict[str, str | bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in files.items():
+            zf.writestr(name, content)
+    return buf.getvalue()
+
+
+def create(client, name: str, source: str = ECHO, runtime: str = "python3.12", **kwargs) -> dict:
+    """Create a Python function whose module app.py holds `source`."""
+    files = kwargs.pop("files", None) or {"app.py": source}
+    kwargs.setdefault("Handler", "app.handler")
+    kwargs.setdefault("Role", ROLE)
+    return client.create_function(FunctionName=name, Runtime=runtime, Code={"ZipFile": make_zip(files)}, **kwargs)
+
+
+def invoke(client, name: str, event=None, **kwargs) -> tuple[dict, object]:
+    """Invoke and decode the payload: (response, decoded JSON payload or raw bytes)."""
+    response = client.invoke(FunctionName=name, Payload=json.dumps(event if event is not None else {}), **kwargs)
+    raw = response["Payload"].read()
+    try:
+        return response, json.loads(raw) if raw else None
+    except ValueError:
+        return response, raw
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
+    """Poll until predicate() returns something truthy; returns it (AssertionError on timeout)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)

@@ -1,0 +1,34 @@
+"""The AWS CLI against Lambda: create-function from a zip file, invoke with a log tail."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+
+from lambda_helpers import ROLE, make_zip
+
+
+def aws(cloudlet, *args: str) -> dict:
+    env = {**os.environ, **cloudlet.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+    done = subprocess.run([sys.executable, "-m", "awscli", "lambda", *args, "--output", "json"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else {}
+
+
+def test_cli_create_and_invoke(cloudlet, tmp_path):
+    package = tmp_path / "fn.zip"
+    package.write_bytes(make_zip({"app.py": "def handler(e, c):\n    print('from cli')\n    return e['n'] * 2\n"}))
+    created = aws(cloudlet, "create-function", "--function-name", "cli", "--runtime", "python3.12", "--role", ROLE,
+                  "--handler", "app.handler", "--zip-file", f"fileb://{package}")
+    assert created["FunctionName"] == "cli"
+    aws(cloudlet, "wait", "function-active-v2", "--function-name", "cli")
+    out = tmp_path / "out.json"
+    payload = tmp_path / "in.json"
+    payload.write_text('{"n": 21}')
+    result = aws(cloudlet, "invoke", "--function-name", "cli", "--payload", f"fileb://{payload}", "--log-type",
+                 "Tail", str(out))
+    assert result["StatusCode"] == 200 and result["ExecutedVersion"] == "$LATEST"
+    assert "from cli" in base64.b64decode(result["LogResult"]).decode()
+    assert json.loads(out.read_text()) == 42
