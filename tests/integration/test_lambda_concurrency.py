@@ -105,6 +105,7 @@ def test_idle_environments_and_unused_templates_are_reaped():
     try:
         handle = CloudletHandle(server)
         lam = handle.client("lambda")
+        lam.list_functions()  # services load on first use
         pool = handle.platform.loaded_service("lambda").runner.pool
         create(lam, "unused")
         wait_for(lambda: pool._zygotes.zygotes)  # the new configuration's template starts ahead
