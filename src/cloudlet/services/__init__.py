@@ -1,6 +1,7 @@
 """One package per AWS service; REGISTRY names the class that serves each one."""
 
 REGISTRY: dict[str, str] = {
+    "dynamodb": "cloudlet.services.dynamodb.api:DynamoDB",
     "logs": "cloudlet.services.logs.api:Logs",
     "sqs": "cloudlet.services.sqs.api:SQS",
     "sts": "cloudlet.services.sts.api:STS",

@@ -1,0 +1,1 @@
+"""DynamoDB: tables, items, indexes and expressions on the cloudlet store."""

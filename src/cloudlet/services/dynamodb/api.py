@@ -1,0 +1,154 @@
+"""DynamoDB operations (json 1.0, X-Amz-Target DynamoDB_20120810.*): thin wrappers over the
+control plane (tables.py), item operations (items.py) and reads (reads.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+
+from botocore.model import OperationModel
+
+from cloudlet.aws.validate import InputValidationError, validate_input
+from cloudlet.services.base import Service
+from cloudlet.services.dynamodb import reads, storage, tables
+from cloudlet.services.dynamodb.items import Items
+
+log = logging.getLogger("cloudlet.dynamodb")
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
+_TABLE_PARAMS = ("TableName",)
+
+
+class DynamoDB(Service):
+    name = "dynamodb"
+
+    def __init__(self, platform) -> None:
+        super().__init__(platform)
+        self.store.migrate("dynamodb", storage.MIGRATIONS)
+        self.items = Items(self.store)
+        extra = getattr(platform.config, "extra", {}) or {}
+        self.ttl_interval = float(extra.get("dynamodb_ttl_interval") or os.environ.get("CLOUDLET_DYNAMODB_TTL_INTERVAL") or 5)
+        self._sweeper: asyncio.Task | None = None
+
+    def validate(self, op: OperationModel, params: dict) -> None:
+        """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
+        problems = []
+        try:
+            validate_input(op, params, check_enums=True)
+        except InputValidationError as err:
+            problems = list(err.problems)
+        name = params.get("TableName")
+        if isinstance(name, str) and not name.startswith("arn:"):
+            if len(name) < 3 and not any(p[0] == "tableName" for p in problems):
+                problems.append(("tableName", name, "Member must have length greater than or equal to 3"))
+            if len(name) > 255 and not any(p[0] == "tableName" for p in problems):
+                problems.append(("tableName", name, "Member must have length less than or equal to 255"))
+            if not _TABLE_NAME.fullmatch(name):
+                problems.append(
+                    ("tableName", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+                )
+        if problems:
+            raise InputValidationError(problems)
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_loop())
+
+    async def stop(self) -> None:
+        if self._sweeper:
+            self._sweeper.cancel()
+
+    async def _sweep_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl_interval)
+            try:
+                while await self.platform.run_sync(self.items.sweep_expired) >= 500:
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("TTL sweep failed")
+
+    # control plane
+    def create_table(self, ctx, params: dict) -> dict:
+        return tables.create_table(self.store, ctx, params)
+
+    def describe_table(self, ctx, params: dict) -> dict:
+        return tables.describe_table(self.store, ctx, params)
+
+    def delete_table(self, ctx, params: dict) -> dict:
+        return tables.delete_table(self.store, ctx, params)
+
+    def list_tables(self, ctx, params: dict) -> dict:
+        return tables.list_tables(self.store, ctx, params)
+
+    def update_table(self, ctx, params: dict) -> dict:
+        return tables.update_table(self.store, ctx, params)
+
+    def update_time_to_live(self, ctx, params: dict) -> dict:
+        return tables.update_time_to_live(self.store, ctx, params)
+
+    def describe_time_to_live(self, ctx, params: dict) -> dict:
+        return tables.describe_time_to_live(self.store, ctx, params)
+
+    def tag_resource(self, ctx, params: dict) -> dict:
+        return tables.tag_resource(self.store, ctx, params)
+
+    def untag_resource(self, ctx, params: dict) -> dict:
+        return tables.untag_resource(self.store, ctx, params)
+
+    def list_tags_of_resource(self, ctx, params: dict) -> dict:
+        return tables.list_tags_of_resource(self.store, ctx, params)
+
+    def describe_limits(self, ctx, params: dict) -> dict:
+        return {
+            "AccountMaxReadCapacityUnits": 80000,
+            "AccountMaxWriteCapacityUnits": 80000,
+            "TableMaxReadCapacityUnits": 40000,
+            "TableMaxWriteCapacityUnits": 40000,
+        }
+
+    def describe_endpoints(self, ctx, params: dict) -> dict:
+        return {"Endpoints": [{"Address": ctx.host or f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}]}
+
+    def describe_continuous_backups(self, ctx, params: dict) -> dict:
+        with self.store.read() as conn:
+            tables.get_table(conn, ctx, params["TableName"])
+        return {"ContinuousBackupsDescription": {
+            "ContinuousBackupsStatus": "ENABLED",
+            "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},
+        }}
+
+    # items
+    def put_item(self, ctx, params: dict) -> dict:
+        return self.items.write_one(ctx, "Put", params)
+
+    def update_item(self, ctx, params: dict) -> dict:
+        return self.items.write_one(ctx, "Update", params)
+
+    def delete_item(self, ctx, params: dict) -> dict:
+        return self.items.write_one(ctx, "Delete", params)
+
+    def get_item(self, ctx, params: dict) -> dict:
+        return self.items.get_item(ctx, params)
+
+    def batch_get_item(self, ctx, params: dict) -> dict:
+        return self.items.batch_get_item(ctx, params)
+
+    def batch_write_item(self, ctx, params: dict) -> dict:
+        return self.items.batch_write_item(ctx, params)
+
+    def transact_write_items(self, ctx, params: dict) -> dict:
+        return self.items.transact_write_items(ctx, params)
+
+    def transact_get_items(self, ctx, params: dict) -> dict:
+        return self.items.transact_get_items(ctx, params)
+
+    def query(self, ctx, params: dict) -> dict:
+        return reads.query(self.store, ctx, params)
+
+    def scan(self, ctx, params: dict) -> dict:
+        return reads.scan(self.store, ctx, params)
+
+
+

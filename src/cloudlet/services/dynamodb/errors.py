@@ -1,0 +1,27 @@
+"""DynamoDB's error shapes as AWSError values, with AWS's wording."""
+
+from __future__ import annotations
+
+from cloudlet.aws.errors import AWSError
+
+
+def validation(message: str) -> AWSError:
+    return AWSError("ValidationException", message, 400)
+
+
+def invalid_params(detail: str) -> AWSError:
+    """The common 'One or more parameter values were invalid: ...' ValidationException."""
+    return AWSError("ValidationException", f"One or more parameter values were invalid: {detail}", 400)
+
+
+def not_found(message: str = "Requested resource not found") -> AWSError:
+    return AWSError("ResourceNotFoundException", message, 400)
+
+
+def in_use(message: str) -> AWSError:
+    return AWSError("ResourceInUseException", message, 400)
+
+
+def condition_failed(item: dict | None = None) -> AWSError:
+    fields = {"Item": item} if item is not None else None
+    return AWSError("ConditionalCheckFailedException", "The conditional request failed", 400, fields=fields)

@@ -1,0 +1,1 @@
+"""DynamoDB expressions: lexer, parser (to an AST), evaluator, update applier and projection."""

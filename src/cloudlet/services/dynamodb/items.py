@@ -1,0 +1,377 @@
+"""The item operations: PutItem, GetItem, UpdateItem, DeleteItem, the batch operations and transactions.
+
+Every write reads the current item, checks the condition, writes the item and its index entries and
+hands (old, new) to the change listeners, all in one store transaction: a stream record appended by
+a listener commits or rolls back with the item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+
+from cloudlet.aws.errors import AWSError
+from cloudlet.services.dynamodb import capacity, codec, requests, storage
+from cloudlet.services.dynamodb import values as V
+from cloudlet.services.dynamodb.errors import condition_failed, validation
+from cloudlet.services.dynamodb.expressions import ast as A
+from cloudlet.services.dynamodb.expressions.evaluate import matches
+from cloudlet.services.dynamodb.expressions.projection import project
+from cloudlet.services.dynamodb.expressions.update import apply as apply_update
+from cloudlet.services.dynamodb.schema import TableDef, check_key_sizes
+from cloudlet.services.dynamodb.size import MAX_ITEM_BYTES, item_size
+from cloudlet.services.dynamodb.tables import get_table
+from cloudlet.store import Conn, Store
+
+ChangeListener = Callable[[Conn, TableDef, "dict | None", "dict | None", "dict | None"], None]
+TOKEN_TTL = 600.0
+MAX_TRANSACT_ITEMS = 100
+MAX_TRANSACT_BYTES = 4 * 1024 * 1024
+
+
+@dataclass
+class Write:
+    """One planned write: the item key, the condition and what to do to the item."""
+
+    table: TableDef
+    pk: bytes
+    sk: bytes
+    key: dict
+    kind: str  # Put | Update | Delete | ConditionCheck
+    exprs: requests.Expressions
+    item: dict | None = None  # for Put
+    return_on_failure: str | None = None
+
+
+class Items:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.listeners: list[ChangeListener] = []
+
+    # helpers
+
+    def _emit(self, conn: Conn, table: TableDef, old: dict | None, new: dict | None, identity: dict | None = None) -> None:
+        for listener in self.listeners:
+            listener(conn, table, old, new, identity)
+
+    def _plan(self, conn: Conn, ctx, kind: str, params: dict) -> Write:
+        exprs = requests.parse(params)
+        if kind == "ConditionCheck" and exprs.condition is None:
+            raise validation("The ConditionExpression parameter is required for a ConditionCheck")
+        table = get_table(conn, ctx, params["TableName"])
+        if kind == "Put":
+            item = V.normalize_item(params["Item"])
+            table.check_item_keys(item)
+            check_key_sizes(table, item)
+            if item_size(item) > MAX_ITEM_BYTES:
+                raise validation("Item size has exceeded the maximum allowed size")
+            key = table.item_key(item)
+            pk, sk = table.encode_key(item)
+            return Write(table, pk, sk, key, kind, exprs, item, params.get("ReturnValuesOnConditionCheckFailure"))
+        key = V.normalize_item(params["Key"], "key")
+        pk, sk = table.check_key(key)
+        check_key_sizes(table, key)
+        return Write(table, pk, sk, key, kind, exprs, None, params.get("ReturnValuesOnConditionCheckFailure"))
+
+    def _new_item(self, write: Write, old: dict | None) -> dict | None:
+        """The item after the write (None: deleted or unchanged for a ConditionCheck)."""
+        if write.kind == "Put":
+            return write.item
+        if write.kind == "Delete":
+            return None
+        if write.kind == "ConditionCheck":
+            return old
+        base = old if old is not None else dict(write.key)
+        new = apply_update(base, write.exprs.update, write.table.key.names) if write.exprs.update else dict(base)
+        write.table.check_item_keys(new)
+        if item_size(new) > MAX_ITEM_BYTES:
+            raise validation("Item size to update has exceeded the maximum allowed size")
+        return new
+
+    def _store(self, conn: Conn, write: Write, old: dict | None, new: dict | None) -> None:
+        if write.kind == "ConditionCheck":
+            return
+        if new is None:
+            if old is not None:
+                storage.delete_item(conn, write.table, write.pk, write.sk, old)
+                self._emit(conn, write.table, old, None)
+            return
+        storage.put_item(conn, write.table, write.pk, write.sk, new, old)
+        self._emit(conn, write.table, old, new)
+
+    # single-item operations
+
+    def write_one(self, ctx, kind: str, params: dict) -> dict:
+        allowed = {"Put": ("NONE", "ALL_OLD"), "Delete": ("NONE", "ALL_OLD"),
+                   "Update": ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")}[kind]
+        returns = params.get("ReturnValues") or "NONE"
+        if returns not in allowed:
+            if kind == "Update":
+                raise validation("Return values set to invalid value")
+            raise validation("ReturnValues can only be ALL_OLD or NONE")
+        with self.store.tx() as conn:
+            write = self._plan(conn, ctx, kind, params)
+            storage.lock_item(conn, write.table, write.pk, write.sk)
+            old = storage.get_item(conn, write.table, write.pk, write.sk)
+            if not matches(old, write.exprs.condition):
+                item = old if write.return_on_failure == "ALL_OLD" and old is not None else None
+                raise condition_failed(item)
+            new = self._new_item(write, old)
+            self._store(conn, write, old, new)
+        out: dict = {}
+        attributes = _return_values(returns, old, new, write.exprs.update)
+        if attributes:
+            out["Attributes"] = attributes
+        size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+        consumed = capacity.report(params.get("ReturnConsumedCapacity"), write.table.name, capacity.write_units(size))
+        if consumed:
+            out["ConsumedCapacity"] = consumed
+        return out
+
+    def get_item(self, ctx, params: dict) -> dict:
+        exprs = requests.parse(params)
+        with self.store.read() as conn:
+            table = get_table(conn, ctx, params["TableName"])
+            key = V.normalize_item(params["Key"], "key")
+            pk, sk = table.check_key(key)
+            item = storage.get_item(conn, table, pk, sk)
+        out: dict = {}
+        if item is not None:
+            out["Item"] = project(item, exprs.projection) if exprs.projection else item
+        units = capacity.read_units(item_size(item) if item else 0, bool(params.get("ConsistentRead")))
+        consumed = capacity.report(params.get("ReturnConsumedCapacity"), table.name, units)
+        if consumed:
+            out["ConsumedCapacity"] = consumed
+        return out
+
+    # batches
+
+    def batch_get_item(self, ctx, params: dict) -> dict:
+        request = params["RequestItems"]
+        total = sum(len(spec.get("Keys") or []) for spec in request.values())
+        if total > 100:
+            raise validation("Too many items requested for the BatchGetItem call")
+        responses: dict = {}
+        consumed: dict = {}
+        with self.store.read() as conn:
+            for name, spec in request.items():
+                exprs = requests.parse(spec)
+                table = get_table(conn, ctx, name)
+                seen = set()
+                found = responses.setdefault(name, [])
+                units = 0.0
+                for raw in spec["Keys"]:
+                    key = V.normalize_item(raw, "key")
+                    pk, sk = table.check_key(key)
+                    if (pk, sk) in seen:
+                        raise validation("Provided list of item keys contains duplicates")
+                    seen.add((pk, sk))
+                    item = storage.get_item(conn, table, pk, sk)
+                    units += capacity.read_units(item_size(item) if item else 0, bool(spec.get("ConsistentRead")))
+                    if item is not None:
+                        found.append(project(item, exprs.projection) if exprs.projection else item)
+                consumed[name] = units
+        out: dict = {"Responses": responses, "UnprocessedKeys": {}}
+        mode = params.get("ReturnConsumedCapacity")
+        if mode in ("TOTAL", "INDEXES"):
+            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in consumed.items()]
+        return out
+
+    def batch_write_item(self, ctx, params: dict) -> dict:
+        request = params["RequestItems"]
+        total = sum(len(v) for v in request.values())
+        if total > 25:
+            raise validation(
+                "Too many items requested for the BatchWriteItem call"
+            )
+        consumed: dict = {}
+        with self.store.tx() as conn:
+            writes: list[Write] = []
+            seen: set = set()
+            for name, entries in request.items():
+                for entry in entries:
+                    if ("PutRequest" in entry) == ("DeleteRequest" in entry):
+                        raise validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+                    if "PutRequest" in entry:
+                        write = self._plan(conn, ctx, "Put", {"TableName": name, **entry["PutRequest"]})
+                    else:
+                        write = self._plan(conn, ctx, "Delete", {"TableName": name, **entry["DeleteRequest"]})
+                    if (write.table.id, write.pk, write.sk) in seen:
+                        raise validation("Provided list of item keys contains duplicates")
+                    seen.add((write.table.id, write.pk, write.sk))
+                    writes.append(write)
+            for write in writes:
+                storage.lock_item(conn, write.table, write.pk, write.sk)
+                old = storage.get_item(conn, write.table, write.pk, write.sk)
+                new = self._new_item(write, old)
+                self._store(conn, write, old, new)
+                size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+                consumed[write.table.name] = consumed.get(write.table.name, 0.0) + capacity.write_units(size)
+        out: dict = {"UnprocessedItems": {}}
+        mode = params.get("ReturnConsumedCapacity")
+        if mode in ("TOTAL", "INDEXES"):
+            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in consumed.items()]
+        return out
+
+    # transactions
+
+    def transact_write_items(self, ctx, params: dict) -> dict:
+        entries = params["TransactItems"]
+        if len(entries) > MAX_TRANSACT_ITEMS:
+            raise validation(
+                f"1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_TRANSACT_ITEMS}"
+            )
+        token = params.get("ClientRequestToken")
+        fingerprint = hashlib.sha256(
+            orjson.dumps(entries, default=codec._default, option=orjson.OPT_SORT_KEYS)
+        ).hexdigest()
+        if len(orjson.dumps(entries, default=codec._default)) > MAX_TRANSACT_BYTES:
+            raise validation("Transaction request cannot be larger than 4 MB")
+        with self.store.tx() as conn:
+            if token and self._replayed(conn, ctx, token, fingerprint):
+                return {}
+            writes: list[Write] = []
+            seen: set = set()
+            for entry in entries:
+                kinds = [k for k in ("ConditionCheck", "Put", "Delete", "Update") if entry.get(k) is not None]
+                if len(kinds) != 1:
+                    raise validation("TransactItems can only contain one of Check, Put, Update or Delete")
+                write = self._plan(conn, ctx, kinds[0], entry[kinds[0]])
+                ident = (write.table.id, write.pk, write.sk)
+                if ident in seen:
+                    raise validation("Transaction request cannot include multiple operations on one item")
+                seen.add(ident)
+                writes.append(write)
+            for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
+                storage.lock_item(conn, write.table, write.pk, write.sk)
+            olds = [storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
+            reasons, failed = [], False
+            for write, old in zip(writes, olds, strict=True):
+                if matches(old, write.exprs.condition):
+                    reasons.append({"Code": "None"})
+                    continue
+                failed = True
+                reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+                if write.return_on_failure == "ALL_OLD" and old is not None:
+                    reason["Item"] = old
+                reasons.append(reason)
+            if failed:
+                codes = ", ".join(r["Code"] for r in reasons)
+                raise AWSError(
+                    "TransactionCanceledException",
+                    f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                    400,
+                    fields={"CancellationReasons": reasons},
+                )
+            news = [self._new_item(w, old) for w, old in zip(writes, olds, strict=True)]
+            for write, old, new in zip(writes, olds, news, strict=True):
+                self._store(conn, write, old, new)
+            if token:
+                conn.execute(
+                    "INSERT INTO ddb_tx_tokens (account, region, token, fingerprint, created) VALUES (?, ?, ?, ?, ?)",
+                    (ctx.account_id, ctx.region, token, fingerprint, time.time()),
+                )
+        out: dict = {}
+        mode = params.get("ReturnConsumedCapacity")
+        if mode in ("TOTAL", "INDEXES"):
+            totals: dict = {}
+            for write, old, new in zip(writes, olds, news, strict=True):
+                size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+                totals[write.table.name] = totals.get(write.table.name, 0.0) + 2 * capacity.write_units(size)
+            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in totals.items()]
+        return out
+
+    def _replayed(self, conn: Conn, ctx, token: str, fingerprint: str) -> bool:
+        conn.execute("DELETE FROM ddb_tx_tokens WHERE created < ?", (time.time() - TOKEN_TTL,))
+        row = conn.one(
+            "SELECT fingerprint FROM ddb_tx_tokens WHERE account = ? AND region = ? AND token = ?",
+            (ctx.account_id, ctx.region, token),
+        )
+        if row is None:
+            return False
+        if row[0] != fingerprint:
+            raise AWSError(
+                "IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+                400,
+            )
+        return True
+
+    def transact_get_items(self, ctx, params: dict) -> dict:
+        entries = params["TransactItems"]
+        if len(entries) > MAX_TRANSACT_ITEMS:
+            raise validation(
+                f"1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_TRANSACT_ITEMS}"
+            )
+        responses = []
+        totals: dict = {}
+        with self.store.tx() as conn:
+            seen = set()
+            for entry in entries:
+                spec = entry["Get"]
+                exprs = requests.parse(spec)
+                table = get_table(conn, ctx, spec["TableName"])
+                key = V.normalize_item(spec["Key"], "key")
+                pk, sk = table.check_key(key)
+                if (table.id, pk, sk) in seen:
+                    raise validation("Transaction request cannot include multiple operations on one item")
+                seen.add((table.id, pk, sk))
+                item = storage.get_item(conn, table, pk, sk)
+                totals[table.name] = totals.get(table.name, 0.0) + 2 * capacity.read_units(
+                    item_size(item) if item else 0, True
+                )
+                if item is None:
+                    responses.append({})
+                else:
+                    responses.append({"Item": project(item, exprs.projection) if exprs.projection else item})
+        out: dict = {"Responses": responses}
+        mode = params.get("ReturnConsumedCapacity")
+        if mode in ("TOTAL", "INDEXES"):
+            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in totals.items()]
+        return out
+
+    # TTL
+
+    def sweep_expired(self, now: float | None = None, limit: int = 500) -> int:
+        """Delete items whose TTL attribute lies in the past; returns how many were deleted."""
+        now = time.time() if now is None else now
+        deleted = 0
+        with self.store.tx() as conn:
+            tables: dict[str, TableDef | None] = {}
+            for table_id, pk, sk in storage.expired(conn, now, limit):
+                if table_id not in tables:
+                    row = conn.one("SELECT meta FROM ddb_tables WHERE id = ?", (table_id,))
+                    tables[table_id] = TableDef.from_json(orjson.loads(row[0])) if row else None
+                table = tables[table_id]
+                if table is None:
+                    continue
+                storage.lock_item(conn, table, pk, sk)
+                old = storage.get_item(conn, table, pk, sk)
+                expiry = storage.ttl_value(table, old) if old else None
+                if old is None or expiry is None or expiry >= now:
+                    continue
+                storage.delete_item(conn, table, pk, sk, old)
+                self._emit(conn, table, old, None, {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
+                deleted += 1
+        return deleted
+
+
+def _return_values(mode: str, old: dict | None, new: dict | None, update: A.Update | None) -> dict | None:
+    if mode == "ALL_OLD":
+        return old
+    if mode == "ALL_NEW":
+        return new
+    if mode in ("UPDATED_OLD", "UPDATED_NEW"):
+        source = old if mode == "UPDATED_OLD" else new
+        if not source or update is None:
+            return None
+        paths = [a.path for a in update.actions]
+        return project(source, paths) or None
+    return None
+

@@ -1,0 +1,70 @@
+"""DynamoDB numbers: 38 significant digits, magnitude 1E-130 .. 9.99..E+125, canonical text form."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+
+from cloudlet.services.dynamodb.errors import validation
+
+# Wide enough that no arithmetic on in-range numbers rounds before the 38-digit check.
+CONTEXT = decimal.Context(prec=200, Emax=999999, Emin=-999999, traps=[decimal.InvalidOperation])
+MAX_DIGITS = 38
+MIN_EXP = -130  # smallest magnitude 1E-130
+MAX_ADJUSTED = 125  # largest magnitude < 1E+126
+
+
+def parse(text: str) -> Decimal:
+    """Parse an N value as DynamoDB does, raising its ValidationException for bad input."""
+    if not isinstance(text, str):
+        raise validation("The parameter cannot be converted to a numeric value")
+    stripped = text.strip()
+    try:
+        if not stripped or stripped.lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
+            raise decimal.InvalidOperation
+        value = CONTEXT.create_decimal(stripped)
+    except decimal.InvalidOperation:
+        raise validation(f"The parameter cannot be converted to a numeric value: {text}") from None
+    return check(value)
+
+
+def check(value: Decimal) -> Decimal:
+    """Check range and precision of a number (input or arithmetic result); returns it normalized."""
+    if value.is_zero():
+        return Decimal(0)
+    value = value.normalize(CONTEXT)
+    digits = len(value.as_tuple().digits)
+    if digits > MAX_DIGITS:
+        raise validation("Attempting to store more than 38 significant digits in a Number")
+    adjusted = value.adjusted()
+    if adjusted > MAX_ADJUSTED:
+        raise validation("Number overflow. Attempting to store a number with magnitude larger than supported range")
+    if adjusted < MIN_EXP:
+        raise validation(
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+        )
+    return value
+
+
+def canonical(value: Decimal) -> str:
+    """The text DynamoDB returns for a number: plain notation, no exponent, no trailing zeros."""
+    if value.is_zero():
+        return "0"
+    return format(value.normalize(CONTEXT), "f")
+
+
+def normalize_text(text: str) -> str:
+    """Parse and re-render an N value in canonical form."""
+    return canonical(parse(text))
+
+
+def add(a: Decimal, b: Decimal) -> Decimal:
+    return check(CONTEXT.add(a, b))
+
+
+def subtract(a: Decimal, b: Decimal) -> Decimal:
+    return check(CONTEXT.subtract(a, b))
+
+
+def significant_digits(value: Decimal) -> int:
+    return 0 if value.is_zero() else len(value.normalize(CONTEXT).as_tuple().digits)

@@ -1,0 +1,254 @@
+"""Query and Scan: range scans of the primary key or an index, with DynamoDB's paging rules
+(Limit counts items read before the filter; a page stops after 1 MB of items read)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cloudlet.services.dynamodb import capacity, keys, requests, storage
+from cloudlet.services.dynamodb import values as V
+from cloudlet.services.dynamodb.errors import invalid_params, validation
+from cloudlet.services.dynamodb.expressions import ast as A
+from cloudlet.services.dynamodb.expressions.evaluate import matches
+from cloudlet.services.dynamodb.expressions.projection import project
+from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
+from cloudlet.services.dynamodb.size import item_size
+from cloudlet.services.dynamodb.tables import get_table
+from cloudlet.store import Store
+
+PAGE_BYTES = 1024 * 1024
+
+
+def query(store: Store, ctx, params: dict) -> dict:
+    exprs = requests.parse(params)
+    if exprs.key_condition is None:
+        raise validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+    with store.read() as conn:
+        table = get_table(conn, ctx, params["TableName"])
+        index = _index(table, params.get("IndexName"))
+        key = index.key if index else table.key
+        pk_value, bounds = _key_condition(exprs.key_condition, key)
+        pk = keys.encode(pk_value)
+        forward = params.get("ScanIndexForward", True) is not False
+        start = None
+        if params.get("ExclusiveStartKey"):
+            start_key = _start_key(table, index, params["ExclusiveStartKey"])
+            if keys.encode(start_key[key.pk]) != pk:
+                raise validation("The provided starting key is outside query boundaries based on provided conditions")
+            start = _index_position(table, index, start_key)[1:] if index else (table.encode_key(start_key)[1],)
+        rows = storage.query_rows(conn, table, index, pk, bounds, forward, start)
+        return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
+
+
+def scan(store: Store, ctx, params: dict) -> dict:
+    exprs = requests.parse(params)
+    segment, total = params.get("Segment"), params.get("TotalSegments")
+    if segment is not None and total is None:
+        raise validation(
+            "The TotalSegments parameter is required but was not present in the request when Segment parameter is present"
+        )
+    if total is not None and segment is None:
+        raise validation(
+            "The Segment parameter is required but was not present in the request when parameter TotalSegments is present"
+        )
+    if segment is not None and segment >= total:
+        raise validation(
+            f"The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {segment} "
+            f"is not less than TotalSegments: {total}"
+        )
+    if segment is None:
+        h_range = (0, storage.HASH_SPACE)
+    else:
+        h_range = (segment * storage.HASH_SPACE // total, (segment + 1) * storage.HASH_SPACE // total)
+    with store.read() as conn:
+        table = get_table(conn, ctx, params["TableName"])
+        index = _index(table, params.get("IndexName"))
+        start = None
+        if params.get("ExclusiveStartKey"):
+            start_key = _start_key(table, index, params["ExclusiveStartKey"])
+            if index:
+                start = _index_position(table, index, start_key)
+            else:
+                pk, sk = table.encode_key(start_key)
+                start = (storage.partition_hash(pk), pk, sk)
+            if not h_range[0] <= start[0] < h_range[1]:
+                raise validation("The provided Exclusive start key does not map to the provided segment")
+        rows = storage.scan_rows(conn, table, index, h_range, start)
+        return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
+
+
+def _index(table: TableDef, name: str | None) -> IndexDef | None:
+    if name is None:
+        return None
+    index = table.index(name)
+    if index is None:
+        raise validation(f"The table does not have the specified index: {name}")
+    return index
+
+
+def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: requests.Expressions,
+          params: dict, consistent: bool) -> dict:
+    if consistent and index is not None and index.kind == "GSI":
+        raise validation("Consistent reads are not supported on global secondary indexes")
+    select = params.get("Select")
+    projected = index.projects(table.key) if index else None
+    if select is None:
+        select = "SPECIFIC_ATTRIBUTES" if exprs.projection else ("ALL_PROJECTED_ATTRIBUTES" if index else "ALL_ATTRIBUTES")
+    if select == "SPECIFIC_ATTRIBUTES" and not exprs.projection:
+        raise validation(
+            "1 validation error detected: Value null at 'projectionExpression' failed to satisfy constraint: "
+            "Member must not be null when Select is SPECIFIC_ATTRIBUTES"
+        )
+    if exprs.projection and select != "SPECIFIC_ATTRIBUTES":
+        raise validation(
+            f"Cannot specify the AttributesToGet or ProjectionExpression when choosing to get {select}"
+            if select != "COUNT" else
+            "Cannot specify the AttributesToGet or ProjectionExpression when choosing to get only the COUNT"
+        )
+    if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
+        raise validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+    if select == "ALL_ATTRIBUTES" and index is not None and index.kind == "GSI" and projected is not None:
+        raise invalid_params(
+            f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name} because its "
+            "projection type is not ALL"
+        )
+    limit = params.get("Limit")
+    items, count, scanned, read_bytes = [], 0, 0, 0
+    last = None
+    exhausted = True
+    for _position, item in rows:
+        if limit is not None and scanned >= limit or read_bytes >= PAGE_BYTES:
+            exhausted = False
+            break
+        if projected is not None and select != "ALL_ATTRIBUTES":
+            item = {k: v for k, v in item.items() if k in projected}
+        scanned += 1
+        read_bytes += item_size(item)
+        last = item
+        if not matches(item, exprs.filter):
+            continue
+        count += 1
+        if select == "COUNT":
+            continue
+        items.append(project(item, exprs.projection) if exprs.projection else item)
+    if exhausted and limit is not None and scanned >= limit:
+        exhausted = False
+    out: dict = {"Count": count, "ScannedCount": scanned}
+    if select != "COUNT":
+        out["Items"] = items
+    if not exhausted and last is not None:
+        out["LastEvaluatedKey"] = _key_of(table, index, last)
+    units = capacity.read_units(read_bytes, consistent)
+    consumed = capacity.report(params.get("ReturnConsumedCapacity"), table.name, units,
+                               index.name if index else None, bool(index and index.kind == "GSI"))
+    if consumed:
+        out["ConsumedCapacity"] = consumed
+    return out
+
+
+def _key_of(table: TableDef, index: IndexDef | None, item: dict) -> dict:
+    names = list(table.key.names) + (list(index.key.names) if index else [])
+    return {n: item[n] for n in dict.fromkeys(names) if n in item}
+
+
+def _start_key(table: TableDef, index: IndexDef | None, start: dict) -> dict:
+    start = {k: V.normalize(v) for k, v in start.items()}
+    wanted = dict(zip(table.key.names, (table.key.pk_type, table.key.sk_type), strict=False))
+    if index:
+        wanted.update(zip(index.key.names, (index.key.pk_type, index.key.sk_type), strict=False))
+    if set(start) != set(wanted) or any(V.type_of(start[n]) != t for n, t in wanted.items()):
+        raise validation("The provided starting key is invalid: The provided key element does not match the schema")
+    return start
+
+
+def _index_position(table: TableDef, index: IndexDef, start: dict) -> tuple:
+    ipk = keys.encode(start[index.key.pk])
+    isk = keys.encode(start[index.key.sk]) if index.key.sk else b""
+    tpk, tsk = table.encode_key(start)
+    return (storage.partition_hash(ipk), ipk, isk, tpk, tsk)
+
+
+def _key_condition(node, key: KeyDef) -> tuple[dict, tuple]:
+    """Split a key condition into the partition key value and the sort key bounds."""
+    parts = _conjuncts(node)
+    pk_value, bounds = None, (None, False, None, False)
+    sk_seen = False
+    for part in parts:
+        name, value_cond = _key_part(part)
+        if name == key.pk:
+            if pk_value is not None or not isinstance(part, A.Compare) or part.op != "=":
+                raise validation("Query key condition not supported")
+            pk_value = value_cond
+            _check_type(pk_value, key.pk_type)
+        elif name == key.sk:
+            if sk_seen:
+                raise validation("Query key condition not supported")
+            sk_seen = True
+            bounds = _sk_bounds(part, key.sk_type)
+        else:
+            raise validation("Query key condition not supported")
+    if pk_value is None:
+        raise validation(f"Query condition missed key schema element: {key.pk}")
+    return pk_value, bounds
+
+
+def _conjuncts(node) -> list:
+    if isinstance(node, A.And):
+        return _conjuncts(node.left) + _conjuncts(node.right)
+    if isinstance(node, A.Compare | A.Between | A.Function):
+        return [node]
+    raise validation("Invalid operator used in KeyConditionExpression: " + type(node).__name__.upper())
+
+
+def _key_part(part) -> tuple[str | None, dict | None]:
+    if isinstance(part, A.Compare):
+        path, value = part.left, part.right
+    elif isinstance(part, A.Between):
+        path, value = part.operand, None
+    elif part.name == "begins_with":
+        path, value = part.args[0], None
+    else:
+        raise validation(f"Invalid operator used in KeyConditionExpression: {part.name}")
+    if not isinstance(path, A.Path) or len(path.elements) != 1:
+        raise validation("Query key condition not supported")
+    if isinstance(part, A.Compare) and not isinstance(value, A.Value):
+        raise validation("Query key condition not supported")
+    return path.elements[0], value.value if isinstance(value, A.Value) else None
+
+
+def _check_type(value: dict, wanted: str) -> None:
+    if V.type_of(value) != wanted:
+        raise invalid_params("Condition parameter type does not match schema type")
+
+
+def _sk_bounds(part, sk_type: str) -> tuple:
+    if isinstance(part, A.Compare):
+        if part.op == "<>":
+            raise validation("Unsupported operator on KeyCondition: NE")
+        value = part.right.value
+        _check_type(value, sk_type)
+        raw = keys.encode(value)
+        return {
+            "=": (raw, True, raw, True),
+            "<": (None, False, raw, False),
+            "<=": (None, False, raw, True),
+            ">": (raw, False, None, False),
+            ">=": (raw, True, None, False),
+        }[part.op]
+    if isinstance(part, A.Between):
+        if not isinstance(part.low, A.Value) or not isinstance(part.high, A.Value):
+            raise validation("Query key condition not supported")
+        _check_type(part.low.value, sk_type)
+        _check_type(part.high.value, sk_type)
+        return (keys.encode(part.low.value), True, keys.encode(part.high.value), True)
+    prefix = part.args[1]
+    if not isinstance(prefix, A.Value):
+        raise validation("Query key condition not supported")
+    if sk_type not in ("S", "B"):
+        raise validation(
+            f"Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: "
+            f"begins_with, operand type: {sk_type}"
+        )
+    _check_type(prefix.value, sk_type)
+    raw = keys.encode(prefix.value)
+    return (raw, True, keys.prefix_upper_bound(raw), False)

@@ -1,0 +1,189 @@
+"""Table metadata: key schema, attribute definitions, secondary indexes; stored as JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from cloudlet.services.dynamodb import keys, size
+from cloudlet.services.dynamodb import values as V
+from cloudlet.services.dynamodb.errors import invalid_params, validation
+
+
+@dataclass
+class KeyDef:
+    """The key of a table or index: partition attribute (and sort attribute) with their types."""
+
+    pk: str
+    pk_type: str
+    sk: str | None = None
+    sk_type: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.pk, self.sk) if self.sk else (self.pk,)
+
+    def schema(self) -> list[dict]:
+        out = [{"AttributeName": self.pk, "KeyType": "HASH"}]
+        if self.sk:
+            out.append({"AttributeName": self.sk, "KeyType": "RANGE"})
+        return out
+
+
+@dataclass
+class IndexDef:
+    name: str
+    kind: str  # "GSI" | "LSI"
+    key: KeyDef
+    projection: dict  # {"ProjectionType": ..., "NonKeyAttributes": [...]}
+    id: str
+    throughput: dict | None = None
+    status: str = "ACTIVE"
+    created: float = 0.0
+
+    def projects(self, table_key: KeyDef) -> set[str] | None:
+        """Attribute names the index holds (None: all)."""
+        kind = self.projection.get("ProjectionType", "ALL")
+        if kind == "ALL":
+            return None
+        names = set(table_key.names) | set(self.key.names)
+        if kind == "INCLUDE":
+            names |= set(self.projection.get("NonKeyAttributes") or [])
+        return names
+
+
+@dataclass
+class TableDef:
+    account: str
+    region: str
+    name: str
+    id: str
+    key: KeyDef
+    attribute_definitions: list[dict]
+    created: float
+    billing_mode: str = "PROVISIONED"
+    throughput: dict = field(default_factory=dict)
+    indexes: list[IndexDef] = field(default_factory=list)
+    stream: dict | None = None
+    stream_label: str | None = None
+    ttl_attribute: str | None = None
+    ttl_status: str = "DISABLED"
+    tags: dict = field(default_factory=dict)
+    table_class: str = "STANDARD"
+    deletion_protection: bool = False
+    updated: float = 0.0
+    billing_updated: float = 0.0
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:dynamodb:{self.region}:{self.account}:table/{self.name}"
+
+    def index(self, name: str) -> IndexDef | None:
+        return next((i for i in self.indexes if i.name == name), None)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> TableDef:
+        data = dict(data)
+        data["key"] = KeyDef(**data["key"])
+        data["indexes"] = [IndexDef(**{**i, "key": KeyDef(**i["key"])}) for i in data["indexes"]]
+        return cls(**data)
+
+    # item keys
+    def item_key(self, item: dict) -> dict:
+        return {name: item[name] for name in self.key.names if name in item}
+
+    def check_item_keys(self, item: dict) -> None:
+        """Check that an item carries the table key (types, sizes) and valid index keys."""
+        for name, wanted in self._key_types():
+            value = item.get(name)
+            if value is None:
+                raise invalid_params(f"Missing the key {name} in the item")
+            _check_key_value(name, value, wanted)
+        for index in self.indexes:
+            for name, wanted in _index_key_types(index):
+                value = item.get(name)
+                if value is None:
+                    continue
+                actual = V.type_of(value)
+                if actual != wanted:
+                    raise invalid_params(
+                        f"Type mismatch for Index Key {name} Expected: {wanted} Actual: {actual} IndexName: {index.name}"
+                    )
+                if actual in ("S", "B") and len(value[actual]) == 0:
+                    raise validation(
+                        "One or more parameter values are not valid. A value specified for a secondary index key "
+                        "is not supported. The AttributeValue for a key attribute cannot contain an empty "
+                        f"{'string' if actual == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
+                    )
+
+    def check_key(self, key: dict) -> tuple[bytes, bytes]:
+        """Check a Key parameter against the schema; returns its encoded (pk, sk)."""
+        expected = self._key_types()
+        if not isinstance(key, dict) or len(key) != len(expected) or any(n not in key for n, _ in expected):
+            raise validation("The provided key element does not match the schema")
+        for name, wanted in expected:
+            if V.type_of(key[name]) != wanted:
+                raise validation("The provided key element does not match the schema")
+            _check_key_value(name, key[name], wanted)
+        return self.encode_key(key)
+
+    def encode_key(self, item: dict) -> tuple[bytes, bytes]:
+        pk = keys.encode(item[self.key.pk])
+        sk = keys.encode(item[self.key.sk]) if self.key.sk else b""
+        return pk, sk
+
+    def _key_types(self) -> list[tuple[str, str]]:
+        out = [(self.key.pk, self.key.pk_type)]
+        if self.key.sk:
+            out.append((self.key.sk, self.key.sk_type))
+        return out
+
+
+def _index_key_types(index: IndexDef) -> list[tuple[str, str]]:
+    out = [(index.key.pk, index.key.pk_type)]
+    if index.key.sk:
+        out.append((index.key.sk, index.key.sk_type))
+    return out
+
+
+def _check_key_value(name: str, value: dict, wanted: str) -> None:
+    actual = V.type_of(value)
+    if actual != wanted:
+        raise invalid_params(f"Type mismatch for key {name} expected: {wanted} actual: {actual}")
+    if actual in ("S", "B"):
+        raw = value[actual]
+        length = len(raw.encode("utf-8")) if actual == "S" else len(raw)
+        if length == 0:
+            kind = "string" if actual == "S" else "binary"
+            raise validation(
+                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot "
+                f"contain an empty {kind} value. Key: {name}"
+            )
+        return length
+    return None
+
+
+def check_key_sizes(table: TableDef, item: dict) -> None:
+    """Partition keys up to 2048 bytes, sort keys up to 1024 bytes."""
+    pk = item[table.key.pk]
+    if _raw_len(pk) > size.MAX_PARTITION_KEY_BYTES:
+        raise validation(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit "
+            "of2048 bytes"
+        )
+    if table.key.sk and _raw_len(item[table.key.sk]) > size.MAX_SORT_KEY_BYTES:
+        raise validation(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size "
+            "limit of 1024 bytes"
+        )
+
+
+def _raw_len(value: dict) -> int:
+    tag, inner = next(iter(value.items()))
+    if tag == "S":
+        return len(inner.encode("utf-8"))
+    if tag == "B":
+        return len(inner)
+    return 0

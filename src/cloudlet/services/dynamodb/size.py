@@ -1,0 +1,45 @@
+"""Item and attribute sizes computed as DynamoDB computes them (for the 400 KB limit and capacity)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+MAX_ITEM_BYTES = 400 * 1024
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+
+
+def item_size(item: dict) -> int:
+    """Bytes of an item: each attribute's UTF-8 name length plus its value size."""
+    return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())
+
+
+def number_size(text: str) -> int:
+    """A number takes one byte per two significant digits plus one."""
+    value = Decimal(text)
+    if value.is_zero():
+        return 1
+    digits = len(value.normalize().as_tuple().digits)
+    return (digits + 1) // 2 + 1
+
+
+def value_size(value: dict) -> int:
+    tag, inner = next(iter(value.items()))
+    if tag == "S":
+        return len(inner.encode("utf-8"))
+    if tag == "N":
+        return number_size(inner)
+    if tag == "B":
+        return len(inner)
+    if tag == "SS":
+        return sum(len(s.encode("utf-8")) for s in inner)
+    if tag == "NS":
+        return sum(number_size(n) for n in inner)
+    if tag == "BS":
+        return sum(len(b) for b in inner)
+    if tag in ("NULL", "BOOL"):
+        return 1
+    if tag == "M":
+        # 3 bytes of overhead plus one byte per element, plus names and values.
+        return 3 + sum(len(k.encode("utf-8")) + value_size(v) + 1 for k, v in inner.items())
+    return 3 + sum(value_size(v) + 1 for v in inner)  # L

@@ -1,0 +1,299 @@
+"""SQL for tables, items and secondary indexes.
+
+Items live in ddb_items keyed by (table_id, pk, sk) with order-preserving key bytes, so a Query is a
+range scan of the primary key. Secondary-index entries live in ddb_index_items keyed by
+(index_id, pk, sk, tpk, tsk) and are written in the same transaction as the item. `h` is a 32-bit
+hash of the partition key: Scan walks (h, pk, sk), which splits evenly into parallel segments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import orjson
+
+from cloudlet.services.dynamodb import codec, keys
+from cloudlet.services.dynamodb.schema import IndexDef, TableDef
+from cloudlet.services.dynamodb.size import item_size
+from cloudlet.store import Conn
+
+MIGRATIONS = [
+    """
+    CREATE TABLE ddb_tables (
+        account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL,
+        meta TEXT NOT NULL, PRIMARY KEY (account, region, name));
+    CREATE TABLE ddb_items (
+        table_id TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, h BIGINT NOT NULL,
+        item BLOB NOT NULL, size BIGINT NOT NULL, ttl DOUBLE PRECISION,
+        PRIMARY KEY (table_id, pk, sk));
+    CREATE INDEX ddb_items_scan ON ddb_items (table_id, h, pk, sk);
+    CREATE INDEX ddb_items_ttl ON ddb_items (ttl);
+    CREATE TABLE ddb_index_items (
+        index_id TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, tpk BLOB NOT NULL, tsk BLOB NOT NULL,
+        h BIGINT NOT NULL, PRIMARY KEY (index_id, pk, sk, tpk, tsk));
+    CREATE INDEX ddb_index_items_scan ON ddb_index_items (index_id, h, pk, sk, tpk, tsk);
+    CREATE TABLE ddb_tx_tokens (
+        account TEXT NOT NULL, region TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL,
+        created DOUBLE PRECISION NOT NULL, PRIMARY KEY (account, region, token))
+    """
+]
+
+HASH_SPACE = 1 << 32
+
+
+def partition_hash(pk: bytes) -> int:
+    return int.from_bytes(hashlib.md5(pk, usedforsecurity=False).digest()[:4], "big")
+
+
+# tables
+
+
+def load_table(conn: Conn, account: str, region: str, name: str) -> TableDef | None:
+    row = conn.one("SELECT meta FROM ddb_tables WHERE account = ? AND region = ? AND name = ?", (account, region, name))
+    return TableDef.from_json(orjson.loads(row[0])) if row else None
+
+
+def save_table(conn: Conn, table: TableDef, *, new: bool = False) -> None:
+    meta = orjson.dumps(table.to_json()).decode()
+    if new:
+        conn.execute(
+            "INSERT INTO ddb_tables (account, region, name, id, meta) VALUES (?, ?, ?, ?, ?)",
+            (table.account, table.region, table.name, table.id, meta),
+        )
+    else:
+        conn.execute(
+            "UPDATE ddb_tables SET meta = ? WHERE account = ? AND region = ? AND name = ?",
+            (meta, table.account, table.region, table.name),
+        )
+
+
+def list_table_names(conn: Conn, account: str, region: str, after: str | None, limit: int) -> list[str]:
+    rows = conn.all(
+        "SELECT name FROM ddb_tables WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?",
+        (account, region, after or "", limit),
+    )
+    return [r[0] for r in rows]
+
+
+def all_tables(conn: Conn) -> list[TableDef]:
+    return [TableDef.from_json(orjson.loads(r[0])) for r in conn.all("SELECT meta FROM ddb_tables")]
+
+
+def drop_table(conn: Conn, table: TableDef) -> None:
+    conn.execute("DELETE FROM ddb_tables WHERE account = ? AND region = ? AND name = ?",
+                 (table.account, table.region, table.name))
+    conn.execute("DELETE FROM ddb_items WHERE table_id = ?", (table.id,))
+    for index in table.indexes:
+        drop_index(conn, index)
+
+
+def drop_index(conn: Conn, index: IndexDef) -> None:
+    conn.execute("DELETE FROM ddb_index_items WHERE index_id = ?", (index.id,))
+
+
+def table_stats(conn: Conn, table: TableDef) -> tuple[int, int]:
+    row = conn.one("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM ddb_items WHERE table_id = ?", (table.id,))
+    return int(row[0]), int(row[1])
+
+
+def index_stats(conn: Conn, table: TableDef, index: IndexDef) -> tuple[int, int]:
+    row = conn.one(
+        "SELECT COUNT(*), COALESCE(SUM(i.size), 0) FROM ddb_index_items x JOIN ddb_items i"
+        " ON i.table_id = ? AND i.pk = x.tpk AND i.sk = x.tsk WHERE x.index_id = ?",
+        (table.id, index.id),
+    )
+    return int(row[0]), int(row[1])
+
+
+# items
+
+
+def lock_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes) -> None:
+    """Serialize writers of one item across connections (PostgreSQL; SQLite writers are serialized)."""
+    if conn.dialect == "postgresql":
+        digest = hashlib.blake2b(table.id.encode() + b"\0" + pk + b"\0" + sk, digest_size=8).digest()
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (int.from_bytes(digest, "big", signed=True),))
+
+
+def get_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes) -> dict | None:
+    row = conn.one("SELECT item FROM ddb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
+    return codec.loads(row[0]) if row else None
+
+
+def put_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes, item: dict, old: dict | None) -> None:
+    """Insert or replace an item and its index entries."""
+    ttl = ttl_value(table, item)
+    conn.execute(
+        "INSERT INTO ddb_items (table_id, pk, sk, h, item, size, ttl) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (table_id, pk, sk) DO UPDATE SET item = excluded.item, size = excluded.size,"
+        " ttl = excluded.ttl",
+        (table.id, pk, sk, partition_hash(pk), codec.dumps(item), item_size(item), ttl),
+    )
+    _reindex(conn, table, pk, sk, old, item)
+
+
+def delete_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes, old: dict) -> None:
+    conn.execute("DELETE FROM ddb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
+    _reindex(conn, table, pk, sk, old, None)
+
+
+def _reindex(conn: Conn, table: TableDef, pk: bytes, sk: bytes, old: dict | None, new: dict | None) -> None:
+    for index in table.indexes:
+        before = index_key(index, old) if old else None
+        after = index_key(index, new) if new else None
+        if before == after:
+            continue
+        if before is not None:
+            conn.execute(
+                "DELETE FROM ddb_index_items WHERE index_id = ? AND pk = ? AND sk = ? AND tpk = ? AND tsk = ?",
+                (index.id, before[0], before[1], pk, sk),
+            )
+        if after is not None:
+            conn.execute(
+                "INSERT INTO ddb_index_items (index_id, pk, sk, tpk, tsk, h) VALUES (?, ?, ?, ?, ?, ?)",
+                (index.id, after[0], after[1], pk, sk, partition_hash(after[0])),
+            )
+
+
+def index_key(index: IndexDef, item: dict) -> tuple[bytes, bytes] | None:
+    """The encoded index key of an item, or None when the item is not in the (sparse) index."""
+    pk_value = item.get(index.key.pk)
+    if pk_value is None or index.key.pk_type not in pk_value:
+        return None
+    sk = b""
+    if index.key.sk:
+        sk_value = item.get(index.key.sk)
+        if sk_value is None or index.key.sk_type not in sk_value:
+            return None
+        sk = keys.encode(sk_value)
+    return keys.encode(pk_value), sk
+
+
+def backfill_index(conn: Conn, table: TableDef, index: IndexDef) -> None:
+    for pk, sk, data in conn.all("SELECT pk, sk, item FROM ddb_items WHERE table_id = ?", (table.id,)):
+        key = index_key(index, codec.loads(data))
+        if key is not None:
+            conn.execute(
+                "INSERT INTO ddb_index_items (index_id, pk, sk, tpk, tsk, h) VALUES (?, ?, ?, ?, ?, ?)",
+                (index.id, key[0], key[1], bytes(pk), bytes(sk), partition_hash(key[0])),
+            )
+
+
+def ttl_value(table: TableDef, item: dict) -> float | None:
+    """The item's expiry (epoch seconds) when TTL is enabled and the attribute is a number."""
+    if table.ttl_status != "ENABLED" or not table.ttl_attribute:
+        return None
+    value = item.get(table.ttl_attribute)
+    if value is None or "N" not in value:
+        return None
+    try:
+        return float(value["N"])
+    except (ValueError, OverflowError):
+        return None
+
+
+def refresh_ttl(conn: Conn, table: TableDef) -> None:
+    """Recompute every item's expiry after the table's TTL setting changed."""
+    for pk, sk, data in conn.all("SELECT pk, sk, item FROM ddb_items WHERE table_id = ?", (table.id,)):
+        conn.execute(
+            "UPDATE ddb_items SET ttl = ? WHERE table_id = ? AND pk = ? AND sk = ?",
+            (ttl_value(table, codec.loads(data)), table.id, bytes(pk), bytes(sk)),
+        )
+
+
+def expired(conn: Conn, now: float, limit: int) -> list[tuple[str, bytes, bytes]]:
+    rows = conn.all(
+        "SELECT table_id, pk, sk FROM ddb_items WHERE ttl IS NOT NULL AND ttl < ? AND ttl > 0 LIMIT ?",
+        (now, limit),
+    )
+    return [(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
+
+
+# range reads
+
+
+def query_rows(
+    conn: Conn,
+    table: TableDef,
+    index: IndexDef | None,
+    pk: bytes,
+    sk_bounds: tuple,  # (lower, lower_inclusive, upper, upper_inclusive), bounds None when open
+    forward: bool,
+    start: tuple | None,  # position after which to continue: (sk, tpk, tsk) for indexes, (sk,) for tables
+    batch: int = 100,
+) -> Iterator[tuple[tuple, dict]]:
+    """Rows of one partition in key order, from `start` on: yields (position, item)."""
+    lower, lower_inc, upper, upper_inc = sk_bounds
+    if index is None:
+        p, cols = "", ("sk",)
+        base = "SELECT sk, item FROM ddb_items WHERE table_id = ? AND pk = ?"
+        params0: list = [table.id, pk]
+    else:
+        p, cols = "x.", ("sk", "tpk", "tsk")
+        base = (
+            "SELECT x.sk, x.tpk, x.tsk, i.item FROM ddb_index_items x JOIN ddb_items i"
+            " ON i.table_id = ? AND i.pk = x.tpk AND i.sk = x.tsk WHERE x.index_id = ? AND x.pk = ?"
+        )
+        params0 = [table.id, index.id, pk]
+    if lower is not None:
+        base += f" AND {p}sk {'>=' if lower_inc else '>'} ?"
+        params0.append(lower)
+    if upper is not None:
+        base += f" AND {p}sk {'<=' if upper_inc else '<'} ?"
+        params0.append(upper)
+    tuple_sql = "(" + ", ".join(p + c for c in cols) + ")"
+    marks = "(" + ", ".join("?" for _ in cols) + ")"
+    direction = "ASC" if forward else "DESC"
+    order = ", ".join(f"{p}{c} {direction}" for c in cols)
+    position = start
+    while True:
+        sql, params = base, list(params0)
+        if position is not None:
+            sql += f" AND {tuple_sql} {'>' if forward else '<'} {marks}"
+            params += list(position)
+        rows = conn.all(f"{sql} ORDER BY {order} LIMIT ?", [*params, batch])
+        for row in rows:
+            position = tuple(bytes(v) for v in row[:-1])
+            yield position, codec.loads(row[-1])
+        if len(rows) < batch:
+            return
+
+
+def scan_rows(
+    conn: Conn,
+    table: TableDef,
+    index: IndexDef | None,
+    h_range: tuple[int, int],
+    start: tuple | None,  # (h, pk, sk) or (h, pk, sk, tpk, tsk)
+    batch: int = 100,
+) -> Iterator[tuple[tuple, dict]]:
+    """Rows of a hash range in (h, key) order, from `start` on: yields (position, item)."""
+    position = start
+    if index is None:
+        cols = ("h", "pk", "sk")
+        base = "SELECT h, pk, sk, item FROM ddb_items WHERE table_id = ? AND h >= ? AND h < ?"
+        prefix = ""
+        params0 = [table.id, *h_range]
+    else:
+        cols = ("h", "pk", "sk", "tpk", "tsk")
+        base = (
+            "SELECT x.h, x.pk, x.sk, x.tpk, x.tsk, i.item FROM ddb_index_items x JOIN ddb_items i"
+            " ON i.table_id = ? AND i.pk = x.tpk AND i.sk = x.tsk WHERE x.index_id = ? AND x.h >= ? AND x.h < ?"
+        )
+        prefix = "x."
+        params0 = [table.id, index.id, *h_range]
+    tuple_sql = "(" + ", ".join(prefix + c for c in cols) + ")"
+    marks = "(" + ", ".join("?" for _ in cols) + ")"
+    order = ", ".join(prefix + c for c in cols)
+    while True:
+        sql, params = base, list(params0)
+        if position is not None:
+            sql += f" AND {tuple_sql} > {marks}"
+            params += list(position)
+        rows = conn.all(f"{sql} ORDER BY {order} LIMIT ?", [*params, batch])
+        for row in rows:
+            position = (int(row[0]), *(bytes(v) for v in row[1:-1]))
+            yield position, codec.loads(row[-1])
+        if len(rows) < batch:
+            return

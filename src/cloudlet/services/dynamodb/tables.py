@@ -1,0 +1,447 @@
+"""The control plane: creating, describing, updating and deleting tables and their indexes, tags and TTL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from cloudlet.aws import ids
+from cloudlet.aws.errors import AWSError
+from cloudlet.services.dynamodb import storage
+from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
+from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
+from cloudlet.store import Conn, Store
+
+MAX_GSIS = 20
+MAX_LSIS = 5
+
+
+def resolve_name(name_or_arn: str) -> str:
+    """A TableName parameter may be a name or a table ARN."""
+    if name_or_arn.startswith("arn:"):
+        parts = name_or_arn.split(":", 5)
+        if len(parts) == 6 and parts[5].startswith("table/"):
+            return parts[5][len("table/"):].split("/")[0]
+        raise validation(f"Invalid TableArn: {name_or_arn}")
+    return name_or_arn
+
+
+def get_table(conn: Conn, ctx, name: str) -> TableDef:
+    table = storage.load_table(conn, ctx.account_id, ctx.region, resolve_name(name))
+    if table is None:
+        raise not_found()
+    return table
+
+
+def _ts(epoch: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC)
+
+
+def _key_def(schema: list[dict], types: dict[str, str], what: str) -> KeyDef:
+    if not schema or schema[0].get("KeyType") != "HASH":
+        raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(schema) == 2 and schema[1].get("KeyType") != "RANGE":
+        raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+    if len(schema) == 2 and schema[0]["AttributeName"] == schema[1]["AttributeName"]:
+        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    names = [e["AttributeName"] for e in schema]
+    missing = [n for n in names if n not in types]
+    if missing:
+        raise invalid_params(
+            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(missing)}], "
+            f"AttributeDefinitions: [{', '.join(types)}]"
+        )
+    sk = names[1] if len(names) == 2 else None
+    return KeyDef(names[0], types[names[0]], sk, types[sk] if sk else None)
+
+
+def _projection(spec: dict | None, name: str) -> dict:
+    spec = dict(spec or {})
+    kind = spec.get("ProjectionType")
+    if kind is None:
+        raise invalid_params("Unknown ProjectionType: null")
+    non_key = spec.get("NonKeyAttributes")
+    if kind == "INCLUDE" and not non_key:
+        raise validation(
+            "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
+        )
+    if kind != "INCLUDE" and non_key:
+        raise invalid_params(
+            f"ProjectionType is {kind}, but NonKeyAttributes is specified"
+        )
+    out = {"ProjectionType": kind}
+    if non_key:
+        out["NonKeyAttributes"] = list(non_key)
+    return out
+
+
+def _throughput(billing: str, spec: dict | None, what: str = "") -> dict | None:
+    if billing == "PAY_PER_REQUEST":
+        if spec:
+            raise invalid_params(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+            )
+        return None
+    if not spec:
+        raise invalid_params(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+        )
+    return {"ReadCapacityUnits": spec["ReadCapacityUnits"], "WriteCapacityUnits": spec["WriteCapacityUnits"]}
+
+
+def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, table_key: KeyDef) -> IndexDef:
+    name = spec["IndexName"]
+    key = _key_def(spec["KeySchema"], types, "GSI")
+    return IndexDef(
+        name=name, kind="GSI", key=key, projection=_projection(spec.get("Projection"), name),
+        id=f"{table_id}:{name}", throughput=_throughput(billing, spec.get("ProvisionedThroughput")),
+        created=time.time(),
+    )
+
+
+def create_table(store: Store, ctx, params: dict) -> dict:
+    name = params["TableName"]
+    definitions = params.get("AttributeDefinitions") or []
+    types: dict[str, str] = {}
+    for d in definitions:
+        if d["AttributeName"] in types:
+            raise invalid_params("Duplicate AttributeName in AttributeDefinitions")
+        types[d["AttributeName"]] = d["AttributeType"]
+    key = _key_def(params["KeySchema"], types, "table")
+    billing = params.get("BillingMode") or "PROVISIONED"
+    throughput = _throughput(billing, params.get("ProvisionedThroughput"))
+    table_id = ids.new_uuid()
+    indexes: list[IndexDef] = []
+    used = set(key.names)
+    lsis, gsis = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
+    if lsis is not None and not lsis:
+        raise invalid_params("List of LocalSecondaryIndexes is empty")
+    if gsis is not None and not gsis:
+        raise invalid_params("List of GlobalSecondaryIndexes is empty")
+    if lsis and len(lsis) > MAX_LSIS:
+        raise invalid_params(f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
+    if gsis and len(gsis) > MAX_GSIS:
+        raise invalid_params(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
+    for spec in lsis or []:
+        if not key.sk:
+            raise invalid_params(
+                "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
+            )
+        lkey = _key_def(spec["KeySchema"], types, "LSI")
+        if lkey.pk != key.pk:
+            raise invalid_params(
+                f"Index KeySchema does not have the same leading hash key as table KeySchema for index: "
+                f"{spec['IndexName']}. index hash key: {lkey.pk}, table hash key: {key.pk}"
+            )
+        if not lkey.sk:
+            raise invalid_params(f"Index KeySchema does not have a range key for index: {spec['IndexName']}")
+        indexes.append(IndexDef(spec["IndexName"], "LSI", lkey, _projection(spec.get("Projection"), spec["IndexName"]),
+                                f"{table_id}:{spec['IndexName']}", created=time.time()))
+        used |= set(lkey.names)
+    for spec in gsis or []:
+        gsi = _new_gsi(table_id, spec, types, billing, key)
+        indexes.append(gsi)
+        used |= set(gsi.key.names)
+    seen: set[str] = set()
+    for index in indexes:
+        if index.name in seen:
+            raise invalid_params(f"Duplicate index name: {index.name}")
+        seen.add(index.name)
+    if set(types) - used:
+        raise invalid_params(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
+        )
+    stream = _stream_spec(params.get("StreamSpecification"))
+    now = time.time()
+    table = TableDef(
+        account=ctx.account_id, region=ctx.region, name=name, id=table_id, key=key,
+        attribute_definitions=[{"AttributeName": n, "AttributeType": t} for n, t in types.items()],
+        created=now, billing_mode=billing, throughput=throughput or {}, indexes=indexes,
+        stream=stream, stream_label=_stream_label(now) if stream else None,
+        tags={t["Key"]: t["Value"] for t in params.get("Tags") or []},
+        table_class=params.get("TableClass") or "STANDARD",
+        deletion_protection=bool(params.get("DeletionProtectionEnabled")),
+        billing_updated=now if billing == "PAY_PER_REQUEST" else 0.0,
+    )
+    with store.tx() as conn:
+        if storage.load_table(conn, ctx.account_id, ctx.region, name) is not None:
+            raise in_use(f"Table already exists: {name}")
+        storage.save_table(conn, table, new=True)
+    return {"TableDescription": describe(None, table, status="CREATING")}
+
+
+def _stream_spec(spec: dict | None) -> dict | None:
+    if not spec or not spec.get("StreamEnabled"):
+        if spec and spec.get("StreamViewType"):
+            raise validation("One or more parameter values were invalid: StreamSpecification: StreamViewType cannot be specified when StreamEnabled is false")
+        return None
+    if not spec.get("StreamViewType"):
+        raise validation("One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true")
+    return {"StreamEnabled": True, "StreamViewType": spec["StreamViewType"]}
+
+
+def _stream_label(now: float) -> str:
+    return _ts(now).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict:
+    """The TableDescription of a table (item counts and sizes read from the store when `conn` is given)."""
+    count, size = storage.table_stats(conn, table) if conn is not None else (0, 0)
+    out: dict = {
+        "AttributeDefinitions": table.attribute_definitions,
+        "TableName": table.name,
+        "KeySchema": table.key.schema(),
+        "TableStatus": status,
+        "CreationDateTime": _ts(table.created),
+        "ProvisionedThroughput": _throughput_description(table.throughput),
+        "TableSizeBytes": size,
+        "ItemCount": count,
+        "TableArn": table.arn,
+        "TableId": table.id,
+        "DeletionProtectionEnabled": table.deletion_protection,
+    }
+    if table.billing_mode == "PAY_PER_REQUEST":
+        out["BillingModeSummary"] = {
+            "BillingMode": "PAY_PER_REQUEST",
+            "LastUpdateToPayPerRequestDateTime": _ts(table.billing_updated or table.created),
+        }
+    if table.table_class != "STANDARD":
+        out["TableClassSummary"] = {"TableClass": table.table_class}
+    lsis, gsis = [], []
+    for index in table.indexes:
+        icount, isize = storage.index_stats(conn, table, index) if conn is not None else (0, 0)
+        entry = {
+            "IndexName": index.name,
+            "KeySchema": index.key.schema(),
+            "Projection": index.projection,
+            "IndexSizeBytes": isize,
+            "ItemCount": icount,
+            "IndexArn": f"{table.arn}/index/{index.name}",
+        }
+        if index.kind == "LSI":
+            lsis.append(entry)
+        else:
+            entry["IndexStatus"] = "CREATING" if status == "CREATING" else index.status
+            if index.status == "CREATING":
+                entry["Backfilling"] = True
+            entry["ProvisionedThroughput"] = _throughput_description(index.throughput or {})
+            gsis.append(entry)
+    if lsis:
+        out["LocalSecondaryIndexes"] = lsis
+    if gsis:
+        out["GlobalSecondaryIndexes"] = gsis
+    if table.stream:
+        out["StreamSpecification"] = table.stream
+    if table.stream_label:
+        out["LatestStreamLabel"] = table.stream_label
+        out["LatestStreamArn"] = f"{table.arn}/stream/{table.stream_label}"
+    return out
+
+
+def _throughput_description(throughput: dict) -> dict:
+    return {
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": throughput.get("ReadCapacityUnits", 0),
+        "WriteCapacityUnits": throughput.get("WriteCapacityUnits", 0),
+    }
+
+
+def describe_table(store: Store, ctx, params: dict) -> dict:
+    with store.read() as conn:
+        table = get_table(conn, ctx, params["TableName"])
+        return {"Table": describe(conn, table)}
+
+
+def delete_table(store: Store, ctx, params: dict) -> dict:
+    with store.tx() as conn:
+        table = get_table(conn, ctx, params["TableName"])
+        if table.deletion_protection:
+            raise validation(
+                "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
+                "protection first."
+            )
+        description = describe(conn, table, status="DELETING")
+        storage.drop_table(conn, table)
+    return {"TableDescription": description}
+
+
+def list_tables(store: Store, ctx, params: dict) -> dict:
+    limit = params.get("Limit") or 100
+    with store.read() as conn:
+        names = storage.list_table_names(conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName"), limit + 1)
+    out: dict = {"TableNames": names[:limit]}
+    if len(names) > limit:
+        out["LastEvaluatedTableName"] = names[limit - 1]
+    return out
+
+
+def update_table(store: Store, ctx, params: dict) -> dict:
+    with store.tx() as conn:
+        table = get_table(conn, ctx, params["TableName"])
+        changed = False
+        types = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
+        for d in params.get("AttributeDefinitions") or []:
+            if types.get(d["AttributeName"], d["AttributeType"]) != d["AttributeType"]:
+                raise invalid_params(
+                    f"Cannot change the type of an existing attribute: {d['AttributeName']}"
+                )
+            types[d["AttributeName"]] = d["AttributeType"]
+        billing = params.get("BillingMode")
+        if billing and billing != table.billing_mode:
+            table.billing_mode = billing
+            table.billing_updated = time.time()
+            changed = True
+            if billing == "PAY_PER_REQUEST":
+                table.throughput = {}
+                for index in table.indexes:
+                    index.throughput = None if index.kind == "GSI" else index.throughput
+        if params.get("ProvisionedThroughput"):
+            if table.billing_mode == "PAY_PER_REQUEST":
+                raise invalid_params(
+                    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+                )
+            new = _throughput("PROVISIONED", params["ProvisionedThroughput"])
+            if new == table.throughput and not changed:
+                raise validation(
+                    "The provisioned throughput for the table will not change. The requested value equals the "
+                    "current value. Current ReadCapacityUnits provisioned for the table: "
+                    f"{new['ReadCapacityUnits']}. Requested ReadCapacityUnits: {new['ReadCapacityUnits']}. Current "
+                    f"WriteCapacityUnits provisioned for the table: {new['WriteCapacityUnits']}. Requested "
+                    f"WriteCapacityUnits: {new['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide "
+                    "for current limits and how to request higher limits."
+                )
+            table.throughput = new
+            changed = True
+        elif billing == "PROVISIONED" and not table.throughput:
+            raise invalid_params(
+                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+            )
+        for update in params.get("GlobalSecondaryIndexUpdates") or []:
+            changed = True
+            if "Create" in update:
+                spec = update["Create"]
+                if table.index(spec["IndexName"]):
+                    raise invalid_params(f"Duplicate index name: {spec['IndexName']}")
+                if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
+                    raise validation(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
+                gsi = _new_gsi(table.id, spec, types, table.billing_mode, table.key)
+                table.indexes.append(gsi)
+                storage.backfill_index(conn, table, gsi)
+            elif "Delete" in update:
+                index = table.index(update["Delete"]["IndexName"])
+                if index is None or index.kind != "GSI":
+                    raise not_found(f"Requested resource not found: Index: {update['Delete']['IndexName']} not found")
+                table.indexes.remove(index)
+                storage.drop_index(conn, index)
+            elif "Update" in update:
+                index = table.index(update["Update"]["IndexName"])
+                if index is None or index.kind != "GSI":
+                    raise not_found(f"Requested resource not found: Index: {update['Update']['IndexName']} not found")
+                index.throughput = _throughput(table.billing_mode, update["Update"].get("ProvisionedThroughput"))
+        used = set(table.key.names)
+        for index in table.indexes:
+            used |= set(index.key.names)
+        table.attribute_definitions = [{"AttributeName": n, "AttributeType": t} for n, t in types.items() if n in used]
+        if "StreamSpecification" in params:
+            spec = params["StreamSpecification"]
+            if spec.get("StreamEnabled") and table.stream:
+                raise validation(f"Table already has an enabled stream: {table.arn}/stream/{table.stream_label}")
+            if not spec.get("StreamEnabled") and not table.stream:
+                raise validation("Table already has no stream enabled")
+            table.stream = _stream_spec(spec)
+            if table.stream:
+                table.stream_label = _stream_label(time.time())
+            changed = True
+        if "DeletionProtectionEnabled" in params:
+            table.deletion_protection = bool(params["DeletionProtectionEnabled"])
+            changed = True
+        if params.get("TableClass"):
+            table.table_class = params["TableClass"]
+            changed = True
+        if not changed:
+            raise validation(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
+                "or SSESpecification or ReplicaUpdates is required"
+            )
+        table.updated = time.time()
+        storage.save_table(conn, table)
+        description = describe(conn, table, status="UPDATING")
+    return {"TableDescription": description}
+
+
+# TTL
+
+
+def update_time_to_live(store: Store, ctx, params: dict) -> dict:
+    spec = params["TimeToLiveSpecification"]
+    with store.tx() as conn:
+        table = get_table(conn, ctx, params["TableName"])
+        enabled = bool(spec["Enabled"])
+        if enabled and table.ttl_status == "ENABLED":
+            raise validation("TimeToLive is already enabled")
+        if not enabled and table.ttl_status != "ENABLED":
+            raise validation("TimeToLive is already disabled")
+        if not enabled and spec["AttributeName"] != table.ttl_attribute:
+            raise validation("TimeToLive is active on a different AttributeName: current AttributeName is "
+                             f"{table.ttl_attribute}")
+        table.ttl_status = "ENABLED" if enabled else "DISABLED"
+        table.ttl_attribute = spec["AttributeName"] if enabled else None
+        storage.save_table(conn, table)
+        storage.refresh_ttl(conn, table)
+    return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": spec["AttributeName"]}}
+
+
+def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
+    with store.read() as conn:
+        table = get_table(conn, ctx, params["TableName"])
+    description = {"TimeToLiveStatus": table.ttl_status}
+    if table.ttl_attribute:
+        description["AttributeName"] = table.ttl_attribute
+    return {"TimeToLiveDescription": description}
+
+
+# tags
+
+
+def _table_by_arn(conn: Conn, ctx, arn: str) -> TableDef:
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "dynamodb":
+        raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+    table = None
+    if parts[3] == ctx.region and parts[4] == ctx.account_id and parts[5].startswith("table/"):
+        table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):])
+    if table is None:
+        raise AWSError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
+    return table
+
+
+def tag_resource(store: Store, ctx, params: dict) -> dict:
+    with store.tx() as conn:
+        table = _table_by_arn(conn, ctx, params["ResourceArn"])
+        for tag in params["Tags"]:
+            table.tags[tag["Key"]] = tag["Value"]
+        if len(table.tags) > 50:
+            raise validation("One or more parameter values were invalid: Too many tags")
+        storage.save_table(conn, table)
+    return {}
+
+
+def untag_resource(store: Store, ctx, params: dict) -> dict:
+    with store.tx() as conn:
+        table = _table_by_arn(conn, ctx, params["ResourceArn"])
+        for key in params["TagKeys"]:
+            table.tags.pop(key, None)
+        storage.save_table(conn, table)
+    return {}
+
+
+def list_tags_of_resource(store: Store, ctx, params: dict) -> dict:
+    with store.read() as conn:
+        table = _table_by_arn(conn, ctx, params["ResourceArn"])
+    tags = [{"Key": k, "Value": v} for k, v in sorted(table.tags.items())]
+    start = int(params.get("NextToken") or 0)
+    page = tags[start:start + 10]
+    out: dict = {"Tags": page}
+    if start + 10 < len(tags):
+        out["NextToken"] = str(start + 10)
+    return out
