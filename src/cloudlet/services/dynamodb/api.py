@@ -10,6 +10,7 @@ import re
 
 from botocore.model import OperationModel
 
+from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.dynamodb import reads, storage, tables
@@ -33,6 +34,12 @@ class DynamoDB(Service):
 
     def validate(self, op: OperationModel, params: dict) -> None:
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
+        if op.name == "BatchGetItem":
+            requested = params.get("RequestItems")
+            if isinstance(requested, dict) and sum(
+                len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
+            ) > 100:
+                raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
         problems = []
         try:
             validate_input(op, params, check_enums=True)
@@ -53,6 +60,18 @@ class DynamoDB(Service):
 
     async def start(self) -> None:
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_loop())
+
+    def set_ttl_interval(self, seconds: float) -> None:
+        """Change how often expired items are swept (thread-safe; restarts the sweeper)."""
+        self.ttl_interval = seconds
+        loop = self.platform.loop
+
+        def restart() -> None:
+            if self._sweeper:
+                self._sweeper.cancel()
+            self._sweeper = loop.create_task(self._sweep_loop())
+
+        loop.call_soon_threadsafe(restart)
 
     async def stop(self) -> None:
         if self._sweeper:

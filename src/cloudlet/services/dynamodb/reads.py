@@ -35,7 +35,7 @@ def query(store: Store, ctx, params: dict) -> dict:
             start_key = _start_key(table, index, params["ExclusiveStartKey"])
             if keys.encode(start_key[key.pk]) != pk:
                 raise validation("The provided starting key is outside query boundaries based on provided conditions")
-            start = _index_position(table, index, start_key)[1:] if index else (table.encode_key(start_key)[1],)
+            start = _index_position(table, index, start_key)[2:] if index else (table.encode_key(start_key)[1],)
         rows = storage.query_rows(conn, table, index, pk, bounds, forward, start)
         return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
 

@@ -1,0 +1,215 @@
+"""The DynamoDB control plane with boto3: create/describe/update/delete, waiters, paging, indexes,
+TTL, tags, limits and endpoints, with the errors AWS answers."""
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def error(excinfo):
+    err = excinfo.value.response
+    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
+
+
+HASH = [{"AttributeName": "pk", "KeyType": "HASH"}]
+HASH_S = [{"AttributeName": "pk", "AttributeType": "S"}]
+
+
+def create(ddb, name="tbl", **kwargs):
+    kwargs.setdefault("KeySchema", HASH)
+    kwargs.setdefault("AttributeDefinitions", HASH_S)
+    if "ProvisionedThroughput" not in kwargs:
+        kwargs.setdefault("BillingMode", "PAY_PER_REQUEST")
+    return ddb.create_table(TableName=name, **kwargs)["TableDescription"]
+
+
+def test_create_describe_waiters_delete(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    started = time.monotonic()
+    created = create(ddb, ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 6},
+                     Tags=[{"Key": "team", "Value": "core"}])
+    assert created["TableStatus"] == "CREATING"
+    assert created["TableArn"] == "arn:aws:dynamodb:us-east-1:000000000000:table/tbl"
+    ddb.get_waiter("table_exists").wait(TableName="tbl", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert table["TableStatus"] == "ACTIVE" and table["ItemCount"] == 0 and table["TableSizeBytes"] == 0
+    assert table["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert table["KeySchema"] == HASH and table["AttributeDefinitions"] == HASH_S
+    ddb.put_item(TableName="tbl", Item={"pk": {"S": "a"}, "v": {"S": "xyz"}})
+    table = ddb.describe_table(TableName=table["TableArn"])["Table"]
+    assert table["ItemCount"] == 1 and table["TableSizeBytes"] == 2 + 1 + 1 + 3
+    assert ddb.list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"] == [{"Key": "team", "Value": "core"}]
+    with pytest.raises(ClientError) as excinfo:
+        create(ddb)
+    assert error(excinfo) == ("ResourceInUseException", "Table already exists: tbl", 400)
+    deleted = ddb.delete_table(TableName="tbl")["TableDescription"]
+    assert deleted["TableStatus"] == "DELETING"
+    ddb.get_waiter("table_not_exists").wait(TableName="tbl", WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    assert time.monotonic() - started < 5
+    with pytest.raises(ClientError) as excinfo:
+        ddb.describe_table(TableName="tbl")
+    assert error(excinfo) == ("ResourceNotFoundException", "Requested resource not found", 400)
+    # the items went with the table
+    create(ddb)
+    assert ddb.scan(TableName="tbl")["Count"] == 0
+
+
+def test_create_table_errors(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    cases = [
+        (dict(KeySchema=[{"AttributeName": "pk", "KeyType": "RANGE"}]),
+         "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
+        (dict(AttributeDefinitions=[]), None),
+        (dict(AttributeDefinitions=HASH_S + [{"AttributeName": "x", "AttributeType": "S"}]),
+         "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number "
+         "of attributes defined in AttributeDefinitions"),
+        (dict(KeySchema=[{"AttributeName": "q", "KeyType": "HASH"}]),
+         "One or more parameter values were invalid: Some index key attributes are not defined in "
+         "AttributeDefinitions. Keys: [q], AttributeDefinitions: [pk]"),
+        (dict(BillingMode="PROVISIONED"),
+         "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified "
+         "when BillingMode is PROVISIONED"),
+        (dict(LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": HASH + [{"AttributeName": "pk", "KeyType": "RANGE"}],
+                                      "Projection": {"ProjectionType": "ALL"}}]), None),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            create(ddb, **kwargs)
+        code, got, status = error(excinfo)
+        assert (code, status) == ("ValidationException", 400), kwargs
+        if message:
+            assert got == message
+    with pytest.raises(ClientError) as excinfo:
+        create(ddb, name="bad name!")
+    assert error(excinfo) == (
+        "ValidationException",
+        "1 validation error detected: Value 'bad name!' at 'tableName' failed to satisfy constraint: Member must "
+        "satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+        400,
+    )
+    with pytest.raises(ClientError) as excinfo:
+        create(ddb, BillingMode="FREE")
+    assert error(excinfo)[0] == "ValidationException" and "enum value set" in error(excinfo)[1]
+    assert ddb.list_tables()["TableNames"] == []
+
+
+def test_list_tables_paging(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    names = [f"t{i:02d}x" for i in range(7)]
+    for name in reversed(names):
+        create(ddb, name=name)
+    page = ddb.list_tables(Limit=3)
+    assert page["TableNames"] == names[:3] and page["LastEvaluatedTableName"] == names[2]
+    page = ddb.list_tables(Limit=3, ExclusiveStartTableName=names[2])
+    assert page["TableNames"] == names[3:6]
+    page = ddb.list_tables(Limit=3, ExclusiveStartTableName=names[5])
+    assert page["TableNames"] == names[6:] and "LastEvaluatedTableName" not in page
+    everything = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2})
+                  for n in p["TableNames"]]
+    assert everything == names
+
+
+def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    create(ddb, ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    for i in range(5):
+        item = {"pk": {"S": f"k{i}"}}
+        if i % 2 == 0:
+            item["g"] = {"S": "even"}
+        ddb.put_item(TableName="tbl", Item=item)
+    out = ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})
+    assert out["TableDescription"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
+    ddb.update_table(TableName="tbl", BillingMode="PAY_PER_REQUEST")
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    ddb.update_table(
+        TableName="tbl",
+        AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                                 "Projection": {"ProjectionType": "KEYS_ONLY"}}}],
+    )
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    [gsi] = table["GlobalSecondaryIndexes"]
+    assert gsi["IndexStatus"] == "ACTIVE" and gsi["ItemCount"] == 3
+    out = ddb.query(TableName="tbl", IndexName="by-g", KeyConditionExpression="g = :g",
+                    ExpressionAttributeValues={":g": {"S": "even"}})
+    assert sorted(i["pk"]["S"] for i in out["Items"]) == ["k0", "k2", "k4"]
+    ddb.update_table(TableName="tbl", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
+    assert "GlobalSecondaryIndexes" not in ddb.describe_table(TableName="tbl")["Table"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.query(TableName="tbl", IndexName="by-g", KeyConditionExpression="g = :g",
+                  ExpressionAttributeValues={":g": {"S": "even"}})
+    assert error(excinfo) == ("ValidationException", "The table does not have the specified index: by-g", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="nope", BillingMode="PAY_PER_REQUEST")
+    assert error(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_stream_specification_is_stored(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    created = create(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    assert created["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert created["LatestStreamArn"].startswith(created["TableArn"] + "/stream/")
+
+
+def test_time_to_live(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    create(ddb)
+    assert ddb.describe_time_to_live(TableName="tbl")["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+    now = int(time.time())
+    ddb.put_item(TableName="tbl", Item={"pk": {"S": "old"}, "exp": {"N": str(now - 10)}})
+    ddb.put_item(TableName="tbl", Item={"pk": {"S": "new"}, "exp": {"N": str(now + 3600)}})
+    ddb.put_item(TableName="tbl", Item={"pk": {"S": "none"}, "exp": {"S": "not a number"}})
+    out = ddb.update_time_to_live(TableName="tbl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    assert out["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "exp"}
+    assert ddb.describe_time_to_live(TableName="tbl")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_time_to_live(TableName="tbl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    assert error(excinfo) == ("ValidationException", "TimeToLive is already enabled", 400)
+    ddb.put_item(TableName="tbl", Item={"pk": {"S": "later"}, "exp": {"N": str(now - 5)}})
+    service = cloudlet.platform.loaded_service("dynamodb")
+    service.set_ttl_interval(0.05)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        keys = sorted(i["pk"]["S"] for i in ddb.scan(TableName="tbl")["Items"])
+        if keys == ["new", "none"]:
+            break
+        time.sleep(0.05)
+    assert keys == ["new", "none"]
+    service.set_ttl_interval(5)
+
+
+def test_tags(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    arn = create(ddb)["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_tags_of_resource(ResourceArn=arn + "x")
+    assert error(excinfo)[0] == "ResourceNotFoundException"
+
+
+def test_limits_and_endpoints(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    limits = ddb.describe_limits()
+    assert limits["TableMaxReadCapacityUnits"] == 40000 and limits["AccountMaxWriteCapacityUnits"] == 80000
+    [endpoint] = ddb.describe_endpoints()["Endpoints"]
+    assert endpoint["CachePeriodInMinutes"] == 1440 and endpoint["Address"]
+
+
+def test_error_type_is_namespaced(cloudlet):
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        cloudlet.endpoint + "/", method="POST", data=json.dumps({"TableName": "missing"}).encode(),
+        headers={"X-Amz-Target": "DynamoDB_20120810.DescribeTable", "Content-Type": "application/x-amz-json-1.0"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(request)
+    body = json.loads(excinfo.value.read())
+    assert excinfo.value.code == 400
+    assert body["__type"] == "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
