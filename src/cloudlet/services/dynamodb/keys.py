@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cloudlet.services.dynamodb.numbers import CONTEXT
+
 _NEG, _ZERO, _POS = b"\x01", b"\x02", b"\x03"
 _BIAS = 1000
 
@@ -27,7 +29,7 @@ def encode(value: dict) -> bytes:
 def encode_number(value: Decimal) -> bytes:
     if value.is_zero():
         return _ZERO
-    sign, digits, _ = value.normalize().as_tuple()
+    sign, digits, _ = value.normalize(CONTEXT).as_tuple()
     exponent = value.adjusted() + _BIAS
     if not sign:
         return _POS + exponent.to_bytes(2, "big") + bytes(digits)
@@ -54,7 +56,7 @@ def decode_number(data: bytes) -> Decimal:
         exponent = 0xFFFF - int.from_bytes(data[1:3], "big") - _BIAS
         digits = tuple(9 - d for d in data[3:-1])
         sign = 1
-    return Decimal((sign, digits, exponent - len(digits) + 1)).normalize()
+    return Decimal((sign, digits, exponent - len(digits) + 1)).normalize(CONTEXT)
 
 
 def prefix_upper_bound(prefix: bytes) -> bytes | None:

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from cloudlet.services.dynamodb.errors import validation
 
-# Wide enough that no arithmetic on in-range numbers rounds before the 38-digit check.
-CONTEXT = decimal.Context(prec=200, Emax=999999, Emin=-999999, traps=[decimal.InvalidOperation])
+# Exact for sums and differences of in-range numbers (at most 256 digits), so the 38-digit check sees them.
+CONTEXT = decimal.Context(prec=300, Emax=999999, Emin=-999999, traps=[decimal.InvalidOperation])
 MAX_DIGITS = 38
 MIN_EXP = -130  # smallest magnitude 1E-130
 MAX_ADJUSTED = 125  # largest magnitude < 1E+126
@@ -22,7 +22,7 @@ def parse(text: str) -> Decimal:
     try:
         if not stripped or stripped.lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
             raise decimal.InvalidOperation
-        value = CONTEXT.create_decimal(stripped)
+        value = Decimal(stripped)  # exact: the precision check below sees every digit
     except decimal.InvalidOperation:
         raise validation(f"The parameter cannot be converted to a numeric value: {text}") from None
     return check(value)
@@ -32,9 +32,13 @@ def check(value: Decimal) -> Decimal:
     """Check range and precision of a number (input or arithmetic result); returns it normalized."""
     if value.is_zero():
         return Decimal(0)
-    value = value.normalize(CONTEXT)
-    digits = len(value.as_tuple().digits)
-    if digits > MAX_DIGITS:
+    sign, digits, exponent = value.as_tuple()
+    end = len(digits)
+    while digits[end - 1] == 0:  # strip trailing zeros exactly (no context rounding)
+        end -= 1
+    exponent += len(digits) - end
+    value = Decimal((sign, digits[:end], exponent))
+    if end > MAX_DIGITS:
         raise validation("Attempting to store more than 38 significant digits in a Number")
     adjusted = value.adjusted()
     if adjusted > MAX_ADJUSTED:

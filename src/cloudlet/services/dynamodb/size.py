@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cloudlet.services.dynamodb.numbers import CONTEXT
+
 MAX_ITEM_BYTES = 400 * 1024
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
@@ -19,7 +21,7 @@ def number_size(text: str) -> int:
     value = Decimal(text)
     if value.is_zero():
         return 1
-    digits = len(value.normalize().as_tuple().digits)
+    digits = len(value.normalize(CONTEXT).as_tuple().digits)
     return (digits + 1) // 2 + 1
 
 

@@ -430,8 +430,8 @@ def _run(kind: str, text: str | None, attrs: Attributes, method: str):
         return None
     if not text.strip():
         raise invalid(kind, "The expression can not be empty;")
-    parser = _Parser(text, attrs)
     try:
+        parser = _Parser(text, attrs)
         result = getattr(parser, method)()
         if method != "projection":
             parser.expect_end()
