@@ -18,7 +18,7 @@ from cloudlet.services.dynamodb.items import Items
 
 log = logging.getLogger("cloudlet.dynamodb")
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
-_TABLE_PARAMS = ("TableName",)
+_ATTRIBUTE_MAPS = frozenset(("Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"))
 
 
 class DynamoDB(Service):
@@ -42,7 +42,9 @@ class DynamoDB(Service):
                 raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
         problems = []
         try:
-            validate_input(op, params, check_enums=True)
+            # Attribute values are checked (with DynamoDB's own messages) when they are read.
+            shallow = {k: ({} if k in _ATTRIBUTE_MAPS and isinstance(v, dict) else v) for k, v in params.items()}
+            validate_input(op, shallow, check_enums=True)
         except InputValidationError as err:
             problems = list(err.problems)
         name = params.get("TableName")

@@ -45,6 +45,7 @@ class Write:
     exprs: requests.Expressions
     item: dict | None = None  # for Put
     return_on_failure: str | None = None
+    size: int | None = None  # of the item to put, once known
 
 
 class Items:
@@ -67,11 +68,12 @@ class Items:
             item = V.normalize_item(params["Item"])
             table.check_item_keys(item)
             check_key_sizes(table, item)
-            if item_size(item) > MAX_ITEM_BYTES:
+            size = item_size(item)
+            if size > MAX_ITEM_BYTES:
                 raise validation("Item size has exceeded the maximum allowed size")
             key = table.item_key(item)
             pk, sk = table.encode_key(item)
-            return Write(table, pk, sk, key, kind, exprs, item, params.get("ReturnValuesOnConditionCheckFailure"))
+            return Write(table, pk, sk, key, kind, exprs, item, params.get("ReturnValuesOnConditionCheckFailure"), size)
         key = V.normalize_item(params["Key"], "key")
         pk, sk = table.check_key(key)
         check_key_sizes(table, key)
@@ -88,7 +90,8 @@ class Items:
         base = old if old is not None else dict(write.key)
         new = apply_update(base, write.exprs.update, write.table.key.names) if write.exprs.update else dict(base)
         write.table.check_item_keys(new)
-        if item_size(new) > MAX_ITEM_BYTES:
+        write.size = item_size(new)
+        if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
         return new
 
@@ -100,7 +103,7 @@ class Items:
                 storage.delete_item(conn, write.table, write.pk, write.sk, old)
                 self._emit(conn, write.table, old, None)
             return
-        storage.put_item(conn, write.table, write.pk, write.sk, new, old)
+        storage.put_item(conn, write.table, write.pk, write.sk, new, old, write.size)
         self._emit(conn, write.table, old, new)
 
     # single-item operations
@@ -116,7 +119,7 @@ class Items:
         with self.store.tx() as conn:
             write = self._plan(conn, ctx, kind, params)
             storage.lock_item(conn, write.table, write.pk, write.sk)
-            old = storage.get_item(conn, write.table, write.pk, write.sk)
+            old, old_size = storage.get_item_sized(conn, write.table, write.pk, write.sk)
             if not matches(old, write.exprs.condition):
                 item = old if write.return_on_failure == "ALL_OLD" and old is not None else None
                 raise condition_failed(item)
@@ -126,10 +129,10 @@ class Items:
         attributes = _return_values(returns, old, new, write.exprs.update)
         if attributes:
             out["Attributes"] = attributes
-        size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-        consumed = capacity.report(params.get("ReturnConsumedCapacity"), write.table.name, capacity.write_units(size))
-        if consumed:
-            out["ConsumedCapacity"] = consumed
+        mode = params.get("ReturnConsumedCapacity")
+        if mode in ("TOTAL", "INDEXES"):
+            size = max(old_size, (write.size or 0) if new is not None else 0)
+            out["ConsumedCapacity"] = capacity.report(mode, write.table.name, capacity.write_units(size))
         return out
 
     def get_item(self, ctx, params: dict) -> dict:
@@ -142,10 +145,10 @@ class Items:
         out: dict = {}
         if item is not None:
             out["Item"] = project(item, exprs.projection) if exprs.projection else item
-        units = capacity.read_units(item_size(item) if item else 0, bool(params.get("ConsistentRead")))
-        consumed = capacity.report(params.get("ReturnConsumedCapacity"), table.name, units)
-        if consumed:
-            out["ConsumedCapacity"] = consumed
+        mode = params.get("ReturnConsumedCapacity")
+        if mode in ("TOTAL", "INDEXES"):
+            units = capacity.read_units(item_size(item) if item else 0, bool(params.get("ConsistentRead")))
+            out["ConsumedCapacity"] = capacity.report(mode, table.name, units)
         return out
 
     # batches
@@ -346,8 +349,7 @@ class Items:
             tables: dict[str, TableDef | None] = {}
             for table_id, pk, sk in storage.expired(conn, now, limit):
                 if table_id not in tables:
-                    row = conn.one("SELECT meta FROM ddb_tables WHERE id = ?", (table_id,))
-                    tables[table_id] = TableDef.from_json(orjson.loads(row[0])) if row else None
+                    tables[table_id] = storage.table_by_id(conn, table_id)
                 table = tables[table_id]
                 if table is None:
                     continue

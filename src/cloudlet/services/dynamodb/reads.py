@@ -36,7 +36,7 @@ def query(store: Store, ctx, params: dict) -> dict:
             if keys.encode(start_key[key.pk]) != pk:
                 raise validation("The provided starting key is outside query boundaries based on provided conditions")
             start = _index_position(table, index, start_key)[2:] if index else (table.encode_key(start_key)[1],)
-        rows = storage.query_rows(conn, table, index, pk, bounds, forward, start)
+        rows = storage.query_rows(conn, table, index, pk, bounds, forward, start, _batch(params))
         return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
 
 
@@ -73,8 +73,14 @@ def scan(store: Store, ctx, params: dict) -> dict:
                 start = (storage.partition_hash(pk), pk, sk)
             if not h_range[0] <= start[0] < h_range[1]:
                 raise validation("The provided Exclusive start key does not map to the provided segment")
-        rows = storage.scan_rows(conn, table, index, h_range, start)
+        rows = storage.scan_rows(conn, table, index, h_range, start, _batch(params))
         return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
+
+
+def _batch(params: dict) -> int:
+    """Rows to fetch per SQL round trip: never more than Limit."""
+    limit = params.get("Limit")
+    return min(limit, 100) if limit else 100
 
 
 def _index(table: TableDef, name: str | None) -> IndexDef | None:
@@ -116,23 +122,20 @@ def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: reques
     items, count, scanned, read_bytes = [], 0, 0, 0
     last = None
     exhausted = True
-    for _position, item in rows:
-        if limit is not None and scanned >= limit or read_bytes >= PAGE_BYTES:
-            exhausted = False
-            break
+    for _position, stored_size, item in rows:
         if projected is not None and select != "ALL_ATTRIBUTES":
             item = {k: v for k, v in item.items() if k in projected}
+            stored_size = item_size(item)
         scanned += 1
-        read_bytes += item_size(item)
+        read_bytes += stored_size
         last = item
-        if not matches(item, exprs.filter):
-            continue
-        count += 1
-        if select == "COUNT":
-            continue
-        items.append(project(item, exprs.projection) if exprs.projection else item)
-    if exhausted and limit is not None and scanned >= limit:
-        exhausted = False
+        if matches(item, exprs.filter):
+            count += 1
+            if select != "COUNT":
+                items.append(project(item, exprs.projection) if exprs.projection else item)
+        if (limit is not None and scanned >= limit) or read_bytes >= PAGE_BYTES:
+            exhausted = False
+            break
     out: dict = {"Count": count, "ScannedCount": scanned}
     if select != "COUNT":
         out["Items"] = items

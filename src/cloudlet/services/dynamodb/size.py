@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from cloudlet.services.dynamodb.numbers import CONTEXT
-
 MAX_ITEM_BYTES = 400 * 1024
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
@@ -17,12 +13,9 @@ def item_size(item: dict) -> int:
 
 
 def number_size(text: str) -> int:
-    """A number takes one byte per two significant digits plus one."""
-    value = Decimal(text)
-    if value.is_zero():
-        return 1
-    digits = len(value.normalize(CONTEXT).as_tuple().digits)
-    return (digits + 1) // 2 + 1
+    """A number takes one byte per two significant digits plus one (text in canonical, plain form)."""
+    digits = len(text.lstrip("-").replace(".", "").strip("0"))
+    return (digits + 1) // 2 + 1 if digits else 1
 
 
 def value_size(value: dict) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from functools import lru_cache
 
 import orjson
 
@@ -49,9 +50,20 @@ def partition_hash(pk: bytes) -> int:
 # tables
 
 
-def load_table(conn: Conn, account: str, region: str, name: str) -> TableDef | None:
+def load_table(conn: Conn, account: str, region: str, name: str, *, for_update: bool = False) -> TableDef | None:
+    """A table's metadata. Shared parsed copies serve reads; `for_update` gives a private copy to change."""
     row = conn.one("SELECT meta FROM ddb_tables WHERE account = ? AND region = ? AND name = ?", (account, region, name))
-    return TableDef.from_json(orjson.loads(row[0])) if row else None
+    if row is None:
+        return None
+    return _parse_table(row[0]) if for_update else _parse_table_cached(row[0])
+
+
+def _parse_table(meta: str) -> TableDef:
+    return TableDef.from_json(orjson.loads(meta))
+
+
+# Keyed by the stored JSON itself, so a change made by any node is seen at once.
+_parse_table_cached = lru_cache(maxsize=512)(_parse_table)
 
 
 def save_table(conn: Conn, table: TableDef, *, new: bool = False) -> None:
@@ -76,8 +88,9 @@ def list_table_names(conn: Conn, account: str, region: str, after: str | None, l
     return [r[0] for r in rows]
 
 
-def all_tables(conn: Conn) -> list[TableDef]:
-    return [TableDef.from_json(orjson.loads(r[0])) for r in conn.all("SELECT meta FROM ddb_tables")]
+def table_by_id(conn: Conn, table_id: str) -> TableDef | None:
+    row = conn.one("SELECT meta FROM ddb_tables WHERE id = ?", (table_id,))
+    return _parse_table_cached(row[0]) if row else None
 
 
 def drop_table(conn: Conn, table: TableDef) -> None:
@@ -121,14 +134,21 @@ def get_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes) -> dict | None:
     return codec.loads(row[0]) if row else None
 
 
-def put_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes, item: dict, old: dict | None) -> None:
-    """Insert or replace an item and its index entries."""
+def get_item_sized(conn: Conn, table: TableDef, pk: bytes, sk: bytes) -> tuple[dict | None, int]:
+    """The item and its stored size (None and 0 when absent)."""
+    row = conn.one("SELECT item, size FROM ddb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
+    return (codec.loads(row[0]), int(row[1])) if row else (None, 0)
+
+
+def put_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes, item: dict, old: dict | None,
+             size: int | None = None) -> None:
+    """Insert or replace an item and its index entries (`size`: the item's size when known)."""
     ttl = ttl_value(table, item)
     conn.execute(
         "INSERT INTO ddb_items (table_id, pk, sk, h, item, size, ttl) VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (table_id, pk, sk) DO UPDATE SET item = excluded.item, size = excluded.size,"
         " ttl = excluded.ttl",
-        (table.id, pk, sk, partition_hash(pk), codec.dumps(item), item_size(item), ttl),
+        (table.id, pk, sk, partition_hash(pk), codec.dumps(item), item_size(item) if size is None else size, ttl),
     )
     _reindex(conn, table, pk, sk, old, item)
 
@@ -222,17 +242,17 @@ def query_rows(
     forward: bool,
     start: tuple | None,  # position after which to continue: (sk, tpk, tsk) for indexes, (sk,) for tables
     batch: int = 100,
-) -> Iterator[tuple[tuple, dict]]:
-    """Rows of one partition in key order, from `start` on: yields (position, item)."""
+) -> Iterator[tuple[tuple, int, dict]]:
+    """Rows of one partition in key order, from `start` on: yields (position, item size, item)."""
     lower, lower_inc, upper, upper_inc = sk_bounds
     if index is None:
         p, cols = "", ("sk",)
-        base = "SELECT sk, item FROM ddb_items WHERE table_id = ? AND pk = ?"
+        base = "SELECT sk, size, item FROM ddb_items WHERE table_id = ? AND pk = ?"
         params0: list = [table.id, pk]
     else:
         p, cols = "x.", ("sk", "tpk", "tsk")
         base = (
-            "SELECT x.sk, x.tpk, x.tsk, i.item FROM ddb_index_items x JOIN ddb_items i"
+            "SELECT x.sk, x.tpk, x.tsk, i.size, i.item FROM ddb_index_items x JOIN ddb_items i"
             " ON i.table_id = ? AND i.pk = x.tpk AND i.sk = x.tsk WHERE x.index_id = ? AND x.pk = ?"
         )
         params0 = [table.id, index.id, pk]
@@ -254,8 +274,8 @@ def query_rows(
             params += list(position)
         rows = conn.all(f"{sql} ORDER BY {order} LIMIT ?", [*params, batch])
         for row in rows:
-            position = tuple(bytes(v) for v in row[:-1])
-            yield position, codec.loads(row[-1])
+            position = tuple(bytes(v) for v in row[:-2])
+            yield position, row[-2], codec.loads(row[-1])
         if len(rows) < batch:
             return
 
@@ -267,18 +287,18 @@ def scan_rows(
     h_range: tuple[int, int],
     start: tuple | None,  # (h, pk, sk) or (h, pk, sk, tpk, tsk)
     batch: int = 100,
-) -> Iterator[tuple[tuple, dict]]:
-    """Rows of a hash range in (h, key) order, from `start` on: yields (position, item)."""
+) -> Iterator[tuple[tuple, int, dict]]:
+    """Rows of a hash range in (h, key) order, from `start` on: yields (position, item size, item)."""
     position = start
     if index is None:
         cols = ("h", "pk", "sk")
-        base = "SELECT h, pk, sk, item FROM ddb_items WHERE table_id = ? AND h >= ? AND h < ?"
+        base = "SELECT h, pk, sk, size, item FROM ddb_items WHERE table_id = ? AND h >= ? AND h < ?"
         prefix = ""
         params0 = [table.id, *h_range]
     else:
         cols = ("h", "pk", "sk", "tpk", "tsk")
         base = (
-            "SELECT x.h, x.pk, x.sk, x.tpk, x.tsk, i.item FROM ddb_index_items x JOIN ddb_items i"
+            "SELECT x.h, x.pk, x.sk, x.tpk, x.tsk, i.size, i.item FROM ddb_index_items x JOIN ddb_items i"
             " ON i.table_id = ? AND i.pk = x.tpk AND i.sk = x.tsk WHERE x.index_id = ? AND x.h >= ? AND x.h < ?"
         )
         prefix = "x."
@@ -293,7 +313,7 @@ def scan_rows(
             params += list(position)
         rows = conn.all(f"{sql} ORDER BY {order} LIMIT ?", [*params, batch])
         for row in rows:
-            position = (int(row[0]), *(bytes(v) for v in row[1:-1]))
-            yield position, codec.loads(row[-1])
+            position = (int(row[0]), *(bytes(v) for v in row[1:-2]))
+            yield position, row[-2], codec.loads(row[-1])
         if len(rows) < batch:
             return

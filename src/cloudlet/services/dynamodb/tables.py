@@ -26,8 +26,9 @@ def resolve_name(name_or_arn: str) -> str:
     return name_or_arn
 
 
-def get_table(conn: Conn, ctx, name: str) -> TableDef:
-    table = storage.load_table(conn, ctx.account_id, ctx.region, resolve_name(name))
+def get_table(conn: Conn, ctx, name: str, *, for_update: bool = False) -> TableDef:
+    """The table a TableName parameter names, or ResourceNotFoundException."""
+    table = storage.load_table(conn, ctx.account_id, ctx.region, resolve_name(name), for_update=for_update)
     if table is None:
         raise not_found()
     return table
@@ -277,7 +278,7 @@ def list_tables(store: Store, ctx, params: dict) -> dict:
 
 def update_table(store: Store, ctx, params: dict) -> dict:
     with store.tx() as conn:
-        table = get_table(conn, ctx, params["TableName"])
+        table = get_table(conn, ctx, params["TableName"], for_update=True)
         changed = False
         types = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
         for d in params.get("AttributeDefinitions") or []:
@@ -375,7 +376,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
 def update_time_to_live(store: Store, ctx, params: dict) -> dict:
     spec = params["TimeToLiveSpecification"]
     with store.tx() as conn:
-        table = get_table(conn, ctx, params["TableName"])
+        table = get_table(conn, ctx, params["TableName"], for_update=True)
         enabled = bool(spec["Enabled"])
         if enabled and table.ttl_status == "ENABLED":
             raise validation("TimeToLive is already enabled")
@@ -409,7 +410,7 @@ def _table_by_arn(conn: Conn, ctx, arn: str) -> TableDef:
         raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
     table = None
     if parts[3] == ctx.region and parts[4] == ctx.account_id and parts[5].startswith("table/"):
-        table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):])
+        table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):], for_update=True)
     if table is None:
         raise AWSError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
     return table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cloudlet.services.dynamodb.errors import validation
 
@@ -22,7 +23,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: str  # name | value | ident | keyword | number | op | eof
     text: str
@@ -33,8 +34,11 @@ class ExpressionError(Exception):
     """A problem in an expression; the parser prefixes 'Invalid <Kind>Expression: '."""
 
 
-def tokenize(text: str) -> list[Token]:
-    """Split an expression into tokens; raises ExpressionError on a character that starts none."""
+@lru_cache(maxsize=1024)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """Split an expression into tokens; raises ExpressionError on a character that starts none.
+
+    Cached: applications send the same expression texts over and over."""
     tokens: list[Token] = []
     pos = 0
     while pos < len(text):
@@ -49,7 +53,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(kind, token_text, pos))
         pos = match.end()
     tokens.append(Token("eof", "<EOF>", len(text)))
-    return tokens
+    return tuple(tokens)
 
 
 def invalid(kind: str, detail: str):
