@@ -7,14 +7,14 @@ import base64
 import orjson
 
 
-def _default(value):
+def encode_bytes(value):
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(value).decode("ascii")
     raise TypeError
 
 
 def dumps(item: dict) -> bytes:
-    return orjson.dumps(item, default=_default)
+    return orjson.dumps(item, default=encode_bytes)
 
 
 def loads(data: bytes) -> dict:

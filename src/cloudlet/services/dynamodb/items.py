@@ -64,20 +64,8 @@ class Items:
         if kind == "ConditionCheck" and exprs.condition is None:
             raise validation("The ConditionExpression parameter is required for a ConditionCheck")
         table = get_table(conn, ctx, params["TableName"])
-        if kind == "Put":
-            item = V.normalize_item(params["Item"])
-            table.check_item_keys(item)
-            check_key_sizes(table, item)
-            size = item_size(item)
-            if size > MAX_ITEM_BYTES:
-                raise validation("Item size has exceeded the maximum allowed size")
-            key = table.item_key(item)
-            pk, sk = table.encode_key(item)
-            return Write(table, pk, sk, key, kind, exprs, item, params.get("ReturnValuesOnConditionCheckFailure"), size)
-        key = V.normalize_item(params["Key"], "key")
-        pk, sk = table.check_key(key)
-        check_key_sizes(table, key)
-        return Write(table, pk, sk, key, kind, exprs, None, params.get("ReturnValuesOnConditionCheckFailure"))
+        value = params["Item"] if kind == "Put" else params["Key"]
+        return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"))
 
     def _new_item(self, write: Write, old: dict | None) -> dict | None:
         """The item after the write (None: deleted or unchanged for a ConditionCheck)."""
@@ -108,6 +96,17 @@ class Items:
 
     # single-item operations
 
+    def apply_one(self, conn: Conn, write: Write) -> tuple[dict | None, int, dict | None]:
+        """Run one planned write inside a transaction: (old item, its size, new item)."""
+        storage.lock_item(conn, write.table, write.pk, write.sk)
+        old, old_size = storage.get_item_sized(conn, write.table, write.pk, write.sk)
+        if not matches(old, write.exprs.condition):
+            item = old if write.return_on_failure == "ALL_OLD" and old is not None else None
+            raise condition_failed(item)
+        new = self._new_item(write, old)
+        self._store(conn, write, old, new)
+        return old, old_size, new
+
     def write_one(self, ctx, kind: str, params: dict) -> dict:
         allowed = {"Put": ("NONE", "ALL_OLD"), "Delete": ("NONE", "ALL_OLD"),
                    "Update": ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")}[kind]
@@ -118,13 +117,7 @@ class Items:
             raise validation("ReturnValues can only be ALL_OLD or NONE")
         with self.store.tx() as conn:
             write = self._plan(conn, ctx, kind, params)
-            storage.lock_item(conn, write.table, write.pk, write.sk)
-            old, old_size = storage.get_item_sized(conn, write.table, write.pk, write.sk)
-            if not matches(old, write.exprs.condition):
-                item = old if write.return_on_failure == "ALL_OLD" and old is not None else None
-                raise condition_failed(item)
-            new = self._new_item(write, old)
-            self._store(conn, write, old, new)
+            old, old_size, new = self.apply_one(conn, write)
         out: dict = {}
         attributes = _return_values(returns, old, new, write.exprs.update)
         if attributes:
@@ -231,49 +224,20 @@ class Items:
             )
         token = params.get("ClientRequestToken")
         fingerprint = hashlib.sha256(
-            orjson.dumps(entries, default=codec._default, option=orjson.OPT_SORT_KEYS)
+            orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)
         ).hexdigest()
-        if len(orjson.dumps(entries, default=codec._default)) > MAX_TRANSACT_BYTES:
+        if len(orjson.dumps(entries, default=codec.encode_bytes)) > MAX_TRANSACT_BYTES:
             raise validation("Transaction request cannot be larger than 4 MB")
         with self.store.tx() as conn:
-            if token and self._replayed(conn, ctx, token, fingerprint):
+            if token and self.replayed(conn, ctx, token, fingerprint):
                 return {}
             writes: list[Write] = []
-            seen: set = set()
             for entry in entries:
                 kinds = [k for k in ("ConditionCheck", "Put", "Delete", "Update") if entry.get(k) is not None]
                 if len(kinds) != 1:
                     raise validation("TransactItems can only contain one of Check, Put, Update or Delete")
-                write = self._plan(conn, ctx, kinds[0], entry[kinds[0]])
-                ident = (write.table.id, write.pk, write.sk)
-                if ident in seen:
-                    raise validation("Transaction request cannot include multiple operations on one item")
-                seen.add(ident)
-                writes.append(write)
-            for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
-                storage.lock_item(conn, write.table, write.pk, write.sk)
-            olds = [storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
-            reasons, failed = [], False
-            for write, old in zip(writes, olds, strict=True):
-                if matches(old, write.exprs.condition):
-                    reasons.append({"Code": "None"})
-                    continue
-                failed = True
-                reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-                if write.return_on_failure == "ALL_OLD" and old is not None:
-                    reason["Item"] = old
-                reasons.append(reason)
-            if failed:
-                codes = ", ".join(r["Code"] for r in reasons)
-                raise AWSError(
-                    "TransactionCanceledException",
-                    f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-                    400,
-                    fields={"CancellationReasons": reasons},
-                )
-            news = [self._new_item(w, old) for w, old in zip(writes, olds, strict=True)]
-            for write, old, new in zip(writes, olds, news, strict=True):
-                self._store(conn, write, old, new)
+                writes.append(self._plan(conn, ctx, kinds[0], entry[kinds[0]]))
+            olds, news = self.transact(conn, writes)
             if token:
                 conn.execute(
                     "INSERT INTO ddb_tx_tokens (account, region, token, fingerprint, created) VALUES (?, ?, ?, ?, ?)",
@@ -289,7 +253,41 @@ class Items:
             out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in totals.items()]
         return out
 
-    def _replayed(self, conn: Conn, ctx, token: str, fingerprint: str) -> bool:
+    def transact(self, conn: Conn, writes: list[Write]) -> tuple[list, list]:
+        """Check every condition, then apply every write, all or nothing (inside `conn`'s transaction)."""
+        seen: set = set()
+        for write in writes:
+            ident = (write.table.id, write.pk, write.sk)
+            if ident in seen:
+                raise validation("Transaction request cannot include multiple operations on one item")
+            seen.add(ident)
+        for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
+            storage.lock_item(conn, write.table, write.pk, write.sk)
+        olds = [storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
+        reasons, failed = [], False
+        for write, old in zip(writes, olds, strict=True):
+            if matches(old, write.exprs.condition):
+                reasons.append({"Code": "None"})
+                continue
+            failed = True
+            reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+            if write.return_on_failure == "ALL_OLD" and old is not None:
+                reason["Item"] = old
+            reasons.append(reason)
+        if failed:
+            codes = ", ".join(r["Code"] for r in reasons)
+            raise AWSError(
+                "TransactionCanceledException",
+                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                400,
+                fields={"CancellationReasons": reasons},
+            )
+        news = [self._new_item(w, old) for w, old in zip(writes, olds, strict=True)]
+        for write, old, new in zip(writes, olds, news, strict=True):
+            self._store(conn, write, old, new)
+        return olds, news
+
+    def replayed(self, conn: Conn, ctx, token: str, fingerprint: str) -> bool:
         conn.execute("DELETE FROM ddb_tx_tokens WHERE created < ?", (time.time() - TOKEN_TTL,))
         row = conn.one(
             "SELECT fingerprint FROM ddb_tx_tokens WHERE account = ? AND region = ? AND token = ?",
@@ -362,6 +360,24 @@ class Items:
                 self._emit(conn, table, old, None, {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
                 deleted += 1
         return deleted
+
+
+def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
+         return_on_failure: str | None = None) -> Write:
+    """Check the item (Put) or key (other kinds) of a write against the table and plan it."""
+    if kind == "Put":
+        item = V.normalize_item(value)
+        table.check_item_keys(item)
+        check_key_sizes(table, item)
+        size = item_size(item)
+        if size > MAX_ITEM_BYTES:
+            raise validation("Item size has exceeded the maximum allowed size")
+        pk, sk = table.encode_key(item)
+        return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, size)
+    key = V.normalize_item(value, "key")
+    pk, sk = table.check_key(key)
+    check_key_sizes(table, key)
+    return Write(table, pk, sk, key, kind, exprs, None, return_on_failure)
 
 
 def _return_values(mode: str, old: dict | None, new: dict | None, update: A.Update | None) -> dict | None:

@@ -25,19 +25,23 @@ def query(store: Store, ctx, params: dict) -> dict:
         raise validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
     with store.read() as conn:
         table = get_table(conn, ctx, params["TableName"])
-        index = _index(table, params.get("IndexName"))
-        key = index.key if index else table.key
-        pk_value, bounds = _key_condition(exprs.key_condition, key)
-        pk = keys.encode(pk_value)
-        forward = params.get("ScanIndexForward", True) is not False
-        start = None
-        if params.get("ExclusiveStartKey"):
-            start_key = _start_key(table, index, params["ExclusiveStartKey"])
-            if keys.encode(start_key[key.pk]) != pk:
-                raise validation("The provided starting key is outside query boundaries based on provided conditions")
-            start = _index_position(table, index, start_key)[2:] if index else (table.encode_key(start_key)[1],)
-        rows = storage.query_rows(conn, table, index, pk, bounds, forward, start, _batch(params))
-        return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
+        return run_query(conn, table, index_of(table, params.get("IndexName")), exprs, params)
+
+
+def run_query(conn, table: TableDef, index: IndexDef | None, exprs: requests.Expressions, params: dict) -> dict:
+    """A Query page of a table or index from parsed expressions (params: Limit, ExclusiveStartKey, ...)."""
+    key = index.key if index else table.key
+    pk_value, bounds = key_condition(exprs.key_condition, key)
+    pk = keys.encode(pk_value)
+    forward = params.get("ScanIndexForward", True) is not False
+    start = None
+    if params.get("ExclusiveStartKey"):
+        start_key = _start_key(table, index, params["ExclusiveStartKey"])
+        if keys.encode(start_key[key.pk]) != pk:
+            raise validation("The provided starting key is outside query boundaries based on provided conditions")
+        start = _index_position(table, index, start_key)[2:] if index else (table.encode_key(start_key)[1],)
+    rows = storage.query_rows(conn, table, index, pk, bounds, forward, start, _batch(params))
+    return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
 
 
 def scan(store: Store, ctx, params: dict) -> dict:
@@ -62,19 +66,24 @@ def scan(store: Store, ctx, params: dict) -> dict:
         h_range = (segment * storage.HASH_SPACE // total, (segment + 1) * storage.HASH_SPACE // total)
     with store.read() as conn:
         table = get_table(conn, ctx, params["TableName"])
-        index = _index(table, params.get("IndexName"))
-        start = None
-        if params.get("ExclusiveStartKey"):
-            start_key = _start_key(table, index, params["ExclusiveStartKey"])
-            if index:
-                start = _index_position(table, index, start_key)
-            else:
-                pk, sk = table.encode_key(start_key)
-                start = (storage.partition_hash(pk), pk, sk)
-            if not h_range[0] <= start[0] < h_range[1]:
-                raise validation("The provided Exclusive start key does not map to the provided segment")
-        rows = storage.scan_rows(conn, table, index, h_range, start, _batch(params))
-        return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
+        return run_scan(conn, table, index_of(table, params.get("IndexName")), exprs, params, h_range)
+
+
+def run_scan(conn, table: TableDef, index: IndexDef | None, exprs: requests.Expressions, params: dict,
+             h_range: tuple[int, int] = (0, storage.HASH_SPACE)) -> dict:
+    """A Scan page of a table or index (or of one segment's hash range)."""
+    start = None
+    if params.get("ExclusiveStartKey"):
+        start_key = _start_key(table, index, params["ExclusiveStartKey"])
+        if index:
+            start = _index_position(table, index, start_key)
+        else:
+            pk, sk = table.encode_key(start_key)
+            start = (storage.partition_hash(pk), pk, sk)
+        if not h_range[0] <= start[0] < h_range[1]:
+            raise validation("The provided Exclusive start key does not map to the provided segment")
+    rows = storage.scan_rows(conn, table, index, h_range, start, _batch(params))
+    return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
 
 
 def _batch(params: dict) -> int:
@@ -83,7 +92,7 @@ def _batch(params: dict) -> int:
     return min(limit, 100) if limit else 100
 
 
-def _index(table: TableDef, name: str | None) -> IndexDef | None:
+def index_of(table: TableDef, name: str | None) -> IndexDef | None:
     if name is None:
         return None
     index = table.index(name)
@@ -171,7 +180,7 @@ def _index_position(table: TableDef, index: IndexDef, start: dict) -> tuple:
     return (storage.partition_hash(ipk), ipk, isk, tpk, tsk)
 
 
-def _key_condition(node, key: KeyDef) -> tuple[dict, tuple]:
+def key_condition(node, key: KeyDef) -> tuple[dict, tuple]:
     """Split a key condition into the partition key value and the sort key bounds."""
     parts = _conjuncts(node)
     pk_value, bounds = None, (None, False, None, False)
