@@ -15,6 +15,7 @@ from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.dynamodb import reads, storage, tables
 from cloudlet.services.dynamodb.items import Items
+from cloudlet.services.dynamodb.statements import Statements
 
 log = logging.getLogger("cloudlet.dynamodb")
 _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
@@ -28,6 +29,7 @@ class DynamoDB(Service):
         super().__init__(platform)
         self.store.migrate("dynamodb", storage.MIGRATIONS)
         self.items = Items(self.store)
+        self.statements = Statements(self.items)
         extra = getattr(platform.config, "extra", {}) or {}
         self.ttl_interval = float(extra.get("dynamodb_ttl_interval") or os.environ.get("CLOUDLET_DYNAMODB_TTL_INTERVAL") or 5)
         self._sweeper: asyncio.Task | None = None
@@ -173,3 +175,13 @@ class DynamoDB(Service):
 
 
 
+
+    # PartiQL
+    def execute_statement(self, ctx, params: dict) -> dict:
+        return self.statements.execute_statement(ctx, params)
+
+    def batch_execute_statement(self, ctx, params: dict) -> dict:
+        return self.statements.batch_execute_statement(ctx, params)
+
+    def execute_transaction(self, ctx, params: dict) -> dict:
+        return self.statements.execute_transaction(ctx, params)

@@ -119,7 +119,7 @@ class Items:
             write = self._plan(conn, ctx, kind, params)
             old, old_size, new = self.apply_one(conn, write)
         out: dict = {}
-        attributes = _return_values(returns, old, new, write.exprs.update)
+        attributes = return_values(returns, old, new, write.exprs.update)
         if attributes:
             out["Attributes"] = attributes
         mode = params.get("ReturnConsumedCapacity")
@@ -380,7 +380,7 @@ def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
     return Write(table, pk, sk, key, kind, exprs, None, return_on_failure)
 
 
-def _return_values(mode: str, old: dict | None, new: dict | None, update: A.Update | None) -> dict | None:
+def return_values(mode: str, old: dict | None, new: dict | None, update: A.Update | None) -> dict | None:
     if mode == "ALL_OLD":
         return old
     if mode == "ALL_NEW":
