@@ -221,3 +221,16 @@ def test_parallel_scan_segments_partition_the_table(ddb):
                    ProjectionExpression="pk")
     assert sorted(i["pk"]["S"] for i in out["Items"]) == sorted(f"k{i}" for i in range(60) if str(i).startswith("1"))
     assert out["ScannedCount"] == 60 and set(out["Items"][0]) == {"pk"}
+
+
+def test_filter_on_key_attributes_is_rejected_and_collection_metrics(ddb):
+    with pytest.raises(ClientError) as excinfo:
+        q(ddb, "pk = :p", {":p": {"S": "p"}, ":n": {"N": "1"}}, FilterExpression="sk > :n")
+    assert error(excinfo) == ("ValidationException", "Filter Expression can only contain non-primary key attributes: "
+                              "Primary key attribute: sk", 400)
+    out = ddb.put_item(TableName="qtab", Item={"pk": {"S": "p"}, "sk": {"N": "1"}}, ReturnItemCollectionMetrics="SIZE")
+    assert out["ItemCollectionMetrics"]["ItemCollectionKey"] == {"pk": {"S": "p"}}
+    with pytest.raises(ClientError) as excinfo:
+        q(ddb, "pk = :p", {":p": {"S": "p"}, "n": {"N": "1"}})
+    assert error(excinfo) == ("ValidationException",
+                              'ExpressionAttributeValues contains invalid key: Syntax error; key: "n"', 400)

@@ -122,6 +122,12 @@ class Items:
         attributes = return_values(returns, old, new, write.exprs.update)
         if attributes:
             out["Attributes"] = attributes
+        if params.get("ReturnItemCollectionMetrics") == "SIZE" and any(i.kind == "LSI" for i in write.table.indexes):
+            # An item collection (one partition key of a table with LSIs) is capped at 10 GB.
+            out["ItemCollectionMetrics"] = {
+                "ItemCollectionKey": {write.table.key.pk: write.key[write.table.key.pk]},
+                "SizeEstimateRangeGB": [0.0, 1.0],
+            }
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
             size = max(old_size, (write.size or 0) if new is not None else 0)

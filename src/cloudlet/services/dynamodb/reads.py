@@ -25,7 +25,36 @@ def query(store: Store, ctx, params: dict) -> dict:
         raise validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
     with store.read() as conn:
         table = get_table(conn, ctx, params["TableName"])
-        return run_query(conn, table, index_of(table, params.get("IndexName")), exprs, params)
+        index = index_of(table, params.get("IndexName"))
+        key = index.key if index else table.key
+        for name in sorted(_top_level_names(exprs.filter)):
+            if name in key.names:
+                which = "QueryFilter" if params.get("QueryFilter") else "Filter Expression"
+                raise validation(f"{which} can only contain non-primary key attributes: Primary key attribute: {name}")
+        return run_query(conn, table, index, exprs, params)
+
+
+def _top_level_names(node) -> set[str]:
+    """The top-level attribute names a condition refers to."""
+    if node is None:
+        return set()
+    if isinstance(node, A.Path):
+        return {node.elements[0]}
+    if isinstance(node, A.Size):
+        return {node.path.elements[0]}
+    if isinstance(node, A.Value):
+        return set()
+    if isinstance(node, A.And | A.Or):
+        return _top_level_names(node.left) | _top_level_names(node.right)
+    if isinstance(node, A.Not):
+        return _top_level_names(node.operand)
+    if isinstance(node, A.Compare):
+        return _top_level_names(node.left) | _top_level_names(node.right)
+    if isinstance(node, A.Between):
+        return _top_level_names(node.operand) | _top_level_names(node.low) | _top_level_names(node.high)
+    if isinstance(node, A.In):
+        return set().union(_top_level_names(node.operand), *(_top_level_names(o) for o in node.options))
+    return set().union(*(_top_level_names(a) for a in node.args))
 
 
 def run_query(conn, table: TableDef, index: IndexDef | None, exprs: requests.Expressions, params: dict) -> dict:

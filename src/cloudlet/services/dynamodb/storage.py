@@ -222,10 +222,14 @@ def refresh_ttl(conn: Conn, table: TableDef) -> None:
         )
 
 
+# As in AWS, an expiry more than five years in the past is taken as not a TTL timestamp.
+TTL_MAX_AGE = 5 * 365 * 86400
+
+
 def expired(conn: Conn, now: float, limit: int) -> list[tuple[str, bytes, bytes]]:
     rows = conn.all(
-        "SELECT table_id, pk, sk FROM ddb_items WHERE ttl IS NOT NULL AND ttl < ? AND ttl > 0 LIMIT ?",
-        (now, limit),
+        "SELECT table_id, pk, sk FROM ddb_items WHERE ttl < ? AND ttl > ? LIMIT ?",
+        (now, now - TTL_MAX_AGE, limit),
     )
     return [(r[0], bytes(r[1]), bytes(r[2])) for r in rows]
 

@@ -6,6 +6,8 @@ the request's expressions used, so that unused ones are reported as AWS does.
 
 from __future__ import annotations
 
+import re
+
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -18,6 +20,8 @@ CONDITION_FUNCTIONS = frozenset(
 UPDATE_FUNCTIONS = frozenset(("if_not_exists", "list_append"))
 COMPARATORS = frozenset(("=", "<>", "<", "<=", ">", ">="))
 MAX_IN_OPERANDS = 100
+_NAME_KEY = re.compile(r"#[A-Za-z0-9_]+")
+_VALUE_KEY = re.compile(r":[A-Za-z0-9_]+")
 
 
 class Attributes:
@@ -25,7 +29,13 @@ class Attributes:
 
     def __init__(self, names: dict | None, values: dict | None) -> None:
         self.names = names or {}
+        for key in self.names:
+            if not _NAME_KEY.fullmatch(key):
+                raise validation(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
         self.values = {}
+        for key in values or {}:
+            if not _VALUE_KEY.fullmatch(key):
+                raise validation(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')
         for key, value in (values or {}).items():
             try:
                 self.values[key] = V.normalize(value)
