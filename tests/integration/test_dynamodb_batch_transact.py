@@ -170,3 +170,18 @@ def test_concurrent_counter_has_no_lost_updates(cloudlet, ddb):
     assert not failures
     assert ddb.get_item(TableName="tbl-one", Key=key("ctr"))["Item"]["n"] == {"N": str(threads * per_thread)}
     assert ddb.get_item(TableName="tbl-one", Key=key("opt"))["Item"]["n"] == {"N": str(4 * per_thread)}
+
+
+def test_batch_get_hands_back_keys_past_16_megabytes(ddb):
+    blob = "x" * (390 * 1024)
+    for start in range(0, 50, 25):
+        ddb.batch_write_item(RequestItems={"tbl-one": [
+            {"PutRequest": {"Item": {**key(f"k{i}"), "d": {"S": blob}}}} for i in range(start, start + 25)]})
+    keys = [key(f"k{i}") for i in range(50)]
+    out = ddb.batch_get_item(RequestItems={"tbl-one": {"Keys": keys, "ConsistentRead": True}})
+    got = out["Responses"]["tbl-one"]
+    rest = out["UnprocessedKeys"]["tbl-one"]
+    assert 40 <= len(got) < 50 and len(got) + len(rest["Keys"]) == 50 and rest["ConsistentRead"] is True
+    again = ddb.batch_get_item(RequestItems=out["UnprocessedKeys"])
+    names = {i["pk"]["S"] for i in got} | {i["pk"]["S"] for i in again["Responses"]["tbl-one"]}
+    assert names == {f"k{i}" for i in range(50)} and again["UnprocessedKeys"] == {}

@@ -31,6 +31,7 @@ ChangeListener = Callable[[Conn, TableDef, "dict | None", "dict | None", "dict |
 TOKEN_TTL = 600.0
 MAX_TRANSACT_ITEMS = 100
 MAX_TRANSACT_BYTES = 4 * 1024 * 1024
+MAX_BATCH_GET_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -159,6 +160,8 @@ class Items:
             raise validation("Too many items requested for the BatchGetItem call")
         responses: dict = {}
         consumed: dict = {}
+        unprocessed: dict = {}
+        returned = 0
         with self.store.read() as conn:
             for name, spec in request.items():
                 exprs = requests.parse(spec)
@@ -172,12 +175,18 @@ class Items:
                     if (pk, sk) in seen:
                         raise validation("Provided list of item keys contains duplicates")
                     seen.add((pk, sk))
-                    item = storage.get_item(conn, table, pk, sk)
-                    units += capacity.read_units(item_size(item) if item else 0, bool(spec.get("ConsistentRead")))
+                    if returned >= MAX_BATCH_GET_BYTES:
+                        # Past 16 MB of items the rest is handed back for the caller to retry.
+                        unprocessed.setdefault(name, {**{k: v for k, v in spec.items() if k != "Keys"}, "Keys": []})
+                        unprocessed[name]["Keys"].append(raw)
+                        continue
+                    item, size = storage.get_item_sized(conn, table, pk, sk)
+                    units += capacity.read_units(size, bool(spec.get("ConsistentRead")))
                     if item is not None:
+                        returned += size
                         found.append(project(item, exprs.projection) if exprs.projection else item)
                 consumed[name] = units
-        out: dict = {"Responses": responses, "UnprocessedKeys": {}}
+        out: dict = {"Responses": responses, "UnprocessedKeys": unprocessed}
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
             out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in consumed.items()]
