@@ -335,3 +335,35 @@ def test_resource_api(cloudlet, ddb):
         for i in range(30):
             batch.put_item(Item={"pk": "batch", "sk": i})
     assert table.query(KeyConditionExpression=Key("pk").eq("batch"), Select="COUNT")["Count"] == 30
+
+
+def test_legacy_comparison_operators_and_errors(ddb):
+    ddb.put_item(TableName="items", Item={**KEY, "s": {"S": "hello"}, "ss": {"SS": ["a"]}, "n": {"N": "5"}})
+    passing = [
+        ({"s": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "he"}]}}, None),
+        ({"ss": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"S": "a"}]}}, None),
+        ({"ss": {"ComparisonOperator": "NOT_CONTAINS", "AttributeValueList": [{"S": "b"}]}}, None),
+        ({"n": {"ComparisonOperator": "IN", "AttributeValueList": [{"N": "4"}, {"N": "5"}]}}, None),
+        ({"n": {"ComparisonOperator": "LT", "AttributeValueList": [{"N": "1"}]},
+          "s": {"ComparisonOperator": "NOT_NULL"}}, "OR"),
+    ]
+    for expected, operator in passing:
+        kwargs = {"ConditionalOperator": operator} if operator else {}
+        ddb.update_item(TableName="items", Key=KEY, AttributeUpdates={"x": {"Action": "PUT", "Value": {"N": "1"}}},
+                        Expected=expected, **kwargs)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_item(TableName="items", Key=KEY, Expected={
+            "n": {"ComparisonOperator": "LT", "AttributeValueList": [{"N": "1"}]}, "s": {"ComparisonOperator": "NOT_NULL"}})
+    assert error(excinfo)[0] == "ConditionalCheckFailedException"
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_item(TableName="items", Key=KEY, Expected={"n": {"ComparisonOperator": "BETWEEN",
+                                                                      "AttributeValueList": [{"N": "1"}]}})
+    assert error(excinfo) == ("ValidationException", "One or more parameter values were invalid: Invalid number of "
+                              "argument(s) for the BETWEEN ComparisonOperator", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_item(TableName="items", Key=KEY, UpdateExpression="SET x = :v",
+                        ExpressionAttributeValues={":v": {"N": "2"}}, Expected={"n": {"Exists": False}})
+    assert error(excinfo) == ("ValidationException", "Can not use both expression and non-expression parameters in "
+                              "the same request: Non-expression parameters: {Expected} Expression parameters: "
+                              "{UpdateExpression}", 400)
+    assert get(ddb)["x"] == {"N": "1"}

@@ -123,12 +123,14 @@ def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):
     ddb.update_table(TableName="tbl", BillingMode="PAY_PER_REQUEST")
     table = ddb.describe_table(TableName="tbl")["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    ddb.update_table(
+    out = ddb.update_table(
         TableName="tbl",
         AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
         GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
                                                  "Projection": {"ProjectionType": "KEYS_ONLY"}}}],
     )
+    assert out["TableDescription"]["TableStatus"] == "UPDATING"
+    assert out["TableDescription"]["GlobalSecondaryIndexes"][0]["IndexStatus"] == "CREATING"
     table = ddb.describe_table(TableName="tbl")["Table"]
     [gsi] = table["GlobalSecondaryIndexes"]
     assert gsi["IndexStatus"] == "ACTIVE" and gsi["ItemCount"] == 3

@@ -280,6 +280,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], for_update=True)
         changed = False
+        created: list[str] = []
         types = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
         for d in params.get("AttributeDefinitions") or []:
             if types.get(d["AttributeName"], d["AttributeType"]) != d["AttributeType"]:
@@ -328,6 +329,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
                 gsi = _new_gsi(table.id, spec, types, table.billing_mode, table.key)
                 table.indexes.append(gsi)
                 storage.backfill_index(conn, table, gsi)
+                created.append(gsi.name)
             elif "Delete" in update:
                 index = table.index(update["Delete"]["IndexName"])
                 if index is None or index.kind != "GSI":
@@ -367,6 +369,10 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         table.updated = time.time()
         storage.save_table(conn, table)
         description = describe(conn, table, status="UPDATING")
+    # The backfill is done, but the answer reports the new index as AWS does: still being created.
+    for entry in description.get("GlobalSecondaryIndexes", []):
+        if entry["IndexName"] in created:
+            entry.update(IndexStatus="CREATING", Backfilling=True)
     return {"TableDescription": description}
 
 
