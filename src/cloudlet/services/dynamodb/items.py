@@ -50,6 +50,8 @@ class Write:
 
 
 class Items:
+    """Item reads and writes of every table on one store, and the change listeners of writes."""
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.listeners: list[ChangeListener] = []
@@ -238,9 +240,7 @@ class Items:
                 f"Member must have length less than or equal to {MAX_TRANSACT_ITEMS}"
             )
         token = params.get("ClientRequestToken")
-        fingerprint = hashlib.sha256(
-            orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)
-        ).hexdigest()
+        fingerprint = request_fingerprint(entries)
         if len(orjson.dumps(entries, default=codec.encode_bytes)) > MAX_TRANSACT_BYTES:
             raise validation("Transaction request cannot be larger than 4 MB")
         with self.store.tx() as conn:
@@ -254,10 +254,7 @@ class Items:
                 writes.append(self._plan(conn, ctx, kinds[0], entry[kinds[0]]))
             olds, news = self.transact(conn, writes)
             if token:
-                conn.execute(
-                    "INSERT INTO ddb_tx_tokens (account, region, token, fingerprint, created) VALUES (?, ?, ?, ?, ?)",
-                    (ctx.account_id, ctx.region, token, fingerprint, time.time()),
-                )
+                self.remember(conn, ctx, token, fingerprint)
         out: dict = {}
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
@@ -301,6 +298,13 @@ class Items:
         for write, old, new in zip(writes, olds, news, strict=True):
             self._store(conn, write, old, new)
         return olds, news
+
+    def remember(self, conn: Conn, ctx, token: str, fingerprint: str) -> None:
+        """Record a committed transaction's ClientRequestToken (in its transaction)."""
+        conn.execute(
+            "INSERT INTO ddb_tx_tokens (account, region, token, fingerprint, created) VALUES (?, ?, ?, ?, ?)",
+            (ctx.account_id, ctx.region, token, fingerprint, time.time()),
+        )
 
     def replayed(self, conn: Conn, ctx, token: str, fingerprint: str) -> bool:
         conn.execute("DELETE FROM ddb_tx_tokens WHERE created < ?", (time.time() - TOKEN_TTL,))
@@ -375,6 +379,11 @@ class Items:
                 self._emit(conn, table, old, None, {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
                 deleted += 1
         return deleted
+
+
+def request_fingerprint(entries: list) -> str:
+    """A digest of a transaction's items, to tell a retry from a different request with the same token."""
+    return hashlib.sha256(orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,

@@ -4,10 +4,6 @@ same planned writes, transactions and Query/Scan pages as the item API."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import time
-
-import orjson
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import codec, partiql, reads, requests, storage
@@ -16,7 +12,7 @@ from cloudlet.services.dynamodb.errors import validation
 from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
-from cloudlet.services.dynamodb.items import Items, Write, plan, return_values
+from cloudlet.services.dynamodb.items import Items, Write, plan, request_fingerprint, return_values
 from cloudlet.services.dynamodb.schema import KeyDef, TableDef
 from cloudlet.services.dynamodb.tables import get_table
 from cloudlet.store import Conn
@@ -240,7 +236,7 @@ class Statements:
                     {"Item": item} if item is not None else {} for _, item in (self._get(conn, ctx, s) for s in parsed)
                 ]}
         token = params.get("ClientRequestToken")
-        fingerprint = hashlib.sha256(orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        fingerprint = request_fingerprint(entries)
         with self.store.tx() as conn:
             if token and self.items.replayed(conn, ctx, token, fingerprint):
                 return {"Responses": []}
@@ -248,10 +244,7 @@ class Statements:
                       for s, e in zip(parsed, entries, strict=True)]
             self.items.transact(conn, writes)
             if token:
-                conn.execute(
-                    "INSERT INTO ddb_tx_tokens (account, region, token, fingerprint, created) VALUES (?, ?, ?, ?, ?)",
-                    (ctx.account_id, ctx.region, token, fingerprint, time.time()),
-                )
+                self.items.remember(conn, ctx, token, fingerprint)
         return {"Responses": []}
 
 

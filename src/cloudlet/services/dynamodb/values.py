@@ -110,10 +110,6 @@ def _show(v) -> str:
     return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
 
 
-def key_values_equal(a: dict, b: dict) -> bool:
-    return equal(a, b)
-
-
 def equal(a: dict | None, b: dict | None) -> bool:
     """DynamoDB equality: same type and value; numbers by value; sets regardless of order."""
     if a is None or b is None:
