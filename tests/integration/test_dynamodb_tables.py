@@ -1,6 +1,7 @@
 """The DynamoDB control plane with boto3: create/describe/update/delete, waiters, paging, indexes,
 TTL, tags, limits and endpoints, with the errors AWS answers."""
 
+import os
 import time
 
 import pytest
@@ -215,3 +216,22 @@ def test_error_type_is_namespaced(cloudlet):
     body = json.loads(excinfo.value.read())
     assert excinfo.value.code == 400
     assert body["__type"] == "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+
+
+def test_tables_and_items_survive_a_restart(tmp_path):
+    from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
+
+    if os.environ.get("CLOUDLET_TEST_STORE"):
+        pytest.skip("restart is exercised on the embedded store")
+    for round_ in range(2):
+        server = start_server(data_dir=str(tmp_path))
+        try:
+            ddb = CloudletHandle(server).client("dynamodb")
+            if round_ == 0:
+                create(ddb)
+                ddb.put_item(TableName="tbl", Item={"pk": {"S": "kept"}, "n": {"N": "1.50"}})
+            else:
+                assert ddb.list_tables()["TableNames"] == ["tbl"]
+                assert ddb.get_item(TableName="tbl", Key={"pk": {"S": "kept"}})["Item"]["n"] == {"N": "1.5"}
+        finally:
+            server.stop()
