@@ -78,3 +78,18 @@ def test_item_size_follows_aws_rules():
     assert size.item_size({"m": {"M": {"k": {"S": "v"}}}}) == 1 + 3 + (1 + 1 + 1)
     assert size.item_size({"l": {"L": [{"S": "v"}, {"N": "1"}]}}) == 1 + 3 + (1 + 1) + (2 + 1)
     assert size.item_size({"s": {"SS": ["a", "bc"]}, "bs": {"BS": [b"\x00"]}}) == 1 + 3 + 2 + 1
+
+
+plain_numbers = st.from_regex(r"-?[0-9]{1,45}(\.[0-9]{1,140})?", fullmatch=True)
+
+
+@given(plain_numbers)
+def test_plain_number_fast_path_agrees_with_decimal(text):
+    try:
+        expected = numbers.canonical(numbers.parse(text))
+    except AWSError as exc:
+        with pytest.raises(AWSError) as excinfo:
+            numbers.normalize_text(text)
+        assert excinfo.value.message == exc.message
+        return
+    assert numbers.normalize_text(text) == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import Decimal
 
 from cloudlet.services.dynamodb.errors import validation
@@ -57,9 +58,33 @@ def canonical(value: Decimal) -> str:
     return format(value.normalize(CONTEXT), "f")
 
 
+_PLAIN = re.compile(r"(-?)(\d+)(?:\.(\d+))?")
+
+
 def normalize_text(text: str) -> str:
     """Parse and re-render an N value in canonical form."""
-    return canonical(parse(text))
+    match = _PLAIN.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        return canonical(parse(text))
+    # Fast path for plain decimals (most numbers): the same checks on the digit strings.
+    sign, whole, fraction = match.group(1), match.group(2).lstrip("0"), (match.group(3) or "").rstrip("0")
+    if not whole and not fraction:
+        return "0"
+    if whole:
+        significant = (whole + fraction) if fraction else whole.rstrip("0")
+        adjusted = len(whole) - 1
+    else:
+        significant = fraction.lstrip("0")
+        adjusted = len(significant) - len(fraction) - 1
+    if len(significant) > MAX_DIGITS:
+        raise validation("Attempting to store more than 38 significant digits in a Number")
+    if adjusted > MAX_ADJUSTED:
+        raise validation("Number overflow. Attempting to store a number with magnitude larger than supported range")
+    if adjusted < MIN_EXP:
+        raise validation(
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+        )
+    return f"{sign}{whole or '0'}.{fraction}" if fraction else f"{sign}{whole}"
 
 
 def add(a: Decimal, b: Decimal) -> Decimal:

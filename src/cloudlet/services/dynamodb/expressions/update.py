@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from decimal import Decimal
 
 from cloudlet.services.dynamodb import numbers
@@ -33,7 +32,7 @@ def apply(item: dict | None, update: A.Update, key_names: tuple[str, ...]) -> di
             planned.append((action, _add_delete(action, resolve(original, action.path))))
         else:
             planned.append((action, None))
-    result = copy.deepcopy(original)
+    result = {name: _copy(value) for name, value in original.items()}
     # List-index removals apply highest index first, so that indexes refer to the original list.
     removals = [p for p in planned if p[0].action == "REMOVE" or p[1] is _DELETED]
     others = [p for p in planned if p not in removals]
@@ -46,6 +45,15 @@ def apply(item: dict | None, update: A.Update, key_names: tuple[str, ...]) -> di
 
 
 _DELETED = object()
+
+
+def _copy(value: dict) -> dict:
+    """A copy of a value's maps and lists (the containers updates change); scalars are shared."""
+    if "M" in value:
+        return {"M": {k: _copy(v) for k, v in value["M"].items()}}
+    if "L" in value:
+        return {"L": [_copy(v) for v in value["L"]]}
+    return value
 
 
 def _value(item: dict, node) -> dict:
