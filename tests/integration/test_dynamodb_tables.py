@@ -50,7 +50,7 @@ def test_create_describe_waiters_delete(cloudlet):
     assert time.monotonic() - started < 5
     with pytest.raises(ClientError) as excinfo:
         ddb.describe_table(TableName="tbl")
-    assert error(excinfo) == ("ResourceNotFoundException", "Requested resource not found", 400)
+    assert error(excinfo) == ("ResourceNotFoundException", "Requested resource not found: Table: tbl not found", 400)
     # the items went with the table
     create(ddb)
     assert ddb.scan(TableName="tbl")["Count"] == 0

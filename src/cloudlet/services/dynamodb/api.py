@@ -136,7 +136,7 @@ class DynamoDB(Service):
 
     def describe_continuous_backups(self, ctx, params: dict) -> dict:
         with self.store.read() as conn:
-            tables.get_table(conn, ctx, params["TableName"])
+            tables.get_table(conn, ctx, params["TableName"], control=True)
         return {"ContinuousBackupsDescription": {
             "ContinuousBackupsStatus": "ENABLED",
             "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},

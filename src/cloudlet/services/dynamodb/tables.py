@@ -26,11 +26,14 @@ def resolve_name(name_or_arn: str) -> str:
     return name_or_arn
 
 
-def get_table(conn: Conn, ctx, name: str, *, for_update: bool = False) -> TableDef:
-    """The table a TableName parameter names, or ResourceNotFoundException."""
-    table = storage.load_table(conn, ctx.account_id, ctx.region, resolve_name(name), for_update=for_update)
+def get_table(conn: Conn, ctx, name: str, *, for_update: bool = False, control: bool = False) -> TableDef:
+    """The table a TableName parameter names, or ResourceNotFoundException (naming the table for
+    control-plane operations, as AWS does)."""
+    table_name = resolve_name(name)
+    table = storage.load_table(conn, ctx.account_id, ctx.region, table_name, for_update=for_update)
     if table is None:
-        raise not_found()
+        raise not_found(f"Requested resource not found: Table: {table_name} not found" if control else
+                        "Requested resource not found")
     return table
 
 
@@ -249,13 +252,13 @@ def _throughput_description(throughput: dict) -> dict:
 
 def describe_table(store: Store, ctx, params: dict) -> dict:
     with store.read() as conn:
-        table = get_table(conn, ctx, params["TableName"])
+        table = get_table(conn, ctx, params["TableName"], control=True)
         return {"Table": describe(conn, table)}
 
 
 def delete_table(store: Store, ctx, params: dict) -> dict:
     with store.tx() as conn:
-        table = get_table(conn, ctx, params["TableName"])
+        table = get_table(conn, ctx, params["TableName"], control=True)
         if table.deletion_protection:
             raise validation(
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
@@ -278,7 +281,7 @@ def list_tables(store: Store, ctx, params: dict) -> dict:
 
 def update_table(store: Store, ctx, params: dict) -> dict:
     with store.tx() as conn:
-        table = get_table(conn, ctx, params["TableName"], for_update=True)
+        table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
         changed = False
         created: list[str] = []
         types = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
@@ -382,7 +385,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
 def update_time_to_live(store: Store, ctx, params: dict) -> dict:
     spec = params["TimeToLiveSpecification"]
     with store.tx() as conn:
-        table = get_table(conn, ctx, params["TableName"], for_update=True)
+        table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
         enabled = bool(spec["Enabled"])
         if enabled and table.ttl_status == "ENABLED":
             raise validation("TimeToLive is already enabled")
@@ -400,7 +403,7 @@ def update_time_to_live(store: Store, ctx, params: dict) -> dict:
 
 def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
     with store.read() as conn:
-        table = get_table(conn, ctx, params["TableName"])
+        table = get_table(conn, ctx, params["TableName"], control=True)
     description = {"TimeToLiveStatus": table.ttl_status}
     if table.ttl_attribute:
         description["AttributeName"] = table.ttl_attribute
