@@ -234,3 +234,14 @@ def test_filter_on_key_attributes_is_rejected_and_collection_metrics(ddb):
         q(ddb, "pk = :p", {":p": {"S": "p"}, "n": {"N": "1"}})
     assert error(excinfo) == ("ValidationException",
                               'ExpressionAttributeValues contains invalid key: Syntax error; key: "n"', 400)
+
+
+def test_lsi_reads_unprojected_attributes_from_the_table(ddb):
+    ddb.put_item(TableName="qtab", Item={"pk": {"S": "p"}, "sk": {"N": "1"}, "l": {"S": "a"}, "extra": {"S": "e"}})
+    values = {":p": {"S": "p"}, ":e": {"S": "e"}}
+    out = ddb.query(TableName="qtab", IndexName="lsi", KeyConditionExpression="pk = :p", FilterExpression="extra = :e",
+                    ExpressionAttributeValues=values, ProjectionExpression="extra, l")
+    assert out["Items"] == [{"extra": {"S": "e"}, "l": {"S": "a"}}]
+    out = ddb.query(TableName="qtab", IndexName="lsi", KeyConditionExpression="pk = :p", FilterExpression="extra = :e",
+                    ExpressionAttributeValues=values)
+    assert out["Items"] == [{"pk": {"S": "p"}, "sk": {"N": "1"}, "l": {"S": "a"}}]

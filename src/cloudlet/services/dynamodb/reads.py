@@ -160,8 +160,12 @@ def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: reques
     items, count, scanned, read_bytes = [], 0, 0, 0
     last = None
     exhausted = True
+    # A GSI holds only its projected attributes; an LSI reads missing ones from the table item,
+    # so there only ALL_PROJECTED_ATTRIBUTES narrows what is returned.
+    gsi_view = projected is not None and index.kind == "GSI"
+    lsi_view = projected is not None and index.kind == "LSI" and select == "ALL_PROJECTED_ATTRIBUTES"
     for _position, stored_size, item in rows:
-        if projected is not None and select != "ALL_ATTRIBUTES":
+        if gsi_view:
             item = {k: v for k, v in item.items() if k in projected}
             stored_size = item_size(item)
         scanned += 1
@@ -170,7 +174,10 @@ def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: reques
         if matches(item, exprs.filter):
             count += 1
             if select != "COUNT":
-                items.append(project(item, exprs.projection) if exprs.projection else item)
+                if exprs.projection:
+                    items.append(project(item, exprs.projection))
+                else:
+                    items.append({k: v for k, v in item.items() if k in projected} if lsi_view else item)
         if (limit is not None and scanned >= limit) or read_bytes >= PAGE_BYTES:
             exhausted = False
             break
