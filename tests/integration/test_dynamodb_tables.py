@@ -235,3 +235,20 @@ def test_tables_and_items_survive_a_restart(tmp_path):
                 assert ddb.get_item(TableName="tbl", Key={"pk": {"S": "kept"}})["Item"]["n"] == {"N": "1.5"}
         finally:
             server.stop()
+
+
+def test_malformed_body_is_a_serialization_error(cloudlet):
+    import json
+    import urllib.request
+
+    ddb = cloudlet.client("dynamodb")
+    create(ddb)
+    request = urllib.request.Request(
+        cloudlet.endpoint + "/", method="POST", data=b'{"TableName": "tbl", "Item": {',
+        headers={"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        urllib.request.urlopen(request)
+    body = json.loads(excinfo.value.read())
+    assert excinfo.value.code == 400 and body["__type"].endswith("#SerializationException")
+    assert ddb.scan(TableName="tbl")["Count"] == 0
