@@ -27,11 +27,12 @@ from harness import (  # noqa: E402
 BODY = "x" * 100
 
 
-def make_client(endpoint: str):
+def sqs_client(endpoint: str):
+    """A boto3 SQS client with no retries, so that every call is measured once."""
     import boto3
     from botocore.config import Config
 
-    client = boto3.client(
+    return boto3.client(
         "sqs",
         endpoint_url=endpoint,
         region_name="us-east-1",
@@ -39,7 +40,16 @@ def make_client(endpoint: str):
         aws_secret_access_key="test",
         config=Config(retries={"max_attempts": 0}, max_pool_connections=4),
     )
+
+
+def make_client(endpoint: str):
+    client = sqs_client(endpoint)
     return client, client.get_queue_url(QueueName="bench")["QueueUrl"]
+
+
+def make_client_create(endpoint: str):
+    client = sqs_client(endpoint)
+    return client, client.create_queue(QueueName="bench")["QueueUrl"]
 
 
 def send(state, i):
@@ -65,19 +75,6 @@ def prepare(endpoint: str, prefill: int) -> None:
     entries = [{"Id": str(n), "MessageBody": BODY} for n in range(10)]
     for _ in range(prefill // 10 + 1):
         client.send_message_batch(QueueUrl=url, Entries=entries)
-
-
-def make_client_create(endpoint: str):
-    import boto3
-
-    client = boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    return client, client.create_queue(QueueName="bench")["QueueUrl"]
 
 
 def bench_server(

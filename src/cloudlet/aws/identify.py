@@ -1,4 +1,15 @@
-"""Deciding which service and operation an HTTP request calls, for all five protocols."""
+"""Deciding which service and operation an HTTP request calls, for all five protocols.
+
+- awsJson: `X-Amz-Target: <targetPrefix>.<Operation>`.
+- smithy-rpc-v2-cbor: `Smithy-Protocol: rpc-v2-cbor` and `POST /service/<S>/operation/<Op>`.
+- query: a form (body or query string) with `Action`, the service chosen by the SigV4 credential
+  scope, then by which service has the action, then by `Version`.
+- rest-json / rest-xml: method + URI template of the services in the credential scope (all REST
+  services when unsigned). Routes are compiled once; among the routes that match, the most
+  specific wins: more literal segments, no greedy label, more requirements (query keys fixed by
+  the requestUri such as `?uploads`, required query and header members), then the route whose
+  own query parameters the request carries.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import unquote
+
+from botocore.model import OperationModel
 
 from cloudlet.aws import models
 from cloudlet.aws.errors import AWSError
@@ -26,46 +39,120 @@ class Target:
 
 @dataclass
 class _Route:
+    """One REST operation's route: method, compiled URI template and what a request must carry."""
+
     operation: str
     method: str
     pattern: re.Pattern
-    query_requirements: tuple[tuple[str, str | None], ...]
-    score: tuple[int, int, int]
+    labels: dict[str, str]  # regex group -> label name
+    fixed_query: tuple[tuple[str, str | None], ...]  # from the requestUri: "?uploads", "?list-type=2"
+    required_query: tuple[str, ...]  # wire names of required querystring members
+    required_headers: tuple[str, ...]  # lower-case wire names of required header members
+    known_query: frozenset[str]
+    score: tuple
+    rank: int = 0
 
-    def matches(self, method: str, path: str, query: dict[str, str]) -> dict[str, str] | None:
+    def matches(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> dict | None:
         if method != self.method:
             return None
+        for key, value in self.fixed_query:  # dict lookups first: they rule out most routes
+            if key not in query or (value is not None and query[key] != value):
+                return None
+        for key in self.required_query:
+            if key not in query:
+                return None
+        for key in self.required_headers:
+            if key not in headers:
+                return None
         m = self.pattern.fullmatch(path)
         if m is None:
             return None
-        for key, value in self.query_requirements:
-            if key not in query or (value is not None and query[key] != value):
-                return None
-        return {k: unquote(v) for k, v in m.groupdict().items()}
+        return {self.labels[g]: unquote(v) for g, v in m.groupdict().items()}
+
+    def fit(self, query: dict[str, str]) -> tuple[int, int]:
+        """How well a query string fits this operation: (its own parameters, strangers negated)."""
+        own = sum(1 for key in query if key in self.known_query)
+        return own, own - len(query)
 
 
-def _compile_route(operation: str, http: dict) -> _Route:
-    uri = http.get("requestUri", "/")
-    path, _, query = uri.partition("?")
-    regex, literal = "", 0
+@dataclass
+class _MethodRoutes:
+    """The routes of one service and method: those without fixed query keys, and the others by
+    their first fixed key (so a request only tries routes whose fixed keys it could carry)."""
+
+    plain: list[_Route] = field(default_factory=list)
+    keyed: dict[str, list[_Route]] = field(default_factory=dict)
+
+    def candidates(self, query: dict[str, str]) -> list[_Route]:
+        if not query or not self.keyed:
+            return self.plain
+        found = [r for key in query if key in self.keyed for r in self.keyed[key]]
+        if not found:
+            return self.plain
+        found.extend(self.plain)
+        found.sort(key=lambda r: r.rank)
+        return found
+
+
+def _compile_route(operation: str, op: OperationModel) -> _Route:
+    http = op.http
+    path, _, query = http.get("requestUri", "/").partition("?")
+    regex, literal_chars, literal_segments, greedy = "", 0, 0, 0
+    labels: dict[str, str] = {}
     for part in re.split(r"(\{[^}]+\})", path):
         if part.startswith("{") and part.endswith("}"):
             name = part[1:-1]
+            group = f"g{len(labels)}"
             if name.endswith("+"):
-                regex += f"(?P<{name[:-1]}>.+)"
+                labels[group] = name[:-1]
+                regex += f"(?P<{group}>.+)"
+                greedy = 1
             else:
-                regex += f"(?P<{name}>[^/]+)"
+                labels[group] = name
+                regex += f"(?P<{group}>[^/]+)"
         else:
             regex += re.escape(part)
-            literal += len(part.strip("/"))
-    if path.endswith("/") and path != "/":
-        regex += "?"
-    requirements = []
+            literal_chars += len(part.strip("/"))
+            literal_segments += len([seg for seg in part.split("/") if seg])
+    if path != "/":  # a trailing slash is optional both ways
+        regex = regex[:-1] + "/?" if regex.endswith("/") else regex + "/?"
+    fixed = []
     for item in filter(None, query.split("&")):
         key, eq, value = item.partition("=")
-        requirements.append((key, value if eq else None))
-    score = (literal, len(requirements), -regex.count("(?P<"))
-    return _Route(operation, http.get("method", "POST"), re.compile(regex), tuple(requirements), score)
+        fixed.append((key, value if eq else None))
+    required_query: list[str] = []
+    required_headers: list[str] = []
+    known_query = {key for key, _ in fixed}
+    shape = op.input_shape
+    if shape is not None:
+        required = set(shape.required_members)
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "querystring" and member.type_name != "map":
+                known_query.add(wire)
+                if name in required:
+                    required_query.append(wire)
+            elif location == "header" and name in required:
+                required_headers.append(wire.lower())
+    score = (
+        literal_segments,
+        -greedy,
+        len(fixed) + len(required_query) + len(required_headers),
+        literal_chars,
+        not op.deprecated,
+    )
+    return _Route(
+        operation,
+        http.get("method", "POST"),
+        re.compile(regex),
+        labels,
+        tuple(fixed),
+        tuple(required_query),
+        tuple(required_headers),
+        frozenset(known_query),
+        score,
+    )
 
 
 class Router:
@@ -97,15 +184,24 @@ class Router:
         return [s for s in self.services if "query" in _protocols(s) or s in QUERY_COMPATIBLE_EXTRA]
 
     @cached_property
-    def _rest_routes(self) -> dict[str, list[_Route]]:
-        result = {}
+    def _rest_routes(self) -> dict[str, dict[str, _MethodRoutes]]:
+        """service -> HTTP method -> its routes, indexed by the query keys their URIs fix."""
+        result: dict[str, dict[str, _MethodRoutes]] = {}
         for name in self.services:
             protocol = models.service_model(name).protocol
             if protocol not in ("rest-json", "rest-xml"):
                 continue
-            routes = [_compile_route(op_name, op.http) for op_name, op in models.operations(name).items()]
+            routes = [_compile_route(op_name, op) for op_name, op in models.operations(name).items()]
             routes.sort(key=lambda r: r.score, reverse=True)
-            result[name] = routes
+            by_method: dict[str, _MethodRoutes] = {}
+            for rank, route in enumerate(routes):
+                route.rank = rank
+                group = by_method.setdefault(route.method, _MethodRoutes())
+                if route.fixed_query:
+                    group.keyed.setdefault(route.fixed_query[0][0], []).append(route)
+                else:
+                    group.plain.append(route)
+            result[name] = by_method
         return result
 
     def identify(self, req: HttpRequest) -> Target:
@@ -122,21 +218,44 @@ class Router:
             return self._identify_cbor(req)
         scope = credential_scope(req)
         scoped = self._by_signing_name.get(scope.service, []) if scope else []
-        if "Action" in req.form and (req.method in ("POST", "GET")):
+        if self._may_be_query(req) and "Action" in req.form:
             service = self._query_service(req, scoped)
             if service:
                 return Target(service, req.form["Action"], "query")
+        return self._identify_rest(req, scoped)
+
+    @staticmethod
+    def _may_be_query(req: HttpRequest) -> bool:
+        """Cheap pre-check before decoding a form: an Action in the query string or a form body."""
+        if "Action=" in req.query_string:
+            return req.method in ("GET", "POST")
+        return req.method == "POST" and "x-www-form-urlencoded" in req.headers.get("content-type", "")
+
+    def _identify_rest(self, req: HttpRequest, scoped: list[str]) -> Target:
         path = req.path.split("?", 1)[0]
+        if "s3" in scoped:
+            bucket = virtual_host_bucket(req.host)
+            if bucket:  # virtual-hosted-style S3: the bucket is in the host name
+                path = "/" + bucket + (path if path != "/" else "")
+        query = req.query_dict
+        best: tuple[_Route, dict, str] | None = None
+        # Signed requests look at their service only; unsigned ones at every REST service.
         for service in scoped or self._rest_routes:
-            routes = self._rest_routes.get(service)
-            if not routes:
+            group = self._rest_routes.get(service, {}).get(req.method)
+            if group is None:
                 continue
-            query = req.query_dict
-            for route in routes:
-                params = route.matches(req.method, path, query)
-                if params is not None:
-                    return Target(service, route.operation, models.service_model(service).protocol, params)
-        raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
+            for route in group.candidates(query):
+                if best is not None and route.score < best[0].score:
+                    break  # candidates are sorted: nothing later in this service is more specific
+                params = route.matches(req.method, path, query, req.headers)
+                if params is None:
+                    continue
+                if best is None or (route.score, route.fit(query)) > (best[0].score, best[0].fit(query)):
+                    best = (route, params, service)
+        if best is None:
+            raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
+        route, params, service = best
+        return Target(service, route.operation, models.service_model(service).protocol, params)
 
     def _query_service(self, req: HttpRequest, scoped: list[str]) -> str | None:
         candidates = [s for s in scoped if s in self._query_services]
@@ -156,9 +275,25 @@ class Router:
         parts = req.path.split("?", 1)[0].strip("/").split("/")
         if len(parts) == 4 and parts[0] == "service" and parts[2] == "operation":
             service = self._by_target_prefix.get(parts[1])
-            if service:
+            if service and "smithy-rpc-v2-cbor" in _protocols(service):
                 return Target(service, parts[3], "smithy-rpc-v2-cbor")
         raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
+
+
+_VIRTUAL_HOST = re.compile(r"(?P<bucket>.+?)\.(?:s3(?:[.-][^:]*)?|localhost)$")
+
+
+def virtual_host_bucket(host: str) -> str | None:
+    """The bucket of a virtual-hosted-style S3 host ('b.s3.localhost', 'b.localhost',
+    'b.s3.us-east-1.amazonaws.com'), or None for a path-style host."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if not name or name[0] == "[" or name.replace(".", "").isdigit():
+        return None
+    m = _VIRTUAL_HOST.fullmatch(name)
+    if m is None:
+        return None
+    bucket = m.group("bucket")
+    return None if bucket in ("s3", "") else bucket
 
 
 def _protocols(service: str) -> list[str]:

@@ -83,7 +83,8 @@ class App:
         )
         response = await self.handle(req)
         raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
-        if response.stream is None:
+        has_length = any(k.lower() == "content-length" for k in response.headers)  # HEAD answers carry their own
+        if response.stream is None and not has_length:
             raw_headers.append((b"content-length", str(len(response.body)).encode()))
         await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
         if response.stream is None:

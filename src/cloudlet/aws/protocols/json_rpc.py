@@ -7,6 +7,12 @@ from botocore.model import OperationModel, ServiceModel
 
 from cloudlet.aws.errors import AWSError, serialization_error
 from cloudlet.aws.http import HttpRequest, HttpResponse
+from cloudlet.aws.protocols.common import (
+    depth_guarded,
+    message_member_name,
+    query_error_header,
+    resolve_error,
+)
 from cloudlet.aws.shapes import json_to_python, python_to_json
 
 
@@ -26,6 +32,7 @@ def decode_json_body(body: bytes) -> dict:
 class JsonProtocol:
     name = "json"
 
+    @depth_guarded
     def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
         return json_to_python(op.input_shape, decode_json_body(req.body)) if op.input_shape else {}
 
@@ -34,15 +41,18 @@ class JsonProtocol:
         return HttpResponse(200, self._headers(op.service_model, ctx), orjson.dumps(body))
 
     def serialize_error(self, service: ServiceModel, err: AWSError, ctx) -> HttpResponse:
+        error = resolve_error(service, err)
         headers = self._headers(service, ctx)
-        headers["x-amzn-ErrorType"] = err.code
-        if err.query_code and service.is_query_compatible:
-            headers["x-amzn-query-error"] = f"{err.query_code};{'Sender' if err.sender_fault else 'Receiver'}"
+        headers["x-amzn-ErrorType"] = error.name
+        query_error = query_error_header(service, error)
+        if query_error:
+            headers["x-amzn-query-error"] = query_error
         headers.update(err.headers)
-        body = {"__type": error_type(service, err.code), "message": err.message}
-        for key, value in err.fields.items():
-            body[key] = value
-        return HttpResponse(err.status, headers, orjson.dumps(body))
+        body = {"__type": error_type(service, error.name)}
+        if message_member_name(error.shape) is None:
+            body["message"] = err.message
+        body.update(python_to_json(error.shape, error.fields) if error.shape else error.fields)
+        return HttpResponse(error.status, headers, orjson.dumps(body))
 
     @staticmethod
     def _headers(service: ServiceModel, ctx) -> dict[str, str]:

@@ -6,8 +6,9 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.http import HttpRequest, HttpResponse
-from cloudlet.aws.shapes import decode_blob, encode_blob, format_timestamp, parse_timestamp
-from cloudlet.aws.xml import element, escape
+from cloudlet.aws.protocols.common import depth_guarded, resolve_error
+from cloudlet.aws.shapes import text_to_scalar
+from cloudlet.aws.xml import element, escape, write_members
 
 # Wire-name overrides for services whose current model lost the query traits of their old
 # query model (awsQueryCompatible services such as SQS). Keys: "Structure.Member" for the name
@@ -51,6 +52,7 @@ class QueryProtocol:
     name = "query"
 
     # ---- parsing -------------------------------------------------------------------------
+    @depth_guarded
     def parse(self, op: OperationModel, req: HttpRequest, uri_params: dict | None = None) -> dict:
         shape = op.input_shape
         if shape is None:
@@ -143,106 +145,49 @@ class QueryProtocol:
 
     @staticmethod
     def _scalar(shape: Shape, text: str):
-        kind = shape.type_name
         try:
-            if kind in ("integer", "long"):
-                return int(text)
-            if kind in ("float", "double"):
-                return float(text)
-        except ValueError:
-            raise AWSError("MalformedInput", f"Value {text} for parameter is invalid.", 400) from None
-        if kind == "boolean":
-            lowered = text.lower()
-            if lowered not in ("true", "false"):
-                raise AWSError("MalformedInput", f"Value {text} for parameter is invalid.", 400)
-            return lowered == "true"
-        if kind == "timestamp":
-            return parse_timestamp(text)
-        if kind == "blob":
-            return decode_blob(text)
-        return text
+            return text_to_scalar(shape, text)
+        except AWSError:
+            raise AWSError(
+                "InvalidQueryParameter",
+                f"Value {text} for parameter {shape.name} is invalid: the AWS query string is "
+                "malformed or does not adhere to AWS standards.",
+                400,
+            ) from None
 
     # ---- serializing ---------------------------------------------------------------------
     def serialize(self, op: OperationModel, output: dict | None, ctx) -> HttpResponse:
         service = op.service_model
         names = WIRE_NAMES.get(service.service_name, {})
         shape = op.output_shape
-        inner = self._xml_struct(shape, output or {}, names) if shape is not None else ""
-        wrapper = (
-            shape.serialization.get("resultWrapper") if shape is not None else None
-        ) or f"{op.name}Result"
-        result = element(wrapper, inner) if shape is not None else ""
+        result = ""
+        if shape is not None:
+            wrapper = shape.serialization.get("resultWrapper") or f"{op.name}Result"
+            result = element(wrapper, write_members(shape, output or {}, names))
         metadata = element("ResponseMetadata", element("RequestId", ctx.request_id))
         body = element(f"{op.name}Response", result + metadata, _xmlns(service))
         return HttpResponse(
             200, {"Content-Type": "text/xml", "x-amzn-RequestId": ctx.request_id}, body.encode()
         )
 
-    def _xml_struct(self, shape: Shape, value: dict, names: dict) -> str:
-        parts = []
-        for name, member in shape.members.items():
-            item = value.get(name)
-            if item is None:
-                continue
-            wire = self._member_name(shape, name, member, names)
-            parts.append(self._xml_value(member, wire, item, names))
-        return "".join(parts)
-
-    def _xml_value(self, shape: Shape, wire: str, value, names: dict) -> str:
-        kind = shape.type_name
-        if kind == "structure":
-            return element(wire, self._xml_struct(shape, value, names))
-        if kind == "list":
-            if shape.serialization.get("flattened") or shape.name in names:
-                element_name = names.get(shape.name) or shape.member.serialization.get("name") or wire
-                return "".join(self._xml_value(shape.member, element_name, v, names) for v in value)
-            member_name = shape.member.serialization.get("name", "member")
-            return element(wire, "".join(self._xml_value(shape.member, member_name, v, names) for v in value))
-        if kind == "map":
-            override = names.get(shape.name)
-            if override:
-                entry_name, key_name, value_name = override
-                flattened = True
-            else:
-                entry_name = wire
-                key_name = shape.key.serialization.get("name", "key")
-                value_name = shape.value.serialization.get("name", "value")
-                flattened = bool(shape.serialization.get("flattened"))
-            entries = "".join(
-                element(
-                    entry_name if flattened else "entry",
-                    self._xml_value(shape.key, key_name, k, names)
-                    + self._xml_value(shape.value, value_name, v, names),
-                )
-                for k, v in value.items()
-            )
-            return entries if flattened else element(wire, entries)
-        return element(wire, escape(self._text(shape, value)))
-
-    @staticmethod
-    def _text(shape: Shape, value) -> str:
-        kind = shape.type_name
-        if kind == "boolean":
-            return "true" if value else "false"
-        if kind == "timestamp":
-            return str(format_timestamp(value, shape.serialization.get("timestampFormat", "iso8601")))
-        if kind == "blob":
-            return encode_blob(value)
-        return str(value)
-
     def serialize_error(self, service: ServiceModel, err: AWSError, ctx) -> HttpResponse:
-        code = err.query_code or err.code
-        fault = "Sender" if err.sender_fault else "Receiver"
-        error = (
-            element("Type", fault) + element("Code", escape(code)) + element("Message", escape(err.message))
+        error = resolve_error(service, err)
+        fault = "Sender" if error.sender_fault else "Receiver"
+        fields = {k: v for k, v in error.fields.items() if k not in ("Message", "message", "Code", "Type")}
+        extra = write_members(error.shape, fields) if error.shape is not None else ""
+        inner = (
+            element("Type", fault)
+            + element("Code", escape(error.code))
+            + element("Message", escape(err.message))
+            + extra
         )
         body = element(
             "ErrorResponse",
-            element("Error", error + "<Detail/>") + element("RequestId", ctx.request_id),
+            element("Error", inner + "<Detail/>") + element("RequestId", ctx.request_id),
             _xmlns(service),
         )
         headers = {"Content-Type": "text/xml", "x-amzn-RequestId": ctx.request_id, **err.headers}
-        return HttpResponse(err.status, headers, body.encode())
+        return HttpResponse(error.status, headers, body.encode())
 
 
 def _xmlns(service: ServiceModel) -> str:

@@ -1,0 +1,1 @@
+"""Function execution: code store, sandboxes, the Runtime API, runtimes, the environment pool."""

@@ -1,0 +1,165 @@
+// Built-in Node.js runtime: runs inside the sandbox as /var/runtime/bootstrap.js.
+// Speaks the Lambda Runtime API at $AWS_LAMBDA_RUNTIME_API and implements Lambda's Node.js
+// handler contract: file.export handlers, async or callback style, the context object, and
+// Runtime.ImportModuleError / Runtime.HandlerNotFound / Runtime.UserCodeSyntaxError at init.
+"use strict";
+const http = require("http");
+const path = require("path");
+const fs = require("fs");
+const { pathToFileURL } = require("url");
+
+const address = process.env.AWS_LAMBDA_RUNTIME_API;
+const slash = address.indexOf("/");
+const hostport = slash < 0 ? address : address.slice(0, slash);
+const prefix = (slash < 0 ? "" : address.slice(slash)) + "/2018-06-01/runtime/";
+const [host, port] = [hostport.slice(0, hostport.lastIndexOf(":")), Number(hostport.slice(hostport.lastIndexOf(":") + 1))];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function request(method, route, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host, port, method, path: prefix + route, agent, headers: headers || {} }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    if (body !== undefined) req.end(body); else req.end();
+  });
+}
+
+function errorDoc(err) {
+  if (err && err.lambdaType) return { errorType: err.lambdaType, errorMessage: err.message, stackTrace: err.lambdaTrace || [] };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { errorType: e.name || "Error", errorMessage: e.message, trace: (e.stack || "").split("\n") };
+}
+
+function fault(type, message, trace) {
+  const e = new Error(message);
+  e.lambdaType = type;
+  e.lambdaTrace = trace;
+  return e;
+}
+
+async function loadHandler() {
+  const spec = process.env._HANDLER || "";
+  const dot = spec.lastIndexOf(".");
+  if (dot < 0) throw fault("Runtime.MalformedHandlerName", "Bad handler");
+  const modulePath = spec.slice(0, dot);
+  const names = spec.slice(dot + 1).split(".");
+  const root = process.env.LAMBDA_TASK_ROOT || "/var/task";
+  const base = path.resolve(root, modulePath);
+  let mod;
+  try {
+    const candidates = [".js", ".mjs", ".cjs"].map((ext) => base + ext).filter((p) => fs.existsSync(p));
+    if (candidates.length === 0) {
+      const e = new Error(`Cannot find module '${modulePath}'`);
+      e.code = "MODULE_NOT_FOUND";
+      throw e;
+    }
+    const file = candidates[0];
+    mod = file.endsWith(".mjs") ? await import(pathToFileURL(file).href) : require(file);
+  } catch (e) {
+    if (e instanceof SyntaxError) throw fault("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, (e.stack || "").split("\n"));
+    if (e && e.code === "MODULE_NOT_FOUND") throw fault("Runtime.ImportModuleError", `Error: Cannot find module '${modulePath}'`, (e.stack || "").split("\n"));
+    throw e;
+  }
+  let handler = mod;
+  for (const n of names) handler = handler ? handler[n] : undefined;
+  if (typeof handler !== "function") throw fault("Runtime.HandlerNotFound", `${modulePath}.${names.join(".")} is undefined or not exported`);
+  return handler;
+}
+
+function logError(doc) {
+  const lines = [`${new Date().toISOString()}\t${doc.requestId || "undefined"}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`];
+  process.stderr.write(lines.join("\r") + "\n");
+}
+
+function runHandler(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const callback = (err, result) => {
+      if (done) return;
+      done = true;
+      if (err !== null && err !== undefined) reject(err); else resolve(result);
+    };
+    context.done = callback;
+    context.succeed = (r) => callback(null, r);
+    context.fail = (e) => callback(e || new Error("handled"));
+    try {
+      const out = handler(event, context, callback);
+      if (out && typeof out.then === "function") out.then((r) => callback(null, r), (e) => callback(e));
+      else if (handler.length < 3) callback(null, out);
+    } catch (e) {
+      callback(e);
+    }
+  });
+}
+
+// console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>,
+// one line per call (line breaks inside a message become \r, so a message stays one log event)
+let currentRequestId;
+const util = require("util");
+for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"],
+                             ["debug", "DEBUG"], ["trace", "TRACE"]]) {
+  console[name] = (...args) => {
+    const message = util.format(...args).replace(/\n/g, "\r");
+    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`);
+  };
+}
+
+async function main() {
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (e) {
+    const doc = errorDoc(e);
+    logError(doc);
+    await request("POST", "init/error", JSON.stringify(doc), { "Lambda-Runtime-Function-Error-Type": doc.errorType });
+    process.exit(1);
+  }
+  const env = process.env;
+  for (;;) {
+    const next = await request("GET", "invocation/next");
+    const h = next.headers;
+    const requestId = h["lambda-runtime-aws-request-id"];
+    currentRequestId = requestId;
+    const deadline = Number(h["lambda-runtime-deadline-ms"]);
+    if (h["lambda-runtime-trace-id"]) env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
+    else delete env._X_AMZN_TRACE_ID;
+    const context = {
+      awsRequestId: requestId,
+      invokedFunctionArn: h["lambda-runtime-invoked-function-arn"],
+      functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+      functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+      memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+      logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+      logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+      clientContext: h["lambda-runtime-client-context"] ? JSON.parse(h["lambda-runtime-client-context"]) : undefined,
+      identity: h["lambda-runtime-cognito-identity"] ? JSON.parse(h["lambda-runtime-cognito-identity"]) : undefined,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+    };
+    let event;
+    try {
+      event = next.body.length ? JSON.parse(next.body.toString("utf8")) : null;
+    } catch (e) {
+      event = next.body.toString("utf8");
+    }
+    try {
+      const result = await runHandler(handler, event, context);
+      const body = result === undefined ? "null" : JSON.stringify(result);
+      await request("POST", `invocation/${requestId}/response`, body);
+    } catch (e) {
+      const doc = errorDoc(e);
+      doc.requestId = requestId;
+      logError(doc);
+      await request("POST", `invocation/${requestId}/error`, JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, trace: doc.trace || doc.stackTrace }),
+        { "Lambda-Runtime-Function-Error-Type": doc.errorType });
+    }
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bootstrap failed: ${e && e.stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+"""The code store: content addressing, read-only trees, layers, and every hostile package refused."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+import pytest
+
+from cloudlet.compute import codestore
+from cloudlet.compute.codestore import CodeStore
+from cloudlet.compute.errors import InvalidCode
+
+from .ziputil import make_zip
+
+
+@pytest.fixture
+def store(tmp_path):
+    return CodeStore(tmp_path / "compute")
+
+
+def leftovers(store: CodeStore) -> list[str]:
+    return sorted(os.listdir(store.root / "code")) + sorted(os.listdir(store.root / "blobs"))
+
+
+def test_stored_once_and_read_only(store):
+    data = make_zip({"app.py": "def handler(e, c):\n    return 1\n", "pkg/mod.py": "X = 1\n",
+                     "bootstrap": "#!/bin/sh\n"}, executable=("bootstrap",), links={"link.py": "pkg/mod.py"})
+    ref = store.put(data)
+    again = store.put(data)
+    assert ref == again
+    assert ref.size == len(data) and ref.unzipped_size > 0
+    root = store.code_dir(ref.sha256)
+    assert (root / "pkg" / "mod.py").read_text() == "X = 1\n"
+    assert os.readlink(root / "link.py") == "pkg/mod.py"
+    assert os.stat(root / "bootstrap").st_mode & 0o777 == 0o555
+    assert os.stat(root / "app.py").st_mode & 0o777 == 0o444
+    assert os.stat(root).st_mode & 0o222 == 0
+    assert store.blob(ref.sha256) == data
+    assert leftovers(store) == [ref.sha256, ref.sha256 + ".zip"]
+
+
+def test_layers_merge_in_order(store):
+    a = store.put(make_zip({"python/shared.py": "A", "python/a.py": "a"}))
+    b = store.put(make_zip({"python/shared.py": "B", "bin/tool": "t"}))
+    opt = store.merged_layers([a.sha256, b.sha256])
+    assert (opt / "python" / "shared.py").read_text() == "B"
+    assert (opt / "python" / "a.py").read_text() == "a"
+    assert (opt / "bin" / "tool").read_text() == "t"
+    assert store.merged_layers([b.sha256, a.sha256]) != opt
+    assert (store.merged_layers([b.sha256, a.sha256]) / "python" / "shared.py").read_text() == "A"
+    assert store.merged_layers([]) is None
+
+
+def bomb(size: int) -> bytes:
+    return make_zip({"zeros.bin": b"\0" * size})
+
+
+HOSTILE = {
+    "traversal": make_zip({"../evil.py": "x"}),
+    "nested traversal": make_zip({"a/../../evil.py": "x"}),
+    "absolute": make_zip({"/etc/evil": "x"}),
+    "windows drive": make_zip({"C:/evil": "x"}),
+    "backslash": make_zip({"..\\evil": "x"}),
+    "absolute symlink": make_zip({"a.py": "x"}, links={"passwd": "/etc/passwd"}),
+    "escaping symlink": make_zip({"a.py": "x"}, links={"sub/up": "../../etc"}),
+    "duplicate names": make_zip({"a.py": "x", "./a.py": "y"}),
+    "zip bomb ratio": bomb(20 * 1024 * 1024),
+    "corrupt": b"PK\x03\x04 this is not a zip",
+    "empty bytes": b"",
+    "truncated": make_zip({"a.py": "x" * 1000})[:-30],
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_hostile_package_refused_and_nothing_left(store, name):
+    with pytest.raises(InvalidCode):
+        store.put(HOSTILE[name])
+    assert leftovers(store) == []
+
+
+def test_corrupt_member_data_refused(store):
+    data = bytearray(make_zip({"a.py": "print('hello world')\n" * 50}))
+    start = data.index(b"a.py") + 4  # the compressed stream follows the local header's name
+    data[start:start + 20] = b"\xff" * 20
+    with pytest.raises(InvalidCode):
+        store.put(bytes(data))
+    assert leftovers(store) == []
+
+
+def test_unzipped_size_limit(store, monkeypatch):
+    data = make_zip({"a.bin": os.urandom(3000), "b.bin": os.urandom(3000)}, compression=zipfile.ZIP_STORED)
+    with pytest.raises(InvalidCode, match="Unzipped size must be smaller than 5000 bytes"):
+        store.put(data, limit=5000)
+    assert leftovers(store) == []
+    assert store.put(data, limit=7000).unzipped_size == 6000
+
+
+def test_lying_header_is_caught_while_extracting(store):
+    data = bytearray(make_zip({"a.bin": b"\0" * 100_000}))
+    # shrink the declared uncompressed size in the central directory and the local header
+    real = (100_000).to_bytes(4, "little")
+    fake = (10).to_bytes(4, "little")
+    assert data.count(real) == 2
+    data = data.replace(real, fake)
+    with pytest.raises(InvalidCode):
+        store.put(bytes(data))
+    assert leftovers(store) == []
+
+
+def test_real_limit_is_lambdas():
+    assert codestore.UNZIPPED_LIMIT == 262_144_000

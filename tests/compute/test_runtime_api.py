@@ -1,0 +1,130 @@
+"""The Runtime API server on the wire: tokens, routes, headers, error bodies, limits."""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+import pytest
+
+from cloudlet.compute.runtime_api import MAX_RESPONSE, Invocation, RuntimeAPIServer, next_headers
+
+
+@pytest.fixture
+def api(harness):
+    server = RuntimeAPIServer()
+    harness.run(server.start())
+    events = []
+    channel = harness.call(server.channel, lambda: events.append("ready"),
+                           lambda body, kind: events.append((body, kind)))
+    yield harness, server, channel, events
+    harness.run(server.stop())
+
+
+def conn(server):
+    return http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+
+
+def deliver(harness, channel, request_id="req-1", payload=b'{"a": 1}'):
+    async def make():
+        loop = __import__("asyncio").get_running_loop()
+        headers = next_headers(request_id, 1234, "arn:aws:lambda:us-east-1:000000000000:function:f", "Root=1-a-b",
+                               '{"custom": {"k": "v"}}', '{"cognitoIdentityId": "i"}')
+        inv = Invocation(request_id, payload, headers, loop.create_future())
+        channel.deliver(inv)
+        return inv
+    return harness.run(make())
+
+
+def test_next_headers_and_response(api):
+    harness, server, channel, events = api
+    inv = deliver(harness, channel)
+    c = conn(server)
+    c.request("GET", f"/{channel.token}/2018-06-01/runtime/invocation/next")
+    r = c.getresponse()
+    assert r.status == 200 and json.loads(r.read()) == {"a": 1}
+    assert r.headers["Lambda-Runtime-Aws-Request-Id"] == "req-1"
+    assert r.headers["Lambda-Runtime-Deadline-Ms"] == "1234"
+    assert r.headers["Lambda-Runtime-Invoked-Function-Arn"] == "arn:aws:lambda:us-east-1:000000000000:function:f"
+    assert r.headers["Lambda-Runtime-Trace-Id"] == "Root=1-a-b"
+    assert json.loads(r.headers["Lambda-Runtime-Client-Context"]) == {"custom": {"k": "v"}}
+    assert json.loads(r.headers["Lambda-Runtime-Cognito-Identity"]) == {"cognitoIdentityId": "i"}
+    assert events == ["ready"]
+    c.request("POST", f"/{channel.token}/2018-06-01/runtime/invocation/other/response", b"1")
+    r = c.getresponse()
+    assert r.status == 400 and json.loads(r.read())["errorType"] == "InvalidRequestID"
+    c.request("POST", f"/{channel.token}/2018-06-01/runtime/invocation/req-1/response", b'"done"')
+    r = c.getresponse()
+    assert r.status == 202 and json.loads(r.read()) == {"status": "OK"}
+    assert inv.future.result() == (b'"done"', None)
+    # answered once only
+    c.request("POST", f"/{channel.token}/2018-06-01/runtime/invocation/req-1/response", b'"again"')
+    assert c.getresponse().status == 400
+
+
+def test_error_route_carries_error_type(api):
+    harness, server, channel, _ = api
+    inv = deliver(harness, channel, "req-2")
+    c = conn(server)
+    c.request("GET", f"/{channel.token}/2018-06-01/runtime/invocation/next")
+    c.getresponse().read()
+    doc = {"errorMessage": "bad", "errorType": "ValueError", "stackTrace": []}
+    c.request("POST", f"/{channel.token}/2018-06-01/runtime/invocation/req-2/error", json.dumps(doc),
+              {"Lambda-Runtime-Function-Error-Type": "ValueError"})
+    assert c.getresponse().status == 202
+    body, kind = inv.future.result()
+    assert json.loads(body) == doc and kind == "ValueError"
+
+
+def test_init_error(api):
+    harness, server, channel, events = api
+    c = conn(server)
+    c.request("POST", f"/{channel.token}/2018-06-01/runtime/init/error", b'{"errorType": "X", "errorMessage": "m"}',
+              {"Lambda-Runtime-Function-Error-Type": "Runtime.X"})
+    assert c.getresponse().status == 202
+    assert events == [(b'{"errorType": "X", "errorMessage": "m"}', "Runtime.X")]
+
+
+@pytest.mark.parametrize("method,path,status", [
+    ("GET", "/not-a-token/2018-06-01/runtime/invocation/next", 403),
+    ("GET", "/2018-06-01/runtime/invocation/next", 403),
+    ("POST", "/{token}/2018-06-01/runtime/invocation/next", 405),
+    ("GET", "/{token}/2018-06-01/runtime/init/error", 405),
+    ("POST", "/{token}/2018-06-01/runtime/nothing", 404),
+    ("POST", "/{token}/2018-06-01/runtime/invocation/x/other", 404),
+])
+def test_bad_requests(api, method, path, status):
+    _, server, channel, _ = api
+    c = conn(server)
+    c.request(method, path.format(token=channel.token), b"" if method == "POST" else None)
+    r = c.getresponse()
+    assert r.status == status
+    assert "errorType" in json.loads(r.read())
+
+
+def test_response_too_large(api):
+    harness, server, channel, _ = api
+    inv = deliver(harness, channel, "req-3")
+    c = conn(server)
+    c.request("GET", f"/{channel.token}/2018-06-01/runtime/invocation/next")
+    c.getresponse().read()
+    c.request("POST", f"/{channel.token}/2018-06-01/runtime/invocation/req-3/response", b"x" * (MAX_RESPONSE + 1))
+    r = c.getresponse()
+    assert r.status == 413
+    body, kind = inv.future.result()
+    assert kind == "Function.ResponseSizeTooLarge"
+    assert json.loads(body)["errorMessage"] == (
+        f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE} bytes).")
+
+
+def test_closed_channel_is_forbidden(api):
+    harness, server, channel, _ = api
+    harness.call(channel.close)
+    c = conn(server)
+    c.request("GET", f"/{channel.token}/2018-06-01/runtime/invocation/next")
+    assert c.getresponse().status == 403
+
+
+def test_header_values_cannot_inject_lines():
+    with pytest.raises(ValueError):
+        next_headers("id", 1, "arn", "Root=1\r\nX-Evil: 1", "", "")
