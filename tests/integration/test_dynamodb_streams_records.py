@@ -181,3 +181,40 @@ def test_reader_interface_for_in_process_consumers(cloudlet):
     event = lambda_event_record(records[0], arn)
     assert event["eventSourceARN"] == arn and isinstance(event["dynamodb"]["ApproximateCreationDateTime"], int)
     assert event["dynamodb"]["NewImage"]["b"] == {"B": b"\x01"}
+
+
+def test_concurrent_writers_get_one_record_each_in_commit_order(cloudlet):
+    import threading
+
+    ddb, streams = cloudlet.client("dynamodb"), cloudlet.client("dynamodbstreams")
+    arns = [make_table(ddb, name, view="KEYS_ONLY")["LatestStreamArn"] for name in ("t-a", "t-b")]
+    errors: list = []
+
+    def writer(n: int) -> None:
+        client = cloudlet.client("dynamodb", region_name="us-east-1")
+        first, second = ("t-a", "t-b") if n % 2 else ("t-b", "t-a")  # transactions lock tables in both orders
+        try:
+            for i in range(8):
+                client.put_item(TableName="t-a", Item={"pk": {"S": f"w{n}-{i}"}})
+                client.transact_write_items(TransactItems=[
+                    {"Put": {"TableName": first, "Item": {"pk": {"S": f"x{n}-{i}"}}}},
+                    {"Put": {"TableName": second, "Item": {"pk": {"S": f"x{n}-{i}"}}}},
+                ])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    a, b = (read_stream(streams, arn) for arn in arns)
+    assert len(a) == 4 * 8 * 2 and len(b) == 4 * 8
+    for records in (a, b):
+        numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+        assert numbers == sorted(set(numbers))
+    # each writer's own writes appear in the order it made them
+    for n in range(4):
+        mine = [r["dynamodb"]["Keys"]["pk"]["S"] for r in a if r["dynamodb"]["Keys"]["pk"]["S"][1:].startswith(f"{n}-")]
+        assert mine == [f"{p}{n}-{i}" for i in range(8) for p in ("w", "x")]

@@ -128,8 +128,10 @@ class StreamLog:
         """Roll shards open longer than the roll interval, trim records past retention, forget empty
         closed shards and disabled streams past retention. Returns how many records were trimmed."""
         now = time.time() if now is None else now
-        with self.store.tx() as conn:
-            for stream_id in storage.streams_due_to_roll(conn, now - self.settings.shard_roll):
+        with self.store.read() as conn:
+            due = storage.streams_due_to_roll(conn, now - self.settings.shard_roll)
+        for stream_id in due:  # one short transaction per stream: writers wait on its row meanwhile
+            with self.store.tx() as conn:
                 stream = storage.lock_stream(conn, stream_id)
                 if stream is None or stream.status != "ENABLED" or stream.open_shard is None:
                     continue
@@ -137,7 +139,8 @@ class StreamLog:
                     continue  # rolled meanwhile by a write
                 first, child = self._roll(conn, stream_id, stream.open_shard, stream.shard_first, stream.next_seq, now)
                 storage.set_open_shard(conn, stream_id, child, first, now, first)
-            cutoff = now - self.settings.retention
+        cutoff = now - self.settings.retention
+        with self.store.tx() as conn:
             removed = storage.trim(conn, cutoff)
             storage.drop_dead_shards(conn, cutoff)
             storage.drop_expired_streams(conn, cutoff)
