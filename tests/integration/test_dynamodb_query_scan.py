@@ -245,3 +245,16 @@ def test_lsi_reads_unprojected_attributes_from_the_table(ddb):
     out = ddb.query(TableName="qtab", IndexName="lsi", KeyConditionExpression="pk = :p", FilterExpression="extra = :e",
                     ExpressionAttributeValues=values)
     assert out["Items"] == [{"pk": {"S": "p"}, "sk": {"N": "1"}, "l": {"S": "a"}}]
+
+
+def test_write_capacity_counts_index_entries(ddb):
+    item = {"pk": {"S": "c"}, "sk": {"N": "1"}, "g": {"S": "G"}, "gs": {"S": "s"}, "l": {"S": "x"}}
+    out = ddb.put_item(TableName="qtab", Item=item, ReturnConsumedCapacity="INDEXES")
+    assert out["ConsumedCapacity"] == {
+        "TableName": "qtab", "CapacityUnits": 3.0, "Table": {"CapacityUnits": 1.0},
+        "GlobalSecondaryIndexes": {"gsi": {"CapacityUnits": 1.0}},
+        "LocalSecondaryIndexes": {"lsi": {"CapacityUnits": 1.0}},
+    }
+    out = ddb.update_item(TableName="qtab", Key={"pk": {"S": "c"}, "sk": {"N": "1"}}, UpdateExpression="SET gs = :n",
+                          ExpressionAttributeValues={":n": {"S": "t"}}, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 4.0}  # table 1 + gsi moved 2 + lsi 1

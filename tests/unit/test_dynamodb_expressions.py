@@ -508,3 +508,13 @@ def test_arithmetic_beyond_38_digits_is_rejected():
     with pytest.raises(AWSError) as excinfo:
         apply_update({"n": {"N": "1"}}, ast, ())
     assert excinfo.value.message == "Attempting to store more than 38 significant digits in a Number"
+
+
+def test_expressions_are_limited_to_4_kb():
+    text = " OR ".join(["a = :v"] * 500)
+    with pytest.raises(AWSError) as excinfo:
+        P.parse_condition(text, attrs(values={":v": {"S": "x"}}))
+    assert excinfo.value.message == (
+        f"Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: {len(text)}"
+    )
+    assert P.parse_condition(" OR ".join(["a = :v"] * 300), attrs(values={":v": {"S": "x"}})) is not None

@@ -156,7 +156,7 @@ class Items:
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
             size = max(old_size, (write.size or 0) if new is not None else 0)
-            out["ConsumedCapacity"] = capacity.report(mode, write.table.name, capacity.write_units(size))
+            out["ConsumedCapacity"] = capacity.write_report(mode, write.table, old, new, size)
         return out
 
     def get_item(self, ctx, params: dict) -> dict:

@@ -20,6 +20,7 @@ CONDITION_FUNCTIONS = frozenset(
 UPDATE_FUNCTIONS = frozenset(("if_not_exists", "list_append"))
 COMPARATORS = frozenset(("=", "<>", "<", "<=", ">", ">="))
 MAX_IN_OPERANDS = 100
+MAX_EXPRESSION_BYTES = 4096
 _NAME_KEY = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_KEY = re.compile(r":[A-Za-z0-9_]+")
 
@@ -440,6 +441,9 @@ def _run(kind: str, text: str | None, attrs: Attributes, method: str):
         return None
     if not text.strip():
         raise invalid(kind, "The expression can not be empty;")
+    size = len(text.encode("utf-8"))
+    if size > MAX_EXPRESSION_BYTES:
+        raise invalid(kind, f"Expression size has exceeded the maximum allowed size; expression size: {size}")
     try:
         parser = _Parser(text, attrs)
         result = getattr(parser, method)()
