@@ -2,6 +2,7 @@
 type, GetRecords paging and limits, iterator expiry, shard rolls, stream disable/re-enable, retention,
 and the errors AWS answers (code and HTTP status)."""
 
+import base64
 import datetime as dt
 import time
 
@@ -180,8 +181,14 @@ def test_errors(cloudlet):
            ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber="not-a-number-at-all-xx")
     expect(streams.get_shard_iterator, "ValidationException", StreamArn=arn, ShardId=shard,
            ShardIteratorType="AT_TIMESTAMP")
-    for bad in ("garbage", arn + "|1|!!!", arn + "|1|" + "A" * 40):
+    good = iterator(streams, arn, shard, "TRIM_HORIZON")
+    for token in (b"[1, 2, 3]", b'"abcdef"', b"\xff\xfe", b'["000000000000", "x", "y", 99999999999999999999999, 0, 0]',
+                  b'["000000000000", "x", "y", -1, 0, 0]', b"{}"):
+        bad = arn + "|1|" + base64.urlsafe_b64encode(token).decode()
         expect(streams.get_records, "ValidationException", "Invalid ShardIterator", ShardIterator=bad)
+    for bad in ("garbage", arn + "|1|!!!", arn + "|1|" + "A" * 40, good.replace(arn, arn + "x")):
+        expect(streams.get_records, "ValidationException" if "x|" not in bad else "ResourceNotFoundException",
+               ShardIterator=bad)
     expect(streams.describe_stream, "ValidationException", StreamArn=arn, Limit=101)
     expect(streams.list_streams, "ValidationException", Limit=101)
     expect(streams.describe_stream, "ValidationException", StreamArn=arn, ShardFilter={"Type": "CHILD_SHARDS"})
@@ -214,6 +221,9 @@ def test_shards_roll_and_closed_shards_end(cloudlet):
         assert keys_of(records) == ["a", "b", "c"]
         assert first["SequenceNumberRange"]["EndingSequenceNumber"] == records[1]["dynamodb"]["SequenceNumber"]
         assert second["SequenceNumberRange"]["StartingSequenceNumber"] == records[2]["dynamodb"]["SequenceNumber"]
+        with pytest.raises(ClientError) as excinfo:  # c's number belongs to the second shard
+            iterator(streams, arn, first["ShardId"], "AT_SEQUENCE_NUMBER", SequenceNumber=records[2]["dynamodb"]["SequenceNumber"])
+        assert error(excinfo)[0::2] == ("ValidationException", 400)
         # a closed shard read to its end hands back no next iterator
         page = streams.get_records(ShardIterator=iterator(streams, arn, first["ShardId"], "TRIM_HORIZON"))
         assert keys_of(page["Records"]) == ["a", "b"] and "NextShardIterator" not in page

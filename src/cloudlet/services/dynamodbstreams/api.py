@@ -157,7 +157,7 @@ class DynamoDBStreams(Service):
         limit = params.get("Limit") or MAX_RECORDS
         with self.store.read() as conn:
             stream = storage.stream_by_id(conn, it.stream_id)
-            if stream is None or stream.arn != it.stream_arn:
+            if stream is None or stream.arn != it.stream_arn or stream.region != ctx.region:
                 raise stream_not_found(it.stream_arn)
             position = Position(it.stream_id, it.shard_id, it.position, it.horizon)
             batch = self.reader.read_batch(conn, stream, position, limit)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import orjson
 
 from cloudlet.aws.errors import AWSError
+from cloudlet.services.dynamodbstreams.records import MAX_SEQ
 
 
 @dataclass
@@ -47,6 +48,6 @@ def decode(text: str) -> Iterator:
     except (binascii.Error, ValueError, TypeError):
         raise invalid() from None
     if not (isinstance(account, str) and isinstance(stream_id, str) and isinstance(shard_id, str)
-            and type(position) is int and type(issued) is int and position >= 0):
+            and type(position) is int and type(issued) is int and 0 <= position < MAX_SEQ):
         raise invalid()
     return Iterator(arn, account, stream_id, shard_id, position, bool(horizon), issued)

@@ -12,6 +12,7 @@ from cloudlet.services.dynamodb.size import item_size
 
 # Sequence numbers are shown as 21-digit numeric strings (the API's minimum length is 21).
 SEQ_BASE = 10**20
+MAX_SEQ = 2**62  # record numbers are BIGINT columns
 VIEW_TYPES = ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES")
 
 
@@ -24,7 +25,7 @@ def parse_seq(text: str) -> int | None:
     if not text.isdigit() or len(text) > 40:
         return None
     value = int(text) - SEQ_BASE
-    return value if value >= 0 else None
+    return value if 0 <= value < MAX_SEQ else None
 
 
 def unchanged(old: dict | None, new: dict | None) -> bool:
