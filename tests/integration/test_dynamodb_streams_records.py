@@ -218,3 +218,46 @@ def test_concurrent_writers_get_one_record_each_in_commit_order(cloudlet):
     for n in range(4):
         mine = [r["dynamodb"]["Keys"]["pk"]["S"] for r in a if r["dynamodb"]["Keys"]["pk"]["S"][1:].startswith(f"{n}-")]
         assert mine == [f"{p}{n}-{i}" for i in range(8) for p in ("w", "x")]
+
+
+def test_a_write_rolled_back_after_its_record_was_appended_leaves_neither(cloudlet):
+    ddb, streams = cloudlet.client("dynamodb"), cloudlet.client("dynamodbstreams")
+    arn = make_table(ddb, view="KEYS_ONLY")["LatestStreamArn"]
+    items = cloudlet.platform.loaded_service("dynamodb").items
+
+    def refuse(conn, table, old, new, identity):  # runs after the stream writer, in the same transaction
+        if new is not None and new["pk"]["S"].startswith("bad"):
+            raise RuntimeError("refused")
+
+    items.listeners.append(refuse)
+    try:
+        ddb.put_item(TableName="tbl", Item={"pk": {"S": "good"}})
+        with pytest.raises(ClientError) as excinfo:
+            ddb.put_item(TableName="tbl", Item={"pk": {"S": "bad"}})
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        with pytest.raises(ClientError):
+            ddb.transact_write_items(TransactItems=[
+                {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "fine"}}}},
+                {"Put": {"TableName": "tbl", "Item": {"pk": {"S": "bad2"}}}},
+            ])
+    finally:
+        items.listeners.remove(refuse)
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in read_stream(streams, arn)] == ["good"]
+    assert [i["pk"]["S"] for i in ddb.scan(TableName="tbl")["Items"]] == ["good"]
+
+
+def test_reader_from_the_event_loop(cloudlet):
+    import asyncio
+
+    ddb = cloudlet.client("dynamodb")
+    arn = make_table(ddb)["LatestStreamArn"]
+    ddb.put_item(TableName="tbl", Item=V1)
+    platform = cloudlet.platform
+    reader = streams_service(cloudlet).reader
+
+    async def consume():
+        [shard] = await platform.run_sync(reader.shards, arn)
+        return await platform.run_sync(reader.read, arn, shard["ShardId"], None, 10)
+
+    records, position = asyncio.run_coroutine_threadsafe(consume(), platform.loop).result(10)
+    assert [r["eventName"] for r in records] == ["INSERT"] and position == records[0]["dynamodb"]["SequenceNumber"]
