@@ -85,7 +85,24 @@ class Platform:
             service.reset()
 
     async def startup(self) -> None:
+        """Bind to the running loop and load every service that already holds state.
+
+        A service that was used before a restart has its migrations recorded; loading it now
+        resumes its background duties (move tasks, retries, sweeps) without waiting for a request.
+        Services never used stay unloaded, so an empty cloud starts fast."""
         self.loop = asyncio.get_running_loop()
+        for name in await self.run_sync(self._services_with_state):
+            try:
+                await self.service(name)
+            except Exception:
+                log.exception("loading %s at start-up", name)
+
+    def _services_with_state(self) -> list[str]:
+        if "cloudlet_migrations" not in self.store.tables():
+            return []
+        with self.store.read() as conn:
+            owners = {row[0] for row in conn.all("SELECT DISTINCT owner FROM cloudlet_migrations")}
+        return [name for name in self.service_names if name in owners]
 
     async def shutdown(self) -> None:
         for service in list(self._services.values()):

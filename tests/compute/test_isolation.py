@@ -163,16 +163,34 @@ def test_fork_bomb_and_memory_hog_are_contained(harness, make):
     assert json.loads(harness.invoke(calm, {}).payload) == "fine"
 
 
+def _parent(pid: str) -> str:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[1].decode()
+    except (OSError, IndexError):
+        return "0"
+
+
 def _sandbox_processes() -> int:
-    """Processes running the built-in Python runtime (zygotes and their forks) on this host."""
-    count = 0
+    """Processes of this test run running the built-in Python runtime (zygotes and their forks).
+
+    Only descendants of this process count, so sandboxes of other cloudlets on the host do not."""
+    me, count = str(os.getpid()), 0
     for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    count += b"/var/runtime/bootstrap.py" in f.read()
-            except OSError:
-                pass
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"/var/runtime/bootstrap.py" not in f.read():
+                    continue
+        except OSError:
+            continue
+        ancestor = pid
+        for _ in range(64):
+            ancestor = _parent(ancestor)
+            if ancestor in (me, "0", "1"):
+                break
+        count += ancestor == me
     return count
 
 

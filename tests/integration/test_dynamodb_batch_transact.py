@@ -2,6 +2,7 @@
 writes with boto3: limits, duplicate keys, atomicity, cancellation reasons, idempotency."""
 
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -185,3 +186,43 @@ def test_batch_get_hands_back_keys_past_16_megabytes(ddb):
     again = ddb.batch_get_item(RequestItems=out["UnprocessedKeys"])
     names = {i["pk"]["S"] for i in got} | {i["pk"]["S"] for i in again["Responses"]["tbl-one"]}
     assert names == {f"k{i}" for i in range(50)} and again["UnprocessedKeys"] == {}
+
+
+def test_concurrent_transactions_keep_invariants(cloudlet, ddb):
+    ddb.put_item(TableName="tbl-one", Item={**key("a"), "n": {"N": "40"}})
+    ddb.put_item(TableName="tbl-two", Item={**key("b"), "n": {"N": "0"}})
+    moved, cancelled = [], []
+
+    def transfer():
+        client = cloudlet.client("dynamodb", region_name="us-east-1")
+        for _ in range(15):
+            try:
+                client.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": "tbl-one", "Key": key("a"), "UpdateExpression": "SET n = n - :one",
+                                "ConditionExpression": "n >= :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                    {"Update": {"TableName": "tbl-two", "Key": key("b"), "UpdateExpression": "SET n = n + :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                ])
+                moved.append(1)
+            except ClientError as exc:
+                assert exc.response["Error"]["Code"] == "TransactionCanceledException"
+                cancelled.append(1)
+
+    pool = [threading.Thread(target=transfer) for _ in range(4)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    a = int(ddb.get_item(TableName="tbl-one", Key=key("a"))["Item"]["n"]["N"])
+    b = int(ddb.get_item(TableName="tbl-two", Key=key("b"))["Item"]["n"]["N"])
+    assert (a, b) == (0, 40) and len(moved) == 40 and len(cancelled) == 20
+
+
+def test_client_request_tokens_expire(ddb, monkeypatch):
+    from cloudlet.services.dynamodb import items as items_module
+
+    monkeypatch.setattr(items_module, "TOKEN_TTL", 0.2)  # 10 minutes in AWS; shortened for the test
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "tbl-one", "Item": key("x")}}], ClientRequestToken="t")
+    time.sleep(0.3)
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "tbl-one", "Item": key("y")}}], ClientRequestToken="t")
+    assert count(ddb) == 2

@@ -195,8 +195,14 @@ def test_tags(cloudlet):
     assert error(excinfo)[0] == "ResourceNotFoundException"
 
 
-def test_limits_and_endpoints(cloudlet):
+def test_limits_endpoints_and_backups(cloudlet):
     ddb = cloudlet.client("dynamodb")
+    create(ddb)
+    backups = ddb.describe_continuous_backups(TableName="tbl")["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"
+    with pytest.raises(ClientError) as excinfo:
+        ddb.describe_continuous_backups(TableName="nope")
+    assert error(excinfo) == ("TableNotFoundException", "Table not found: nope", 400)
     limits = ddb.describe_limits()
     assert limits["TableMaxReadCapacityUnits"] == 40000 and limits["AccountMaxWriteCapacityUnits"] == 80000
     [endpoint] = ddb.describe_endpoints()["Endpoints"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -98,9 +99,20 @@ class PostgresStore(Store):
 
     def reset(self) -> None:
         tables = [t for t in self.tables() if t != "cloudlet_migrations"]
-        if tables:
-            with self.tx() as conn:
-                conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+        if not tables:
+            return
+        statement = "TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+        for attempt in range(10):
+            try:
+                with self.tx() as conn:
+                    # background duties may hold row locks; wait for them briefly rather than fail
+                    conn.execute("SET LOCAL lock_timeout = '5s'")
+                    conn.execute(statement)
+                return
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
+                if attempt == 9:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def close(self) -> None:
         self.pool.close()

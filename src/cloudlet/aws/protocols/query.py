@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from cloudlet.aws.errors import AWSError
@@ -18,6 +20,19 @@ WIRE_NAMES: dict[str, dict[str, object]] = {}
 
 def register_wire_names(service: str, names: dict[str, object]) -> None:
     WIRE_NAMES[service] = names
+
+
+def _wire_names(service: str) -> dict[str, object]:
+    """The names a service registered; its `wire` module is imported on first use, because a
+    request is parsed before the service itself is loaded."""
+    names = WIRE_NAMES.get(service)
+    if names is None:
+        try:
+            import_module(f"cloudlet.services.{service}.wire")
+        except ImportError:
+            pass
+        names = WIRE_NAMES.setdefault(service, {})
+    return names
 
 
 def _tree(params: dict[str, str]) -> dict:
@@ -58,7 +73,7 @@ class QueryProtocol:
         if shape is None:
             return {}
         form = {k: v for k, v in req.form.items() if k not in ("Action", "Version")}
-        names = WIRE_NAMES.get(op.service_model.service_name, {})
+        names = _wire_names(op.service_model.service_name)
         return self._struct(shape, _tree(form), names) or {}
 
     def _member_name(self, struct: Shape, name: str, member: Shape, names: dict) -> str:
@@ -158,7 +173,7 @@ class QueryProtocol:
     # ---- serializing ---------------------------------------------------------------------
     def serialize(self, op: OperationModel, output: dict | None, ctx) -> HttpResponse:
         service = op.service_model
-        names = WIRE_NAMES.get(service.service_name, {})
+        names = _wire_names(service.service_name)
         shape = op.output_shape
         result = ""
         if shape is not None:

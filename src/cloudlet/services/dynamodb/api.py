@@ -156,7 +156,9 @@ class DynamoDB(Service):
 
     def describe_continuous_backups(self, ctx, params: dict) -> dict:
         with self.store.read() as conn:
-            tables.get_table(conn, ctx, params["TableName"], control=True)
+            name = tables.resolve_name(params["TableName"])
+            if storage.load_table(conn, ctx.account_id, ctx.region, name) is None:
+                raise AWSError("TableNotFoundException", f"Table not found: {name}", 400)
         return {"ContinuousBackupsDescription": {
             "ContinuousBackupsStatus": "ENABLED",
             "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},

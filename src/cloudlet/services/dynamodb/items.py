@@ -239,9 +239,11 @@ class Items:
                         raise validation("Provided list of item keys contains duplicates")
                     seen.add((write.table.id, write.pk, write.sk))
                     writes.append(write)
+            # Locks are taken in key order so that concurrent batches cannot deadlock.
+            for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
+                storage.lock_item(conn, write.table, write.pk, write.sk)
             with self._changes_at_end(conn):
                 for write in writes:
-                    storage.lock_item(conn, write.table, write.pk, write.sk)
                     old = storage.get_item(conn, write.table, write.pk, write.sk)
                     new = self._new_item(write, old)
                     self._store(conn, write, old, new)
@@ -388,7 +390,8 @@ class Items:
         deleted = 0
         with self.store.tx() as conn, self._changes_at_end(conn):
             tables: dict[str, TableDef | None] = {}
-            for table_id, pk, sk in storage.expired(conn, now, limit):
+            # Sorted like every multi-item lock, so the sweep cannot deadlock with a transaction.
+            for table_id, pk, sk in sorted(storage.expired(conn, now, limit)):
                 if table_id not in tables:
                     tables[table_id] = storage.table_by_id(conn, table_id)
                 table = tables[table_id]

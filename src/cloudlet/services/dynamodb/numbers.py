@@ -93,7 +93,3 @@ def add(a: Decimal, b: Decimal) -> Decimal:
 
 def subtract(a: Decimal, b: Decimal) -> Decimal:
     return check(CONTEXT.subtract(a, b))
-
-
-def significant_digits(value: Decimal) -> int:
-    return 0 if value.is_zero() else len(value.normalize(CONTEXT).as_tuple().digits)

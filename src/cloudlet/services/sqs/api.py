@@ -1,9 +1,538 @@
-"""SQS operations (placeholder until the engine lands)."""
+"""SQS operations: standard and FIFO queues over the json and query protocols.
+
+Each method checks its input with SQS's rules and errors, then calls the queue registry
+(queues.py), the message store (messages.py) or the move tasks (moves.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import contextlib
+import logging
+import re
+import threading
+import time
+
+import orjson
+
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.base import Service
+from cloudlet.services.sqs import attributes as qattrs
+from cloudlet.services.sqs import validation as check
+from cloudlet.services.sqs import wire  # noqa: F401  (registers the query protocol wire names)
+from cloudlet.services.sqs.errors import (
+    invalid_attribute_name,
+    invalid_attribute_value,
+    invalid_parameter,
+    invalid_value,
+    missing_parameter,
+    sqs_error,
+)
+from cloudlet.services.sqs.messages import SYSTEM_NAMES, Messages, now_ms
+from cloudlet.services.sqs.moves import MoveTasks, decode_task_handle, encode_task_handle
+from cloudlet.services.sqs.queues import Queue, QueueRegistry, check_name, default_attributes, parse_url
+from cloudlet.services.sqs.schema import MIGRATIONS
+from cloudlet.services.sqs.waiters import Waiters
+
+log = logging.getLogger("cloudlet.sqs")
+
+MAX_BATCH_BYTES = 1048576
+PURGE_INTERVAL_MS = 60_000
+_LABEL = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_ALL_SYSTEM = frozenset(SYSTEM_NAMES)
 
 
 class SQS(Service):
     name = "sqs"
+    sweep_interval = 10.0  # seconds between retention sweeps
+    poll_interval = 1.0  # long polls re-check at least this often when nodes share a store
+
+    def __init__(self, platform) -> None:
+        super().__init__(platform)
+        self.store.migrate("sqs", MIGRATIONS)
+        self.queues = QueueRegistry(self.store)
+        self.messages = Messages(self.store)
+        self.waiters = Waiters()
+        self.moves = MoveTasks(self.store, self.queues, platform.run_sync, self.waiters.notify)
+        self._sweeper: asyncio.Task | None = None
+        # queues deleted here: (qid, when); swept again later for sends that other nodes, whose
+        # cache still held the queue for up to a second, made after the delete
+        self._deleted: list[tuple[int, float]] = []
+        self._deleted_lock = threading.Lock()
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.waiters.bind(asyncio.get_running_loop())
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+        await self.moves.resume_all()
+
+    async def stop(self) -> None:
+        if self._sweeper:
+            self._sweeper.cancel()
+            with contextlib.suppress(BaseException):
+                await self._sweeper
+        await self.moves.stop()
+
+    def reset(self) -> None:
+        self.queues.clear()
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_interval)
+            settled = time.monotonic() - 2 * self.queues.ttl if self.store.blocking else float("inf")
+            with self._deleted_lock:
+                gone = [qid for qid, when in self._deleted if when <= settled]
+                self._deleted = [(qid, when) for qid, when in self._deleted if when > settled]
+            try:
+                await self.platform.run_sync(self.sweep_once, gone)
+            except Exception:
+                log.exception("retention sweep failed")
+
+    def sweep_once(self, deleted: list[int] = ()) -> int:
+        """Expire messages, deduplication entries and receive attempts; returns messages removed."""
+        return self.messages.expire(self.queues.all(), deleted)
+
+    # ---- input -------------------------------------------------------------------------------
+    def _queue(self, ctx, params: dict) -> Queue:
+        return self.queues.get(*parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
+
+    # ---- queues ------------------------------------------------------------------------------
+    def create_queue(self, ctx, params: dict) -> dict:
+        name = params["QueueName"]
+        given = dict(params.get("Attributes") or {})
+        fifo_flag = given.get("FifoQueue")
+        if fifo_flag is not None and str(fifo_flag).lower() not in ("true", "false"):
+            raise invalid_attribute_value("FifoQueue")
+        fifo = str(fifo_flag).lower() == "true"
+        check_name(name, fifo)
+        if not fifo:
+            given.pop("FifoQueue", None)
+        attrs = qattrs.normalize(given, fifo, creating=True)
+        tags = params.get("tags") or {}
+        _check_tags(tags)
+        arn = f"arn:aws:sqs:{ctx.region}:{ctx.account_id}:{name}"
+        existing = self.queues.find(ctx.account_id, ctx.region, name)
+        if existing is not None:
+            return {"QueueUrl": self._same_or_conflict(existing, attrs, ctx)}
+        merged = {**default_attributes(fifo), **{k: v for k, v in attrs.items() if v != ""}}
+        self._check_fifo_combination(merged, fifo)
+        self._check_redrive(merged.get("RedrivePolicy"), arn, fifo)
+        try:
+            queue = self.queues.create(ctx.account_id, ctx.region, name, merged, dict(tags))
+        except AWSError:
+            raise
+        except Exception:
+            # a concurrent CreateQueue of the same name won the race
+            existing = self.queues.find(ctx.account_id, ctx.region, name)
+            if existing is None:
+                raise
+            return {"QueueUrl": self._same_or_conflict(existing, attrs, ctx)}
+        return {"QueueUrl": queue.url(ctx.base_url)}
+
+    @staticmethod
+    def _same_or_conflict(existing: Queue, attrs: dict, ctx) -> str:
+        defaults = default_attributes(existing.fifo)
+        for key, value in attrs.items():
+            current = existing.attrs.get(key, defaults.get(key, ""))
+            if current != value:
+                raise sqs_error(
+                    "QueueNameExists",
+                    f"A queue already exists with the same name and a different value for attribute {key}",
+                )
+        return existing.url(ctx.base_url)
+
+    @staticmethod
+    def _check_fifo_combination(attrs: dict, fifo: bool) -> None:
+        if (
+            fifo
+            and attrs.get("FifoThroughputLimit") == "perMessageGroupId"
+            and attrs.get("DeduplicationScope") != "messageGroup"
+        ):
+            raise invalid_attribute_value(
+                "FifoThroughputLimit",
+                " Reason: perMessageGroupId is allowed only when DeduplicationScope is messageGroup.",
+            )
+
+    def _check_redrive(self, policy: str | None, source_arn: str, fifo: bool) -> None:
+        if not policy:
+            return
+        target_arn = orjson.loads(policy)["deadLetterTargetArn"]
+        target = self.queues.by_arn(target_arn)
+        if target is None:
+            raise invalid_value("RedrivePolicy", policy, "Dead-letter target does not exist")
+        if target.fifo != fifo:
+            raise invalid_value(
+                "RedrivePolicy", policy, "Dead-letter queue must be same type of queue as the source"
+            )
+        if not qattrs.allows_source(target.attrs.get("RedriveAllowPolicy"), source_arn):
+            raise invalid_value(
+                "RedrivePolicy",
+                policy,
+                f"Queue {target_arn} does not allow this queue to use it as dead-letter queue",
+            )
+
+    def get_queue_url(self, ctx, params: dict) -> dict:
+        account = params.get("QueueOwnerAWSAccountId") or ctx.account_id
+        queue = self.queues.get(account, ctx.region, params["QueueName"])
+        return {"QueueUrl": queue.url(ctx.base_url)}
+
+    def list_queues(self, ctx, params: dict) -> dict:
+        limit = params.get("MaxResults")
+        check.check_range("MaxResults", limit, 1, 1000)
+        after = _decode_token(params.get("NextToken"))
+        queues = self.queues.list(
+            ctx.account_id, ctx.region, params.get("QueueNamePrefix") or "", after, limit or 1000
+        )
+        result: dict = {}
+        page = queues[: limit or 1000]
+        if page:
+            result["QueueUrls"] = [q.url(ctx.base_url) for q in page]
+        if limit and len(queues) > limit:
+            result["NextToken"] = _encode_token(page[-1].name)
+        return result
+
+    def delete_queue(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        self.queues.delete(queue)
+        if self.store.blocking:
+            with self._deleted_lock:
+                self._deleted.append((queue.qid, time.monotonic()))
+        return {}
+
+    def get_queue_attributes(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        names = params.get("AttributeNames") or []
+        for name in names:
+            if name not in qattrs.READABLE:
+                raise invalid_attribute_name(name)
+        wanted = set(qattrs.ORDER) if "All" in names else set(names)
+        if not wanted:
+            return {}
+        values = dict(queue.attrs)
+        values["QueueArn"] = queue.arn
+        values["CreatedTimestamp"] = str(queue.created_ms // 1000)
+        values["LastModifiedTimestamp"] = str(queue.modified_ms // 1000)
+        if wanted & {
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        }:
+            visible, inflight, delayed = self.messages.counts(queue)
+            values["ApproximateNumberOfMessages"] = str(visible)
+            values["ApproximateNumberOfMessagesNotVisible"] = str(inflight)
+            values["ApproximateNumberOfMessagesDelayed"] = str(delayed)
+        out = {name: values[name] for name in qattrs.ORDER if name in wanted and name in values}
+        return {"Attributes": out} if out else {}
+
+    def set_queue_attributes(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        attrs = qattrs.normalize(params.get("Attributes") or {}, queue.fifo, creating=False)
+        merged = dict(queue.attrs)
+        for key, value in attrs.items():
+            if value == "":
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        self._check_fifo_combination(merged, queue.fifo)
+        if "RedrivePolicy" in attrs:
+            self._check_redrive(attrs["RedrivePolicy"], queue.arn, queue.fifo)
+        if attrs:
+            self.queues.update(queue, attrs=merged)
+        return {}
+
+    def purge_queue(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        now = now_ms()
+        if queue.purged_ms and now - queue.purged_ms < PURGE_INTERVAL_MS:
+            raise sqs_error(
+                "PurgeQueueInProgress",
+                f"Only one PurgeQueue operation on {queue.name} is allowed every 60 seconds.",
+            )
+        self.queues.set_purged(queue, now)
+        return {}
+
+    # ---- tags and permissions ----------------------------------------------------------------
+    def tag_queue(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        tags = params.get("Tags") or {}
+        _check_tags(tags)
+        merged = {**queue.tags, **tags}
+        if len(merged) > 50:
+            raise invalid_parameter("Too many tags added for queue. The maximum is 50.")
+        self.queues.update(queue, tags=merged)
+        return {}
+
+    def untag_queue(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        keys = set(params.get("TagKeys") or [])
+        self.queues.update(queue, tags={k: v for k, v in queue.tags.items() if k not in keys})
+        return {}
+
+    def list_queue_tags(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        return {"Tags": dict(queue.tags)} if queue.tags else {}
+
+    def add_permission(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        label = params["Label"]
+        if not _LABEL.fullmatch(label):
+            raise invalid_value(
+                "Label",
+                label,
+                "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length",
+            )
+        accounts, actions = params.get("AWSAccountIds") or [], params.get("Actions") or []
+        if not accounts:
+            raise missing_parameter("AWSAccountIds")
+        if not actions:
+            raise missing_parameter("Actions")
+        for action in actions:
+            if action not in qattrs.ACTIONS:
+                raise invalid_value(
+                    "ActionName",
+                    f"SQS:{action}",
+                    "Please refer to the appropriate WSDL for a list of valid actions",
+                )
+        policy = qattrs.add_statement(queue.attrs.get("Policy"), queue.arn, label, accounts, actions)
+        self.queues.update(queue, attrs={**queue.attrs, "Policy": policy})
+        return {}
+
+    def remove_permission(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        policy = qattrs.remove_statement(queue.attrs.get("Policy"), params["Label"])
+        merged = {k: v for k, v in queue.attrs.items() if k != "Policy"}
+        if policy:
+            merged["Policy"] = policy
+        self.queues.update(queue, attrs=merged)
+        return {}
+
+    # ---- messages ----------------------------------------------------------------------------
+    def _entry(self, queue: Queue, entry: dict) -> int:
+        """Check one message as sent; returns its size in bytes."""
+        size = check.check_body(entry.get("MessageBody")) + check.check_attributes(
+            entry.get("MessageAttributes")
+        )
+        if size > queue.max_size:
+            raise invalid_parameter(
+                f"One or more parameters are invalid. Reason: Message must be shorter than {queue.max_size} bytes."
+            )
+        check.check_system_attributes(entry.get("MessageSystemAttributes"))
+        check.check_range("DelaySeconds", entry.get("DelaySeconds"), 0, 900)
+        check.check_fifo_fields(queue.fifo, entry, queue.content_dedup)
+        return size
+
+    def send_message(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        self._entry(queue, params)
+        result = self.messages.send(queue, [params], ctx.account_id)[0]
+        self.waiters.notify(queue.qid)
+        return result
+
+    def send_message_batch(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        entries = params.get("Entries") or []
+        check.check_batch_ids(entries, "SendMessageBatchRequestEntry")
+        total = sum(len((e.get("MessageBody") or "").encode("utf-8", "surrogatepass")) for e in entries)
+        if total > MAX_BATCH_BYTES:
+            raise sqs_error(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. You have sent {total} bytes.",
+            )
+        good, failed, size = [], [], 0
+        for entry in entries:
+            try:
+                size += self._entry(queue, entry)
+                good.append(entry)
+            except AWSError as err:
+                failed.append(check.error_entry(entry["Id"], err))
+        if size > MAX_BATCH_BYTES:
+            raise sqs_error(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. You have sent {size} bytes.",
+            )
+        successful = []
+        if good:
+            for entry, sent in zip(good, self.messages.send(queue, good, ctx.account_id), strict=True):
+                successful.append({"Id": entry["Id"], **sent})
+            self.waiters.notify(queue.qid)
+        return {"Successful": successful, "Failed": failed}
+
+    async def receive_message(self, ctx, params: dict) -> dict:
+        run = self.platform.run_sync
+        queue = await run(self._queue, ctx, params)
+        count = params.get("MaxNumberOfMessages")
+        if count is not None and not 1 <= count <= 10:
+            raise invalid_value("MaxNumberOfMessages", count, "Must be between 1 and 10, if provided")
+        visibility = params.get("VisibilityTimeout")
+        check.check_range("VisibilityTimeout", visibility, 0, 43200)
+        wait = params.get("WaitTimeSeconds")
+        check.check_range("WaitTimeSeconds", wait, 0, 20)
+        names = set(params.get("AttributeNames") or ()) | set(params.get("MessageSystemAttributeNames") or ())
+        system = _ALL_SYSTEM if "All" in names else frozenset(names & _ALL_SYSTEM)
+        attribute_names = params.get("MessageAttributeNames")
+        attempt_id = params.get("ReceiveRequestAttemptId")
+        if attempt_id is not None and not check.DEDUP_ID.fullmatch(attempt_id):
+            raise invalid_value(
+                "ReceiveRequestAttemptId",
+                attempt_id,
+                "It can only include alphanumeric and punctuation characters. 1 to 128 in length",
+            )
+        count = count or 1
+        visibility = queue.visibility if visibility is None else visibility
+        wait = queue.wait if wait is None else wait
+        dlq = await run(self.queues.by_arn, queue.dlq_arn) if queue.dlq_arn else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            future = self.waiters.register(queue.qid) if wait else None
+            try:
+                messages = await run(
+                    self.messages.receive, queue, count, visibility, dlq, system, attribute_names, attempt_id
+                )
+                remaining = deadline - loop.time()
+                if messages or not wait or remaining <= 0:
+                    return {"Messages": messages} if messages else {}
+                next_ms = await run(self.messages.next_visible_ms, queue)
+                if next_ms is not None:
+                    remaining = min(remaining, max(next_ms / 1000 - time.time(), 0.005))
+                if self.store.blocking:
+                    remaining = min(remaining, self.poll_interval)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(future, remaining)
+            finally:
+                if future is not None:
+                    self.waiters.unregister(queue.qid, future)
+
+    def delete_message(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        error = self.messages.delete(queue, [params["ReceiptHandle"]])[0]
+        if error is not None:
+            raise error
+        return {}
+
+    def delete_message_batch(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        entries = params.get("Entries") or []
+        check.check_batch_ids(entries, "DeleteMessageBatchRequestEntry")
+        results = self.messages.delete(queue, [e["ReceiptHandle"] for e in entries])
+        return _batch_result(entries, results)
+
+    def change_message_visibility(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        timeout = params["VisibilityTimeout"]
+        check.check_range("VisibilityTimeout", timeout, 0, 43200)
+        error = self.messages.change_visibility(queue, [(params["ReceiptHandle"], timeout)])[0]
+        if error is not None:
+            raise error
+        if timeout == 0:
+            self.waiters.notify(queue.qid)
+        return {}
+
+    def change_message_visibility_batch(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        entries = params.get("Entries") or []
+        check.check_batch_ids(entries, "ChangeMessageVisibilityBatchRequestEntry")
+        changes, positions, results = [], [], [None] * len(entries)
+        for i, entry in enumerate(entries):
+            timeout = entry.get("VisibilityTimeout") or 0
+            try:
+                check.check_range("VisibilityTimeout", timeout, 0, 43200)
+            except AWSError as err:
+                results[i] = err
+                continue
+            changes.append((entry["ReceiptHandle"], timeout))
+            positions.append(i)
+        for i, error in zip(positions, self.messages.change_visibility(queue, changes), strict=True):
+            results[i] = error
+        self.waiters.notify(queue.qid)
+        return _batch_result(entries, results)
+
+    # ---- dead-letter queues and move tasks ---------------------------------------------------
+    def list_dead_letter_source_queues(self, ctx, params: dict) -> dict:
+        queue = self._queue(ctx, params)
+        limit = params.get("MaxResults")
+        check.check_range("MaxResults", limit, 1, 1000)
+        after = _decode_token(params.get("NextToken"))
+        sources = sorted((q for q in self.queues.sources_of(queue) if q.name > after), key=lambda q: q.name)
+        page = sources[: limit or 1000]
+        result: dict = {"queueUrls": [q.url(ctx.base_url) for q in page]}
+        if limit and len(sources) > limit:
+            result["NextToken"] = _encode_token(page[-1].name)
+        return result
+
+    async def start_message_move_task(self, ctx, params: dict) -> dict:
+        task_id, source_arn = await self.platform.run_sync(self._create_move_task, ctx, params)
+        self.moves.start(task_id)
+        return {"TaskHandle": encode_task_handle(task_id, source_arn)}
+
+    def _create_move_task(self, ctx, params: dict) -> tuple[str, str]:
+        source = self.queues.by_arn(params["SourceArn"])
+        if source is None:
+            raise sqs_error(
+                "ResourceNotFoundException",
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            )
+        if not self.queues.sources_of(source):
+            raise invalid_parameter("Source queue must be configured as a Dead Letter Queue.")
+        dest = None
+        if params.get("DestinationArn"):
+            dest = self.queues.by_arn(params["DestinationArn"])
+            if dest is None:
+                raise sqs_error(
+                    "ResourceNotFoundException",
+                    "The resource that you specified for the DestinationArn parameter doesn't exist.",
+                )
+        rate = params.get("MaxNumberOfMessagesPerSecond")
+        check.check_range("MaxNumberOfMessagesPerSecond", rate, 1, 500)
+        return self.moves.create(source, dest, rate), source.arn
+
+    def list_message_move_tasks(self, ctx, params: dict) -> dict:
+        source = self.queues.by_arn(params["SourceArn"])
+        if source is None:
+            raise sqs_error(
+                "ResourceNotFoundException",
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            )
+        limit = params.get("MaxResults")
+        check.check_range("MaxResults", limit, 1, 10)
+        return {"Results": self.moves.list(source.arn, limit or 1)}
+
+    def cancel_message_move_task(self, ctx, params: dict) -> dict:
+        moved = self.moves.cancel(decode_task_handle(params["TaskHandle"]))
+        return {"ApproximateNumberOfMessagesMoved": moved}
+
+
+def _batch_result(entries: list[dict], results: list) -> dict:
+    successful, failed = [], []
+    for entry, error in zip(entries, results, strict=True):
+        if error is None:
+            successful.append({"Id": entry["Id"]})
+        elif isinstance(error, AWSError):
+            failed.append(check.error_entry(entry["Id"], error))
+        else:
+            raise error
+    return {"Successful": successful, "Failed": failed}
+
+
+def _check_tags(tags: dict) -> None:
+    if len(tags) > 50:
+        raise invalid_parameter("Too many tags added for queue. The maximum is 50.")
+    for key, value in tags.items():
+        if not 1 <= len(key) <= 128 or len(value) > 256:
+            raise invalid_parameter(
+                f"Tag {key} is invalid: keys are 1 to 128 characters, values at most 256."
+            )
+
+
+def _encode_token(name: str) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps({"after": name})).decode()
+
+
+def _decode_token(token: str | None) -> str:
+    if not token:
+        return ""
+    try:
+        return orjson.loads(base64.urlsafe_b64decode(token.encode()))["after"]
+    except Exception:
+        raise invalid_value("NextToken", token, "Invalid token") from None
