@@ -47,6 +47,9 @@ def test_list_streams_with_table_filter_and_paging(cloudlet):
     assert [s["StreamArn"] for s in rest["Streams"]] == arns[2:] and "LastEvaluatedStreamArn" not in rest
     assert [s["StreamArn"] for s in streams.list_streams(TableName="t-b")["Streams"]] == [arns[1]]
     assert streams.list_streams(TableName="no-stream")["Streams"] == []
+    with pytest.raises(ClientError) as excinfo:
+        streams.list_streams(TableName="never-was")
+    assert error(excinfo) == ("ResourceNotFoundException", "Requested resource not found: Table: never-was not found", 400)
 
 
 def test_describe_stream(cloudlet):

@@ -18,6 +18,7 @@ from botocore.model import OperationModel
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
+from cloudlet.services.dynamodb.storage import load_table
 from cloudlet.services.dynamodbstreams import iterators, storage
 from cloudlet.services.dynamodbstreams.log import StreamLog
 from cloudlet.services.dynamodbstreams.reader import (
@@ -99,9 +100,14 @@ class DynamoDBStreams(Service):
 
     def list_streams(self, ctx, params: dict) -> dict:
         limit = params.get("Limit") or MAX_PAGE
+        table_name = params.get("TableName")
         with self.store.read() as conn:
-            rows = storage.list_streams(conn, ctx.account_id, ctx.region, params.get("TableName"),
+            rows = storage.list_streams(conn, ctx.account_id, ctx.region, table_name,
                                         params.get("ExclusiveStartStreamArn"), limit + 1)
+            if (table_name is not None and not rows and not params.get("ExclusiveStartStreamArn")
+                    and load_table(conn, ctx.account_id, ctx.region, table_name) is None):
+                raise AWSError("ResourceNotFoundException",
+                               f"Requested resource not found: Table: {table_name} not found", 400)
         out: dict = {"Streams": [{"StreamArn": a, "TableName": t, "StreamLabel": label}
                                  for a, t, label in rows[:limit]]}
         if len(rows) > limit:
