@@ -329,3 +329,16 @@ def test_disabled_streams_vanish_after_retention(cloudlet):
     with pytest.raises(ClientError) as excinfo:
         streams.describe_stream(StreamArn=arn)
     assert error(excinfo)[0::2] == ("ResourceNotFoundException", 400)
+
+
+def test_streams_api_as_the_first_call_of_a_fresh_server(tmp_path):
+    from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
+
+    server = start_server(data_dir=str(tmp_path))
+    try:
+        streams = CloudletHandle(server).client("dynamodbstreams")
+        with pytest.raises(ClientError) as excinfo:
+            streams.list_streams(TableName="never-was")
+        assert error(excinfo)[0::2] == ("ResourceNotFoundException", 400)
+    finally:
+        server.stop()

@@ -98,7 +98,12 @@ class DynamoDBStreams(Service):
 
     # operations
 
-    def list_streams(self, ctx, params: dict) -> dict:
+    async def list_streams(self, ctx, params: dict) -> dict:
+        # A TableName is checked against DynamoDB's tables: DynamoDB must be loaded (and migrated).
+        await self.platform.service("dynamodb")
+        return await self.platform.run_sync(self._list_streams, ctx, params)
+
+    def _list_streams(self, ctx, params: dict) -> dict:
         limit = params.get("Limit") or MAX_PAGE
         table_name = params.get("TableName")
         with self.store.read() as conn:
