@@ -154,17 +154,19 @@ class StreamReader:
             after = max(after, shard.trimmed)
         elif after < shard.trimmed:
             raise trimmed()
-        rows = storage.records_after(conn, stream.id, shard.shard_id, after, limit)
-        out: list[dict] = []
-        total = 0
-        for row in rows:
-            size = int(row[-1])
-            if out and total + size > max_bytes:
+        sizes = storage.record_sizes_after(conn, stream.id, shard.shard_id, after, limit)
+        taken, total = 0, 0
+        for _, size in sizes:
+            if taken and total + size > max_bytes:
                 break
             total += size
-            out.append(R.from_row(row, stream.region))
-            after = row[0]
+            taken += 1
+        out: list[dict] = []
+        if taken:
+            rows = storage.records_between(conn, stream.id, shard.shard_id, after, sizes[taken - 1][0])
+            out = [R.from_row(row, stream.region) for row in rows]
+            after = sizes[taken - 1][0]
         next_position = Position(stream.id, shard.shard_id, after, horizon=position.horizon and not out)
-        exhausted = len(out) == len(rows) < limit
+        exhausted = taken == len(sizes) < limit
         finished = shard.last_seq is not None and (after >= shard.last_seq or exhausted)
         return Batch(out, next_position, finished)

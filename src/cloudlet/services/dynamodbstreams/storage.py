@@ -240,11 +240,19 @@ def insert_record(conn: Conn, stream_id: str, seq: int, shard_id: str, created: 
 RECORD_COLUMNS = "seq, created, event_id, event_name, view_type, identity, keys, new_image, old_image, size"
 
 
-def records_after(conn: Conn, stream_id: str, shard_id: str, after: int, limit: int) -> list[tuple]:
+def record_sizes_after(conn: Conn, stream_id: str, shard_id: str, after: int, limit: int) -> list[tuple[int, int]]:
+    """(number, SizeBytes) of up to `limit` records after `after`: a page is sized before it is read."""
     return conn.all(
-        f"SELECT {RECORD_COLUMNS} FROM ddbs_records WHERE stream_id = ? AND shard_id = ? AND seq > ?"
-        " ORDER BY seq LIMIT ?",
+        "SELECT seq, size FROM ddbs_records WHERE stream_id = ? AND shard_id = ? AND seq > ? ORDER BY seq LIMIT ?",
         (stream_id, shard_id, after, limit),
+    )
+
+
+def records_between(conn: Conn, stream_id: str, shard_id: str, after: int, upto: int) -> list[tuple]:
+    return conn.all(
+        f"SELECT {RECORD_COLUMNS} FROM ddbs_records WHERE stream_id = ? AND shard_id = ? AND seq > ? AND seq <= ?"
+        " ORDER BY seq",
+        (stream_id, shard_id, after, upto),
     )
 
 
