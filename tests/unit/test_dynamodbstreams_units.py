@@ -72,3 +72,12 @@ def test_lambda_event_record():
     assert event["eventSourceARN"] == "arn:s"
     assert event["userIdentity"] == {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
     assert record["dynamodb"]["ApproximateCreationDateTime"].year == 2026  # the input is left alone
+
+
+def test_settings_from_config_extra_then_environment():
+    from cloudlet.services.dynamodbstreams.settings import Settings
+
+    assert Settings.from_extra(None, {}) == Settings(86400, 14400, 900, 60)
+    got = Settings.from_extra({"dynamodbstreams_retention": 5}, {"CLOUDLET_DYNAMODBSTREAMS_RETENTION": "7",
+                                                                   "CLOUDLET_DYNAMODBSTREAMS_SHARD_ROLL": "9"})
+    assert (got.retention, got.shard_roll, got.iterator_ttl) == (5.0, 9.0, 900.0)

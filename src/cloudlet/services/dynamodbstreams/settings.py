@@ -1,7 +1,9 @@
-"""Durations of DynamoDB Streams, from the config's `extra` settings (seconds), AWS's values by default."""
+"""Durations of DynamoDB Streams (seconds): the config's `extra` settings, else CLOUDLET_DYNAMODBSTREAMS_*
+environment variables, else AWS's values."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -13,12 +15,16 @@ class Settings:
     sweep_interval: float = 60.0  # how often the background sweep trims and rolls
 
     @classmethod
-    def from_extra(cls, extra: dict | None) -> Settings:
-        """`dynamodbstreams_retention`, `_shard_roll`, `_iterator_ttl`, `_sweep_interval` from config.extra."""
+    def from_extra(cls, extra: dict | None, environ: dict | None = None) -> Settings:
+        """`dynamodbstreams_retention`, `_shard_roll`, `_iterator_ttl`, `_sweep_interval` from config.extra
+        (or `CLOUDLET_DYNAMODBSTREAMS_RETENTION` ... from the environment)."""
         extra = extra or {}
+        environ = os.environ if environ is None else environ
         out = cls()
         for name in ("retention", "shard_roll", "iterator_ttl", "sweep_interval"):
             value = extra.get(f"dynamodbstreams_{name}")
+            if value is None:
+                value = environ.get(f"CLOUDLET_DYNAMODBSTREAMS_{name.upper()}")
             if value is not None:
                 setattr(out, name, float(value))
         return out
