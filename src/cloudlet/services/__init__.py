@@ -2,6 +2,7 @@
 
 REGISTRY: dict[str, str] = {
     "dynamodb": "cloudlet.services.dynamodb.api:DynamoDB",
+    "dynamodbstreams": "cloudlet.services.dynamodbstreams.api:DynamoDBStreams",
     "lambda": "cloudlet.services.lambda_.api:Lambda",
     "logs": "cloudlet.services.logs.api:Logs",
     "sqs": "cloudlet.services.sqs.api:SQS",

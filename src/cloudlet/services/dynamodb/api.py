@@ -33,6 +33,7 @@ class DynamoDB(Service):
         extra = getattr(platform.config, "extra", {}) or {}
         self.ttl_interval = float(extra.get("dynamodb_ttl_interval") or os.environ.get("CLOUDLET_DYNAMODB_TTL_INTERVAL") or 5)
         self._sweeper: asyncio.Task | None = None
+        self.stream_log = None  # DynamoDB Streams' writer, attached in start()
 
     def validate(self, op: OperationModel, params: dict) -> None:
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
@@ -63,7 +64,17 @@ class DynamoDB(Service):
             raise InputValidationError(problems)
 
     async def start(self) -> None:
+        # Stream records are written by DynamoDB Streams in each item write's transaction.
+        streams = await self.platform.service("dynamodbstreams")
+        self.stream_log = streams.log
+        self.items.listeners.append(streams.log.record)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_loop())
+
+    def _table_changed(self, conn, ctx, name: str) -> None:
+        """Let DynamoDB Streams follow a table's stream settings (in the control-plane transaction)."""
+        if self.stream_log is not None:
+            table = storage.load_table(conn, ctx.account_id, ctx.region, name)
+            self.stream_log.table_changed(conn, ctx.account_id, ctx.region, name, table)
 
     def set_ttl_interval(self, seconds: float) -> None:
         """Change how often expired items are swept (thread-safe; restarts the sweeper)."""
@@ -94,19 +105,28 @@ class DynamoDB(Service):
 
     # control plane
     def create_table(self, ctx, params: dict) -> dict:
-        return tables.create_table(self.store, ctx, params)
+        with self.store.tx() as conn:
+            out = tables.create_table(self.store, ctx, params)
+            self._table_changed(conn, ctx, out["TableDescription"]["TableName"])
+        return out
 
     def describe_table(self, ctx, params: dict) -> dict:
         return tables.describe_table(self.store, ctx, params)
 
     def delete_table(self, ctx, params: dict) -> dict:
-        return tables.delete_table(self.store, ctx, params)
+        with self.store.tx() as conn:
+            out = tables.delete_table(self.store, ctx, params)
+            self._table_changed(conn, ctx, out["TableDescription"]["TableName"])
+        return out
 
     def list_tables(self, ctx, params: dict) -> dict:
         return tables.list_tables(self.store, ctx, params)
 
     def update_table(self, ctx, params: dict) -> dict:
-        return tables.update_table(self.store, ctx, params)
+        with self.store.tx() as conn:
+            out = tables.update_table(self.store, ctx, params)
+            self._table_changed(conn, ctx, out["TableDescription"]["TableName"])
+        return out
 
     def update_time_to_live(self, ctx, params: dict) -> dict:
         return tables.update_time_to_live(self.store, ctx, params)

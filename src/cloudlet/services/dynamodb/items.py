@@ -2,14 +2,18 @@
 
 Every write reads the current item, checks the condition, writes the item and its index entries and
 hands (old, new) to the change listeners, all in one store transaction: a stream record appended by
-a listener commits or rolls back with the item.
+a listener commits or rolls back with the item. Writes of several items hand their changes over
+once every item is written, in table order: a listener that locks per table (the stream writer)
+then always locks after the item locks and in one order, so concurrent writers cannot deadlock.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
@@ -55,12 +59,30 @@ class Items:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.listeners: list[ChangeListener] = []
+        self._held = threading.local()
 
     # helpers
 
     def _emit(self, conn: Conn, table: TableDef, old: dict | None, new: dict | None, identity: dict | None = None) -> None:
+        held = getattr(self._held, "changes", None)
+        if held is not None:
+            held.append((table, old, new, identity))
+            return
         for listener in self.listeners:
             listener(conn, table, old, new, identity)
+
+    @contextmanager
+    def _changes_at_end(self, conn: Conn) -> Iterator[None]:
+        """Hold changes back from the listeners until the block has written every item, then hand
+        them over ordered by table (in write order within a table)."""
+        self._held.changes = held = []
+        try:
+            yield
+        finally:
+            self._held.changes = None
+        for table, old, new, identity in sorted(held, key=lambda change: change[0].id):
+            for listener in self.listeners:
+                listener(conn, table, old, new, identity)
 
     def _plan(self, conn: Conn, ctx, kind: str, params: dict) -> Write:
         exprs = requests.parse(params)
@@ -220,12 +242,13 @@ class Items:
             # Locks are taken in key order so that concurrent batches cannot deadlock.
             for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
                 storage.lock_item(conn, write.table, write.pk, write.sk)
-            for write in writes:
-                old = storage.get_item(conn, write.table, write.pk, write.sk)
-                new = self._new_item(write, old)
-                self._store(conn, write, old, new)
-                size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-                consumed[write.table.name] = consumed.get(write.table.name, 0.0) + capacity.write_units(size)
+            with self._changes_at_end(conn):
+                for write in writes:
+                    old = storage.get_item(conn, write.table, write.pk, write.sk)
+                    new = self._new_item(write, old)
+                    self._store(conn, write, old, new)
+                    size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+                    consumed[write.table.name] = consumed.get(write.table.name, 0.0) + capacity.write_units(size)
         out: dict = {"UnprocessedItems": {}}
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
@@ -297,8 +320,9 @@ class Items:
                 fields={"CancellationReasons": reasons},
             )
         news = [self._new_item(w, old) for w, old in zip(writes, olds, strict=True)]
-        for write, old, new in zip(writes, olds, news, strict=True):
-            self._store(conn, write, old, new)
+        with self._changes_at_end(conn):
+            for write, old, new in zip(writes, olds, news, strict=True):
+                self._store(conn, write, old, new)
         return olds, news
 
     def remember(self, conn: Conn, ctx, token: str, fingerprint: str) -> None:
@@ -364,7 +388,7 @@ class Items:
         """Delete items whose TTL attribute lies in the past; returns how many were deleted."""
         now = time.time() if now is None else now
         deleted = 0
-        with self.store.tx() as conn:
+        with self.store.tx() as conn, self._changes_at_end(conn):
             tables: dict[str, TableDef | None] = {}
             # Sorted like every multi-item lock, so the sweep cannot deadlock with a transaction.
             for table_id, pk, sk in sorted(storage.expired(conn, now, limit)):
