@@ -24,6 +24,7 @@ class Dispatcher:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.router = Router(platform.service_names)
+        self._handlers: dict[tuple[int, str], tuple] = {}
 
     async def handle(self, req: HttpRequest) -> HttpResponse:
         request_id = ids.request_id()
@@ -42,15 +43,8 @@ class Dispatcher:
             params = protocol.parse(op, req, target.uri_params)
             service = await self.platform.service(target.service)
             service.validate(op, params)
-            handler = service.handler(target.operation)
-            if handler is None:
-                raise AWSError(
-                    "NotImplemented",
-                    f"{target.operation} is not yet supported by cloudlet.",
-                    501,
-                    sender_fault=False,
-                )
-            if inspect.iscoroutinefunction(handler):
+            handler, is_coroutine = self._handler(service, target.operation)
+            if is_coroutine:
                 output = await handler(ctx, params)
             else:
                 output = await self.platform.run_sync(handler, ctx, params)
@@ -62,6 +56,19 @@ class Dispatcher:
         except Exception:
             log.exception("internal failure in %s.%s (request %s)", ctx.service, ctx.operation, request_id)
             return self._error(target, internal_failure(), ctx)
+
+    def _handler(self, service, operation: str):
+        """The bound method serving an operation and whether it is a coroutine (cached)."""
+        key = (id(service), operation)
+        found = self._handlers.get(key)
+        if found is None:
+            handler = service.handler(operation)
+            if handler is None:
+                raise AWSError(
+                    "NotImplemented", f"{operation} is not yet supported by cloudlet.", 501, sender_fault=False
+                )
+            found = self._handlers[key] = (handler, inspect.iscoroutinefunction(handler))
+        return found
 
     async def _identify(self, req: HttpRequest, ctx: RequestContext) -> Target:
         try:

@@ -12,10 +12,10 @@ import hashlib
 import os
 import threading
 import time
-import uuid
 
 import orjson
 
+from cloudlet.aws import ids
 from cloudlet.services.sqs.digest import md5_of_attributes, md5_of_body
 from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid, sqs_error
 from cloudlet.services.sqs.queues import Queue
@@ -148,7 +148,7 @@ class Messages:
                 md5_sys = md5_of_attributes(system) if system else None
                 md5_body = md5_of_body(body)
                 seq = self.sequencer.next()
-                mid = str(uuid.uuid4())
+                mid = ids.unique_id()
                 group = e.get("MessageGroupId")
                 dedup = e.get("MessageDeduplicationId")
                 if queue.fifo:
