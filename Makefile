@@ -14,6 +14,7 @@ $(BIN)/cloudlet: pyproject.toml
 venv: $(BIN)/cloudlet
 
 run: venv
+	bash scripts/system-deps.sh run || echo 'warning: without bubblewrap, Lambda functions cannot run'
 	$(BIN)/cloudlet up
 
 test:

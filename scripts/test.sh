@@ -2,7 +2,7 @@
 # The whole test suite: system packages, the virtualenv, lint, tests on SQLite, then on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-deps.sh
+bash scripts/system-deps.sh test
 make -s venv
 BIN=.venv/bin
 $BIN/ruff check .
