@@ -162,7 +162,8 @@ class _Leaf:
 
     def __init__(self, path: str, spec: list) -> None:
         self.tests: list = []  # callables on one present leaf value
-        self.exists: bool | None = None
+        self.if_present = False  # {"exists": true} is among the matchers
+        self.if_absent = False  # {"exists": false} is among the matchers
         for item in spec:
             if _is_scalar(item):
                 self.tests.append(lambda v, item=item: _same(v, item))
@@ -189,16 +190,19 @@ class _Leaf:
         elif kind == "exists":
             if not isinstance(operand, bool):
                 raise PatternError(f"exists match pattern must be either true or false: {path}")
-            self.exists = operand
+            if operand:
+                self.if_present = True
+            else:
+                self.if_absent = True
         else:
             raise PatternError(f"Unrecognized match type {kind}: {path}")
 
     def matches(self, value: Any) -> bool:
         if value is _MISSING:
-            return self.exists is False
+            return self.if_absent
         leaves = value if isinstance(value, list) else [value]
         leaves = [v for v in leaves if not isinstance(v, dict | list)]  # exists and values only match leaves
-        if self.exists is True and leaves:
+        if self.if_present and leaves:
             return True
         return any(test(v) for v in leaves for test in self.tests)
 
