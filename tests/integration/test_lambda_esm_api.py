@@ -128,6 +128,7 @@ def test_duplicates_unknown_ids_and_bad_updates(fast):
     with pytest.raises(ClientError) as exc:
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", StartingPosition="LATEST")
     assert error(exc) == ("ResourceConflictException", 409)
+    wait_state(lam, mapping["UUID"], "Enabled")
     for call in (lam.get_event_source_mapping, lam.delete_event_source_mapping):
         with pytest.raises(ClientError) as exc:
             call(UUID="11111111-2222-3333-4444-555555555555")
@@ -151,3 +152,26 @@ def test_mapping_to_an_alias_names_the_alias(fast):
     assert out["FunctionArn"].endswith(":function:aliased:live")
     assert [m["UUID"] for m in lam.list_event_source_mappings(FunctionName="aliased:live")["EventSourceMappings"]] \
         == [out["UUID"]]
+
+
+def test_transitional_states_refuse_updates_and_deletes(fast):
+    lam = fast.client("lambda")
+    recorder(fast)
+    pollers = fast.platform.loaded_service("lambda").pollers
+    wake, interval = pollers.wake, pollers.settings.supervise_s
+    pollers.wake, pollers.settings.supervise_s = (lambda: None), 3600.0  # hold states where they are
+    try:
+        time.sleep(0.3)  # let the supervisor enter its long wait
+        mapping_id = lam.create_event_source_mapping(EventSourceArn=stream_arn(fast), FunctionName="rec",
+                                                     StartingPosition="LATEST")["UUID"]
+        for call in (lambda: lam.update_event_source_mapping(UUID=mapping_id, BatchSize=5),
+                     lambda: lam.delete_event_source_mapping(UUID=mapping_id)):
+            with pytest.raises(ClientError) as exc:
+                call()
+            assert error(exc) == ("ResourceInUseException", 400)
+        assert lam.get_event_source_mapping(UUID=mapping_id)["BatchSize"] == 100
+    finally:
+        pollers.wake, pollers.settings.supervise_s = wake, interval
+        pollers.wake()
+    wait_state(lam, mapping_id, "Enabled")
+    assert lam.update_event_source_mapping(UUID=mapping_id, BatchSize=5)["State"] == "Updating"

@@ -42,6 +42,11 @@ def mapping_not_found() -> AWSError:
     return errors.not_found("The resource you requested does not exist.")
 
 
+def in_use(doc: dict) -> AWSError:
+    return AWSError("ResourceInUseException", f"Cannot modify the event source mapping {doc['UUID']} while it "
+                    f"is in state {doc['State']}. Please try again later.", 400, fields={"Type": "User"})
+
+
 def public_mapping(doc: dict) -> dict:
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     out["LastModified"] = datetime.fromtimestamp(doc["LastModified"], UTC)
@@ -226,13 +231,15 @@ class EventSourceMappingOps:
         self._esm_settings(current["_kind"], params, probe)  # refuse bad input before writing
 
         def change(doc: dict) -> None:
+            if doc["State"] in TRANSITIONAL:
+                raise in_use(doc)
             self._esm_settings(doc["_kind"], params, doc)
             if function_arn:
                 doc["FunctionArn"] = function_arn
             if "Enabled" in params and params["Enabled"] != doc["_enabled"]:
                 doc["_enabled"] = params["Enabled"]
                 doc["State"] = "Enabling" if params["Enabled"] else "Disabling"
-            elif doc["State"] not in TRANSITIONAL:
+            else:
                 doc["State"] = "Updating" if doc["_enabled"] else "Disabled"
             doc["StateTransitionReason"] = "USER_INITIATED"
             doc["LastModified"] = datetime.now(UTC).timestamp()
@@ -244,6 +251,8 @@ class EventSourceMappingOps:
 
     async def delete_event_source_mapping(self, ctx, params: dict) -> dict:
         doc = await self._esm_doc(ctx, params["UUID"])
+        if doc["State"] in ("Creating", "Updating"):
+            raise in_use(doc)
         await self.platform.run_sync(self.esm_store.delete, doc["UUID"])
         self.pollers.wake()
         doc.update(State="Deleting", StateTransitionReason="USER_INITIATED")
