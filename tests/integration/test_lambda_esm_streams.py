@@ -3,8 +3,9 @@ the on-failure destination, partial batch failures, filters, and resuming after 
 
 import json
 import tempfile
+import time
 
-from ddbstreams_helpers import make_table
+from ddbstreams_helpers import make_table, stream_durations
 from esm_helpers import FAST, batches, fast_fixtures, recorder, wait_batches, wait_state
 from lambda_helpers import wait_for
 
@@ -203,7 +204,7 @@ def test_disabled_mapping_holds_records_until_enabled(fast):
     mapping_id = mapping(fast, Enabled=False)
     wait_state(lam, mapping_id, "Disabled")
     put(ddb, "a", "b")
-    __import__("time").sleep(0.5)
+    time.sleep(0.5)
     assert keys_now(fast) == []
     lam.update_event_source_mapping(UUID=mapping_id, Enabled=True)
     assert wait_batches(fast, 1) == [["a", "b"]]
@@ -229,3 +230,32 @@ def test_mappings_resume_from_their_checkpoint_after_a_restart():
         assert second.client("lambda").get_event_source_mapping(UUID=mapping_id)["State"] == "Enabled"
     finally:
         second.server.stop()
+
+
+def test_parent_shards_before_children_across_rolls(fast):
+    ddb = fast.client("dynamodb")
+    arn = make_table(ddb)["LatestStreamArn"]
+    recorder(fast)
+    with stream_durations(fast, shard_roll=0.3, sweep_interval=60):
+        put(ddb, "a", "b")
+        time.sleep(0.4)
+        put(ddb, "c", "d")  # a child shard
+        time.sleep(0.4)
+        put(ddb, "e")  # a grandchild
+        shards = fast.client("dynamodbstreams").describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        assert len(shards) >= 3
+        lam = fast.client("lambda")
+        mapping_id = mapping(fast, BatchSize=10)
+        wait_for(lambda: sum(map(len, keys_now(fast))) >= 5)
+        assert [k for b in keys_now(fast) for k in b] == list("abcde")  # in order, each once
+        assert ["a", "b"] in keys_now(fast) and ["e"] in keys_now(fast)  # a batch never spans shards
+        done = len(keys_now(fast))
+        # a LATEST mapping starts after the records of every shard, and reads later shards whole
+        lam.delete_event_source_mapping(UUID=wait_state(lam, mapping_id, "Enabled")["UUID"])
+        latest = mapping(fast, StartingPosition="LATEST", BatchSize=10)
+        wait_state(lam, latest, "Enabled")
+        put(ddb, "f")
+        time.sleep(0.4)
+        put(ddb, "g")
+        wait_batches(fast, done + 2)
+        assert keys_now(fast)[done:] == [["f"], ["g"]]
