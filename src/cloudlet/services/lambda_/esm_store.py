@@ -77,13 +77,24 @@ class MappingStore:
             conn.execute("DELETE FROM lambda_esm_checkpoints WHERE uuid = ?", (uuid,))
 
     def claim(self, owner: str, lease_s: float) -> list[dict]:
-        """Renew this node's leases, take expired ones, and return the documents this node polls."""
+        """The documents of the mappings this node polls: leases it holds (renewed once half of
+        the lease has run) and leases nobody holds any more. Writes only when a lease changes."""
         now = time.time()
-        with self.store.tx() as conn:
-            conn.execute("UPDATE lambda_esm_mappings SET lease_owner = ?, lease_until = ? "
-                         "WHERE lease_owner = ? OR lease_until < ?", (owner, now + lease_s, owner, now))
-            rows = conn.all("SELECT doc FROM lambda_esm_mappings WHERE lease_owner = ?", (owner,))
-        return [orjson.loads(r[0]) for r in rows]
+        with self.store.read() as conn:
+            rows = conn.all("SELECT uuid, lease_owner, lease_until, doc FROM lambda_esm_mappings")
+        mine = [orjson.loads(doc) for _, holder, until, doc in rows if holder == owner and until - now > lease_s / 2]
+        wanted = [uuid for uuid, holder, until, _ in rows
+                  if (holder == owner and until - now <= lease_s / 2) or (holder != owner and until < now)]
+        if wanted:
+            with self.store.tx() as conn:
+                for uuid in wanted:
+                    # a conditional update: of several nodes, only one takes an expired lease
+                    if conn.execute("UPDATE lambda_esm_mappings SET lease_owner = ?, lease_until = ? "
+                                    "WHERE uuid = ? AND (lease_owner = ? OR lease_until < ?)",
+                                    (owner, now + lease_s, uuid, owner, now)).rowcount == 1:
+                        row = conn.one("SELECT doc FROM lambda_esm_mappings WHERE uuid = ?", (uuid,))
+                        mine.append(orjson.loads(row[0]))
+        return mine
 
     def release(self, owner: str) -> None:
         with self.store.tx() as conn:
