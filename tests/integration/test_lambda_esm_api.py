@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 from ddbstreams_helpers import make_table
 from esm_helpers import error, fast_fixtures, recorder, wait_state
-from lambda_helpers import create
+from lambda_helpers import create, wait_for
 
 fast_server, fast = fast_fixtures()
 
@@ -46,9 +46,14 @@ def test_create_get_update_delete_with_states(fast):
 
     gone = lam.delete_event_source_mapping(UUID=mapping_id)
     assert gone["State"] == "Deleting" and gone["ResponseMetadata"]["HTTPStatusCode"] == 202
-    with pytest.raises(ClientError) as exc:
-        lam.get_event_source_mapping(UUID=mapping_id)
-    assert error(exc) == ("ResourceNotFoundException", 404)
+
+    def missing():
+        try:
+            lam.get_event_source_mapping(UUID=mapping_id)
+        except ClientError as exc:
+            return exc.response["Error"]["Code"], exc.response["ResponseMetadata"]["HTTPStatusCode"]
+    assert wait_for(missing) == ("ResourceNotFoundException", 404)
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
 
 
 def test_created_disabled_settles_disabled(fast):

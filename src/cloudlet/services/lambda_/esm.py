@@ -2,8 +2,8 @@
 
 `EventSourceMappingOps` is mixed into the Lambda service. Mappings are stored by esm_store.py and
 run by esm_pollers.py (one poller per enabled mapping, on the node holding its lease). A new or
-changed mapping answers in a transitional State (Creating, Enabling, Disabling, Updating); the
-poller supervisor settles it (Enabled, Disabled) within one supervision interval.
+changed mapping answers in a transitional State (Creating, Enabling, Disabling, Updating, Deleting);
+the poller supervisor settles it (Enabled, Disabled, removed) within one supervision interval.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ STREAM_ONLY = ("StartingPosition", "MaximumRetryAttempts", "MaximumRecordAgeInSe
 _STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table/[^/]+/stream/.+")
 _QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-TRANSITIONAL = {"Creating", "Enabling", "Disabling", "Updating"}
+TRANSITIONAL = {"Creating", "Enabling", "Disabling", "Updating", "Deleting"}
 
 
 def source_kind(arn: str) -> str:
@@ -182,7 +182,7 @@ class EventSourceMappingOps:
         self._esm_settings(kind, params, doc)
         await self._esm_source(ctx, kind, arn)
         for other in await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region):
-            if other["EventSourceArn"] == arn and other["FunctionArn"] == function_arn:
+            if other["EventSourceArn"] == arn and other["FunctionArn"] == function_arn and other["State"] != "Deleting":
                 raise errors.conflict(f"The event source arn ({arn}) and function ({ref.name}) provided mapping "
                                       f"already exists. Please update or delete the existing mapping with UUID "
                                       f"{other['UUID']}")
@@ -253,9 +253,13 @@ class EventSourceMappingOps:
         doc = await self._esm_doc(ctx, params["UUID"])
         if doc["State"] in ("Creating", "Updating"):
             raise in_use(doc)
-        await self.platform.run_sync(self.esm_store.delete, doc["UUID"])
-        self.pollers.wake()
-        doc.update(State="Deleting", StateTransitionReason="USER_INITIATED")
+
+        def change(d: dict) -> None:
+            d.update(State="Deleting", StateTransitionReason="USER_INITIATED", _enabled=False)
+        doc = await self.platform.run_sync(self.esm_store.update, doc["UUID"], change)
+        if doc is None:
+            raise mapping_not_found()
+        self.pollers.wake()  # the supervisor stops the poller and removes the mapping
         return _out(doc)
 
 

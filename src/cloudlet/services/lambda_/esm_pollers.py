@@ -131,6 +131,9 @@ class Pollers:
                 task.cancel()
                 del self.tasks[mapping_id]
         for mapping_id, doc in docs.items():
+            if doc["State"] == "Deleting":
+                await self.platform.run_sync(self.store.delete, mapping_id)
+                continue
             if doc["State"] in ("Creating", "Enabling", "Disabling", "Updating"):
                 settled = "Enabled" if doc["_enabled"] else "Disabled"
                 doc = await self.platform.run_sync(self.store.update, mapping_id,
