@@ -69,7 +69,7 @@ def test_latest_skips_older_records_and_the_event_has_lambdas_format(fast):
     put(ddb, "old")
     mapping_id = mapping(fast, StartingPosition="LATEST")
     wait_state(lam, mapping_id, "Enabled")
-    put(ddb, "new", colour="red")
+    ddb.put_item(TableName="tbl", Item={"pk": {"S": "new"}, "colour": {"S": "red"}, "bin": {"B": b"\x00\x01"}})
     logs = fast.client("logs")
 
     def event():
@@ -84,7 +84,7 @@ def test_latest_skips_older_records_and_the_event_has_lambdas_format(fast):
     assert record["eventName"] == "INSERT" and record["eventSource"] == "aws:dynamodb"
     assert record["eventSourceARN"] == arn and record["awsRegion"] == "us-east-1"
     assert record["dynamodb"]["Keys"] == {"pk": {"S": "new"}}
-    assert record["dynamodb"]["NewImage"] == {"pk": {"S": "new"}, "colour": {"S": "red"}}
+    assert record["dynamodb"]["NewImage"] == {"pk": {"S": "new"}, "colour": {"S": "red"}, "bin": {"B": "AAE="}}
     assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
     assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     wait_for(lambda: lam.get_event_source_mapping(UUID=mapping_id)["LastProcessingResult"] == "OK")
@@ -259,3 +259,34 @@ def test_parent_shards_before_children_across_rolls(fast):
         put(ddb, "g")
         wait_batches(fast, done + 2)
         assert keys_now(fast)[done:] == [["f"], ["g"]]
+
+
+def test_throttled_invocations_are_retried_without_losing_records(fast):
+    ddb = fast.client("dynamodb")
+    make_table(ddb)
+    recorder(fast)
+    url, queue_arn = queue(fast)
+    lam = fast.client("lambda")
+    lam.put_function_concurrency(FunctionName="rec", ReservedConcurrentExecutions=0)  # always throttled
+    put(ddb, "a", "b")
+    mapping_id = mapping(fast, MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    wait_state(lam, mapping_id, "Enabled")
+    time.sleep(0.5)
+    assert keys_now(fast) == [] and receive_all_now(fast, url) == []
+    lam.delete_function_concurrency(FunctionName="rec")
+    assert wait_batches(fast, 1) == [["a", "b"]]
+    assert receive_all_now(fast, url) == []
+
+
+def test_a_missing_function_is_reported_and_records_wait(fast):
+    ddb = fast.client("dynamodb")
+    make_table(ddb)
+    recorder(fast)
+    lam = fast.client("lambda")
+    mapping_id = mapping(fast, StartingPosition="LATEST")
+    wait_state(lam, mapping_id, "Enabled")
+    lam.delete_function(FunctionName="rec")
+    put(ddb, "a")
+    wait_for(lambda: lam.get_event_source_mapping(UUID=mapping_id)["LastProcessingResult"].startswith("PROBLEM"))
+    recorder(fast)
+    assert wait_batches(fast, 1) == [["a"]]
