@@ -28,6 +28,9 @@ from cloudlet.services.lambda_ import configuration as conf
 from cloudlet.services.lambda_ import errors
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, CodeUrls, store_code
+from cloudlet.services.lambda_.esm import EventSourceMappingOps
+from cloudlet.services.lambda_.esm_pollers import Pollers
+from cloudlet.services.lambda_.esm_store import MappingStore
 from cloudlet.services.lambda_.layers import LAYER_VERSION_ARN, Layers, layer_arn, layer_name
 from cloudlet.services.lambda_.policy import PolicyDoc, function_statement, layer_statement
 from cloudlet.services.lambda_.registry import LATEST, Ref, Registry, parse_ref, public
@@ -44,7 +47,7 @@ TOTAL_CODE_LIMIT = 80_530_636_800
 MAX_ITEMS = 50
 
 
-class Lambda(Service):
+class Lambda(EventSourceMappingOps, Service):
     name = "lambda"
 
     def __init__(self, platform) -> None:
@@ -54,6 +57,8 @@ class Lambda(Service):
         self.layers = Layers(self.store)
         self.runner = Runner(platform)
         self.queue = AsyncQueue(self)
+        self.esm_store = MappingStore(self.store)
+        self.pollers = Pollers(self)
         secret = self.registry.setting("code-url-secret", lambda: secrets.token_hex(32))
         self.code_urls = CodeUrls(bytes.fromhex(secret), self.runner.pool.code)
         self._provisioning: set[asyncio.Task] = set()
@@ -67,14 +72,17 @@ class Lambda(Service):
             for qualifier, pc in meta.get("provisioned", {}).items():
                 self._provision_soon(Ref(account, region, name, qualifier), pc["Requested"])
         await self.queue.start()
+        await self.pollers.start()
 
     async def stop(self) -> None:
+        await self.pollers.stop()
         await self.queue.stop()
         for task in self._provisioning:
             task.cancel()
         await self.runner.stop()
 
     def reset(self) -> None:
+        self.pollers.reset()
         self.runner.forget()
 
     def validate(self, op, params: dict) -> None:

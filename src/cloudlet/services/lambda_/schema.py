@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cloudlet.services.lambda_.esm_store import MIGRATION as ESM_MIGRATION
+
 MIGRATIONS = [
     """
     CREATE TABLE lambda_functions (
@@ -53,5 +55,6 @@ MIGRATIONS = [
         name TEXT PRIMARY KEY,
         value TEXT NOT NULL
     )
-    """
+    """,
+    ESM_MIGRATION,
 ]

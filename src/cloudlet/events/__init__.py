@@ -1,0 +1,1 @@
+"""Event-driven building blocks shared by services (event patterns for EventBridge, SNS and Lambda)."""

@@ -1,0 +1,283 @@
+"""Lambda event source mappings: Create/Get/List/Update/DeleteEventSourceMapping.
+
+`EventSourceMappingOps` is mixed into the Lambda service. Mappings are stored by esm_store.py and
+run by esm_pollers.py (one poller per enabled mapping, on the node holding its lease). A new or
+changed mapping answers in a transitional State (Creating, Enabling, Disabling, Updating, Deleting);
+the poller supervisor settles it (Enabled, Disabled, removed) within one supervision interval.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid as uuidlib
+from datetime import UTC, datetime
+
+from cloudlet.aws.errors import AWSError
+from cloudlet.events.patterns import PatternError, compile_pattern
+from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_.registry import LATEST, Ref, parse_ref
+
+DEFAULT_BATCH = {"dynamodb": 100, "sqs": 10}
+MAX_FILTERS = 5
+MAX_ITEMS = 100
+STREAM_ONLY = ("StartingPosition", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
+               "ParallelizationFactor", "DestinationConfig", "TumblingWindowInSeconds")
+_STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table/[^/]+/stream/.+")
+_QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TRANSITIONAL = {"Creating", "Enabling", "Disabling", "Updating", "Deleting"}
+
+
+def source_kind(arn: str) -> str:
+    """"dynamodb" or "sqs" for the event sources cloudlet polls; InvalidParameterValue otherwise."""
+    if _STREAM_ARN.fullmatch(arn):
+        return "dynamodb"
+    if _QUEUE_ARN.fullmatch(arn):
+        return "sqs"
+    raise errors.invalid(f"Unrecognized event source, must be a DynamoDB stream or an SQS queue: {arn}")
+
+
+def mapping_not_found() -> AWSError:
+    return errors.not_found("The resource you requested does not exist.")
+
+
+def in_use(doc: dict) -> AWSError:
+    return AWSError("ResourceInUseException", f"Cannot modify the event source mapping {doc['UUID']} while it "
+                    f"is in state {doc['State']}. Please try again later.", 400, fields={"Type": "User"})
+
+
+def public_mapping(doc: dict) -> dict:
+    out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    out["LastModified"] = datetime.fromtimestamp(doc["LastModified"], UTC)
+    return out
+
+
+def check_filters(criteria: dict | None) -> None:
+    """Every Pattern must be a valid event pattern; at most five filters."""
+    filters = (criteria or {}).get("Filters") or []
+    if len(filters) > MAX_FILTERS:
+        raise errors.invalid(f"The number of filters ({len(filters)}) exceeds the limit of {MAX_FILTERS} "
+                             "filters for an event source mapping.")
+    for item in filters:
+        try:
+            compile_pattern(item.get("Pattern") or "")
+        except PatternError as exc:
+            raise errors.invalid(f"Invalid filter pattern definition. {exc}") from None
+
+
+class EventSourceMappingOps:
+    """The event source mapping operations of the Lambda service (self.esm_store, self.pollers)."""
+
+    # -- validation --------------------------------------------------------------------------------
+    def _esm_function(self, ctx, name: str) -> tuple[Ref, str]:
+        ref = parse_ref(ctx, name)
+        self._version_doc(ref)  # the function (version, alias) must exist
+        return ref, ref.qualified_arn() if ref.qualifier else ref.arn
+
+    def _esm_settings(self, kind: str, params: dict, doc: dict) -> None:
+        """Apply the settings of a Create/Update request to doc (checked against the source kind)."""
+        if kind == "sqs":
+            extra = [k for k in STREAM_ONLY if k in params]
+            if extra:
+                raise errors.invalid(f"Unsupported {extra[0]} parameter for the given event source")
+        for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "ParallelizationFactor", "MaximumRetryAttempts",
+                    "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "TumblingWindowInSeconds",
+                    "FunctionResponseTypes", "ScalingConfig"):
+            if key in params:
+                doc[key] = params[key]
+        if "FilterCriteria" in params:
+            check_filters(params["FilterCriteria"])
+            if (params["FilterCriteria"] or {}).get("Filters"):
+                doc["FilterCriteria"] = params["FilterCriteria"]
+            else:
+                doc.pop("FilterCriteria", None)
+        if "DestinationConfig" in params:
+            target = ((params["DestinationConfig"] or {}).get("OnFailure") or {}).get("Destination")
+            if target and not re.match(r"arn:aws[a-z-]*:(sqs|sns|s3):", target):
+                raise errors.invalid(f"Unsupported destination {target}: an on-failure destination is an SQS "
+                                     "queue, an SNS topic or an S3 bucket.")
+            doc["DestinationConfig"] = {"OnFailure": {"Destination": target} if target else {}}
+        record_age = doc.get("MaximumRecordAgeInSeconds", -1)
+        if record_age != -1 and not 60 <= record_age <= 604800:
+            raise errors.invalid("MaximumRecordAgeInSeconds must be -1 (infinite) or between 60 and 604800 seconds.")
+        batch = doc["BatchSize"]
+        if kind == "sqs":
+            fifo = doc["EventSourceArn"].endswith(".fifo")
+            window = doc.get("MaximumBatchingWindowInSeconds", 0)
+            if batch > 10 and (fifo or not window):
+                raise errors.invalid("Maximum batch size is 10 for FIFO queues and for standard queues without a "
+                                     "batching window; with MaximumBatchingWindowInSeconds set, up to 10000.")
+            concurrency = (doc.get("ScalingConfig") or {}).get("MaximumConcurrency")
+            if concurrency is not None and not 2 <= concurrency <= 1000:
+                raise errors.invalid("ScalingConfig.MaximumConcurrency must be between 2 and 1000.")
+
+    async def _esm_source(self, ctx, kind: str, arn: str) -> None:
+        """The source must exist in the caller's account and region."""
+        match = (_STREAM_ARN if kind == "dynamodb" else _QUEUE_ARN).fullmatch(arn)
+        if (match.group(1), match.group(2)) != (ctx.region, ctx.account_id):
+            raise errors.invalid(f"The event source {arn} is not in this account and region.")
+        if kind == "dynamodb":
+            streams = await self.platform.service("dynamodbstreams")
+            try:
+                await self.platform.run_sync(streams.reader.shards, arn)
+            except AWSError:
+                raise errors.invalid(f"Stream not found: {arn}") from None
+        else:
+            sqs = await self.platform.service("sqs")
+            try:
+                await self.platform.run_sync(sqs.get_queue_url, ctx, {"QueueName": match.group(3)})
+            except AWSError:
+                raise errors.invalid(f"The provided queue does not exist: {arn}") from None
+
+    async def _starting_checkpoints(self, arn: str, position: str, timestamp) -> dict[str, str]:
+        """For LATEST and AT_TIMESTAMP: where each existing shard starts (TRIM_HORIZON: nothing)."""
+        if position == "TRIM_HORIZON":
+            return {}
+        streams = await self.platform.service("dynamodbstreams")
+        reader = streams.reader
+
+        def positions() -> dict[str, str]:
+            from cloudlet.services.dynamodbstreams.records import seq_text
+            out = {}
+            with reader.store.read() as conn:
+                stream = reader.stream(conn, arn)
+                for shard in reader.shards(arn):
+                    pos = reader.position(conn, stream, shard["ShardId"], position, timestamp=timestamp)
+                    if not pos.horizon:
+                        out[shard["ShardId"]] = seq_text(pos.after)
+            return out
+        return await self.platform.run_sync(positions)
+
+    # -- operations --------------------------------------------------------------------------------
+    async def create_event_source_mapping(self, ctx, params: dict) -> dict:
+        arn = params.get("EventSourceArn")
+        if not arn:
+            raise errors.invalid("EventSourceArn is required: cloudlet polls DynamoDB streams and SQS queues.")
+        kind = source_kind(arn)
+        ref, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+        position = params.get("StartingPosition")
+        if kind == "dynamodb":
+            if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
+                raise errors.invalid("StartingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP for a "
+                                     "DynamoDB stream.")
+            if position == "AT_TIMESTAMP" and not params.get("StartingPositionTimestamp"):
+                raise errors.invalid("StartingPositionTimestamp is required with StartingPosition AT_TIMESTAMP.")
+        now = datetime.now(UTC).timestamp()
+        mapping_id = str(uuidlib.uuid4())
+        doc: dict = {"UUID": mapping_id, "BatchSize": params.get("BatchSize", DEFAULT_BATCH[kind]),
+                     "MaximumBatchingWindowInSeconds": 0, "EventSourceArn": arn, "FunctionArn": function_arn,
+                     "LastModified": now, "State": "Creating", "StateTransitionReason": "USER_INITIATED",
+                     "FunctionResponseTypes": [],
+                     "EventSourceMappingArn": f"arn:aws:lambda:{ctx.region}:{ctx.account_id}:event-source-mapping:"
+                                              f"{mapping_id}",
+                     "_account": ctx.account_id, "_region": ctx.region, "_kind": kind,
+                     "_enabled": params.get("Enabled", True)}
+        if kind == "dynamodb":
+            doc.update(StartingPosition=position, ParallelizationFactor=1, MaximumRecordAgeInSeconds=-1,
+                       BisectBatchOnFunctionError=False, MaximumRetryAttempts=-1, TumblingWindowInSeconds=0,
+                       DestinationConfig={"OnFailure": {}}, LastProcessingResult="No records processed")
+            if position == "AT_TIMESTAMP":
+                doc["StartingPositionTimestamp"] = params["StartingPositionTimestamp"].timestamp()
+        self._esm_settings(kind, params, doc)
+        await self._esm_source(ctx, kind, arn)
+        for other in await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region):
+            if other["EventSourceArn"] == arn and other["FunctionArn"] == function_arn and other["State"] != "Deleting":
+                raise errors.conflict(f"The event source arn ({arn}) and function ({ref.name}) provided mapping "
+                                      f"already exists. Please update or delete the existing mapping with UUID "
+                                      f"{other['UUID']}")
+        checkpoints = {}
+        if kind == "dynamodb":
+            stamp = datetime.fromtimestamp(doc["StartingPositionTimestamp"], UTC) if position == "AT_TIMESTAMP" else None
+            checkpoints = await self._starting_checkpoints(arn, position, stamp)
+        await self.platform.run_sync(self.esm_store.insert, doc, checkpoints)
+        self.pollers.wake()
+        return _out(doc)
+
+    async def get_event_source_mapping(self, ctx, params: dict) -> dict:
+        return _out(await self._esm_doc(ctx, params["UUID"]))
+
+    async def _esm_doc(self, ctx, mapping_id: str) -> dict:
+        doc = await self.platform.run_sync(self.esm_store.get, mapping_id) if _UUID.fullmatch(mapping_id) else None
+        if doc is None or (doc["_account"], doc["_region"]) != (ctx.account_id, ctx.region):
+            raise mapping_not_found()
+        return doc
+
+    async def list_event_source_mappings(self, ctx, params: dict) -> dict:
+        docs = await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region)
+        if params.get("EventSourceArn"):
+            docs = [d for d in docs if d["EventSourceArn"] == params["EventSourceArn"]]
+        if params.get("FunctionName"):
+            ref = parse_ref(ctx, params["FunctionName"])
+            if ref.qualifier:
+                docs = [d for d in docs if d["FunctionArn"] == ref.qualified_arn()]
+            else:
+                docs = [d for d in docs if d["FunctionArn"].split(":")[:7] == ref.arn.split(":")]
+        after = _marker(params.get("Marker"))
+        remaining = [d for d in docs if d["UUID"] > after]
+        limit = params.get("MaxItems", MAX_ITEMS)
+        page = remaining[:limit]
+        out = {"EventSourceMappings": [_out(d) for d in page]}
+        if len(remaining) > limit:
+            out["NextMarker"] = base64.urlsafe_b64encode(page[-1]["UUID"].encode()).decode()
+        return out
+
+    async def update_event_source_mapping(self, ctx, params: dict) -> dict:
+        current = await self._esm_doc(ctx, params["UUID"])
+        function_arn = None
+        if params.get("FunctionName"):
+            _, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+        probe = dict(current)
+        self._esm_settings(current["_kind"], params, probe)  # refuse bad input before writing
+
+        def change(doc: dict) -> None:
+            if doc["State"] in TRANSITIONAL:
+                raise in_use(doc)
+            self._esm_settings(doc["_kind"], params, doc)
+            if function_arn:
+                doc["FunctionArn"] = function_arn
+            if "Enabled" in params and params["Enabled"] != doc["_enabled"]:
+                doc["_enabled"] = params["Enabled"]
+                doc["State"] = "Enabling" if params["Enabled"] else "Disabling"
+            else:
+                doc["State"] = "Updating" if doc["_enabled"] else "Disabled"
+            doc["StateTransitionReason"] = "USER_INITIATED"
+            doc["LastModified"] = datetime.now(UTC).timestamp()
+        doc = await self.platform.run_sync(self.esm_store.update, current["UUID"], change)
+        if doc is None:
+            raise mapping_not_found()
+        self.pollers.wake()
+        return _out(doc)
+
+    async def delete_event_source_mapping(self, ctx, params: dict) -> dict:
+        doc = await self._esm_doc(ctx, params["UUID"])
+        if doc["State"] in ("Creating", "Updating"):
+            raise in_use(doc)
+
+        def change(d: dict) -> None:
+            d.update(State="Deleting", StateTransitionReason="USER_INITIATED", _enabled=False)
+        doc = await self.platform.run_sync(self.esm_store.update, doc["UUID"], change)
+        if doc is None:
+            raise mapping_not_found()
+        self.pollers.wake()  # the supervisor stops the poller and removes the mapping
+        return _out(doc)
+
+
+def _out(doc: dict) -> dict:
+    return public_mapping(doc)
+
+
+def _marker(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(value.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise errors.invalid(f"Invalid marker: {value}") from None
+
+
+def function_ref(doc: dict) -> Ref:
+    """The function (with its qualifier, if the mapping names one) a mapping invokes."""
+    parts = doc["FunctionArn"].split(":")
+    qualifier = parts[7] if len(parts) > 7 else None
+    return Ref(parts[4], parts[3], parts[6], qualifier if qualifier != LATEST else LATEST)

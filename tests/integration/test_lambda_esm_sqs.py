@@ -1,0 +1,150 @@
+"""Event source mappings on SQS queues: batches, deletion on success, partial batch failures,
+redrive to the dead-letter queue after failed receives, FIFO order per group, filters, errors."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+from esm_helpers import batches, error, fast_fixtures, recorder, wait_batches, wait_state
+from lambda_helpers import wait_for
+
+fast_server, fast = fast_fixtures()
+
+
+def make_queue(handle, name="jobs", **attributes) -> tuple[str, str]:
+    sqs = handle.client("sqs")
+    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def counts(handle, url) -> tuple[int, int]:
+    attrs = handle.client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return int(attrs["Attributes"]["ApproximateNumberOfMessages"]), int(
+        attrs["Attributes"]["ApproximateNumberOfMessagesNotVisible"])
+
+
+def send(handle, url, *bodies, **kwargs) -> None:
+    for body in bodies:
+        handle.client("sqs").send_message(QueueUrl=url, MessageBody=body, **kwargs)
+
+
+def test_messages_reach_the_function_and_are_deleted(fast):
+    url, arn = make_queue(fast)
+    recorder(fast)
+    send(fast, url, "m1", "m2", "m3")
+    lam = fast.client("lambda")
+    out = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=10,
+                                          MaximumBatchingWindowInSeconds=1)
+    assert out["State"] == "Creating" and out["BatchSize"] == 10 and "StartingPosition" not in out
+    wait_state(lam, out["UUID"], "Enabled")
+    wait_for(lambda: sorted(k for b in batches(fast) for k in b["keys"]) == ["m1", "m2", "m3"])
+    wait_for(lambda: counts(fast, url) == (0, 0))
+    wait_for(lambda: lam.get_event_source_mapping(UUID=out["UUID"])["LastProcessingResult"] == "OK")
+
+
+def test_event_has_the_sqs_record_format(fast):
+    url, arn = make_queue(fast)
+    lam = fast.client("lambda")
+    lam.create_function(FunctionName="rec", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/r",
+                        Handler="app.handler", Code={"ZipFile": __import__("lambda_helpers").make_zip(
+                            {"app.py": "import json\ndef handler(e, c):\n    print('EVENT ' + json.dumps(e))\n"})})
+    send(fast, url, "hello", MessageAttributes={"colour": {"DataType": "String", "StringValue": "red"}})
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec")
+    logs = fast.client("logs")
+
+    def event():
+        if not logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/rec")["logGroups"]:
+            return None
+        found = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/rec")["events"]
+                 if e["message"].startswith("EVENT ")]
+        return json.loads(found[0][6:]) if found else None
+    [record] = wait_for(event)["Records"]
+    assert record["body"] == "hello" and record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
+    assert record["awsRegion"] == "us-east-1" and record["messageId"] and record["receiptHandle"]
+    assert record["attributes"]["ApproximateReceiveCount"] == "1" and "SentTimestamp" in record["attributes"]
+    assert record["messageAttributes"]["colour"] == {"stringValue": "red", "stringListValues": [],
+                                                     "binaryListValues": [], "dataType": "String"}
+    assert len(record["md5OfBody"]) == 32 and len(record["md5OfMessageAttributes"]) == 32
+
+
+def test_failures_return_to_the_queue_and_redrive_to_the_dlq(fast):
+    dlq_url, dlq_arn = make_queue(fast, "dead")
+    url, arn = make_queue(fast, VisibilityTimeout="1", RedrivePolicy=json.dumps(
+        {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}))
+    recorder(fast)
+    send(fast, url, json.dumps({"fail": 1}))
+    fast.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="rec")
+    wait_for(lambda: counts(fast, dlq_url)[0] == 1, 20)
+    assert len(batches(fast)) == 2  # received twice, then moved
+    assert counts(fast, url) == (0, 0)
+
+
+def test_partial_batch_failures_keep_only_reported_messages(fast):
+    url, arn = make_queue(fast, VisibilityTimeout="30")
+    recorder(fast)
+    send(fast, url, "ok1", json.dumps({"bad": 1}), "ok2")
+    fast.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=10,
+                                                      MaximumBatchingWindowInSeconds=1,
+                                                      FunctionResponseTypes=["ReportBatchItemFailures"])
+    wait_batches(fast, 1)
+    wait_for(lambda: counts(fast, url) == (0, 1))  # only the reported message is still in flight
+
+
+def test_fifo_keeps_order_per_group(fast):
+    url, arn = make_queue(fast, "jobs.fifo", FifoQueue="true", ContentBasedDeduplication="true")
+    recorder(fast)
+    for i in range(6):
+        send(fast, url, f"g{i % 2}-{i}", MessageGroupId=f"g{i % 2}")
+    fast.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=2)
+    wait_for(lambda: sum(len(b["keys"]) for b in batches(fast)) == 6)
+    order = [k for b in batches(fast) for k in b["keys"]]
+    for group in ("g0", "g1"):
+        mine = [k for k in order if k.startswith(group)]
+        assert mine == sorted(mine, key=lambda k: int(k.split("-")[1]))
+
+
+def test_filters_delete_unmatched_messages(fast):
+    url, arn = make_queue(fast)
+    recorder(fast)
+    send(fast, url, json.dumps({"kind": "keep"}), json.dumps({"kind": "drop"}), "plain text")
+    pattern = json.dumps({"body": {"kind": ["keep"]}})
+    fast.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=10,
+                                                      MaximumBatchingWindowInSeconds=1,
+                                                      FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    wait_batches(fast, 1)
+    wait_for(lambda: counts(fast, url) == (0, 0))
+    assert [k for b in batches(fast) for k in b["keys"]] == [json.dumps({"kind": "keep"})]
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    ({"BatchSize": 11}, ("InvalidParameterValueException", 400)),
+    ({"StartingPosition": "LATEST"}, ("InvalidParameterValueException", 400)),
+    ({"MaximumRetryAttempts": 1}, ("InvalidParameterValueException", 400)),
+    ({"EventSourceArn": "arn:aws:sqs:us-east-1:000000000000:missing"}, ("InvalidParameterValueException", 400)),
+])
+def test_bad_sqs_mappings_are_refused(fast, kwargs, expected):
+    _, arn = make_queue(fast)
+    recorder(fast)
+    lam = fast.client("lambda")
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(**{"EventSourceArn": arn, "FunctionName": "rec", **kwargs})
+    assert error(exc) == expected
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_larger_batches_with_a_window_and_scaling_config(fast):
+    url, arn = make_queue(fast)
+    recorder(fast)
+    lam = fast.client("lambda")
+    out = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=25,
+                                          MaximumBatchingWindowInSeconds=2,
+                                          ScalingConfig={"MaximumConcurrency": 2})
+    assert out["ScalingConfig"] == {"MaximumConcurrency": 2}
+    wait_state(lam, out["UUID"], "Enabled")
+    sqs = fast.client("sqs")
+    for start in range(0, 20, 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{start + i}"}
+                                                      for i in range(10)])
+    wait_for(lambda: sum(len(b["keys"]) for b in batches(fast)) == 20)
+    assert max(len(b["keys"]) for b in batches(fast)) > 10
