@@ -25,7 +25,7 @@ from cloudlet.compute.errors import InvalidCode, Throttled
 from cloudlet.compute.model import InvocationMeta
 from cloudlet.services.base import Service
 from cloudlet.services.lambda_ import configuration as conf
-from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_ import errors, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, CodeUrls, store_code
 from cloudlet.services.lambda_.esm import EventSourceMappingOps
@@ -44,7 +44,6 @@ ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 MIN_UNRESERVED = 100
 ZIPPED_LIMIT = 52_428_800
 TOTAL_CODE_LIMIT = 80_530_636_800
-MAX_ITEMS = 50
 
 
 class Lambda(EventSourceMappingOps, Service):
@@ -221,17 +220,17 @@ class Lambda(EventSourceMappingOps, Service):
         return self._configuration(ref, self._version_doc(ref))
 
     def list_functions(self, ctx, params: dict) -> dict:
-        limit = params.get("MaxItems", MAX_ITEMS)
+        limit = params.get("MaxItems", paging.MAX_ITEMS)
         all_versions = params.get("FunctionVersion") == "ALL"
-        after, _, vnum = _marker(params.get("Marker")).partition("\0")  # "name" or "name\0vnum" (ALL)
+        after, _, vnum = paging.decode_marker(params.get("Marker")).partition("\0")  # "name" or "name\0vnum" (ALL)
         # without a version in the marker, continue past every version of the marker's function
         after_vnum = int(vnum) if all_versions and vnum.isdigit() else 1 << 62
         docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1, all_versions, after_vnum)
         page, rest = docs[:limit], docs[limit:]
         out = {"Functions": [public(d) for d in page]}
         if rest:
-            out["NextMarker"] = base64.urlsafe_b64encode(
-                (_position(page[-1]) if all_versions else page[-1]["FunctionName"]).encode()).decode()
+            out["NextMarker"] = paging.encode_marker(
+                _position(page[-1]) if all_versions else page[-1]["FunctionName"])
         return out
 
     async def delete_function(self, ctx, params: dict) -> dict:
@@ -302,7 +301,7 @@ class Lambda(EventSourceMappingOps, Service):
         docs = self.registry.versions(ref)
         if not docs:
             raise errors.function_not_found(ref.arn)
-        return _page(docs, params, "Versions", lambda d: d["Version"], public)
+        return paging.page(docs, params, "Versions", lambda d: d["Version"], public)
 
     # -- aliases -----------------------------------------------------------------------------------
     def _alias_doc(self, ref: Ref, name: str, version: str, description: str, routing: dict | None) -> dict:
@@ -360,7 +359,7 @@ class Lambda(EventSourceMappingOps, Service):
         docs = self.registry.aliases(self._ref(ctx, params))
         if params.get("FunctionVersion"):
             docs = [d for d in docs if d["FunctionVersion"] == params["FunctionVersion"]]
-        return _page(docs, params, "Aliases", lambda d: d["Name"], dict)
+        return paging.page(docs, params, "Aliases", lambda d: d["Name"], dict)
 
     # -- invoke ------------------------------------------------------------------------------------
     async def invoke(self, ctx, params: dict) -> dict:
@@ -514,7 +513,7 @@ class Lambda(EventSourceMappingOps, Service):
         items = sorted(self.registry.meta(ref).get("provisioned", {}).items())
         configs = [dict(_pc_out(Ref(ref.account_id, ref.region, ref.name, q), pc),
                         FunctionArn=ref.qualified_arn(q)) for q, pc in items]
-        return _page(configs, params, "ProvisionedConcurrencyConfigs", lambda d: d["FunctionArn"], dict)
+        return paging.page(configs, params, "ProvisionedConcurrencyConfigs", lambda d: d["FunctionArn"], dict)
 
     # -- event invoke configs ----------------------------------------------------------------------
     def _eic_ref(self, ctx, params: dict) -> Ref:
@@ -569,7 +568,7 @@ class Lambda(EventSourceMappingOps, Service):
         ref = self._ref(ctx, params)
         items = sorted(self.registry.meta(ref).get("event_invoke", {}).items())
         configs = [_eic_out(Ref(ref.account_id, ref.region, ref.name, q), c) for q, c in items]
-        return _page(configs, params, "FunctionEventInvokeConfigs", lambda d: d["FunctionArn"], dict)
+        return paging.page(configs, params, "FunctionEventInvokeConfigs", lambda d: d["FunctionArn"], dict)
 
     # -- permissions -------------------------------------------------------------------------------
     def add_permission(self, ctx, params: dict) -> dict:
@@ -672,13 +671,13 @@ class Lambda(EventSourceMappingOps, Service):
         docs = self.layers.versions(ctx.account_id, ctx.region, layer_name(params["LayerName"]))
         docs = [d for d in docs if _compatible(d, params)]
         newest_first = lambda d: str(10**12 - d["Version"]).zfill(13)  # noqa: E731
-        return _page(docs, params, "LayerVersions", newest_first, _layer_item)
+        return paging.page(docs, params, "LayerVersions", newest_first, _layer_item)
 
     def list_layers(self, ctx, params: dict) -> dict:
         docs = [d for d in self.layers.latest(ctx.account_id, ctx.region) if _compatible(d, params)]
         items = [{"LayerName": d["LayerArn"].rsplit(":", 1)[1], "LayerArn": d["LayerArn"],
                   "LatestMatchingVersion": _layer_item(d)} for d in docs]
-        return _page(items, params, "Layers", lambda d: d["LayerName"], dict)
+        return paging.page(items, params, "Layers", lambda d: d["LayerName"], dict)
 
     def delete_layer_version(self, ctx, params: dict) -> dict:
         self.layers.delete(ctx.account_id, ctx.region, layer_name(params["LayerName"]), params["VersionNumber"])
@@ -708,31 +707,9 @@ class Lambda(EventSourceMappingOps, Service):
 
 
 # -- output shapes and paging ----------------------------------------------------------------------
-def _marker(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(value.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise errors.invalid(f"Invalid marker: {value}") from None
-
-
 def _position(doc: dict) -> str:
     version = doc["Version"]
     return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version)}"
-
-
-def _page(items: list, params: dict, key: str, position, render) -> dict:
-    """Marker/MaxItems paging over items sorted by `position(item)`."""
-    after = _marker(params.get("Marker"))
-    limit = params.get("MaxItems", MAX_ITEMS)
-    ordered = sorted(items, key=position)
-    remaining = [i for i in ordered if position(i) > after] if after else ordered
-    page = remaining[:limit]
-    out = {key: [render(i) for i in page]}
-    if len(remaining) > limit:
-        out["NextMarker"] = base64.urlsafe_b64encode(position(page[-1]).encode()).decode()
-    return out
 
 
 def _pc_out(ref: Ref, pc: dict) -> dict:

@@ -8,14 +8,13 @@ the poller supervisor settles it (Enabled, Disabled, removed) within one supervi
 
 from __future__ import annotations
 
-import base64
 import re
 import uuid as uuidlib
 from datetime import UTC, datetime
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.events.patterns import PatternError, compile_pattern
-from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_ import errors, paging
 from cloudlet.services.lambda_.registry import LATEST, Ref, parse_ref
 
 DEFAULT_BATCH = {"dynamodb": 100, "sqs": 10}
@@ -213,14 +212,7 @@ class EventSourceMappingOps:
                 docs = [d for d in docs if d["FunctionArn"] == ref.qualified_arn()]
             else:
                 docs = [d for d in docs if d["FunctionArn"].split(":")[:7] == ref.arn.split(":")]
-        after = _marker(params.get("Marker"))
-        remaining = [d for d in docs if d["UUID"] > after]
-        limit = params.get("MaxItems", MAX_ITEMS)
-        page = remaining[:limit]
-        out = {"EventSourceMappings": [_out(d) for d in page]}
-        if len(remaining) > limit:
-            out["NextMarker"] = base64.urlsafe_b64encode(page[-1]["UUID"].encode()).decode()
-        return out
+        return paging.page(docs, params, "EventSourceMappings", lambda d: d["UUID"], _out, default_limit=MAX_ITEMS)
 
     async def update_event_source_mapping(self, ctx, params: dict) -> dict:
         current = await self._esm_doc(ctx, params["UUID"])
@@ -265,15 +257,6 @@ class EventSourceMappingOps:
 
 def _out(doc: dict) -> dict:
     return public_mapping(doc)
-
-
-def _marker(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return base64.urlsafe_b64decode(value.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise errors.invalid(f"Invalid marker: {value}") from None
 
 
 def function_ref(doc: dict) -> Ref:
