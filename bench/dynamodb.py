@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # noqa: E402
     ServerProcess,
+    aws_client,
     cloudlet_server,
     dump,
     free_port,
@@ -35,17 +36,7 @@ PARTITION = 1000
 
 
 def make_client(endpoint: str):
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, max_pool_connections=4),
-    )
+    return aws_client("dynamodb", endpoint)
 
 
 def put(client, i):

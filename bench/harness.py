@@ -152,6 +152,21 @@ def _importable(module: str) -> bool:
         return False
 
 
+def aws_client(service: str, endpoint: str):
+    """A boto3 client for a benchmark: test keys, no retries (every call is measured once)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 0}, max_pool_connections=4),
+    )
+
+
 @dataclass
 class Result:
     label: str

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (  # noqa: E402
     ServerProcess,
+    aws_client,
     cloudlet_server,
     dump,
     free_port,
@@ -28,18 +29,7 @@ BODY = "x" * 100
 
 
 def sqs_client(endpoint: str):
-    """A boto3 SQS client with no retries, so that every call is measured once."""
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, max_pool_connections=4),
-    )
+    return aws_client("sqs", endpoint)
 
 
 def make_client(endpoint: str):
