@@ -12,6 +12,7 @@ import hashlib
 import os
 import threading
 import time
+from typing import NamedTuple
 
 import orjson
 
@@ -117,6 +118,15 @@ def _decode_attributes(stored: str | None) -> dict:
     return result
 
 
+class Received(NamedTuple):
+    """What one receive found."""
+
+    messages: list[dict]
+    moved: int  # messages redriven to the dead-letter queue instead
+    # when nothing was taken: the earliest visible_ms still in the future at this receive's clock
+    next_ms: int | None = None
+
+
 class Messages:
     """The message operations over one store."""
 
@@ -206,9 +216,12 @@ class Messages:
         system_names: frozenset[str],
         attribute_names: list[str] | None,
         attempt_id: str | None = None,
-    ) -> list[dict]:
+    ) -> Received:
         """Take up to `count` visible messages, moving those past maxReceiveCount to `dlq`.
 
+        When none is taken, the same transaction and clock reading also answer when the next
+        invisible (delayed or in-flight) message becomes visible, so a long poll cannot miss one
+        whose timeout runs out between its empty receive and that question.
         On a FIFO queue a retried `attempt_id` (within 5 minutes, its messages untouched since)
         answers the same messages and receipt handles again, with a fresh visibility timeout."""
         now = now_ms()
@@ -221,7 +234,7 @@ class Messages:
             if queue.fifo and attempt_id:
                 replay = self._replay(conn, queue, attempt_id, now, visibility, system_names, attribute_names)
                 if replay is not None:
-                    return replay
+                    return Received(replay, 0)
             if queue.fifo:
                 rows = conn.all(
                     _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, count)
@@ -255,7 +268,13 @@ class Messages:
                         now + DEDUP_WINDOW_MS,
                     ),
                 )
-        return out
+            next_ms = None
+            if not out and not moved:
+                next_ms = conn.scalar(
+                    "SELECT MIN(visible_ms) FROM sqs_messages WHERE qid = ? AND visible_ms > ?",
+                    (queue.qid, now),
+                )
+        return Received(out, len(moved), next_ms)
 
     def _replay(
         self, conn, queue: Queue, attempt_id: str, now: int, visibility: int, system_names, attribute_names
@@ -287,14 +306,6 @@ class Messages:
             seen = r[:8] + (r[8] - 1,) + r[9:]  # already counted by the first attempt
             out.append(_received(queue, seen, token, now, system_names, attribute_names))
         return out
-
-    def next_visible_ms(self, queue: Queue) -> int | None:
-        """When the earliest invisible (delayed or in-flight) message becomes visible."""
-        with self.store.read() as conn:
-            return conn.scalar(
-                "SELECT MIN(visible_ms) FROM sqs_messages WHERE qid = ? AND visible_ms > ?",
-                (queue.qid, now_ms()),
-            )
 
     # ---- deleting and visibility -----------------------------------------------------------
     def delete(self, queue: Queue, handles: list[str]) -> list[Exception | None]:
