@@ -280,3 +280,17 @@ def test_idle_long_polls_make_few_store_queries(cloudlet, sqs, service, monkeypa
         assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=wait)
         assert wait - 0.1 < time.monotonic() - start < wait + 1
         assert len(calls) <= allowed, f"{len(calls)} receives in an idle {wait} s wait"
+
+
+def test_fifo_group_unlocks_when_its_in_flight_message_expires(cloudlet, sqs):
+    """An in-flight message past its retention period is gone: its group unlocks then, and a
+    waiting poll gets the group's next message without waiting for the visibility timeout."""
+    url = make_queue(sqs, "retained.fifo", FifoQueue="true", MessageRetentionPeriod=60)
+    _locked_groups(sqs, url, 1)
+    with cloudlet.platform.store.tx() as conn:  # the head reaches its retention period in 1 s
+        conn.execute("UPDATE sqs_messages SET sent_ms = sent_ms - 59000 WHERE body = 'g0-1'")
+    expires = time.monotonic() + 1.0
+    results = Waiters(cloudlet, url, 1).results()
+    assert bodies(results) == ["g0-2"]
+    assert_prompt(results, expires)
+    assert results[0][1] > expires - 0.1

@@ -50,8 +50,15 @@ _SELECT_STANDARD = (
 )
 _SELECT_FIFO = (
     f"SELECT {_COLUMNS} FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
-    " AND (grp NOT IN (SELECT grp FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND recv_count > 0))"
-    " ORDER BY seq LIMIT ?"
+    " AND (grp NOT IN (SELECT grp FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND recv_count > 0"
+    " AND sent_ms > ?)) ORDER BY seq LIMIT ?"
+)
+# When the next message becomes deliverable: a delay or visibility timeout runs out, or (FIFO)
+# an in-flight message reaches the end of its retention period and so unlocks its group.
+_NEXT_STANDARD = "SELECT MIN(visible_ms) FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND sent_ms > ?"
+_NEXT_FIFO = (
+    "SELECT MIN(CASE WHEN recv_count > 0 AND sent_ms + ? < visible_ms THEN sent_ms + ? ELSE visible_ms END)"
+    " FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND sent_ms > ?"
 )
 _TAKE = (
     "UPDATE sqs_messages SET visible_ms = ?, recv_count = recv_count + 1,"
@@ -237,7 +244,7 @@ class Messages:
                     return Received(replay, 0)
             if queue.fifo:
                 rows = conn.all(
-                    _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, count)
+                    _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, oldest, count)
                 )
             else:
                 rows = conn.all(_SELECT_STANDARD + self.skip_locked, (queue.qid, now, oldest, count))
@@ -270,10 +277,11 @@ class Messages:
                 )
             next_ms = None
             if not out and not moved:
-                next_ms = conn.scalar(
-                    "SELECT MIN(visible_ms) FROM sqs_messages WHERE qid = ? AND visible_ms > ?",
-                    (queue.qid, now),
-                )
+                if queue.fifo:
+                    retention = queue.retention_ms
+                    next_ms = conn.scalar(_NEXT_FIFO, (retention, retention, queue.qid, now, oldest))
+                else:
+                    next_ms = conn.scalar(_NEXT_STANDARD, (queue.qid, now, oldest))
         return Received(out, len(moved), next_ms)
 
     def _replay(
