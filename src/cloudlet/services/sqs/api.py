@@ -385,17 +385,22 @@ class SQS(Service):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while True:
+            # registered before the receive: a wake-up that fires while it runs is kept
             future = self.waiters.register(queue.qid) if wait else None
             try:
-                messages = await run(
+                got = await run(
                     self.messages.receive, queue, count, visibility, dlq, system, attribute_names, attempt_id
                 )
+                if got.moved:
+                    self.waiters.notify(dlq.qid)
                 remaining = deadline - loop.time()
-                if messages or not wait or remaining <= 0:
-                    return {"Messages": messages} if messages else {}
-                next_ms = await run(self.messages.next_visible_ms, queue)
-                if next_ms is not None:
-                    remaining = min(remaining, max(next_ms / 1000 - time.time(), 0.005))
+                if got.messages or not wait or remaining <= 0:
+                    return {"Messages": got.messages} if got.messages else {}
+                if got.moved:
+                    continue  # redriven messages filled the batch: others may be visible already
+                if got.next_ms is not None:
+                    # +1: now_ms() truncates, so a message visible at next_ms is certainly seen then
+                    remaining = min(remaining, max((got.next_ms + 1) / 1000 - time.time(), 0.001))
                 if self.store.blocking:
                     remaining = min(remaining, self.poll_interval)
                 with contextlib.suppress(asyncio.TimeoutError):
@@ -409,6 +414,7 @@ class SQS(Service):
         error = self.messages.delete(queue, [params["ReceiptHandle"]])[0]
         if error is not None:
             raise error
+        self._unlocked(queue)
         return {}
 
     def delete_message_batch(self, ctx, params: dict) -> dict:
@@ -416,7 +422,14 @@ class SQS(Service):
         entries = params.get("Entries") or []
         check.check_batch_ids(entries, "DeleteMessageBatchRequestEntry")
         results = self.messages.delete(queue, [e["ReceiptHandle"] for e in entries])
+        if any(r is None for r in results):
+            self._unlocked(queue)
         return _batch_result(entries, results)
+
+    def _unlocked(self, queue: Queue) -> None:
+        """A FIFO delete may unlock a message group: its next message is deliverable now."""
+        if queue.fifo:
+            self.waiters.notify(queue.qid)
 
     def change_message_visibility(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
@@ -425,8 +438,8 @@ class SQS(Service):
         error = self.messages.change_visibility(queue, [(params["ReceiptHandle"], timeout)])[0]
         if error is not None:
             raise error
-        if timeout == 0:
-            self.waiters.notify(queue.qid)
+        # any change moves the queue's next expiry, which sleeping long polls computed before
+        self.waiters.notify(queue.qid)
         return {}
 
     def change_message_visibility_batch(self, ctx, params: dict) -> dict:
@@ -445,7 +458,8 @@ class SQS(Service):
             positions.append(i)
         for i, error in zip(positions, self.messages.change_visibility(queue, changes), strict=True):
             results[i] = error
-        self.waiters.notify(queue.qid)
+        if any(r is None for r in results):
+            self.waiters.notify(queue.qid)
         return _batch_result(entries, results)
 
     # ---- dead-letter queues and move tasks ---------------------------------------------------

@@ -12,6 +12,7 @@ import hashlib
 import os
 import threading
 import time
+from typing import NamedTuple
 
 import orjson
 
@@ -49,8 +50,15 @@ _SELECT_STANDARD = (
 )
 _SELECT_FIFO = (
     f"SELECT {_COLUMNS} FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
-    " AND (grp NOT IN (SELECT grp FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND recv_count > 0))"
-    " ORDER BY seq LIMIT ?"
+    " AND (grp NOT IN (SELECT grp FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND recv_count > 0"
+    " AND sent_ms > ?)) ORDER BY seq LIMIT ?"
+)
+# When the next message becomes deliverable: a delay or visibility timeout runs out, or (FIFO)
+# an in-flight message reaches the end of its retention period and so unlocks its group.
+_NEXT_STANDARD = "SELECT MIN(visible_ms) FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND sent_ms > ?"
+_NEXT_FIFO = (
+    "SELECT MIN(CASE WHEN recv_count > 0 AND sent_ms + ? < visible_ms THEN sent_ms + ? ELSE visible_ms END)"
+    " FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND sent_ms > ?"
 )
 _TAKE = (
     "UPDATE sqs_messages SET visible_ms = ?, recv_count = recv_count + 1,"
@@ -115,6 +123,15 @@ def _decode_attributes(stored: str | None) -> dict:
         else:
             result[name] = {"DataType": data_type, "StringValue": text}
     return result
+
+
+class Received(NamedTuple):
+    """What one receive found."""
+
+    messages: list[dict]
+    moved: int  # messages redriven to the dead-letter queue instead
+    # when nothing was taken: the earliest visible_ms still in the future at this receive's clock
+    next_ms: int | None = None
 
 
 class Messages:
@@ -206,9 +223,12 @@ class Messages:
         system_names: frozenset[str],
         attribute_names: list[str] | None,
         attempt_id: str | None = None,
-    ) -> list[dict]:
+    ) -> Received:
         """Take up to `count` visible messages, moving those past maxReceiveCount to `dlq`.
 
+        When none is taken, the same transaction and clock reading also answer when the next
+        invisible (delayed or in-flight) message becomes visible, so a long poll cannot miss one
+        whose timeout runs out between its empty receive and that question.
         On a FIFO queue a retried `attempt_id` (within 5 minutes, its messages untouched since)
         answers the same messages and receipt handles again, with a fresh visibility timeout."""
         now = now_ms()
@@ -221,10 +241,10 @@ class Messages:
             if queue.fifo and attempt_id:
                 replay = self._replay(conn, queue, attempt_id, now, visibility, system_names, attribute_names)
                 if replay is not None:
-                    return replay
+                    return Received(replay, 0)
             if queue.fifo:
                 rows = conn.all(
-                    _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, count)
+                    _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, oldest, count)
                 )
             else:
                 rows = conn.all(_SELECT_STANDARD + self.skip_locked, (queue.qid, now, oldest, count))
@@ -255,7 +275,14 @@ class Messages:
                         now + DEDUP_WINDOW_MS,
                     ),
                 )
-        return out
+            next_ms = None
+            if not out and not moved:
+                if queue.fifo:
+                    retention = queue.retention_ms
+                    next_ms = conn.scalar(_NEXT_FIFO, (retention, retention, queue.qid, now, oldest))
+                else:
+                    next_ms = conn.scalar(_NEXT_STANDARD, (queue.qid, now, oldest))
+        return Received(out, len(moved), next_ms)
 
     def _replay(
         self, conn, queue: Queue, attempt_id: str, now: int, visibility: int, system_names, attribute_names
@@ -287,14 +314,6 @@ class Messages:
             seen = r[:8] + (r[8] - 1,) + r[9:]  # already counted by the first attempt
             out.append(_received(queue, seen, token, now, system_names, attribute_names))
         return out
-
-    def next_visible_ms(self, queue: Queue) -> int | None:
-        """When the earliest invisible (delayed or in-flight) message becomes visible."""
-        with self.store.read() as conn:
-            return conn.scalar(
-                "SELECT MIN(visible_ms) FROM sqs_messages WHERE qid = ? AND visible_ms > ?",
-                (queue.qid, now_ms()),
-            )
 
     # ---- deleting and visibility -----------------------------------------------------------
     def delete(self, queue: Queue, handles: list[str]) -> list[Exception | None]:
