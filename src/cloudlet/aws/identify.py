@@ -264,6 +264,11 @@ class Router:
             for route in group.candidates(query):
                 if best is not None and route.score < best[0].score:
                     break  # candidates are sorted: nothing later in this service is more specific
+                # the literal pre-checks of `matches`, inline: most routes stop here, without a call
+                if not path.startswith(route.prefix):
+                    continue
+                if route.suffixes and not path.endswith(route.suffixes):
+                    continue
                 params = route.matches(req.method, path, query, req.headers)
                 if params is None:
                     continue
