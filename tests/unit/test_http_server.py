@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import socket
 import threading
 import time
@@ -202,5 +203,57 @@ def test_idle_connections_are_closed():
         assert read_response(sock)[0] == 200
         sock.settimeout(3)
         assert sock.recv(10) == b""
+    finally:
+        harness.close()
+
+
+_seen: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="")
+
+
+async def mixed(req: HttpRequest) -> HttpResponse:
+    """Answers at once or after suspending (by path), raising on /boom after it suspended."""
+    before = _seen.get()
+    _seen.set(req.path)
+    if req.path.startswith("/wait") or req.path == "/boom":
+        await asyncio.sleep(0.01)
+        if req.path == "/boom":
+            raise RuntimeError("late failure")
+    return HttpResponse(200, {"Content-Type": "text/plain"}, f"{req.path} saw {before or '-'}".encode())
+
+
+def test_pipelined_mix_of_immediate_and_suspending_handlers_keeps_order():
+    harness = Harness(mixed)
+    try:
+        sock = harness.connect()
+        paths = ["/a", "/wait1", "/b", "/boom", "/wait2", "/c"]
+        sock.sendall(b"".join(f"GET {p} HTTP/1.1\r\nHost: h\r\n\r\n".encode() for p in paths))
+        answers = [read_response(sock) for _ in paths]
+        assert [status for status, _, _ in answers] == [200, 200, 200, 500, 200, 200]
+        assert [body.split()[0] for _, _, body in answers if body.startswith(b"/")] == [
+            p.encode() for p in paths if p != "/boom"
+        ]
+        for path in ("/d", "/e"):  # the connection still serves; nothing set by an earlier handler leaks
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: h\r\n\r\n".encode())
+            assert read_response(sock)[2] == f"{path} saw -".encode()
+    finally:
+        harness.close()
+
+
+def test_requests_behind_connection_close_are_not_served():
+    served = []
+
+    async def record(req):
+        served.append(req.path)
+        return HttpResponse(200, {}, b"ok")
+
+    harness = Harness(record)
+    try:
+        sock = harness.connect()
+        sock.sendall(
+            b"GET /1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"
+        )
+        assert read_response(sock)[0] == 200
+        assert sock.recv(100) == b""
+        assert served == ["/1"]
     finally:
         harness.close()

@@ -294,3 +294,31 @@ def test_date_header_is_accepted_instead_of_x_amz_date():
     sig = sigv4.parse(req)
     assert sig.amz_date[:8] == sig.scope.date
     sigv4.verify(req, sig, CREDS.secret_key)
+
+
+@pytest.mark.parametrize(
+    "authorization, expected",
+    [
+        (
+            "AWS4-HMAC-SHA256 Credential=AKID/20261127/eu-west-1/sqs/aws4_request, "
+            "SignedHeaders=host;x-amz-date, Signature=00",
+            ("AKID", "20261127", "eu-west-1", "sqs"),
+        ),
+        ("AWS4-HMAC-SHA256 Credential=AKID/d/r/s/aws4_request", ("AKID", "d", "r", "s")),
+        ("AWS4-HMAC-SHA256 SignedHeaders=host, Credential=K/d/r/s/aws4_request", ("K", "d", "r", "s")),
+        ("AWS4-HMAC-SHA256 Credential=a/b/c/d/e, Credential=x/y/z/w/v", ("x", "y", "z", "w")),
+        ("AWS4-HMAC-SHA256 Credential=AKID/d/r/aws4_request, Signature=00", None),
+        ("AWS4-HMAC-SHA256 Credential=, Signature=00", None),
+        ("AWS4-HMAC-SHA256", None),
+    ],
+)
+def test_credential_scope_is_read_from_any_layout_of_the_header(authorization, expected):
+    scope = sigv4.credential_scope(HttpRequest("POST", "/", headers={"authorization": authorization}))
+    assert (scope and (scope.access_key, scope.date, scope.region, scope.service)) == expected
+
+
+def test_credential_scope_of_a_presigned_query():
+    req = HttpRequest(
+        "GET", "/", query_string="X-Amz-Credential=AKID%2Fd%2Fr%2Fs3%2Faws4_request&X-Amz-Signature=0"
+    )
+    assert sigv4.credential_scope(req) == sigv4.CredentialScope("AKID", "d", "r", "s3")

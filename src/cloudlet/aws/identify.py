@@ -51,9 +51,14 @@ class _Route:
     known_query: frozenset[str]
     score: tuple
     rank: int = 0
+    prefix: str = ""  # literal text every matching path starts with
+    suffixes: tuple[str, ...] = ()  # literal endings, one of which every matching path has (or none)
 
     def matches(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> dict | None:
         if method != self.method:
+            return None
+        # string tests before the regex: they rule out most routes that share a service's prefix
+        if not path.startswith(self.prefix) or (self.suffixes and not path.endswith(self.suffixes)):
             return None
         for key, value in self.fixed_query:  # dict lookups first: they rule out most routes
             if key not in query or (value is not None and query[key] != value):
@@ -99,7 +104,8 @@ def _compile_route(operation: str, op: OperationModel) -> _Route:
     path, _, query = http.get("requestUri", "/").partition("?")
     regex, literal_chars, literal_segments, greedy = "", 0, 0, 0
     labels: dict[str, str] = {}
-    for part in re.split(r"(\{[^}]+\})", path):
+    parts = re.split(r"(\{[^}]+\})", path)
+    for part in parts:
         if part.startswith("{") and part.endswith("}"):
             name = part[1:-1]
             group = f"g{len(labels)}"
@@ -116,6 +122,7 @@ def _compile_route(operation: str, op: OperationModel) -> _Route:
             literal_segments += len([seg for seg in part.split("/") if seg])
     if path != "/":  # a trailing slash is optional both ways
         regex = regex[:-1] + "/?" if regex.endswith("/") else regex + "/?"
+    prefix, suffixes = _literal_ends(path, parts)
     fixed = []
     for item in filter(None, query.split("&")):
         key, eq, value = item.partition("=")
@@ -152,7 +159,17 @@ def _compile_route(operation: str, op: OperationModel) -> _Route:
         tuple(required_headers),
         frozenset(known_query),
         score,
+        prefix=prefix,
+        suffixes=suffixes,
     )
+
+
+def _literal_ends(path: str, parts: list[str]) -> tuple[str, tuple[str, ...]]:
+    """The literal start and the possible literal endings of a URI template (trailing '/' optional)."""
+    if len(parts) == 1:  # no labels: the whole path, with or without its trailing slash
+        return (path.rstrip("/") or "/") if path != "/" else "/", ()
+    tail = parts[-1].rstrip("/")
+    return parts[0], ((tail, tail + "/") if tail else ())
 
 
 class Router:
@@ -247,6 +264,11 @@ class Router:
             for route in group.candidates(query):
                 if best is not None and route.score < best[0].score:
                     break  # candidates are sorted: nothing later in this service is more specific
+                # the literal pre-checks of `matches`, inline: most routes stop here, without a call
+                if not path.startswith(route.prefix):
+                    continue
+                if route.suffixes and not path.endswith(route.suffixes):
+                    continue
                 params = route.matches(req.method, path, query, req.headers)
                 if params is None:
                     continue

@@ -68,12 +68,19 @@ def credential_scope(req: HttpRequest) -> CredentialScope | None:
     auth = req.headers.get("authorization", "")
     credential = ""
     if auth.startswith("AWS4-"):
-        credential = _auth_params(auth).get("Credential", "")
+        _, _, rest = auth.partition(" ")
+        if rest.startswith("Credential=") and rest.count("Credential=") == 1:
+            # the SDKs' layout, read without splitting the whole header (this runs per request)
+            end = rest.find(",")
+            credential = (rest[11:] if end < 0 else rest[11:end]).strip()
+        else:
+            credential = _auth_params(auth).get("Credential", "")
     elif "X-Amz-Credential" in req.query_string:
         credential = req.query_dict.get("X-Amz-Credential", "")
     return _parse_scope(credential)
 
 
+@lru_cache(maxsize=1024)
 def _parse_scope(credential: str) -> CredentialScope | None:
     parts = credential.split("/")
     if len(parts) != 5 or not parts[0]:

@@ -1,0 +1,108 @@
+"""Server CPU per SQS SendMessage on the shared request path, measured in the server's own thread.
+
+    PYTHONPATH=src python bench/request_path.py [--count N] [--profile]
+
+Runs cloudlet (SQLite, auth off) on an event loop in this process and one boto3 client in another
+process; reports the serving thread's CPU time per request (`time.thread_time`, so the client's
+work and other processes are not counted) and, with --profile, a cProfile listing taken with the
+same clock (wall-clock profiles charge the client's wake-up to whichever call wrote to it).
+Compare before/after in one sitting and interleave runs: the figure moves with machine load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def client(port: int, count: int) -> None:
+    """The client side: warm up, wait for the go line on stdin, send `count` messages."""
+    import boto3
+    from botocore.config import Config
+
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 0}),
+    )
+    url = sqs.create_queue(QueueName="bench")["QueueUrl"]
+    for _ in range(100):
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 100)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    start = time.perf_counter()
+    for _ in range(count):
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 100)
+    print(f"{(time.perf_counter() - start) / count * 1e6:.0f}", flush=True)
+
+
+async def serve_and_measure(count: int, profile: cProfile.Profile | None) -> tuple[float, float]:
+    from cloudlet.config import Config
+    from cloudlet.server.runner import Node, free_port
+
+    port = free_port()
+    node = Node(Config(port=port, data_dir=tempfile.mkdtemp(), log_level="warning"))
+    running = asyncio.get_running_loop().create_task(node.run())
+    while not node.http.server:
+        await asyncio.sleep(0.01)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--client",
+        str(port),
+        "--count",
+        str(count),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    await proc.stdout.readline()
+    started = time.thread_time()
+    if profile:
+        profile.enable()
+    proc.stdin.write(b"go\n")
+    await proc.stdin.drain()
+    wall_us = float(await proc.stdout.readline())
+    if profile:
+        profile.disable()
+    cpu_us = (time.thread_time() - started) / count * 1e6
+    await proc.wait()
+    node.request_stop()
+    await running
+    return cpu_us, wall_us
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=3000)
+    parser.add_argument("--profile", action="store_true", help="print a thread-CPU cProfile listing")
+    parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client(args.client, args.count)
+        return
+    from cloudlet.server.runner import new_event_loop
+
+    profile = cProfile.Profile(time.thread_time) if args.profile else None
+    loop = new_event_loop()
+    cpu_us, wall_us = loop.run_until_complete(serve_and_measure(args.count, profile))
+    loop.close()
+    print(
+        f"SendMessage x{args.count}, one client: server thread CPU {cpu_us:.0f} us/request, client wall {wall_us:.0f} us"
+    )
+    if profile:
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""The REST route index: its string pre-checks never turn away a path the route's regex accepts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cloudlet.aws import models
+from cloudlet.aws.identify import Router
+
+ROUTER = Router(["s3", "lambda", "apigateway", "route53", "iam", "sqs"])
+SERVICES = sorted(ROUTER._rest_routes)
+
+
+def sample_paths(template: str) -> list[str]:
+    """Paths a template describes: labels filled in (greedy ones with slashes), ± a trailing slash."""
+    path = template.partition("?")[0]
+    filled = re.sub(r"\{[^}]+\+\}", "a/b%2Fc", path)
+    filled = re.sub(r"\{[^}]+\}", "x%20y", filled)
+    return [filled, filled.rstrip("/") or "/", filled.rstrip("/") + "/"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_string_prechecks_agree_with_the_route_regex(service) -> None:
+    routes = [
+        r
+        for group in ROUTER._rest_routes[service].values()
+        for r in group.plain + sum(group.keyed.values(), [])
+    ]
+    paths = {p for op in models.operations(service).values() for p in sample_paths(op.http["requestUri"])}
+    paths |= {"/", "", "/x", "/2015-03-31/functions/f/invocations"}
+    rejected = 0
+    for route in routes:
+        for path in paths:
+            passes = path.startswith(route.prefix) and (not route.suffixes or path.endswith(route.suffixes))
+            if route.pattern.fullmatch(path):
+                assert passes, (route.operation, path, route.prefix, route.suffixes)
+            rejected += not passes
+    assert rejected  # the pre-checks do rule routes out
+
+
+def test_lambda_invoke_and_its_neighbours_are_told_apart() -> None:
+    from cloudlet.aws.http import HttpRequest
+
+    for method, path, operation in [
+        ("POST", "/2015-03-31/functions/fn/invocations", "Invoke"),
+        ("POST", "/2015-03-31/functions/fn/invocations/", "Invoke"),
+        ("GET", "/2015-03-31/functions/fn/configuration", "GetFunctionConfiguration"),
+        ("GET", "/2015-03-31/functions/fn", "GetFunction"),
+        ("GET", "/2015-03-31/functions/", "ListFunctions"),
+        ("GET", "/2015-03-31/functions", "ListFunctions"),
+        ("POST", "/2015-03-31/functions/fn/versions", "PublishVersion"),
+    ]:
+        assert ROUTER.identify(HttpRequest(method, path)).operation == operation, path
