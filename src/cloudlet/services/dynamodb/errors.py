@@ -9,6 +9,14 @@ def validation(message: str) -> AWSError:
     return AWSError("ValidationException", message, 400)
 
 
+def too_many(member: str, limit: int) -> AWSError:
+    """The ValidationException for a list longer than the API allows (AWS's constraint wording)."""
+    return validation(
+        f"1 validation error detected: Value '[...]' at '{member}' failed to satisfy constraint: "
+        f"Member must have length less than or equal to {limit}"
+    )
+
+
 def invalid_params(detail: str) -> AWSError:
     """The common 'One or more parameter values were invalid: ...' ValidationException."""
     return AWSError("ValidationException", f"One or more parameter values were invalid: {detail}", 400)

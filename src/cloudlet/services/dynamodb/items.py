@@ -21,7 +21,7 @@ import orjson
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import capacity, codec, requests, storage
 from cloudlet.services.dynamodb import values as V
-from cloudlet.services.dynamodb.errors import condition_failed, validation
+from cloudlet.services.dynamodb.errors import condition_failed, too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
@@ -260,10 +260,7 @@ class Items:
     def transact_write_items(self, ctx, params: dict) -> dict:
         entries = params["TransactItems"]
         if len(entries) > MAX_TRANSACT_ITEMS:
-            raise validation(
-                f"1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {MAX_TRANSACT_ITEMS}"
-            )
+            raise too_many("transactItems", MAX_TRANSACT_ITEMS)
         token = params.get("ClientRequestToken")
         fingerprint = request_fingerprint(entries)
         if len(orjson.dumps(entries, default=codec.encode_bytes)) > MAX_TRANSACT_BYTES:
@@ -351,10 +348,7 @@ class Items:
     def transact_get_items(self, ctx, params: dict) -> dict:
         entries = params["TransactItems"]
         if len(entries) > MAX_TRANSACT_ITEMS:
-            raise validation(
-                f"1 validation error detected: Value '[...]' at 'transactItems' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {MAX_TRANSACT_ITEMS}"
-            )
+            raise too_many("transactItems", MAX_TRANSACT_ITEMS)
         responses = []
         totals: dict = {}
         with self.store.tx() as conn:

@@ -8,7 +8,7 @@ import base64
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import codec, partiql, reads, requests, storage
 from cloudlet.services.dynamodb import values as V
-from cloudlet.services.dynamodb.errors import validation
+from cloudlet.services.dynamodb.errors import too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
@@ -185,10 +185,7 @@ class Statements:
     def batch_execute_statement(self, ctx, params: dict) -> dict:
         entries = params["Statements"]
         if len(entries) > MAX_BATCH:
-            raise validation(
-                f"1 validation error detected: Value '[...]' at 'statements' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {MAX_BATCH}"
-            )
+            raise too_many("statements", MAX_BATCH)
         parsed = [partiql.parse(e["Statement"], e.get("Parameters")) for e in entries]
         kinds = {"read" if s.kind == "SELECT" else "write" for s in parsed}
         if len(kinds) > 1:
@@ -222,10 +219,7 @@ class Statements:
     def execute_transaction(self, ctx, params: dict) -> dict:
         entries = params["TransactStatements"]
         if len(entries) > MAX_TRANSACTION:
-            raise validation(
-                f"1 validation error detected: Value '[...]' at 'transactStatements' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {MAX_TRANSACTION}"
-            )
+            raise too_many("transactStatements", MAX_TRANSACTION)
         parsed = [partiql.parse(e["Statement"], e.get("Parameters")) for e in entries]
         kinds = {"read" if s.kind == "SELECT" else "write" for s in parsed}
         if len(kinds) > 1:
