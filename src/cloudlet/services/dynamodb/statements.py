@@ -184,12 +184,7 @@ class Statements:
 
     def batch_execute_statement(self, ctx, params: dict) -> dict:
         entries = params["Statements"]
-        if len(entries) > MAX_BATCH:
-            raise too_many("statements", MAX_BATCH)
-        parsed = [partiql.parse(e["Statement"], e.get("Parameters")) for e in entries]
-        kinds = {"read" if s.kind == "SELECT" else "write" for s in parsed}
-        if len(kinds) > 1:
-            raise validation("Unsupported operation: Mixing read and write statements is not supported in a batch")
+        parsed, kinds = _parse_statements(entries, "statements", MAX_BATCH, "a batch")
         responses = []
         for entry, stmt in zip(entries, parsed, strict=True):
             try:
@@ -218,12 +213,7 @@ class Statements:
 
     def execute_transaction(self, ctx, params: dict) -> dict:
         entries = params["TransactStatements"]
-        if len(entries) > MAX_TRANSACTION:
-            raise too_many("transactStatements", MAX_TRANSACTION)
-        parsed = [partiql.parse(e["Statement"], e.get("Parameters")) for e in entries]
-        kinds = {"read" if s.kind == "SELECT" else "write" for s in parsed}
-        if len(kinds) > 1:
-            raise validation("Unsupported operation: Mixing read and write statements is not supported in a transaction")
+        parsed, kinds = _parse_statements(entries, "transactStatements", MAX_TRANSACTION, "a transaction")
         if kinds == {"read"}:
             with self.store.tx() as conn:
                 return {"Responses": [
@@ -258,3 +248,14 @@ def _batch_error(err: AWSError) -> dict:
     if err.fields.get("Item"):
         out["Item"] = err.fields["Item"]
     return out
+
+
+def _parse_statements(entries: list, member: str, limit: int, where: str) -> tuple[list, set[str]]:
+    """Parse a batch's or transaction's statements; all must read or all must write."""
+    if len(entries) > limit:
+        raise too_many(member, limit)
+    parsed = [partiql.parse(e["Statement"], e.get("Parameters")) for e in entries]
+    kinds = {"read" if s.kind == "SELECT" else "write" for s in parsed}
+    if len(kinds) > 1:
+        raise validation(f"Unsupported operation: Mixing read and write statements is not supported in {where}")
+    return parsed, kinds
