@@ -13,9 +13,6 @@ HASH = [{"AttributeName": "pk", "KeyType": "HASH"}]
 HASH_S = [{"AttributeName": "pk", "AttributeType": "S"}]
 
 
-def error(excinfo) -> tuple[str, str, int]:
-    err = excinfo.value.response
-    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def raw_client(cloudlet):

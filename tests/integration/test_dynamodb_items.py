@@ -3,6 +3,7 @@ ReturnValues, capacity and every class of bad input (error code, HTTP status, st
 
 import pytest
 from botocore.exceptions import ClientError
+from ddb_helpers import error
 
 
 @pytest.fixture
@@ -17,9 +18,6 @@ def ddb(cloudlet):
     return client
 
 
-def error(excinfo):
-    err = excinfo.value.response
-    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
 
 
 KEY = {"pk": {"S": "a"}, "sk": {"N": "1"}}

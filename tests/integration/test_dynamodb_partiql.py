@@ -3,11 +3,7 @@ BatchExecuteStatement and ExecuteTransaction."""
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def error(excinfo):
-    err = excinfo.value.response
-    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
+from ddb_helpers import error
 
 
 @pytest.fixture

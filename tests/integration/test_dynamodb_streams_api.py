@@ -8,15 +8,8 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from ddbstreams_helpers import (
-    error,
-    make_table,
-    raw_client,
-    read_shard,
-    read_stream,
-    shard_ids,
-    stream_durations,
-)
+from ddb_helpers import error
+from ddbstreams_helpers import make_table, raw_client, read_shard, read_stream, shard_ids, stream_durations
 
 
 def put_keys(ddb, keys, table="tbl"):

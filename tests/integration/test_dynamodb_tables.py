@@ -6,12 +6,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-
-
-def error(excinfo):
-    err = excinfo.value.response
-    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
-
+from ddb_helpers import error
 
 HASH = [{"AttributeName": "pk", "KeyType": "HASH"}]
 HASH_S = [{"AttributeName": "pk", "AttributeType": "S"}]
