@@ -1,11 +1,13 @@
 """Server CPU per SQS SendMessage on the shared request path, measured in the server's own thread.
 
-    PYTHONPATH=src python bench/request_path.py [--count N] [--profile]
+    PYTHONPATH=src python bench/request_path.py [--count N] [--profile | --calls]
 
 Runs cloudlet (SQLite, auth off) on an event loop in this process and one boto3 client in another
 process; reports the serving thread's CPU time per request (`time.thread_time`, so the client's
 work and other processes are not counted) and, with --profile, a cProfile listing taken with the
 same clock (wall-clock profiles charge the client's wake-up to whichever call wrote to it).
+With --calls it counts the function calls (Python and C) the serving thread makes per request:
+a deterministic measure of interpreter work that machine load does not move.
 Compare before/after in one sitting and interleave runs: the figure moves with machine load.
 """
 
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 
 
 def client(port: int, count: int) -> None:
@@ -45,7 +48,33 @@ def client(port: int, count: int) -> None:
     print(f"{(time.perf_counter() - start) / count * 1e6:.0f}", flush=True)
 
 
-async def serve_and_measure(count: int, profile: cProfile.Profile | None) -> tuple[float, float]:
+class CallCounter:
+    """Counts the function calls of the thread it is installed in, by function."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def __call__(self, frame, event: str, arg) -> None:
+        if event == "call":
+            code = frame.f_code
+            self.counts[f"{code.co_filename.rsplit('/', 2)[-1]}:{code.co_name}"] += 1
+        elif event == "c_call":
+            self.counts[f"<c> {getattr(arg, '__qualname__', arg)}"] += 1
+
+    def enable(self) -> None:
+        sys.setprofile(self)
+
+    def disable(self) -> None:
+        sys.setprofile(None)
+
+    def report(self, count: int, top: int = 40) -> None:
+        total = sum(self.counts.values())
+        print(f"function calls per request: {total / count:.1f}")
+        for name, calls in self.counts.most_common(top):
+            print(f"{calls / count:8.2f}  {name}")
+
+
+async def serve_and_measure(count: int, profile) -> tuple[float, float]:
     from cloudlet.config import Config
     from cloudlet.server.runner import Node, free_port
 
@@ -86,6 +115,7 @@ def main() -> None:
     )
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--profile", action="store_true", help="print a thread-CPU cProfile listing")
+    parser.add_argument("--calls", action="store_true", help="count function calls per request")
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -94,13 +124,17 @@ def main() -> None:
     from cloudlet.server.runner import new_event_loop
 
     profile = cProfile.Profile(time.thread_time) if args.profile else None
+    if args.calls:
+        profile = CallCounter()
     loop = new_event_loop()
     cpu_us, wall_us = loop.run_until_complete(serve_and_measure(args.count, profile))
     loop.close()
     print(
         f"SendMessage x{args.count}, one client: server thread CPU {cpu_us:.0f} us/request, client wall {wall_us:.0f} us"
     )
-    if profile:
+    if isinstance(profile, CallCounter):
+        profile.report(args.count)
+    elif profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)
 
 

@@ -115,3 +115,30 @@ def test_routing_weights_split_invocations(cloudlet):
     assert error(exc) == ("InvalidParameterValueException", 400)
     assert lam.get_alias(FunctionName="split", Name="canary")["RoutingConfig"] == {
         "AdditionalVersionWeights": {"2": 0.3}}
+
+
+def test_an_invocation_right_after_a_change_runs_the_changed_function(cloudlet):
+    """Invocations resolve versions and aliases through a cache; every change must reach them at once."""
+    lam = cloudlet.client("lambda")
+    create(lam, "fresh", source=V.replace("{}", "'one'"))
+    assert invoke(lam, "fresh")[1] == "one"
+    lam.update_function_code(FunctionName="fresh", ZipFile=make_zip({"app.py": V.replace("{}", "'two'")}))
+    lam.get_waiter("function_updated_v2").wait(FunctionName="fresh")
+    assert invoke(lam, "fresh")[1] == "two"
+    lam.publish_version(FunctionName="fresh")
+    lam.create_alias(FunctionName="fresh", Name="live", FunctionVersion="1")
+    assert invoke(lam, "fresh", Qualifier="live")[1] == "two"
+    lam.update_function_code(FunctionName="fresh", ZipFile=make_zip({"app.py": V.replace("{}", "'three'")}))
+    lam.get_waiter("function_updated_v2").wait(FunctionName="fresh")
+    lam.publish_version(FunctionName="fresh")
+    lam.update_alias(FunctionName="fresh", Name="live", FunctionVersion="2")
+    assert invoke(lam, "fresh", Qualifier="live")[1] == "three"
+    lam.delete_alias(FunctionName="fresh", Name="live")
+    with pytest.raises(ClientError) as err:
+        invoke(lam, "fresh", Qualifier="live")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    lam.delete_function(FunctionName="fresh")
+    with pytest.raises(ClientError) as err:
+        invoke(lam, "fresh")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -53,3 +53,20 @@ def test_lambda_invoke_and_its_neighbours_are_told_apart() -> None:
         ("POST", "/2015-03-31/functions/fn/versions", "PublishVersion"),
     ]:
         assert ROUTER.identify(HttpRequest(method, path)).operation == operation, path
+
+
+def test_remembered_targets_still_depend_on_method_path_query_and_required_headers() -> None:
+    from cloudlet.aws.http import HttpRequest
+
+    router = Router(["s3", "lambda"])
+    put = HttpRequest("PUT", "/bucket/key")
+    copy = HttpRequest("PUT", "/bucket/key", headers={"x-amz-copy-source": "/other/key"})
+    for _ in range(2):  # the second round is answered from the cache
+        assert router.identify(put).operation == "PutObject"
+        assert router.identify(copy).operation == "CopyObject"
+        assert router.identify(HttpRequest("PUT", "/bucket/key", "tagging")).operation == "PutObjectTagging"
+        assert router.identify(HttpRequest("GET", "/bucket/key")).operation == "GetObject"
+    target = router.identify(HttpRequest("POST", "/2015-03-31/functions/fn/invocations"))
+    target.uri_params["FunctionName"] = "changed"  # a caller's change does not reach the cache
+    again = router.identify(HttpRequest("POST", "/2015-03-31/functions/fn/invocations"))
+    assert (again.operation, again.uri_params) == ("Invoke", {"FunctionName": "fn"})

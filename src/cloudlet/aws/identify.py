@@ -177,6 +177,9 @@ class Router:
 
     def __init__(self, services: list[str]) -> None:
         self.services = list(services)
+        # REST targets by everything they depend on; clients repeat the same calls, and matching
+        # a path against a service's routes is most of identifying one
+        self._rest_cache: dict[tuple, Target] = {}
 
     @cached_property
     def _by_target_prefix(self) -> dict[str, str]:
@@ -248,7 +251,28 @@ class Router:
             return req.method in ("GET", "POST")
         return req.method == "POST" and "x-www-form-urlencoded" in req.headers.get("content-type", "")
 
+    @cached_property
+    def _route_headers(self) -> tuple[str, ...]:
+        """Every header some REST route requires (its presence takes part in matching)."""
+        names = {h for by_method in self._rest_routes.values() for group in by_method.values()
+                 for route in [*group.plain, *(r for rs in group.keyed.values() for r in rs)]
+                 for h in route.required_headers}
+        return tuple(sorted(names))
+
     def _identify_rest(self, req: HttpRequest, scoped: list[str]) -> Target:
+        headers = req.headers
+        key = (tuple(scoped), req.method, req.path, req.query_string,
+               tuple(h for h in self._route_headers if h in headers))
+        found = self._rest_cache.get(key)
+        if found is None:
+            found = self._match_rest(req, scoped)
+            if len(self._rest_cache) >= 4096:
+                self._rest_cache.clear()
+            if "s3" not in scoped:  # virtual-hosted S3 also depends on the Host
+                self._rest_cache[key] = found
+        return Target(found.service, found.operation, found.protocol, dict(found.uri_params))
+
+    def _match_rest(self, req: HttpRequest, scoped: list[str]) -> Target:
         path = req.path.split("?", 1)[0]
         if "s3" in scoped:
             bucket = virtual_host_bucket(req.host)

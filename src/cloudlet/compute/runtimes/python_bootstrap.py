@@ -44,6 +44,24 @@ class RuntimeClient:
             self.sock.sendall(body)
         return self._read_response()
 
+    def answer_and_next(self, path, body, headers=b""):
+        """POST an invocation's answer and ask for the next invocation in one write (pipelined).
+
+        Saves the Runtime API a wake-up per invocation; returns the /next response."""
+        if self.sock is None:
+            self._connect()
+        head = b"%s%s HTTP/1.1\r\nHost: %s\r\n%sContent-Length: %d\r\n\r\n" % (
+            self.prefix, path, self.host, headers, len(body))
+        following = b"GET %sinvocation/next HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n" % (
+            self.prefix, self.host)
+        if len(body) < 65536:
+            self.sock.sendall(b"POST " + head + body + following)
+        else:
+            self.sock.sendall(b"POST " + head)
+            self.sock.sendall(body + following)
+        self._read_response()
+        return self._read_response()
+
     def _read_response(self):
         buf = self.buf
         while True:
@@ -232,8 +250,8 @@ def serve():
     dumps = json.dumps
     loads = json.loads
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
+    _, headers, body = client.request(b"GET", b"invocation/next")
     while True:
-        _, headers, body = client.request(b"GET", b"invocation/next")
         request_id = _request_id = headers["lambda-runtime-aws-request-id"]
         trace = headers.get("lambda-runtime-trace-id")
         if trace:
@@ -266,12 +284,13 @@ def serve():
             doc = error_document(exc, request_id)
             log_error(doc)
             flush_err()
-            client.request(b"POST", b"invocation/" + request_id.encode() + b"/error", dumps(doc).encode(),
-                           b"Lambda-Runtime-Function-Error-Type: %s\r\n" % doc["errorType"].encode())
+            _, headers, body = client.answer_and_next(
+                b"invocation/" + request_id.encode() + b"/error", dumps(doc).encode(),
+                b"Lambda-Runtime-Function-Error-Type: %s\r\n" % doc["errorType"].encode())
             continue
         flush_out()
         flush_err()
-        client.request(b"POST", b"invocation/" + request_id.encode() + b"/response", out)
+        _, headers, body = client.answer_and_next(b"invocation/" + request_id.encode() + b"/response", out)
 
 
 def private_namespaces(tmp_mb):

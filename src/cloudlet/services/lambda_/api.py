@@ -81,6 +81,7 @@ class Lambda(EventSourceMappingOps, Service):
         await self.runner.stop()
 
     def reset(self) -> None:
+        self.registry.cache.clear()
         self.pollers.reset()
         self.runner.forget()
 
@@ -127,7 +128,7 @@ class Lambda(EventSourceMappingOps, Service):
         qualifier = ref.qualifier or LATEST
         version = qualifier
         if not (qualifier == LATEST or qualifier.isdigit()):
-            alias = await self.platform.run_sync(self.registry.get_alias, ref, qualifier)
+            alias = await self.platform.run_sync(self.registry.resolved_alias, ref, qualifier)
             if alias is None:
                 raise errors.function_not_found(ref.qualified_arn())
             version = alias["FunctionVersion"]
@@ -137,7 +138,7 @@ class Lambda(EventSourceMappingOps, Service):
                     version = extra
                     break
                 draw -= weight
-        doc = await self.platform.run_sync(self.registry.get_version, ref, version)
+        doc = await self.platform.run_sync(self.registry.resolved_version, ref, version)
         if doc is None:
             raise errors.function_not_found(ref.qualified_arn() if ref.qualifier else ref.arn)
         return doc, version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import UTC, datetime
@@ -38,19 +39,27 @@ def now_text() -> str:
 def check_patterns(op: OperationModel, params: dict) -> None:
     """The model's patterns for the top-level string members (names, ARNs, handler, role)."""
     problems = []
-    for name, shape in op.input_shape.members.items():
-        pattern = shape.metadata.get("pattern")
+    for name, pattern in _patterns(op):
         value = params.get(name)
-        if pattern and isinstance(value, str) and shape.serialization.get("location") != "uri":
-            try:
-                ok = re.fullmatch(pattern, value) is not None
-            except re.error:
-                continue
-            if not ok:
-                problems.append((name[:1].lower() + name[1:], value,
-                                 f"Member must satisfy regular expression pattern: {pattern}"))
+        if isinstance(value, str) and pattern.fullmatch(value) is None:
+            problems.append((name[:1].lower() + name[1:], value,
+                             f"Member must satisfy regular expression pattern: {pattern.pattern}"))
     if problems:
         raise InputValidationError(problems)
+
+
+@functools.cache
+def _patterns(op: OperationModel) -> tuple[tuple[str, re.Pattern], ...]:
+    """An operation's top-level members with a pattern Python's re can compile (URI labels excluded)."""
+    found = []
+    for name, shape in op.input_shape.members.items():
+        pattern = shape.metadata.get("pattern")
+        if pattern and shape.type_name == "string" and shape.serialization.get("location") != "uri":
+            try:
+                found.append((name, re.compile(pattern)))
+            except re.error:
+                continue
+    return tuple(found)
 
 
 def check_settings(params: dict) -> None:

@@ -10,12 +10,16 @@ concurrency settings per qualifier.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import orjson
 
 from cloudlet.services.lambda_ import errors
 from cloudlet.store import Store
+from cloudlet.store.base import Conn
+from cloudlet.store.cache import ReadCache
 
 LATEST = "$LATEST"
 _NAME_ARN = re.compile(
@@ -76,6 +80,27 @@ class Registry:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # versions and aliases as invocations resolve them (kept on SQLite, off on PostgreSQL)
+        self.cache: ReadCache[dict] = ReadCache(store)
+
+    @contextmanager
+    def _writing(self, ref: Ref) -> Iterator[Conn]:
+        """A transaction that changes a function: its cached versions and aliases are dropped after it."""
+        try:
+            with self.store.tx() as conn:
+                yield conn
+        finally:
+            function = (ref.account_id, ref.region, ref.name)
+            self.cache.invalidate_where(lambda key: key[:3] == function)
+
+    def resolved_version(self, ref: Ref, version: str) -> dict | None:
+        """A version's document for invocations (cached: callers must not change it)."""
+        return self.cache.get((ref.account_id, ref.region, ref.name, "v", version),
+                              lambda: self.get_version(ref, version))
+
+    def resolved_alias(self, ref: Ref, name: str) -> dict | None:
+        """An alias's document for invocations (cached: callers must not change it)."""
+        return self.cache.get((ref.account_id, ref.region, ref.name, "a", name), lambda: self.get_alias(ref, name))
 
     # -- versions ----------------------------------------------------------------------------------
     def get_version(self, ref: Ref, version: str = LATEST) -> dict | None:
@@ -112,7 +137,7 @@ class Registry:
 
     def create(self, ref: Ref, latest: dict, meta: dict, published: dict | None) -> None:
         """Insert a new function ($LATEST, its meta row and maybe version 1); conflict if it exists."""
-        with self.store.tx() as conn:
+        with self._writing(ref) as conn:
             if conn.one("SELECT 1 FROM lambda_function_meta WHERE account_id = ? AND region = ? AND name = ?",
                         (ref.account_id, ref.region, ref.name)):
                 raise errors.conflict(f"Function already exist: {ref.name}")
@@ -130,7 +155,7 @@ class Registry:
 
     def update_latest(self, ref: Ref, change, revision_id: str | None = None) -> dict:
         """Apply `change(doc) -> doc` to $LATEST atomically, checking RevisionId; returns the new doc."""
-        with self.store.tx() as conn:
+        with self._writing(ref) as conn:
             row = conn.one("SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ? "
                            "AND version = '$LATEST'", (ref.account_id, ref.region, ref.name))
             if row is None:
@@ -145,7 +170,7 @@ class Registry:
 
     def publish(self, ref: Ref, make_version, code_sha: str | None, revision_id: str | None) -> dict:
         """Publish $LATEST as the next version (or return the last one when nothing changed)."""
-        with self.store.tx() as conn:
+        with self._writing(ref) as conn:
             latest = self._version(conn, ref, LATEST)
             if latest is None:
                 raise errors.function_not_found(ref.arn)
@@ -170,7 +195,7 @@ class Registry:
         return doc
 
     def delete_version(self, ref: Ref, version: str) -> None:
-        with self.store.tx() as conn:
+        with self._writing(ref) as conn:
             if self._meta_row(conn, ref) is None:
                 raise errors.function_not_found(ref.arn)
             if self._version(conn, ref, version) is not None:
@@ -188,7 +213,7 @@ class Registry:
 
     def delete_function(self, ref: Ref) -> dict:
         """Delete a function with its versions and aliases; returns its meta document."""
-        with self.store.tx() as conn:
+        with self._writing(ref) as conn:
             meta = self._meta(conn, ref)
             args = (ref.account_id, ref.region, ref.name)
             conn.execute("DELETE FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?", args)
@@ -250,7 +275,7 @@ class Registry:
         return orjson.loads(row[0]) if row else None
 
     def put_alias(self, ref: Ref, doc: dict, create: bool, revision_id: str | None = None) -> None:
-        with self.store.tx() as conn:
+        with self._writing(ref) as conn:
             self._meta(conn, ref)
             key = (ref.account_id, ref.region, ref.name, doc["Name"])
             row = conn.one("SELECT doc FROM lambda_aliases WHERE account_id = ? AND region = ? "
@@ -268,7 +293,7 @@ class Registry:
                          "VALUES (?, ?, ?, ?, ?)", (*key, _dump(doc)))
 
     def delete_alias(self, ref: Ref, name: str) -> None:
-        with self.store.tx() as conn:
+        with self._writing(ref) as conn:
             self._meta(conn, ref)
             conn.execute("DELETE FROM lambda_aliases WHERE account_id = ? AND region = ? AND function_name = ? "
                          "AND name = ?", (ref.account_id, ref.region, ref.name, name))

@@ -13,6 +13,7 @@ import orjson
 from cloudlet.services.sqs.attributes import DEFAULTS, FIFO_DEFAULTS
 from cloudlet.services.sqs.errors import invalid_parameter, queue_does_not_exist
 from cloudlet.store import Store
+from cloudlet.store.cache import ReadCache
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
@@ -127,40 +128,31 @@ def parse_url(url: str, account: str, region: str) -> tuple[str, str, str]:
 
 
 class QueueRegistry:
-    """Reads and writes sqs_queues, with a cache of Queue values.
-
-    Several nodes can share a PostgreSQL store, so with it cached entries live `ttl` seconds;
-    with SQLite this process owns the data and entries live until this process changes them."""
+    """Reads and writes sqs_queues, with a cache of Queue values (entries live 1 s on PostgreSQL)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.ttl = 1.0 if store.blocking else float("inf")
-        self._cache: dict[tuple[str, str, str], tuple[Queue, float]] = {}
+        self._cache: ReadCache[Queue] = ReadCache(store, shared_ttl=1.0)
+        self.ttl = self._cache.ttl  # how long another node may still use a queue this one deleted
 
     def clear(self) -> None:
         self._cache.clear()
 
     def invalidate(self, queue: Queue) -> None:
-        self._cache.pop((queue.account, queue.region, queue.name), None)
+        self._cache.invalidate((queue.account, queue.region, queue.name))
 
     def find(self, account: str, region: str, name: str) -> Queue | None:
         key = (account, region, name)
-        hit = self._cache.get(key)
-        now = time.monotonic()
-        if hit is not None and now - hit[1] < self.ttl:
-            return hit[0]
+        return self._cache.get(key, lambda: self._load(key))
+
+    def _load(self, key: tuple[str, str, str]) -> Queue | None:
         with self.store.read() as conn:
             row = conn.one(
                 "SELECT qid, account, region, name, attrs, tags, created_ms, modified_ms, version, purged_ms"
                 " FROM sqs_queues WHERE account = ? AND region = ? AND name = ?",
                 key,
             )
-        if row is None:
-            self._cache.pop(key, None)
-            return None
-        queue = _from_row(row)
-        self._cache[key] = (queue, now)
-        return queue
+        return _from_row(row) if row is not None else None
 
     def get(self, account: str, region: str, name: str) -> Queue:
         queue = self.find(account, region, name)
