@@ -228,19 +228,27 @@ def run_clients(
     return Result(label, clients * count, elapsed, latencies, cpu)
 
 
-def report(rows: list[tuple[str, Result]], floor_name: str = "floor") -> list[dict]:
-    """Print a table of results with ratios against the floor of the same scenario."""
+def report(rows: list[tuple[str, Result]], floor_name: str = "floor", peer_name: str = "moto") -> list[dict]:
+    """Print a table of results with ratios against the floor and the peer (moto) of the same scenario.
+
+    "x peer tput" is throughput over the peer's; "peer cpu/op" is the peer's server CPU per operation
+    over this server's: the throughput ratio a server-bound run would show, where the clients'
+    own CPU caps the measured one (every row's clients share the same cores)."""
     floors = {r.label: r for name, r in rows if name == floor_name}
+    peers = {r.label: r for name, r in rows if name == peer_name}
     out = []
     print(
         f"{'server':<18}{'scenario':<26}{'ops/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'cpu us/op':>11}{'x floor tput':>13}"
+        f"{'x peer tput':>12}{'peer cpu/op':>12}"
     )
     for name, r in rows:
-        floor = floors.get(r.label)
+        floor, peer = floors.get(r.label), peers.get(r.label)
         ratio = r.throughput / floor.throughput if floor else float("nan")
+        vs_peer = r.throughput / peer.throughput if peer else float("nan")
+        cpu_vs_peer = peer.cpu_us_per_op / r.cpu_us_per_op if peer and r.cpu_us_per_op else float("nan")
         print(
             f"{name:<18}{r.label:<26}{r.throughput:>10.0f}{r.pct(0.5):>9.2f}{r.pct(0.99):>9.2f}"
-            f"{r.cpu_us_per_op:>11.0f}{ratio:>13.2f}"
+            f"{r.cpu_us_per_op:>11.0f}{ratio:>13.2f}{vs_peer:>12.1f}{cpu_vs_peer:>12.1f}"
         )
         out.append(
             {

@@ -53,3 +53,35 @@ def test_the_cache_is_bounded() -> None:
     for i in range(10):
         cache.get(i, lambda i=i: i)
     assert len(cache._entries) <= 3
+
+
+def test_a_value_read_inside_a_write_transaction_is_served_but_not_kept() -> None:
+    cache = ReadCache(FakeStore(blocking=False))
+    assert cache.get("k", lambda: "uncommitted", remember=False) == "uncommitted"
+    assert cache.get("k", lambda: "committed") == "committed"
+    assert cache.get("k", lambda: "unused", remember=False) == "committed"
+
+
+def test_sqlite_connections_stop_filling_a_cache_their_transaction_changed(tmp_path) -> None:
+    from cloudlet.store.sqlite import SqliteStore
+
+    store = SqliteStore(tmp_path)
+    with store.read() as conn:
+        cache, fill = conn.read_cache("things")
+        assert fill
+    cache.get("k", lambda: "committed")
+    try:
+        with store.tx() as conn:
+            assert conn.read_cache("things") == (cache, True)
+            conn.forget_cached("things", "k")
+            assert conn.read_cache("things") == (cache, False)
+            assert cache.get("k", lambda: "uncommitted", remember=False) == "uncommitted"
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    with store.tx() as conn:  # a new transaction may fill it again
+        assert conn.read_cache("things") == (cache, True)
+    assert cache.get("k", lambda: "reloaded") == "reloaded"
+    store.reset()  # a reset forgets everything cached
+    assert cache.get("k", lambda: "after reset") == "after reset"
+    store.close()

@@ -10,7 +10,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cloudlet.store.cache import ReadCache
 
 Migration = str | Callable[["Conn"], None]
 
@@ -37,6 +40,16 @@ class Conn(ABC):
         row = self.execute(sql, params).fetchone()
         return default if row is None else row[0]
 
+    def read_cache(self, name: str) -> tuple[ReadCache, bool] | None:
+        """The store's cache called `name` and whether this connection may fill it (not after its
+        transaction changed what the cache holds: those reads see uncommitted rows); None where
+        nothing can be cached."""
+        return None
+
+    def forget_cached(self, name: str, key: Any) -> None:
+        """Drop `key` from the store's cache `name` because this connection is changing it."""
+        return None
+
 
 class Store(ABC):
     kind: str = ""
@@ -52,6 +65,14 @@ class Store(ABC):
     @abstractmethod
     def read(self) -> AbstractContextManager[Conn]:
         """A connection for reads that need no transaction."""
+
+    def write_one(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement as a transaction of its own (or as part of this thread's current one).
+
+        Outside a transaction both backends' connections autocommit, so this saves the BEGIN and
+        COMMIT statements a one-statement `tx()` would add."""
+        with self.read() as conn:
+            conn.execute(sql, params)
 
     @abstractmethod
     def tables(self) -> list[str]:

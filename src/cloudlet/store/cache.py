@@ -22,14 +22,15 @@ class ReadCache(Generic[V]):
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[V, float]] = {}
 
-    def get(self, key: Hashable, load: Callable[[], V | None]) -> V | None:
-        """The cached value of `key`, else `load()` (a missing value, None, is not cached)."""
+    def get(self, key: Hashable, load: Callable[[], V | None], remember: bool = True) -> V | None:
+        """The cached value of `key`, else `load()`, kept unless `remember` is false (a missing
+        value, None, is never kept)."""
         hit = self._entries.get(key)
         now = time.monotonic()
         if hit is not None and now - hit[1] < self.ttl:
             return hit[0]
         value = load()
-        if value is None or self.ttl <= 0:
+        if value is None or self.ttl <= 0 or not remember:
             self._entries.pop(key, None)
             return value
         if len(self._entries) >= self.max_entries:

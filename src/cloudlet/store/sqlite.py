@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from cloudlet.store.base import Conn, Store
+from cloudlet.store.cache import ReadCache
 
 
 class SqliteConn(Conn):
     dialect = "sqlite"
 
-    def __init__(self, raw: sqlite3.Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection, caches: dict[str, ReadCache]) -> None:
         self.raw = raw
         self.depth = 0
+        self._caches = caches
+        self.changed: set[str] = set()  # caches whose values this transaction changed
+
+    def read_cache(self, name: str) -> tuple[ReadCache, bool]:
+        # One process owns an SQLite store, so what it committed stays true until it changes it.
+        return self._caches[name], name not in self.changed
+
+    def forget_cached(self, name: str, key) -> None:
+        self._caches[name].invalidate(key)
+        if self.depth:
+            self.changed.add(name)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.raw.execute(sql, params)
@@ -37,6 +50,7 @@ class SqliteStore(Store):
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._caches: dict[str, ReadCache] = defaultdict(lambda: ReadCache(self))
 
     def _conn(self) -> SqliteConn:
         conn = getattr(self._local, "conn", None)
@@ -48,7 +62,7 @@ class SqliteStore(Store):
             raw.execute("PRAGMA synchronous=NORMAL")
             raw.execute("PRAGMA foreign_keys=ON")
             raw.execute("PRAGMA busy_timeout=30000")
-            conn = self._local.conn = SqliteConn(raw)
+            conn = self._local.conn = SqliteConn(raw, self._caches)
             with self._lock:
                 self._all.append(raw)
         return conn
@@ -69,14 +83,21 @@ class SqliteStore(Store):
             yield conn
         except BaseException:
             conn.depth = 0
+            conn.changed.clear()
             conn.raw.execute("ROLLBACK")
             raise
         conn.depth = 0
+        conn.changed.clear()
         conn.raw.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[SqliteConn]:
         yield self._conn()
+
+    def reset(self) -> None:
+        super().reset()
+        for cache in self._caches.values():
+            cache.clear()
 
     def tables(self) -> list[str]:
         with self.read() as conn:

@@ -121,10 +121,16 @@ class Items:
 
     # single-item operations
 
-    def apply_one(self, conn: Conn, write: Write) -> tuple[dict | None, int, dict | None]:
-        """Run one planned write inside a transaction: (old item, its size, new item)."""
+    def apply_one(self, conn: Conn, write: Write, need_old: bool = True) -> tuple[dict | None, int, dict | None]:
+        """Run one planned write inside a transaction: (old item, its size, new item).
+
+        A Put that nothing asks the old item of (`need_old` false) overwrites it unread."""
         storage.lock_item(conn, write.table, write.pk, write.sk)
-        old, old_size = storage.get_item_sized(conn, write.table, write.pk, write.sk)
+        table = write.table
+        if need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream:
+            old, old_size = storage.get_item_sized(conn, table, write.pk, write.sk)
+        else:
+            old, old_size = None, 0
         if not matches(old, write.exprs.condition):
             item = old if write.return_on_failure == "ALL_OLD" and old is not None else None
             raise condition_failed(item)
@@ -140,9 +146,11 @@ class Items:
             if kind == "Update":
                 raise validation("Return values set to invalid value")
             raise validation("ReturnValues can only be ALL_OLD or NONE")
+        mode = params.get("ReturnConsumedCapacity")
+        need_old = returns != "NONE" or mode in ("TOTAL", "INDEXES")
         with self.store.tx() as conn:
             write = self._plan(conn, ctx, kind, params)
-            old, old_size, new = self.apply_one(conn, write)
+            old, old_size, new = self.apply_one(conn, write, need_old)
         out: dict = {}
         attributes = return_values(returns, old, new, write.exprs.update)
         if attributes:
@@ -153,7 +161,6 @@ class Items:
                 "ItemCollectionKey": {write.table.key.pk: write.key[write.table.key.pk]},
                 "SizeEstimateRangeGB": [0.0, 1.0],
             }
-        mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
             size = max(old_size, (write.size or 0) if new is not None else 0)
             out["ConsumedCapacity"] = capacity.write_report(mode, write.table, old, new, size)

@@ -41,6 +41,7 @@ MIGRATIONS = [
 ]
 
 HASH_SPACE = 1 << 32
+TABLE_CACHE = "ddb_tables"  # the store's cache of parsed table metadata by (account, region, name)
 
 
 def partition_hash(pk: bytes) -> int:
@@ -52,10 +53,23 @@ def partition_hash(pk: bytes) -> int:
 
 def load_table(conn: Conn, account: str, region: str, name: str, *, for_update: bool = False) -> TableDef | None:
     """A table's metadata. Shared parsed copies serve reads; `for_update` gives a private copy to change."""
-    row = conn.one("SELECT meta FROM ddb_tables WHERE account = ? AND region = ? AND name = ?", (account, region, name))
+    key = (account, region, name)
+    cached = None if for_update else conn.read_cache(TABLE_CACHE)
+    if cached is not None:
+        cache, fill = cached
+        return cache.get(key, lambda: _select_table(conn, key, False), remember=fill)
+    return _select_table(conn, key, for_update)
+
+
+def _select_table(conn: Conn, key: tuple[str, str, str], private: bool) -> TableDef | None:
+    row = conn.one("SELECT meta FROM ddb_tables WHERE account = ? AND region = ? AND name = ?", key)
     if row is None:
         return None
-    return _parse_table(row[0]) if for_update else _parse_table_cached(row[0])
+    return _parse_table(row[0]) if private else _parse_table_cached(row[0])
+
+
+def _forget_table(conn: Conn, table: TableDef) -> None:
+    conn.forget_cached(TABLE_CACHE, (table.account, table.region, table.name))
 
 
 def _parse_table(meta: str) -> TableDef:
@@ -67,6 +81,7 @@ _parse_table_cached = lru_cache(maxsize=512)(_parse_table)
 
 
 def save_table(conn: Conn, table: TableDef, *, new: bool = False) -> None:
+    _forget_table(conn, table)
     meta = orjson.dumps(table.to_json()).decode()
     if new:
         conn.execute(
@@ -94,6 +109,7 @@ def table_by_id(conn: Conn, table_id: str) -> TableDef | None:
 
 
 def drop_table(conn: Conn, table: TableDef) -> None:
+    _forget_table(conn, table)
     conn.execute("DELETE FROM ddb_tables WHERE account = ? AND region = ? AND name = ?",
                  (table.account, table.region, table.name))
     conn.execute("DELETE FROM ddb_items WHERE table_id = ?", (table.id,))

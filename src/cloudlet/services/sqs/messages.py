@@ -153,65 +153,65 @@ class Messages:
         Returns per entry {MessageId, MD5OfMessageBody, ...}; a FIFO duplicate inside the
         deduplication window is acknowledged with the first message's id and not stored again."""
         now = now_ms()
+        if not queue.fifo:
+            rows, results = [], []
+            for e in entries:
+                row, result = self._prepare(queue, e, now, sender)
+                rows.append(row)
+                results.append(result)
+            if len(rows) == 1:
+                self.store.write_one(_INSERT, rows[0])  # its own transaction: no BEGIN and COMMIT round
+            else:
+                with self.store.tx() as conn:
+                    conn.executemany(_INSERT, rows)
+            return results
         results = []
         with self.store.tx() as conn:
-            if queue.fifo and self.fifo_lock:
+            if self.fifo_lock:
                 conn.execute(self.fifo_lock, (queue.qid,))
             for e in entries:
-                body = e["MessageBody"]
-                attributes = e.get("MessageAttributes")
-                md5_attrs = md5_of_attributes(attributes)
-                system = e.get("MessageSystemAttributes")
-                md5_sys = md5_of_attributes(system) if system else None
-                md5_body = md5_of_body(body)
-                seq = self.sequencer.next()
-                mid = ids.unique_id()
-                group = e.get("MessageGroupId")
+                row, result = self._prepare(queue, e, now, sender)
+                mid, seq, body = row[0], row[2], row[3]
                 dedup = e.get("MessageDeduplicationId")
-                if queue.fifo:
-                    if dedup is None:
-                        dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
-                    scope = group if queue.group_dedup else ""
-                    row = conn.one(
-                        "SELECT mid, seq, expires_ms FROM sqs_dedup WHERE qid = ? AND scope = ? AND dedup = ?",
-                        (queue.qid, scope, dedup),
-                    )
-                    if row is not None and row[2] > now:
-                        results.append(_sent(row[0], md5_body, md5_attrs, md5_sys, row[1], True))
-                        continue
-                    conn.execute(
-                        "DELETE FROM sqs_dedup WHERE qid = ? AND scope = ? AND dedup = ?",
-                        (queue.qid, scope, dedup),
-                    )
-                    conn.execute(
-                        "INSERT INTO sqs_dedup (qid, scope, dedup, mid, seq, expires_ms) VALUES (?, ?, ?, ?, ?, ?)",
-                        (queue.qid, scope, dedup, mid, seq, now + DEDUP_WINDOW_MS),
-                    )
-                delay = e.get("DelaySeconds")
-                if delay is None:
-                    delay = queue.delay
-                trace = system["AWSTraceHeader"]["StringValue"] if system else None
-                conn.execute(
-                    _INSERT,
-                    (
-                        mid,
-                        queue.qid,
-                        seq,
-                        body,
-                        _encode_attributes(attributes),
-                        trace,
-                        md5_body,
-                        md5_attrs,
-                        md5_sys,
-                        now,
-                        now + delay * 1000,
-                        group,
-                        dedup,
-                        sender,
-                    ),
+                if dedup is None:
+                    dedup = hashlib.sha256(body.encode("utf-8")).hexdigest()
+                scope = e.get("MessageGroupId") if queue.group_dedup else ""
+                found = conn.one(
+                    "SELECT mid, seq, expires_ms FROM sqs_dedup WHERE qid = ? AND scope = ? AND dedup = ?",
+                    (queue.qid, scope, dedup),
                 )
-                results.append(_sent(mid, md5_body, md5_attrs, md5_sys, seq, queue.fifo))
+                if found is not None and found[2] > now:
+                    results.append({**result, "MessageId": found[0], "SequenceNumber": f"{found[1]:020d}"})
+                    continue
+                conn.execute(
+                    "DELETE FROM sqs_dedup WHERE qid = ? AND scope = ? AND dedup = ?",
+                    (queue.qid, scope, dedup),
+                )
+                conn.execute(
+                    "INSERT INTO sqs_dedup (qid, scope, dedup, mid, seq, expires_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                    (queue.qid, scope, dedup, mid, seq, now + DEDUP_WINDOW_MS),
+                )
+                conn.execute(_INSERT, row[:12] + (dedup,) + row[13:])
+                results.append(result)
         return results
+
+    def _prepare(self, queue: Queue, e: dict, now: int, sender: str) -> tuple[tuple, dict]:
+        """The sqs_messages row of one entry and its answer (the FIFO deduplication id left as sent)."""
+        body = e["MessageBody"]
+        attributes = e.get("MessageAttributes")
+        md5_attrs = md5_of_attributes(attributes)
+        system = e.get("MessageSystemAttributes")
+        md5_sys = md5_of_attributes(system) if system else None
+        md5_body = md5_of_body(body)
+        seq = self.sequencer.next()
+        mid = ids.unique_id()
+        delay = e.get("DelaySeconds")
+        if delay is None:
+            delay = queue.delay
+        trace = system["AWSTraceHeader"]["StringValue"] if system else None
+        row = (mid, queue.qid, seq, body, _encode_attributes(attributes), trace, md5_body, md5_attrs, md5_sys,
+               now, now + delay * 1000, e.get("MessageGroupId"), e.get("MessageDeduplicationId"), sender)
+        return row, _sent(mid, md5_body, md5_attrs, md5_sys, seq, queue.fifo)
 
     # ---- receiving -------------------------------------------------------------------------
     def receive(
