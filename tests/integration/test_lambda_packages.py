@@ -7,25 +7,15 @@ import hashlib
 import os
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 from esm_helpers import error
-from lambda_helpers import create, invoke, make_zip
+from lambda_helpers import ROLE, TAGGED, create, download, invoke, make_zip
+from lambda_helpers import tagged_package as package
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
-
-LAYER_USER = """
-def handler(event, context):
-    return [open("/var/task/tag.txt").read(), open("/opt/layer.txt").read()]
-"""
-
-
-def package(tag: str) -> bytes:
-    return make_zip({"app.py": LAYER_USER, "tag.txt": tag})
 
 
 def sha(data: bytes) -> str:
@@ -39,14 +29,6 @@ def stored(handle: CloudletHandle) -> dict[str, tuple[int, int]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
-def download(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
 def with_layer(lam, tag: str = "fn") -> tuple[str, bytes]:
     """A layer and a function using it; returns the layer's ARN and the function's package."""
     layer = lam.publish_layer_version(LayerName="lay", Content={"ZipFile": make_zip({"layer.txt": "from layer"})})
@@ -56,15 +38,12 @@ def with_layer(lam, tag: str = "fn") -> tuple[str, bytes]:
     return layer["LayerVersionArn"], data
 
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
-
-
 def test_packages_are_stored_and_downloaded_from_the_store(cloudlet):
     lam = cloudlet.client("lambda")
     layer_arn, data = with_layer(lam)
     layer = lam.get_layer_version_by_arn(Arn=layer_arn)
     size, unzipped = stored(cloudlet)[sha(data)]
-    assert size == len(data) and unzipped == len(LAYER_USER) + len("fn")
+    assert size == len(data) and unzipped == len(TAGGED) + len("fn")
     assert set(stored(cloudlet)) == {sha(data), sha(download(layer["Content"]["Location"])[1])}
     assert download(lam.get_function(FunctionName="fn")["Code"]["Location"]) == (200, data)
     assert invoke(lam, "fn")[1] == ["fn", "from layer"]
@@ -76,7 +55,7 @@ def test_a_package_goes_when_nothing_names_it(cloudlet):
     lam = cloudlet.client("lambda")
     old, new = package("old"), package("new")
     for name in ("f1", "f2"):
-        create(lam, name, files={"app.py": LAYER_USER, "tag.txt": "old"}, Publish=name == "f1")
+        create(lam, name, files={"app.py": TAGGED, "tag.txt": "old"}, Publish=name == "f1")
     old_url = lam.get_function(FunctionName="f1")["Code"]["Location"]
     lam.update_function_code(FunctionName="f1", ZipFile=new)
     new_url = lam.get_function(FunctionName="f1")["Code"]["Location"]

@@ -62,9 +62,11 @@ class Lambda(EventSourceMappingOps, Service):
         self.queue = AsyncQueue(self)
         self.esm_store = MappingStore(self.store)
         self.pollers = Pollers(self)
-        secret = self.registry.setting("code-url-secret", lambda: secrets.token_hex(32))
-        self.code_urls = CodeUrls(bytes.fromhex(secret), self.blobs.get)
+        self.code_urls = CodeUrls(self._code_url_secret, self.blobs.get)
         self._provisioning: set[asyncio.Task] = set()
+
+    def _code_url_secret(self) -> bytes:
+        return bytes.fromhex(self.registry.setting("code-url-secret", lambda: secrets.token_hex(32)))
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -674,7 +676,7 @@ class Lambda(EventSourceMappingOps, Service):
             return doc
         doc = await self.platform.run_sync(self._code_write, package, None, [],
                                            self.layers.publish, ctx.account_id, ctx.region, name, make)
-        return self._layer_out(ctx, doc)
+        return await self.platform.run_sync(self._layer_out, ctx, doc)
 
     def _layer_doc(self, ctx, params: dict) -> dict:
         name = layer_name(params["LayerName"])

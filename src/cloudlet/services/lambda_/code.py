@@ -75,14 +75,15 @@ class CodeUrls:
 
     PREFIX = "/_cloudlet/lambda/code/"
 
-    def __init__(self, secret: bytes, fetch: Callable[[str], bytes | None]) -> None:
-        self.secret = secret
+    def __init__(self, secret: Callable[[], bytes], fetch: Callable[[str], bytes | None]) -> None:
+        self.secret = secret  # read from the store each time: shared by the nodes, replaced by a reset
         self.fetch = fetch  # blocking (a store read)
 
     def _signature(self, sha: str, expires: int) -> str:
-        return hmac.new(self.secret, f"{sha}:{expires}".encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.secret(), f"{sha}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def url(self, base_url: str, sha: str) -> str:
+        """A download URL (blocking: reads the signing secret)."""
         expires = int(time.time()) + URL_LIFETIME_S
         return f"{base_url}{self.PREFIX}{sha}.zip?Expires={expires}&Signature={self._signature(sha, expires)}"
 
