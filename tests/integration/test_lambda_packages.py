@@ -6,13 +6,15 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 from esm_helpers import error
-from lambda_helpers import ROLE, TAGGED, create, download, invoke, make_zip
+from lambda_helpers import ROLE, TAGGED, download, invoke, make_zip
 from lambda_helpers import tagged_package as package
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
@@ -29,12 +31,16 @@ def stored(handle: CloudletHandle) -> dict[str, tuple[int, int]]:
     return {r[0]: (r[1], r[2]) for r in rows}
 
 
+def deploy(lam, name: str, data: bytes, **kwargs) -> dict:
+    return lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler", Role=ROLE,
+                               Code={"ZipFile": data}, **kwargs)
+
+
 def with_layer(lam, tag: str = "fn") -> tuple[str, bytes]:
     """A layer and a function using it; returns the layer's ARN and the function's package."""
     layer = lam.publish_layer_version(LayerName="lay", Content={"ZipFile": make_zip({"layer.txt": "from layer"})})
     data = package(tag)
-    lam.create_function(FunctionName="fn", Runtime="python3.12", Handler="app.handler", Role=ROLE,
-                        Code={"ZipFile": data}, Layers=[layer["LayerVersionArn"]])
+    deploy(lam, "fn", data, Layers=[layer["LayerVersionArn"]])
     return layer["LayerVersionArn"], data
 
 
@@ -55,7 +61,7 @@ def test_a_package_goes_when_nothing_names_it(cloudlet):
     lam = cloudlet.client("lambda")
     old, new = package("old"), package("new")
     for name in ("f1", "f2"):
-        create(lam, name, files={"app.py": TAGGED, "tag.txt": "old"}, Publish=name == "f1")
+        deploy(lam, name, old, Publish=name == "f1")
     old_url = lam.get_function(FunctionName="f1")["Code"]["Location"]
     lam.update_function_code(FunctionName="f1", ZipFile=new)
     new_url = lam.get_function(FunctionName="f1")["Code"]["Location"]
@@ -126,6 +132,34 @@ def test_a_wiped_code_cache_is_filled_again_from_the_store():
         try:
             assert invoke(second.client("lambda"), "fn")[1] == ["before restart", "from layer"]
             assert len(list((cache / "code").iterdir())) == 2  # the function's and the layer's package
+        finally:
+            second.server.stop()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def test_packages_an_older_version_kept_in_the_data_directory_move_into_the_store():
+    data_dir = tempfile.mkdtemp(prefix="cloudlet-packages-")
+    try:
+        first = CloudletHandle(start_server(data_dir=data_dir, store="sqlite"))
+        data = package("old layout")
+        try:
+            deploy(first.client("lambda"), "fn", data)
+        finally:
+            first.server.stop()
+        # as an older cloudlet left it: the zips in compute/blobs/, none in the database
+        with closing(sqlite3.connect(Path(data_dir) / "cloudlet.db")) as conn, conn:
+            conn.execute("DELETE FROM lambda_code_blobs")
+        blobs = Path(data_dir) / "compute" / "blobs"
+        (blobs / f"{sha(data)}.zip").write_bytes(data)
+        unused = package("nobody")
+        (blobs / f"{sha(unused)}.zip").write_bytes(unused)
+        second = CloudletHandle(start_server(data_dir=data_dir, store="sqlite"))
+        try:
+            assert list(stored(second)) == [sha(data)]
+            assert list(blobs.iterdir()) == []
+            location = second.client("lambda").get_function(FunctionName="fn")["Code"]["Location"]
+            assert download(location) == (200, data)
         finally:
             second.server.stop()
     finally:
