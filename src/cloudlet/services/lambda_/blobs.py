@@ -80,10 +80,6 @@ class Blobs:
             row = conn.one("SELECT data FROM lambda_code_blobs WHERE sha256 = ?", (sha256,))
         return bytes(row[0]) if row else None
 
-    def hashes(self) -> list[str]:
-        with self.store.read() as conn:
-            return [r[0] for r in conn.all("SELECT sha256 FROM lambda_code_blobs ORDER BY sha256")]
-
     @staticmethod
     def named(conn: Conn, sha256: str) -> bool:
         """Whether any function version or layer version names the package.
