@@ -314,9 +314,9 @@ class Lambda(EventSourceMappingOps, Service):
 
     # -- versions ----------------------------------------------------------------------------------
     async def _publish(self, ref: Ref, code_sha, revision_id, description) -> dict:
-        return await self.platform.run_sync(
-            self._code_write, None, None, [], self.registry.publish, ref, lambda latest, n: conf.version_of(latest, n, ref, description),
-            code_sha, revision_id)
+        make = lambda latest, n: conf.version_of(latest, n, ref, description)  # noqa: E731
+        return await self.platform.run_sync(self._code_write, None, None, [], self.registry.publish, ref, make,
+                                            code_sha, revision_id)
 
     async def publish_version(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
