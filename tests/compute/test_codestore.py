@@ -110,3 +110,96 @@ def test_lying_header_is_caught_while_extracting(store):
 
 def test_real_limit_is_lambdas():
     assert codestore.UNZIPPED_LIMIT == 262_144_000
+
+
+class Source:
+    """A fetch callback over a dict of packages, counting its calls."""
+
+    def __init__(self) -> None:
+        self.packages: dict[str, bytes] = {}
+        self.calls: list[str] = []
+
+    def __call__(self, sha: str) -> bytes | None:
+        self.calls.append(sha)
+        return self.packages.get(sha)
+
+
+def test_with_a_fetch_callback_the_zip_is_not_kept_locally(tmp_path):
+    source = Source()
+    first = CodeStore(tmp_path / "one", fetch=source)
+    data = make_zip({"app.py": "X = 1\n"})
+    ref = first.put(data)
+    assert leftovers(first) == [ref.sha256]  # the caller keeps the bytes where the callback finds them
+    source.packages[ref.sha256] = data
+    assert first.blob(ref.sha256) == data
+
+
+def test_a_missing_tree_is_fetched_and_unpacked_once(tmp_path):
+    source = Source()
+    code = make_zip({"app.py": "X = 1\n", "pkg/mod.py": "Y = 2\n"})
+    layer = make_zip({"python/lib.py": "Z = 3\n"})
+    for data in (code, layer):
+        source.packages[CodeStore(tmp_path / "uploader").put(data).sha256] = data
+    node = CodeStore(tmp_path / "node", fetch=source)
+    code_sha, layer_sha = (codestore.hashlib.sha256(d).hexdigest() for d in (code, layer))
+    assert not node.ready(code_sha, [layer_sha])
+    node.prepare(code_sha, [layer_sha])
+    assert node.ready(code_sha, [layer_sha])
+    assert (node.code_dir(code_sha) / "pkg" / "mod.py").read_text() == "Y = 2\n"
+    assert (node.merged_layers([layer_sha]) / "python" / "lib.py").read_text() == "Z = 3\n"
+    assert os.stat(node.code_dir(code_sha)).st_mode & 0o222 == 0
+    assert sorted(source.calls) == sorted([code_sha, layer_sha])
+    assert node.unzipped_size(code_sha) == 12
+
+
+def test_unknown_or_altered_packages_are_refused(tmp_path):
+    source = Source()
+    node = CodeStore(tmp_path / "node", fetch=source)
+    with pytest.raises(KeyError):
+        node.code_dir("0" * 64)
+    data = make_zip({"app.py": "X = 1\n"})
+    sha = codestore.hashlib.sha256(data).hexdigest()
+    source.packages[sha] = make_zip({"app.py": "X = 666\n"})  # not the package the hash names
+    with pytest.raises(KeyError):
+        node.code_dir(sha)
+    with pytest.raises(KeyError):
+        CodeStore(tmp_path / "alone").code_dir(sha)
+    assert leftovers(node) == []
+
+
+def test_concurrent_fetches_leave_one_tree(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    source = Source()
+    data = make_zip({f"m{i}.py": "X = 1\n" * 100 for i in range(50)})
+    sha = codestore.hashlib.sha256(data).hexdigest()
+    source.packages[sha] = data
+    node = CodeStore(tmp_path / "node", fetch=source)
+    with ThreadPoolExecutor(4) as pool:
+        paths = set(pool.map(lambda _: node.code_dir(sha), range(8)))
+    assert paths == {node.root / "code" / sha}
+    assert leftovers(node) == [sha]
+    assert len(os.listdir(node.root / "code" / sha)) == 50
+
+
+def test_the_pool_fetches_once_for_concurrent_cold_starts(tmp_path):
+    import asyncio
+
+    from cloudlet.compute.model import FunctionConfig
+    from cloudlet.compute.pool import Pool, PoolSettings
+
+    source = Source()
+    code, layer = make_zip({"app.py": "X = 1\n"}), make_zip({"python/lib.py": "Z = 3\n"})
+    for data in (code, layer):
+        source.packages[codestore.hashlib.sha256(data).hexdigest()] = data
+    code_sha, layer_sha = list(source.packages)
+    pool = Pool(PoolSettings(data_dir=tmp_path, sandbox="none"),
+                code=CodeStore(tmp_path / "compute", fetch=source))
+    config = FunctionConfig(name="f", runtime="python3.12", handler="app.handler", code_sha256=code_sha,
+                            layers=(layer_sha,))
+
+    async def cold_starts() -> None:
+        await asyncio.gather(*(pool.ensure_code(config) for _ in range(5)))
+    asyncio.run(cold_starts())
+    assert sorted(source.calls) == sorted([code_sha, layer_sha])
+    assert pool.code.ready(code_sha, [layer_sha])

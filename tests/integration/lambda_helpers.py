@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import time
+import urllib.error
+import urllib.request
 import zipfile
 
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -15,6 +17,11 @@ def handler(event, context):
     print("event", json.dumps(event))
     return {"event": event, "version": os.environ["AWS_LAMBDA_FUNCTION_VERSION"],
             "arn": context.invoked_function_arn, "request_id": context.aws_request_id}
+"""
+
+TAGGED = """
+def handler(event, context):
+    return [open("/var/task/tag.txt").read(), open("/opt/layer.txt").read()]
 """
 
 
@@ -54,3 +61,17 @@ def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+
+
+def tagged_package(tag: str) -> bytes:
+    """A package whose function returns `tag` and the content of its layer's /opt/layer.txt."""
+    return make_zip({"app.py": TAGGED, "tag.txt": tag})
+
+
+def download(url: str) -> tuple[int, bytes]:
+    """GET a URL: (HTTP status, body)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()

@@ -20,8 +20,7 @@ fast_server, fast = fast_fixtures()
 
 @pytest.fixture
 def second_node(fast):
-    # function code lives in the data directory, so nodes that run functions share it
-    server = start_server(store=STORE, data_dir=str(fast.server.config.data_dir), extra=dict(FAST))
+    server = start_server(store=STORE, extra=dict(FAST))  # its own data directory: code comes from the store
     yield CloudletHandle(server)
     server.stop()
 

@@ -1,9 +1,13 @@
 """Code store: deployment packages kept once by sha256, unpacked once per hash, read-only.
 
 Layout under the store root:
-    blobs/<sha256>.zip      the package as uploaded
+    blobs/<sha256>.zip      the package as uploaded (only without a fetch callback)
     code/<sha256>/          its files, unpacked once (read-only)
     opt/<sha256 of list>/   the merged /opt view of an ordered list of layers
+
+With a fetch callback (`sha256 -> bytes | None`) the packages are kept by its owner (the Lambda
+service keeps them in the database) and the trees here are a cache: a package not unpacked on
+this machine yet is fetched and unpacked on first use.
 
 Unzipping is defensive: path traversal, absolute names, links pointing outside, zip bombs,
 corrupt archives and packages above Lambda's unzipped size limit are refused with
@@ -20,6 +24,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -44,18 +49,29 @@ class CodeRef:
 class CodeStore:
     """Content-addressed deployment packages and their unpacked, read-only trees."""
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, fetch: Callable[[str], bytes | None] | None = None) -> None:
         self.root = Path(root)
+        self.fetch = fetch
         for sub in ("blobs", "code", "opt"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
     def put(self, data: bytes, limit: int = UNZIPPED_LIMIT) -> CodeRef:
-        """Store and unpack a zip (once per content); raises InvalidCode when refused."""
+        """Unpack a zip (once per content) and keep it; raises InvalidCode when refused.
+
+        With a fetch callback the caller keeps the bytes where the callback finds them."""
         sha = hashlib.sha256(data).hexdigest()
         target = self.root / "code" / sha
         blob = self.root / "blobs" / f"{sha}.zip"
-        if target.is_dir() and blob.is_file():
+        if target.is_dir() and (self.fetch is not None or blob.is_file()):
             return CodeRef(sha, len(data), _tree_size(target))
+        size = self._unpack(sha, data, limit)
+        if self.fetch is None:
+            _write_atomic(blob, data)
+        return CodeRef(sha, len(data), size)
+
+    def _unpack(self, sha: str, data: bytes, limit: int) -> int:
+        """Unpack into code/<sha> through a staging directory, so concurrent unpackers never clash."""
+        target = self.root / "code" / sha
         staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=self.root / "code"))
         try:
             size = safe_unzip(data, staging, limit)
@@ -64,28 +80,59 @@ class CodeStore:
                 staging.rename(target)
             except OSError:  # unpacked concurrently by someone else: theirs is identical
                 _remove_tree(staging)
-            _write_atomic(blob, data)
         except BaseException:
             _remove_tree(staging)
             raise
-        return CodeRef(sha, len(data), size)
+        return size
+
+    def unzipped_size(self, sha256: str) -> int:
+        """The size of a package's unpacked tree on this machine (0 when it is not unpacked)."""
+        path = self.root / "code" / sha256
+        return _tree_size(path) if path.is_dir() else 0
+
+    def has(self, sha256: str) -> bool:
+        """Whether the package is unpacked on this machine."""
+        return (self.root / "code" / sha256).is_dir()
 
     def code_dir(self, sha256: str) -> Path:
-        """The unpacked tree of a stored package (KeyError when unknown)."""
+        """The unpacked tree of a stored package, fetched first when missing (KeyError when unknown)."""
         path = self.root / "code" / sha256
-        if not path.is_dir():
+        if path.is_dir():
+            return path
+        data = self.fetch(sha256) if self.fetch is not None else None
+        if data is None or hashlib.sha256(data).hexdigest() != sha256:
             raise KeyError(sha256)
+        self._unpack(sha256, data, UNZIPPED_LIMIT)
         return path
 
     def blob(self, sha256: str) -> bytes:
-        return (self.root / "blobs" / f"{sha256}.zip").read_bytes()
+        """The package as uploaded (KeyError when unknown)."""
+        if self.fetch is not None:
+            data = self.fetch(sha256)
+            if data is None:
+                raise KeyError(sha256)
+            return data
+        try:
+            return (self.root / "blobs" / f"{sha256}.zip").read_bytes()
+        except FileNotFoundError:
+            raise KeyError(sha256) from None
+
+    def ready(self, code_sha256: str, layer_hashes: list[str]) -> bool:
+        """Whether a function's code and /opt view are on this machine (nothing to fetch)."""
+        return (not code_sha256 or self.has(code_sha256)) and (
+            not layer_hashes or (self.root / "opt" / _layers_key(layer_hashes)).is_dir())
+
+    def prepare(self, code_sha256: str, layer_hashes: list[str]) -> None:
+        """Fetch and unpack what a function needs (blocking: run it in a worker thread)."""
+        if code_sha256:
+            self.code_dir(code_sha256)
+        self.merged_layers(layer_hashes)
 
     def merged_layers(self, layer_hashes: list[str]) -> Path | None:
         """The /opt view of layers merged in order (later layers win); None when there are none."""
         if not layer_hashes:
             return None
-        key = hashlib.sha256("\n".join(layer_hashes).encode()).hexdigest()
-        target = self.root / "opt" / key
+        target = self.root / "opt" / _layers_key(layer_hashes)
         if target.is_dir():
             return target
         total = sum(_tree_size(self.code_dir(h)) for h in layer_hashes)
@@ -104,6 +151,10 @@ class CodeStore:
             _remove_tree(staging)
             raise
         return target
+
+
+def _layers_key(layer_hashes: list[str]) -> str:
+    return hashlib.sha256("\n".join(layer_hashes).encode()).hexdigest()
 
 
 def safe_unzip(data: bytes, dest: Path, limit: int = UNZIPPED_LIMIT) -> int:

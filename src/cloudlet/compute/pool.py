@@ -81,6 +81,7 @@ class Pool:
         self.reserved: dict[tuple[str, str], int] = {}
         self._zygotes = None
         self._reaper: asyncio.Task | None = None
+        self._fetching: dict[tuple[str, tuple[str, ...]], asyncio.Future] = {}
 
     async def start(self) -> None:
         await self.server.start()
@@ -179,10 +180,24 @@ class Pool:
         finally:
             self._release(key, reserved)
 
+    async def ensure_code(self, config: FunctionConfig) -> None:
+        """Make a configuration's code and layers local: the code store fetches and unpacks what is
+        missing in a worker thread, once however many cold starts wait for it."""
+        key = ("" if config.code_dir else config.code_sha256, config.layers)
+        if self.code.ready(key[0], list(key[1])):
+            return
+        pending = self._fetching.get(key)
+        if pending is None:
+            pending = self._fetching[key] = asyncio.ensure_future(
+                asyncio.to_thread(self.code.prepare, key[0], list(key[1])))
+            pending.add_done_callback(lambda _f: self._fetching.pop(key, None))
+        await asyncio.shield(pending)
+
     def prepare(self, config: FunctionConfig) -> None:
         """Start the template (zygote) of a configuration ahead of its cold starts.
 
-        Without this, a configuration gets its zygote when it needs its second environment."""
+        Without this, a configuration gets its zygote when it needs its second environment.
+        The code must be local already (`ensure_code`)."""
         if self._zygotes is None:
             return
         launch, spec = self._spec(config, None)
@@ -240,6 +255,7 @@ class Pool:
         env = Environment(config, self.server, self.log_sink, provisioned)
         group.all.add(env)
         try:
+            await self.ensure_code(config)
             launch, spec = self._spec(config, env)
             if not launch.argv:
                 raise InitFailed({"errorType": "Runtime.InvalidEntrypoint", "errorMessage":

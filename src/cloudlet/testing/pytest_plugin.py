@@ -80,22 +80,14 @@ class CloudletHandle:
         }
 
 
-_shared_data_dir: list[str] = []
-
-
 def start_server(**overrides) -> ThreadedServer:
     """Start a cloudlet in a background thread on a free loopback port.
 
-    With SQLite each server gets its own temporary data directory (its own cloud). Servers on one
-    PostgreSQL store are nodes of one cloud, and nodes share the data directory (function code
-    lives there), so they all get the same one unless a test names its own."""
+    Each server gets its own temporary data directory unless a test names one: with SQLite that is
+    its own cloud; servers on one PostgreSQL store are nodes of one cloud (function code is in the
+    store, the data directory holds only each node's cache)."""
+    data_dir = overrides.pop("data_dir", None) or tempfile.mkdtemp(prefix="cloudlet-test-")
     store = overrides.pop("store", None) or os.environ.get("CLOUDLET_TEST_STORE") or "sqlite"
-    data_dir = overrides.pop("data_dir", None)
-    if data_dir is None and store != "sqlite":
-        if not _shared_data_dir:
-            _shared_data_dir.append(tempfile.mkdtemp(prefix="cloudlet-test-"))
-        data_dir = _shared_data_dir[0]
-    data_dir = data_dir or tempfile.mkdtemp(prefix="cloudlet-test-")
     config = Config(
         host="127.0.0.1",
         port=0,

@@ -27,6 +27,7 @@ from cloudlet.services.base import Service
 from cloudlet.services.lambda_ import configuration as conf
 from cloudlet.services.lambda_ import errors, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
+from cloudlet.services.lambda_.blobs import Blobs, Package
 from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, CodeUrls, store_code
 from cloudlet.services.lambda_.esm import EventSourceMappingOps
 from cloudlet.services.lambda_.esm_pollers import Pollers
@@ -54,13 +55,18 @@ class Lambda(EventSourceMappingOps, Service):
         self.store.migrate("lambda", MIGRATIONS)
         self.registry = Registry(self.store)
         self.layers = Layers(self.store)
-        self.runner = Runner(platform)
+        self.blobs = Blobs(self.store)
+        self.runner = Runner(platform, fetch_code=self.blobs.get)
+        code = self.runner.pool.code
+        self.blobs.adopt(code.root / "blobs", code.unzipped_size)
         self.queue = AsyncQueue(self)
         self.esm_store = MappingStore(self.store)
         self.pollers = Pollers(self)
-        secret = self.registry.setting("code-url-secret", lambda: secrets.token_hex(32))
-        self.code_urls = CodeUrls(bytes.fromhex(secret), self.runner.pool.code)
+        self.code_urls = CodeUrls(self._code_url_secret, self.blobs.get)
         self._provisioning: set[asyncio.Task] = set()
+
+    def _code_url_secret(self) -> bytes:
+        return bytes.fromhex(self.registry.setting("code-url-secret", lambda: secrets.token_hex(32)))
 
     # -- lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -93,7 +99,7 @@ class Lambda(EventSourceMappingOps, Service):
     async def platform_endpoint(self, req: HttpRequest) -> HttpResponse:
         """Code downloads (GetFunction's Code.Location) and the metering totals."""
         if req.method == "GET" and req.path.startswith(CodeUrls.PREFIX):
-            data = self.code_urls.read(req.path, dict(parse_qsl(req.query_string)))
+            data = await self.platform.run_sync(self.code_urls.read, req.path, dict(parse_qsl(req.query_string)))
             if data is None:
                 return HttpResponse(403, {"Content-Type": "text/plain"}, b"Access denied or URL expired")
             return HttpResponse(200, {"Content-Type": "application/zip"}, data)
@@ -153,6 +159,21 @@ class Lambda(EventSourceMappingOps, Service):
             raise errors.invalid(str(exc)) from None
         return docs
 
+    def _code_write(self, package: Package | None, released, needs: list[str], fn, *args):
+        """Run `fn(*args)`, a write of documents naming packages, in one transaction with the package
+        stored first; the packages `released(conn)` listed before the write go if nothing names them
+        after it. `needs` are packages (layers) that must still exist."""
+        with self.blobs.changing(package) as conn:
+            before = released(conn) if released else ()
+            if self.blobs.missing(conn, needs):
+                raise errors.invalid("A layer version of the function does not exist any more.")
+            result = fn(*args)
+            self.blobs.release(conn, before)
+        return result
+
+    def _function_packages(self, ref: Ref):
+        return lambda conn: self.registry.packages(conn, ref)
+
     def _code_location(self, ctx, doc: dict) -> dict:
         if doc.get("_dir"):
             return {"RepositoryType": "S3", "Location": doc["_dir"]}
@@ -187,14 +208,15 @@ class Lambda(EventSourceMappingOps, Service):
         if self.registry.get_version(ref) is not None:
             raise errors.conflict(f"Function already exist: {ref.name}")
         layers = await self._layers(params.get("Layers")) or []
-        code = await store_code(self.runner.pool.code, params.get("Code") or {})
+        code, package = await store_code(self.runner.pool.code, params.get("Code") or {})
         latest = conf.new_function(ref, params, code, layers)
         meta = {"tags": params.get("Tags") or {}, "next_version": 1}
         published = None
         if params.get("Publish"):
             meta["next_version"] = 2
             published = conf.version_of(latest, "1", ref, None)
-        await self.platform.run_sync(self.registry.create, ref, latest, meta, published)
+        await self.platform.run_sync(self._code_write, package, None, latest.get("_layers", []),
+                                     self.registry.create, ref, latest, meta, published)
         self._prepare_soon(ref, latest)
         return conf.in_progress(published or latest, create=True)
 
@@ -241,11 +263,13 @@ class Lambda(EventSourceMappingOps, Service):
                 raise errors.invalid("Deletion of aliases is not supported through DeleteFunction.")
             if self.registry.get_version(ref, ref.qualifier) is None:
                 raise errors.function_not_found(ref.qualified_arn())
-            await self.platform.run_sync(self.registry.delete_version, ref, ref.qualifier)
+            await self.platform.run_sync(self._code_write, None, self._function_packages(ref), [],
+                                         self.registry.delete_version, ref, ref.qualifier)
         else:
             if ref.qualifier == LATEST:
                 raise errors.invalid("$LATEST version cannot be deleted without deleting the function.")
-            await self.platform.run_sync(self.registry.delete_function, ref)
+            await self.platform.run_sync(self._code_write, None, self._function_packages(ref), [],
+                                         self.registry.delete_function, ref)
             self.runner.pool.set_reserved_concurrency(ref.account_id, ref.name, None)
         self._retire(ref)
         return {}
@@ -255,7 +279,7 @@ class Lambda(EventSourceMappingOps, Service):
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
         source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri") if k in params}
-        code = await store_code(self.runner.pool.code, source)
+        code, package = await store_code(self.runner.pool.code, source)
         if params.get("DryRun"):
             doc = dict(self.registry.get_version(ref))
             doc.update(code)
@@ -267,7 +291,8 @@ class Lambda(EventSourceMappingOps, Service):
             doc.update(code)
             return conf.touched(doc)
 
-        doc = await self.platform.run_sync(self.registry.update_latest, ref, change, params.get("RevisionId"))
+        doc = await self.platform.run_sync(self._code_write, package, self._function_packages(ref), [],
+                                           self.registry.update_latest, ref, change, params.get("RevisionId"))
         self._retire(ref)
         self._prepare_soon(ref, doc)
         if params.get("Publish"):
@@ -280,17 +305,18 @@ class Lambda(EventSourceMappingOps, Service):
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
         layers = await self._layers(params.get("Layers"))
-        doc = await self.platform.run_sync(self.registry.update_latest, ref,
-                                           lambda d: conf.apply_update(d, params, layers), params.get("RevisionId"))
+        doc = await self.platform.run_sync(
+            self._code_write, None, self._function_packages(ref), [d["_sha"] for d in layers or ()],
+            self.registry.update_latest, ref, lambda d: conf.apply_update(d, params, layers), params.get("RevisionId"))
         self._retire(ref)
         self._prepare_soon(ref, doc)
         return conf.in_progress(doc, create=False)
 
     # -- versions ----------------------------------------------------------------------------------
     async def _publish(self, ref: Ref, code_sha, revision_id, description) -> dict:
-        return await self.platform.run_sync(
-            self.registry.publish, ref, lambda latest, n: conf.version_of(latest, n, ref, description),
-            code_sha, revision_id)
+        make = lambda latest, n: conf.version_of(latest, n, ref, description)  # noqa: E731
+        return await self.platform.run_sync(self._code_write, None, None, [], self.registry.publish, ref, make,
+                                            code_sha, revision_id)
 
     async def publish_version(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
@@ -636,7 +662,7 @@ class Lambda(EventSourceMappingOps, Service):
         content = params.get("Content") or {}
         if content.get("S3Bucket") == HOT_RELOAD_BUCKET:
             raise errors.invalid("Layers cannot be hot-reloaded: upload a ZipFile.")
-        code = await store_code(self.runner.pool.code, content)
+        code, package = await store_code(self.runner.pool.code, content)
         arn = layer_arn(ctx.region, ctx.account_id, name)
 
         def make(version: int) -> dict:
@@ -648,8 +674,9 @@ class Lambda(EventSourceMappingOps, Service):
                 if params.get(key):
                     doc[key] = params[key]
             return doc
-        doc = await self.platform.run_sync(self.layers.publish, ctx.account_id, ctx.region, name, make)
-        return self._layer_out(ctx, doc)
+        doc = await self.platform.run_sync(self._code_write, package, None, [],
+                                           self.layers.publish, ctx.account_id, ctx.region, name, make)
+        return await self.platform.run_sync(self._layer_out, ctx, doc)
 
     def _layer_doc(self, ctx, params: dict) -> dict:
         name = layer_name(params["LayerName"])
@@ -681,7 +708,8 @@ class Lambda(EventSourceMappingOps, Service):
         return paging.page(items, params, "Layers", lambda d: d["LayerName"], dict)
 
     def delete_layer_version(self, ctx, params: dict) -> dict:
-        self.layers.delete(ctx.account_id, ctx.region, layer_name(params["LayerName"]), params["VersionNumber"])
+        key = (ctx.account_id, ctx.region, layer_name(params["LayerName"]), params["VersionNumber"])
+        self._code_write(None, lambda conn: self.layers.packages(conn, *key), [], self.layers.delete, *key)
         return {}
 
     def add_layer_version_permission(self, ctx, params: dict) -> dict:

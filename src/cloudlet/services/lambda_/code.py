@@ -1,8 +1,10 @@
-"""Deployment packages: zips into the compute code store, hot-reload directories, download URLs.
+"""Deployment packages: zips checked and unpacked by the compute code store (the bytes go into
+the store, blobs.py), hot-reload directories, download URLs.
 
 Hot reload is a cloudlet convention: Code {S3Bucket: "hot-reload", S3Key: "/abs/dir"} runs the
 function straight from that host directory; a change to the directory's files starts fresh
-environments on the next invocation.
+environments on the next invocation. The directory is on the node's own host: with several
+nodes, each needs it at the same path.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import hashlib
 import hmac
 import os
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 from cloudlet.compute.codestore import CodeStore
 from cloudlet.compute.errors import InvalidCode
 from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_.blobs import Package
 
 HOT_RELOAD_BUCKET = "hot-reload"
 URL_LIFETIME_S = 600  # Lambda's presigned code URLs are valid for 10 minutes
@@ -28,23 +31,25 @@ def b64_sha256(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-async def store_code(code_store: CodeStore, code: dict) -> dict:
-    """Store a FunctionCode / LayerVersionContentInput; returns the document's code keys.
+async def store_code(code_store: CodeStore, code: dict) -> tuple[dict, Package | None]:
+    """Check and unpack a FunctionCode / LayerVersionContentInput; returns the document's code keys
+    and the package to store with the document (None for hot reload).
 
-    Raises InvalidParameterValueException for refused packages (nothing is stored then)."""
+    Raises InvalidParameterValueException for refused packages (nothing is kept then)."""
     if code.get("ZipFile") is not None:
         data = bytes(code["ZipFile"])
         try:
             ref = await asyncio.to_thread(code_store.put, data)
         except InvalidCode as exc:
             raise errors.invalid(str(exc)) from None
-        return {"CodeSha256": b64_sha256(ref.sha256), "CodeSize": ref.size, "_sha": ref.sha256}
+        keys = {"CodeSha256": b64_sha256(ref.sha256), "CodeSize": ref.size, "_sha": ref.sha256}
+        return keys, Package(ref.sha256, data, ref.unzipped_size)
     if code.get("S3Bucket") == HOT_RELOAD_BUCKET:
         directory = code.get("S3Key") or ""
         if not os.path.isabs(directory) or not os.path.isdir(directory):
             raise errors.invalid(f"Hot-reload code must name an existing absolute directory, not {directory!r}.")
         digest = hashlib.sha256(directory.encode()).hexdigest()
-        return {"CodeSha256": b64_sha256(digest), "CodeSize": 0, "_dir": os.path.realpath(directory)}
+        return {"CodeSha256": b64_sha256(digest), "CodeSize": 0, "_dir": os.path.realpath(directory)}, None
     if code.get("S3Bucket") or code.get("ImageUri"):
         raise errors.invalid("Code from S3 or container images is not supported by cloudlet yet: use ZipFile "
                              f"or the {HOT_RELOAD_BUCKET!r} bucket convention.")
@@ -70,19 +75,20 @@ class CodeUrls:
 
     PREFIX = "/_cloudlet/lambda/code/"
 
-    def __init__(self, secret: bytes, code_store: CodeStore) -> None:
-        self.secret = secret
-        self.code_store = code_store
+    def __init__(self, secret: Callable[[], bytes], fetch: Callable[[str], bytes | None]) -> None:
+        self.secret = secret  # read from the store each time: shared by the nodes, replaced by a reset
+        self.fetch = fetch  # blocking (a store read)
 
     def _signature(self, sha: str, expires: int) -> str:
-        return hmac.new(self.secret, f"{sha}:{expires}".encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self.secret(), f"{sha}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def url(self, base_url: str, sha: str) -> str:
+        """A download URL (blocking: reads the signing secret)."""
         expires = int(time.time()) + URL_LIFETIME_S
         return f"{base_url}{self.PREFIX}{sha}.zip?Expires={expires}&Signature={self._signature(sha, expires)}"
 
     def read(self, path: str, query: dict[str, str]) -> bytes | None:
-        """The package a URL names, or None when the URL is unknown, forged or expired."""
+        """The package a URL names, or None when the URL is unknown, forged or expired (blocking)."""
         sha = path[len(self.PREFIX):].removesuffix(".zip")
         try:
             expires = int(query.get("Expires", "0"))
@@ -92,5 +98,4 @@ class CodeUrls:
             return None
         if not hmac.compare_digest(self._signature(sha, expires), query.get("Signature", "")):
             return None
-        blob = Path(self.code_store.root) / "blobs" / f"{sha}.zip"
-        return blob.read_bytes() if blob.is_file() else None
+        return self.fetch(sha)

@@ -75,6 +75,13 @@ class Layers:
             conn.execute("DELETE FROM lambda_layers WHERE account_id = ? AND region = ? AND name = ? AND version = ?",
                          (account_id, region, name, version))
 
+    @staticmethod
+    def packages(conn, account_id: str, region: str, name: str, version: int) -> set[str]:
+        """The package of a layer version (an empty set when there is no such version)."""
+        row = conn.one("SELECT doc FROM lambda_layers WHERE account_id = ? AND region = ? AND name = ? "
+                       "AND version = ?", (account_id, region, name, version))
+        return {orjson.loads(row[0])["_sha"]} if row else set()
+
     def update(self, account_id: str, region: str, name: str, version: int, change) -> object:
         """Apply `change(doc)` to a layer version atomically; returns its result."""
         with self.store.tx() as conn:

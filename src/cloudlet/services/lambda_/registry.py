@@ -222,6 +222,17 @@ class Registry:
             conn.execute("DELETE FROM lambda_async WHERE account_id = ? AND region = ? AND function_name = ?", args)
         return meta
 
+    @staticmethod
+    def packages(conn, ref: Ref) -> set[str]:
+        """The hex sha256 of every package (code and layers) the function's versions name."""
+        rows = conn.all("SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?",
+                        (ref.account_id, ref.region, ref.name))
+        found: set[str] = set()
+        for (doc,) in rows:
+            doc = orjson.loads(doc)
+            found.update(filter(None, [doc.get("_sha"), *doc.get("_layers", ())]))
+        return found
+
     # -- meta --------------------------------------------------------------------------------------
     @staticmethod
     def _meta_row(conn, ref: Ref):

@@ -11,8 +11,11 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from cloudlet.compute.codestore import CodeStore
 from cloudlet.compute.model import Credentials, FunctionConfig, InvocationMeta, InvocationResult, Metering
 from cloudlet.compute.pool import Pool, PoolSettings
 from cloudlet.services.lambda_.code import fingerprint
@@ -107,7 +110,8 @@ class MeteringTotals:
 class Runner:
     """The pool and everything an invocation needs besides the stored configuration."""
 
-    def __init__(self, platform) -> None:
+    def __init__(self, platform, fetch_code: Callable[[str], bytes | None] | None = None) -> None:
+        """`fetch_code(sha256)` returns a package this node has not unpacked yet (blocking)."""
         self.platform = platform
         config = platform.config
         extra = config.extra
@@ -121,7 +125,8 @@ class Runner:
         )
         self.logs = LogBridge(platform, float(extra.get("lambda_log_flush_s", 0.02)))
         self.metering = MeteringTotals()
-        self.pool = self.logs.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering)
+        code = CodeStore(Path(self.settings.data_dir) / "compute", fetch=fetch_code)
+        self.pool = self.logs.pool = Pool(self.settings, log_sink=self.logs, metering_sink=self.metering, code=code)
         self._credentials: dict[tuple[str, str], tuple[float, Credentials]] = {}
         self._prepared: dict[tuple[str, str], FunctionConfig] = {}
         self._prepared_at: dict[tuple[str, str], float] = {}
@@ -170,6 +175,7 @@ class Runner:
     async def prepare(self, ref: Ref, doc: dict) -> None:
         """Start the template process of a new or changed configuration ahead of its first cold start."""
         config = await self.config_for(ref, doc)
+        await self.pool.ensure_code(config)
         self.retire_prepared(ref.account_id, ref.name)
         self.pool.prepare(config)
         self._prepared[(ref.account_id, ref.name)] = config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cloudlet.services.lambda_.blobs import MIGRATION as BLOBS_MIGRATION
 from cloudlet.services.lambda_.esm_store import MIGRATION as ESM_MIGRATION
 
 MIGRATIONS = [
@@ -57,4 +58,5 @@ MIGRATIONS = [
     )
     """,
     ESM_MIGRATION,
+    BLOBS_MIGRATION,
 ]
