@@ -58,9 +58,14 @@ def cmd_up(args) -> int:
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     from cloudlet.server.runner import serve
+    from cloudlet.store.sqlite import StoreInUse
 
     print(banner(config), flush=True)
-    serve(config)  # returns after SIGINT/SIGTERM once the server has stopped cleanly
+    try:
+        serve(config)  # returns after SIGINT/SIGTERM once the server has stopped cleanly
+    except StoreInUse as exc:
+        print(f"cloudlet: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -169,3 +169,23 @@ def test_strict_beyond_loopback_starts_with_credentials(tmp_path):
     assert Config(host="::1").auth_mode == "off"
     assert Config(host="localhost").auth_mode == "off"
     assert Config(host="10.0.0.1").auth_mode == "strict"
+
+
+def test_a_second_cloudlet_on_the_same_sqlite_data_directory_is_refused(tmp_path):
+    port = free_port()
+    first = launch(tmp_path, "--port", str(port))
+    try:
+        wait_healthy(port, first)
+        second = launch(tmp_path, "--port", str(free_port()))
+        _, err = second.communicate(timeout=20)
+        assert second.returncode == 1
+        assert "is in use by another process" in err and str(tmp_path / "data") in err
+        assert "Traceback" not in err
+        wait_healthy(port, first)  # the first one serves on, its data untouched
+    finally:
+        assert stop(first, signal.SIGTERM) == 0
+    again = launch(tmp_path, "--port", str(port))  # once it has stopped, the directory is free
+    try:
+        wait_healthy(port, again)
+    finally:
+        assert stop(again, signal.SIGTERM) == 0

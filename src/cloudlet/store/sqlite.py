@@ -1,4 +1,11 @@
-"""The embedded SQLite store: one WAL database file in the data directory, a connection per thread."""
+"""The embedded SQLite store: one WAL database file in the data directory, a connection per thread.
+
+The file is opened through SQLite's `unix-excl` VFS where it exists: this process holds an
+exclusive lock on it for as long as the store is open, so the connections of this process
+coordinate in memory (no file-lock system calls per transaction, the WAL index on the heap), and
+another process cannot open the same data directory at all. The store's read caches rely on that:
+one process owns an SQLite store.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +16,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from cloudlet.store.base import Conn, Store
 from cloudlet.store.cache import ReadCache
+
+
+class StoreInUse(RuntimeError):
+    """The SQLite file is held by another process."""
 
 
 class SqliteConn(Conn):
@@ -51,20 +63,41 @@ class SqliteStore(Store):
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._caches: dict[str, ReadCache] = defaultdict(lambda: ReadCache(self))
+        self._uri = self._choose_uri()
+        self._holder = self._open(probe=True)  # holds the file's lock while the store is open
+
+    def _choose_uri(self) -> str:
+        base = "file:" + quote(str(self.path.resolve()))
+        try:
+            sqlite3.connect(f"{base}?vfs=unix-excl", uri=True).close()
+        except sqlite3.OperationalError:  # no such VFS on this platform: shared file locks
+            return base
+        return f"{base}?vfs=unix-excl"
+
+    def _open(self, probe: bool = False) -> sqlite3.Connection:
+        raw = sqlite3.connect(self._uri, uri=True, isolation_level=None, check_same_thread=False,
+                              timeout=1 if probe else 30)
+        try:
+            raw.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            raw.close()
+            if probe and "locked" in str(exc):
+                raise StoreInUse(f"the data directory {self.path.parent} is in use by another process "
+                                 "(another cloudlet?); stop it or choose another --data-dir") from None
+            raise
+        # NORMAL keeps every committed transaction across a crash of the process (kill -9);
+        # only a power loss can take the last ones, as the WAL is not fsynced per commit.
+        raw.execute("PRAGMA synchronous=NORMAL")
+        raw.execute("PRAGMA foreign_keys=ON")
+        raw.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._all.append(raw)
+        return raw
 
     def _conn(self) -> SqliteConn:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            raw = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-            raw.execute("PRAGMA journal_mode=WAL")
-            # NORMAL keeps every committed transaction across a crash of the process (kill -9);
-            # only a power loss can take the last ones, as the WAL is not fsynced per commit.
-            raw.execute("PRAGMA synchronous=NORMAL")
-            raw.execute("PRAGMA foreign_keys=ON")
-            raw.execute("PRAGMA busy_timeout=30000")
-            conn = self._local.conn = SqliteConn(raw, self._caches)
-            with self._lock:
-                self._all.append(raw)
+            conn = self._local.conn = SqliteConn(self._open(), self._caches)
         return conn
 
     @contextmanager
