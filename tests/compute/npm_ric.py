@@ -72,8 +72,9 @@ def build() -> Path:
         _run(["npm", "install", "--no-audit", "--no-fund", "--no-update-notifier", f"{PACKAGE}@{version}"],
              work, BUILD_TIMEOUT_S)
         (work / "complete").write_text(version + "\n")
-        shutil.rmtree(final, ignore_errors=True)
-        work.rename(final)
+        if not (final / "complete").exists():  # another run may have finished the same build meanwhile
+            shutil.rmtree(final, ignore_errors=True)
+            work.rename(final)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return package
