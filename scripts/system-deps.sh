@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages cloudlet uses, when they are missing (needs root or sudo).
 #   scripts/system-deps.sh run    what `cloudlet up` needs: bubblewrap (function sandboxes), nodejs
-#   scripts/system-deps.sh test   the above and postgresql (the tests of the PostgreSQL store)
+#   scripts/system-deps.sh test   the above, postgresql (the tests of the PostgreSQL store) and the
+#                                 toolchain npm aws-lambda-ric compiles itself with when the tests install it
 set -euo pipefail
 purpose=${1:-test}
 packages=()
@@ -9,6 +10,17 @@ command -v bwrap >/dev/null 2>&1 || packages+=(bubblewrap)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 if [ "$purpose" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || packages+=(postgresql)
+  # aws-lambda-ric's install builds curl (autoreconf, libtoolize) and aws-lambda-cpp (cmake), then a
+  # node-gyp addon (make, g++, python3)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+  command -v autoreconf >/dev/null 2>&1 || packages+=(autoconf)
+  command -v automake >/dev/null 2>&1 || packages+=(automake)
+  command -v libtoolize >/dev/null 2>&1 || packages+=(libtool)
+  command -v cmake >/dev/null 2>&1 || packages+=(cmake)
+  command -v make >/dev/null 2>&1 || packages+=(make)
+  command -v g++ >/dev/null 2>&1 || packages+=(g++)
+  command -v xz >/dev/null 2>&1 || packages+=(xz-utils)
+  command -v python3 >/dev/null 2>&1 || packages+=(python3)
 fi
 [ ${#packages[@]} -eq 0 ] && exit 0
 SUDO=""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -82,7 +83,7 @@ while True:
     with urllib.request.urlopen(base + "next") as r:
         rid = r.headers["Lambda-Runtime-Aws-Request-Id"]
         event = json.loads(r.read())
-    body = json.dumps({"echo": event, "handler": os.environ["_HANDLER"]}).encode()
+    body = json.dumps({"echo": event, "handler": os.environ["_HANDLER"], "api": os.environ["AWS_LAMBDA_RUNTIME_API"]}).encode()
     urllib.request.urlopen(urllib.request.Request(base + rid + "/response", data=body, method="POST")).read()
 '
 """
@@ -93,6 +94,8 @@ def test_provided_bootstrap(harness):
     config = harness.function({"bootstrap": SHELL_RUNTIME}, runtime="provided.al2023", handler="my.handler",
                               executable=("bootstrap",))
     out = json.loads(harness.invoke(config, {"q": 1}).payload)
+    # a custom runtime's Runtime API is a bare host:port (its own loopback port), as on Lambda
+    assert re.fullmatch(r"127\.0\.0\.1:\d+", out.pop("api"))
     assert out == {"echo": {"q": 1}, "handler": "my.handler"}
     assert "AWS_EXECUTION_ENV" not in harness.pool._environment(config, None, _launch(harness, config))
 
@@ -114,7 +117,8 @@ def test_provided_without_bootstrap_fails_init(harness):
 def test_provided_bootstrap_from_layer(harness):
     layer = harness.layer({"bootstrap": SHELL_RUNTIME}, executable=("bootstrap",))
     config = harness.function({"app.py": ""}, runtime="provided.al2", handler="h", layers=[layer])
-    assert json.loads(harness.invoke(config, {"q": 2}).payload) == {"echo": {"q": 2}, "handler": "h"}
+    out = json.loads(harness.invoke(config, {"q": 2}).payload)
+    assert out.pop("api").startswith("127.0.0.1:") and out == {"echo": {"q": 2}, "handler": "h"}
 
 
 @pytest.fixture(scope="session")
@@ -165,8 +169,8 @@ def test_awslambdaric_init_error(harness, ric_layer):
                               handler="missing.handler", executable=("bootstrap",), layers=[ric_layer], timeout_s=10)
     result = harness.invoke(config, {}, InvocationMeta(log_tail=True))
     assert result.function_error == "Unhandled"
-    # awslambdaric posts init/error with http.client, which cannot take the token path of
-    # AWS_LAMBDA_RUNTIME_API; the runtime then exits, which Lambda reports as Runtime.ExitError.
-    # Its own error line is in the log.
-    assert json.loads(result.payload)["errorType"] == "Runtime.ExitError"
+    # awslambdaric reports the failure on init/error (a custom runtime's AWS_LAMBDA_RUNTIME_API is a bare
+    # host:port), which the invocation returns as Lambda does; its own error line is in the log
+    assert json.loads(result.payload) == {"errorMessage": "Unable to import module 'missing': No module named 'missing'",
+                                          "errorType": "Runtime.ImportModuleError", "stackTrace": []}
     assert "[ERROR] Runtime.ImportModuleError: Unable to import module 'missing'" in result.log_tail

@@ -128,3 +128,29 @@ def test_closed_channel_is_forbidden(api):
 def test_header_values_cannot_inject_lines():
     with pytest.raises(ValueError):
         next_headers("id", 1, "arn", "Root=1\r\nX-Evil: 1", "", "")
+
+
+def test_own_port_takes_paths_without_token(api):
+    harness, server, channel, events = api
+    assert channel.address == f"127.0.0.1:{server.port}/{channel.token}"
+    harness.run(channel.listen())
+    host, port = channel.address.split(":")
+    assert host == "127.0.0.1" and port.isdigit() and int(port) != server.port
+    inv = deliver(harness, channel, "req-4")
+    c = http.client.HTTPConnection(host, int(port), timeout=5)
+    c.request("GET", "/2018-06-01/runtime/invocation/next")
+    r = c.getresponse()
+    assert r.status == 200 and r.headers["Lambda-Runtime-Aws-Request-Id"] == "req-4" and r.read() == b'{"a": 1}'
+    c.request("POST", "/2018-06-01/runtime/invocation/req-4/response", b'"own"')
+    r = c.getresponse()
+    assert (r.status, r.read()) == (202, b'{"status":"OK"}') and inv.future.result() == (b'"own"', None)
+    c.request("POST", "/2018-06-01/runtime/init/error", b"{}", {"Lambda-Runtime-Function-Error-Type": "Runtime.Y"})
+    r = c.getresponse()
+    assert (r.status, r.read()) == (202, b'{"status":"OK"}') and events == ["ready", (b"{}", "Runtime.Y")]
+    # a token path is not a route on the channel's own port
+    c.request("GET", f"/{channel.token}/2018-06-01/runtime/invocation/next")
+    r = c.getresponse()
+    assert r.status == 403 and json.loads(r.read())["errorType"] == "Forbidden"
+    harness.call(channel.close)
+    with pytest.raises(ConnectionRefusedError):
+        http.client.HTTPConnection(host, int(port), timeout=5).request("GET", "/2018-06-01/runtime/invocation/next")

@@ -29,7 +29,7 @@ from cloudlet.compute import logs
 from cloudlet.compute.codestore import CodeStore
 from cloudlet.compute.environment import Environment, InitFailed, spawn_process
 from cloudlet.compute.errors import Throttled
-from cloudlet.compute.model import FunctionConfig, InvocationMeta, InvocationResult
+from cloudlet.compute.model import PROVIDED_RUNTIMES, FunctionConfig, InvocationMeta, InvocationResult
 from cloudlet.compute.runtime_api import RuntimeAPIServer
 from cloudlet.compute.runtimes import RuntimeLaunch, launch_for
 from cloudlet.compute.sandbox import Sandbox, SandboxSpec
@@ -256,6 +256,9 @@ class Pool:
         group.all.add(env)
         try:
             await self.ensure_code(config)
+            if config.runtime in PROVIDED_RUNTIMES:
+                # a custom runtime's client may take AWS_LAMBDA_RUNTIME_API only as host:port
+                await env.channel.listen()
             launch, spec = self._spec(config, env)
             if not launch.argv:
                 raise InitFailed({"errorType": "Runtime.InvalidEntrypoint", "errorMessage":

@@ -4,6 +4,10 @@ An environment is told AWS_LAMBDA_RUNTIME_API=127.0.0.1:PORT/<token>, so every U
 builds (http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/...) starts with the token that names
 its RuntimeChannel; an unknown token gets 403. A small asyncio.Protocol on httptools keeps the
 hot path (long-polled /next, then /response) free of any framework.
+
+Runtime interface clients that take AWS_LAMBDA_RUNTIME_API as a bare `host:port` (npm
+aws-lambda-ric refuses anything else; awslambdaric's init/error call drops the path) need a
+channel that `listen()`s on a loopback port of its own, where paths carry no token.
 """
 
 from __future__ import annotations
@@ -51,10 +55,21 @@ class RuntimeChannel:
         self.waiter: _Connection | None = None  # a parked /next
         self.pending: Invocation | None = None  # waiting for a /next
         self.current: Invocation | None = None  # delivered, not answered yet
+        self.listener: asyncio.base_events.Server | None = None  # its own port, after listen()
 
     @property
     def address(self) -> str:
+        if self.listener is not None:
+            return f"127.0.0.1:{self.listener.sockets[0].getsockname()[1]}"
         return f"127.0.0.1:{self.server.port}/{self.token}"
+
+    async def listen(self) -> None:
+        """Serve this channel alone on its own loopback port too; `address` becomes `127.0.0.1:PORT`."""
+        loop = asyncio.get_running_loop()
+        # not started yet, so a cancellation below still leaves it assigned (and closed by close())
+        self.listener = await loop.create_server(lambda: _ChannelConnection(self.server, self.token),
+                                                 "127.0.0.1", 0, backlog=16, start_serving=False)
+        await self.listener.start_serving()
 
     def deliver(self, inv: Invocation) -> None:
         """Hand an invocation to the runtime (now if it is polling, else on its next /next)."""
@@ -67,6 +82,8 @@ class RuntimeChannel:
 
     def close(self) -> None:
         self.server.channels.pop(self.token, None)
+        if self.listener is not None:
+            self.listener.close()
         waiter, self.waiter = self.waiter, None
         if waiter is not None:
             waiter.abort()
@@ -211,6 +228,20 @@ class _Connection(asyncio.Protocol):
     def send_next(self, inv: Invocation) -> None:
         self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n"
                              % (inv.headers, len(inv.payload)) + inv.payload)
+
+
+class _ChannelConnection(_Connection):
+    """A connection to one channel's own port: its paths carry no token, so every URL gets it prefixed."""
+
+    __slots__ = ("prefix",)
+
+    def __init__(self, server: RuntimeAPIServer, token: str) -> None:
+        self.prefix = b"/" + token.encode()
+        super().__init__(server)
+
+    def _reset(self) -> None:
+        super()._reset()
+        self.url = self.prefix
 
 
 class RuntimeAPIServer:
