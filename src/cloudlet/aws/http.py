@@ -22,6 +22,8 @@ class HttpRequest:
 
     @cached_property
     def query(self) -> list[tuple[str, str]]:
+        if not self.query_string:  # most requests: parse_qsl's own set-up costs more than the rest
+            return []
         return parse_qsl(self.query_string, keep_blank_values=True)
 
     @cached_property
