@@ -154,3 +154,54 @@ def test_own_port_takes_paths_without_token(api):
     harness.call(channel.close)
     with pytest.raises(ConnectionRefusedError):
         http.client.HTTPConnection(host, int(port), timeout=5).request("GET", "/2018-06-01/runtime/invocation/next")
+
+
+def test_own_port_refuses_connections_from_outside_the_environment(api):
+    import os
+    import subprocess
+    import sys
+
+    harness, server, channel, _ = api
+    outsider = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    owners = [outsider.pid]  # the "environment" is another process: this test process is outside it
+    try:
+        harness.run(channel.listen(lambda: owners))
+        host, port = channel.address.split(":")
+        c = http.client.HTTPConnection(host, int(port), timeout=5)
+        c.request("GET", "/2018-06-01/runtime/invocation/next")
+        with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
+            c.getresponse()
+        owners[:] = [os.getpid()]  # now this process is the environment: it is served
+        deliver(harness, channel, "req-5")
+        c = http.client.HTTPConnection(host, int(port), timeout=5)
+        c.request("GET", "/2018-06-01/runtime/invocation/next")
+        r = c.getresponse()
+        assert r.status == 200 and r.headers["Lambda-Runtime-Aws-Request-Id"] == "req-5"
+    finally:
+        outsider.kill()
+        outsider.wait()
+
+
+def test_peer_lookup_finds_the_process_holding_a_loopback_connection():
+    import os
+    import socket
+
+    from cloudlet.compute import peers
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    try:
+        client_port, server_port = client.getsockname()[1], listener.getsockname()[1]
+        inode = peers.client_socket_inode(client_port, server_port)
+        assert inode == os.fstat(client.fileno()).st_ino
+        assert peers.held_by(inode, [os.getpid()]) is True
+        assert peers.held_by(inode, [os.getppid()]) is False
+        assert os.getpid() in peers.process_tree(os.getppid())
+        assert peers.connected_from(client_port, server_port, [os.getpid()])
+        assert not peers.connected_from(client_port, server_port, [os.getppid()])
+    finally:
+        for s in (client, accepted, listener):
+            s.close()

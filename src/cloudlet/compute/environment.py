@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from cloudlet.compute import logs
+from cloudlet.compute import logs, peers
 from cloudlet.compute.model import FunctionConfig, InvocationMeta, InvocationResult
 from cloudlet.compute.runtime_api import Invocation, RuntimeAPIServer, RuntimeChannel, next_headers
 from cloudlet.compute.sandbox import Cgroups, UserNamespace
@@ -249,6 +249,10 @@ class Environment:
             inv.future.set_exception(_Exited(description, killed))
         if self.state != "dead":
             self.destroy()
+
+    def process_ids(self) -> list[int] | None:
+        """The pids of the environment's processes (None while it is being started)."""
+        return peers.process_tree(self.process.pid) if self.process is not None else None
 
     # -- logs --------------------------------------------------------------------------------------
     def _read(self) -> None:

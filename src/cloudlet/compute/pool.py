@@ -258,7 +258,7 @@ class Pool:
             await self.ensure_code(config)
             if config.runtime in PROVIDED_RUNTIMES:
                 # a custom runtime's client may take AWS_LAMBDA_RUNTIME_API only as host:port
-                await env.channel.listen()
+                await env.channel.listen(env.process_ids)
             launch, spec = self._spec(config, env)
             if not launch.argv:
                 raise InitFailed({"errorType": "Runtime.InvalidEntrypoint", "errorMessage":

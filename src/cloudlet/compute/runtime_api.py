@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import httptools
 import orjson
+
+from cloudlet.compute import peers
 
 log = logging.getLogger("cloudlet.compute")
 
@@ -63,11 +65,14 @@ class RuntimeChannel:
             return f"127.0.0.1:{self.listener.sockets[0].getsockname()[1]}"
         return f"127.0.0.1:{self.server.port}/{self.token}"
 
-    async def listen(self) -> None:
-        """Serve this channel alone on its own loopback port too; `address` becomes `127.0.0.1:PORT`."""
+    async def listen(self, owners: Callable[[], Iterable[int] | None] | None = None) -> None:
+        """Serve this channel alone on its own loopback port too; `address` becomes `127.0.0.1:PORT`.
+
+        With `owners` (the pids of the environment's processes, None while not known yet) a
+        connection whose client end belongs to another process is closed at once."""
         loop = asyncio.get_running_loop()
         # not started yet, so a cancellation below still leaves it assigned (and closed by close())
-        self.listener = await loop.create_server(lambda: _ChannelConnection(self.server, self.token),
+        self.listener = await loop.create_server(lambda: _ChannelConnection(self.server, self.token, owners),
                                                  "127.0.0.1", 0, backlog=16, start_serving=False)
         await self.listener.start_serving()
 
@@ -233,11 +238,24 @@ class _Connection(asyncio.Protocol):
 class _ChannelConnection(_Connection):
     """A connection to one channel's own port: its paths carry no token, so every URL gets it prefixed."""
 
-    __slots__ = ("prefix",)
+    __slots__ = ("prefix", "owners")
 
-    def __init__(self, server: RuntimeAPIServer, token: str) -> None:
+    def __init__(self, server: RuntimeAPIServer, token: str,
+                 owners: Callable[[], Iterable[int] | None] | None) -> None:
         self.prefix = b"/" + token.encode()
+        self.owners = owners
         super().__init__(server)
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        pids = self.owners() if self.owners is not None else None
+        if pids is None:
+            return
+        client = transport.get_extra_info("peername")
+        own = transport.get_extra_info("sockname")
+        if client and own and not peers.connected_from(client[1], own[1], pids):
+            log.warning("refused a Runtime API connection from outside the environment (port %s)", client[1])
+            self.abort()
 
     def _reset(self) -> None:
         super()._reset()
