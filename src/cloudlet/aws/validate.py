@@ -10,7 +10,8 @@ for query services).
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache, lru_cache
 
 from botocore.model import OperationModel, Shape
 
@@ -102,14 +103,7 @@ def validate_input(op: OperationModel, params: dict, *, check_enums: bool = Fals
 
 
 def _check_struct(shape: Shape, value: dict, path, problems: list, check_enums: bool) -> None:
-    required, members = _members(shape)
-    for name in required:
-        if value.get(name) is None:
-            problems.append(((path, members[name][0]), None, "Member must not be null"))
-    for name, item in value.items():
-        found = members.get(name)
-        if found is not None and item is not None:
-            _check(found[1], item, (path, found[0]), problems, check_enums)
+    _checker(shape, check_enums)(value, path, problems)
 
 
 def _path(path) -> str:
@@ -140,48 +134,103 @@ def _type_error(shape: Shape, value) -> AWSError:
     return AWSError("SerializationException", message, 400)
 
 
-def _check(shape: Shape, value, path, problems: list, check_enums: bool) -> None:
+Check = Callable[[object, object, list], None]
+
+
+@cache
+def _checker(shape: Shape, check_enums: bool) -> Check:
+    """The check of one shape, built once: only the tests its type and constraints call for.
+
+    A check takes (value, path, problems): it raises SerializationException for a value of the
+    wrong type and appends (path, value, constraint) for each broken constraint. Checks of member
+    shapes are looked up on first use, so recursive shapes (DynamoDB's AttributeValue) build."""
     kind = shape.type_name
     expected = _TYPES.get(kind)
-    wrong = expected and (not isinstance(value, expected) or (kind != "boolean" and isinstance(value, bool)))
-    if wrong:
-        if kind == "structure" and getattr(shape, "is_document_type", False):
-            return  # a document holds any JSON value
-        if kind == "string" and shape.serialization.get("jsonvalue"):
-            return  # a JSON value carried in a header
-        raise _type_error(shape, value)
+    if expected is None:
+        return _accept
     meta = shape.metadata
-    if kind in _SIZED:
-        if meta:
-            size = len(value)
-            if "min" in meta and size < meta["min"]:
-                problems.append(
-                    (path, value, f"Member must have length greater than or equal to {meta['min']}")
-                )
-            if "max" in meta and size > meta["max"]:
-                problems.append((path, value, f"Member must have length less than or equal to {meta['max']}"))
-            if check_enums and kind == "string" and "enum" in meta and value not in meta["enum"]:
-                problems.append(
-                    (path, value, f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]")
-                )
-        if kind == "list":
-            member = shape.member
+    sized = kind in _SIZED
+    lowest, highest = meta.get("min"), meta.get("max")
+    enum = meta.get("enum") if check_enums and kind == "string" else None
+    allowed = frozenset(enum) if enum else None
+    exempt = (kind == "structure" and getattr(shape, "is_document_type", False)) or (
+        kind == "string" and bool(shape.serialization.get("jsonvalue"))
+    )
+    exclude_bool = kind != "boolean"
+    parts: list = []  # the member checks, filled on first use
+
+    def constraints(value, path, problems: list) -> None:
+        measure = len(value) if sized else value
+        if lowest is not None and measure < lowest:
+            problems.append((path, value, f"Member must {_LOWER[sized]} greater than or equal to {lowest}"))
+        if highest is not None and measure > highest:
+            problems.append((path, value, f"Member must {_LOWER[sized]} less than or equal to {highest}"))
+        if allowed is not None and value not in allowed:
+            problems.append((path, value, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
+
+    limited = lowest is not None or highest is not None or allowed is not None
+
+    def typed(value) -> bool:
+        """False for a wrong type (raises unless this shape takes any value)."""
+        if isinstance(value, expected) and not (exclude_bool and isinstance(value, bool)):
+            return True
+        if exempt:
+            return False
+        raise _type_error(shape, value)
+
+    if kind == "list":
+        def check(value, path, problems: list) -> None:
+            if not typed(value):
+                return
+            if limited:
+                constraints(value, path, problems)
+            if not parts:
+                parts.append(_checker(shape.member, check_enums))
+            member = parts[0]
             for i, item in enumerate(value, 1):
                 if item is not None:
-                    _check(member, item, ((path, str(i)), "member"), problems, check_enums)
-        elif kind == "map":
-            key_shape, value_shape = shape.key, shape.value
+                    member(item, ((path, str(i)), "member"), problems)
+    elif kind == "map":
+        def check(value, path, problems: list) -> None:
+            if not typed(value):
+                return
+            if limited:
+                constraints(value, path, problems)
+            if not parts:
+                parts.extend((_checker(shape.key, check_enums), _checker(shape.value, check_enums)))
+            key_check, value_check = parts
             for key, item in value.items():
-                _check(key_shape, key, ((path, key), "key"), problems, check_enums)
+                key_check(key, ((path, key), "key"), problems)
                 if item is not None:
-                    _check(value_shape, item, ((path, key), "value"), problems, check_enums)
-    elif kind in _NUMERIC:
-        if meta:
-            if "min" in meta and value < meta["min"]:
-                problems.append(
-                    (path, value, f"Member must have value greater than or equal to {meta['min']}")
-                )
-            if "max" in meta and value > meta["max"]:
-                problems.append((path, value, f"Member must have value less than or equal to {meta['max']}"))
-    elif kind == "structure" and not getattr(shape, "is_document_type", False):
-        _check_struct(shape, value, path, problems, check_enums)
+                    value_check(item, ((path, key), "value"), problems)
+    elif kind == "structure":
+        required, members = _members(shape)
+
+        def check(value, path, problems: list) -> None:
+            if not typed(value) or exempt:
+                return  # a document holds any JSON value
+            if not parts:
+                parts.append({name: (camel, _checker(m, check_enums)) for name, (camel, m) in members.items()})
+            for name in required:
+                if value.get(name) is None:
+                    problems.append(((path, members[name][0]), None, "Member must not be null"))
+            checks = parts[0]
+            for name, item in value.items():
+                found = checks.get(name)
+                if found is not None and item is not None:
+                    found[1](item, (path, found[0]), problems)
+    elif limited and (sized or kind in _NUMERIC):
+        def check(value, path, problems: list) -> None:
+            if typed(value):
+                constraints(value, path, problems)
+    else:
+        def check(value, path, problems: list) -> None:
+            typed(value)
+    return check
+
+
+_LOWER = {True: "have length", False: "have value"}
+
+
+def _accept(value, path, problems: list) -> None:
+    return None
