@@ -178,12 +178,18 @@ def _checker(shape: Shape, check_enums: bool) -> Check:
             return False
         raise _type_error(shape, value)
 
+    def own_checks(value, path, problems: list) -> bool:
+        """Type and own constraints; False when the value takes no further checks."""
+        if not typed(value):
+            return False
+        if limited:
+            constraints(value, path, problems)
+        return True
+
     if kind == "list":
         def check(value, path, problems: list) -> None:
-            if not typed(value):
+            if not own_checks(value, path, problems):
                 return
-            if limited:
-                constraints(value, path, problems)
             if not parts:
                 parts.append(_checker(shape.member, check_enums))
             member = parts[0]
@@ -192,10 +198,8 @@ def _checker(shape: Shape, check_enums: bool) -> Check:
                     member(item, ((path, str(i)), "member"), problems)
     elif kind == "map":
         def check(value, path, problems: list) -> None:
-            if not typed(value):
+            if not own_checks(value, path, problems):
                 return
-            if limited:
-                constraints(value, path, problems)
             if not parts:
                 parts.extend((_checker(shape.key, check_enums), _checker(shape.value, check_enums)))
             key_check, value_check = parts
