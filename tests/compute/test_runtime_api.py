@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 
@@ -205,3 +206,37 @@ def test_peer_lookup_finds_the_process_holding_a_loopback_connection():
     finally:
         for s in (client, accepted, listener):
             s.close()
+
+
+def test_a_pipelined_answer_and_next_share_one_write_with_the_next_invocation(api):
+    import socket
+
+    harness, server, channel, _ = api
+    token = channel.token
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+    try:
+        first = deliver(harness, channel, "req-a")
+        sock.sendall(f"GET /{token}/2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert b"Lambda-Runtime-Aws-Request-Id: req-a" in sock.recv(65536)
+        answer = f"POST /{token}/2018-06-01/runtime/invocation/req-a/response HTTP/1.1\r\nHost: x\r\n" \
+                 "Content-Length: 4\r\n\r\n\"ok\""
+        following = f"GET /{token}/2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n"
+        sock.sendall((answer + following).encode())
+        harness.run(asyncio.wait_for(asyncio.shield(first.future), 5))
+        assert first.future.result() == (b'"ok"', None)
+        sock.settimeout(0.3)
+        with pytest.raises(TimeoutError):  # the 202 waits for the next invocation
+            sock.recv(65536)
+        sock.settimeout(5)
+        deliver(harness, channel, "req-b", b'{"b": 2}')
+        data = b""
+        while b'{"b": 2}' not in data:
+            data += sock.recv(65536)
+        accepted, _, rest = data.partition(b'{"status":"OK"}')
+        assert accepted.startswith(b"HTTP/1.1 202 Accepted") and b"Lambda-Runtime-Aws-Request-Id: req-b" in rest
+        # an answer sent alone (no /next behind it) is acknowledged at once, as clients that wait expect
+        sock.sendall(f"POST /{token}/2018-06-01/runtime/invocation/req-b/response HTTP/1.1\r\nHost: x\r\n"
+                     "Content-Length: 2\r\n\r\n{}".encode())
+        assert sock.recv(65536).startswith(b"HTTP/1.1 202 Accepted")
+    finally:
+        sock.close()

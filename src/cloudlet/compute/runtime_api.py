@@ -103,6 +103,7 @@ class RuntimeChannel:
             self.current = inv
             conn.send_next(inv)
         else:
+            conn.parked = True
             self.waiter = conn
 
     def finish(self, request_id: str, body: bytes, error_type: str | None) -> int:
@@ -130,13 +131,17 @@ def _error(code: int, error_type: str, message: str) -> bytes:
 
 
 class _Connection(asyncio.Protocol):
-    __slots__ = ("server", "transport", "parser", "url", "body", "size", "error_type", "closed", "too_big")
+    __slots__ = ("server", "transport", "parser", "url", "body", "size", "error_type", "closed", "too_big",
+                 "feeding", "held", "parked")
 
     def __init__(self, server: RuntimeAPIServer) -> None:
         self.server = server
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
         self.closed = False
+        self.feeding = False  # inside data_received: answers wait in `held`
+        self.held = b""
+        self.parked = False  # this connection's /next waits for an invocation
         self._reset()
 
     def _reset(self) -> None:
@@ -153,11 +158,27 @@ class _Connection(asyncio.Protocol):
         self.closed = True
 
     def data_received(self, data: bytes) -> None:
+        self.feeding = True
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
-            self.transport.write(_error(400, "InvalidRequest", "malformed HTTP request"))
+            self.feeding = False
+            self._send(_error(400, "InvalidRequest", "malformed HTTP request"))
             self.abort()
+            return
+        self.feeding = False
+        # A runtime that pipelined its answer with the next /next reads the answer's 202 only
+        # before that /next's response: both go out in one write when the invocation comes.
+        if self.held and not self.parked:
+            self._send(b"")
+
+    def _send(self, data: bytes) -> None:
+        if self.feeding:
+            self.held += data
+            return
+        if self.held:
+            data, self.held = self.held + data, b""
+        self.transport.write(data)
 
     def abort(self) -> None:
         self.closed = True
@@ -191,26 +212,26 @@ class _Connection(asyncio.Protocol):
         channel = self.server.channels.get(token.decode("latin-1"))
         path = b"/" + rest
         if channel is None or not path.startswith(PREFIX):
-            self.transport.write(_error(403, "Forbidden", "unknown runtime token"))
+            self._send(_error(403, "Forbidden", "unknown runtime token"))
             return
         route = path[len(PREFIX):]
         if route == b"invocation/next":
             if method != b"GET":
-                self.transport.write(_error(405, "InvalidRequest", "use GET"))
+                self._send(_error(405, "InvalidRequest", "use GET"))
             else:
                 channel.next(self)
             return
         if method != b"POST":
-            self.transport.write(_error(405, "InvalidRequest", "use POST"))
+            self._send(_error(405, "InvalidRequest", "use POST"))
             return
         body = b"".join(self.body)
         if route == b"init/error":
             channel.on_init_error(body, self.error_type or "")
-            self.transport.write(_ACCEPTED)
+            self._send(_ACCEPTED)
             return
         parts = route.split(b"/")
         if len(parts) != 3 or parts[0] != b"invocation" or parts[2] not in (b"response", b"error"):
-            self.transport.write(_error(404, "NotFound", "no such Runtime API route"))
+            self._send(_error(404, "NotFound", "no such Runtime API route"))
             return
         request_id = parts[1].decode("latin-1")
         if parts[2] == b"response":
@@ -218,20 +239,21 @@ class _Connection(asyncio.Protocol):
                 message = (f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE} bytes).")
                 doc = orjson.dumps({"errorMessage": message, "errorType": "Function.ResponseSizeTooLarge"})
                 if channel.finish(request_id, doc, "Function.ResponseSizeTooLarge") == 202:
-                    self.transport.write(_error(413, "Function.ResponseSizeTooLarge", message))
+                    self._send(_error(413, "Function.ResponseSizeTooLarge", message))
                 else:
-                    self.transport.write(_error(400, "InvalidRequestID", "unknown request id"))
+                    self._send(_error(400, "InvalidRequestID", "unknown request id"))
                 return
             status = channel.finish(request_id, body, None)
         else:
             status = channel.finish(request_id, body or b"{}", self.error_type or "Unhandled")
         if status == 202:
-            self.transport.write(_ACCEPTED)
+            self._send(_ACCEPTED)
         else:
-            self.transport.write(_error(400, "InvalidRequestID", "unknown request id"))
+            self._send(_error(400, "InvalidRequestID", "unknown request id"))
 
     def send_next(self, inv: Invocation) -> None:
-        self.transport.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n"
+        self.parked = False
+        self._send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n"
                              % (inv.headers, len(inv.payload)) + inv.payload)
 
 
