@@ -42,8 +42,9 @@ _INSERT = (
 )
 _COLUMNS = (
     "mid, seq, body, mattrs, sattrs, md5_body, md5_attrs, sent_ms, recv_count, first_recv_ms, grp, dedup,"
-    " sender, dlq_source"
+    " sender, dlq_source, id"
 )
+_KEY = 14  # the row key's place in _COLUMNS
 _SELECT_STANDARD = (
     f"SELECT {_COLUMNS} FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
     " ORDER BY visible_ms LIMIT ?"
@@ -62,11 +63,11 @@ _NEXT_FIFO = (
 )
 _TAKE = (
     "UPDATE sqs_messages SET visible_ms = ?, recv_count = recv_count + 1,"
-    " first_recv_ms = COALESCE(first_recv_ms, ?), token = ? WHERE mid = ?"
+    " first_recv_ms = COALESCE(first_recv_ms, ?), token = ? WHERE id = ?"
 )
 _TO_DLQ = (
     "UPDATE sqs_messages SET qid = ?, visible_ms = ?, recv_count = 0, first_recv_ms = NULL, token = NULL,"
-    " dlq_source = ? WHERE mid = ?"
+    " dlq_source = ? WHERE id = ?"
 )
 
 
@@ -88,14 +89,15 @@ class Sequencer:
             return value
 
 
-def encode_handle(qid: int, mid: str, token: str) -> str:
-    return base64.urlsafe_b64encode(f"{qid}:{mid}:{token}".encode()).decode()
+def encode_handle(qid: int, key: int, token: str) -> str:
+    """A receipt handle: the queue, the message's row key and the token of this receipt."""
+    return base64.urlsafe_b64encode(f"{qid}:{key}:{token}".encode()).decode()
 
 
-def decode_handle(handle: str) -> tuple[int, str, str]:
+def decode_handle(handle: str) -> tuple[int, int, str]:
     try:
-        qid, mid, token = base64.urlsafe_b64decode(handle.encode("ascii")).decode().split(":")
-        return int(qid), mid, token
+        qid, key, token = base64.urlsafe_b64decode(handle.encode("ascii")).decode().split(":")
+        return int(qid), int(key), token
     except (binascii.Error, ValueError, UnicodeError):
         raise receipt_handle_invalid(handle) from None
 
@@ -251,12 +253,12 @@ class Messages:
             taken = []
             visible_until = now + visibility * 1000
             for row in rows:
-                mid, recv_count = row[0], row[8]
+                key, recv_count = row[_KEY], row[8]
                 if dlq is not None and recv_count >= queue.max_receives:
-                    moved.append((dlq.qid, now, queue.arn, mid))
+                    moved.append((dlq.qid, now, queue.arn, key))
                     continue
                 token = os.urandom(16).hex()
-                taken.append((visible_until, now, token, mid))
+                taken.append((visible_until, now, token, key))
                 out.append(_received(queue, row, token, now, system_names, attribute_names))
             if moved:
                 conn.executemany(_TO_DLQ, moved)
@@ -298,19 +300,19 @@ class Messages:
             return None
         marks = ", ".join("?" * len(taken))
         rows = conn.all(
-            f"SELECT {_COLUMNS}, token FROM sqs_messages WHERE qid = ? AND mid IN ({marks})",
-            (queue.qid, *(mid for mid, _ in taken)),
+            f"SELECT {_COLUMNS}, token FROM sqs_messages WHERE qid = ? AND id IN ({marks})",
+            (queue.qid, *(key for key, _ in taken)),
         )
-        current = {r[0]: r for r in rows}
-        if any(mid not in current or current[mid][-1] != token for mid, token in taken):
+        current = {r[_KEY]: r for r in rows}
+        if any(key not in current or current[key][-1] != token for key, token in taken):
             return None  # deleted or changed since: a new receive
         conn.executemany(
-            "UPDATE sqs_messages SET visible_ms = ? WHERE mid = ?",
-            [(now + visibility * 1000, mid) for mid, _ in taken],
+            "UPDATE sqs_messages SET visible_ms = ? WHERE id = ?",
+            [(now + visibility * 1000, key) for key, _ in taken],
         )
         out = []
-        for mid, token in taken:
-            r = current[mid][:-1]
+        for key, token in taken:
+            r = current[key][:-1]
             seen = r[:8] + (r[8] - 1,) + r[9:]  # already counted by the first attempt
             out.append(_received(queue, seen, token, now, system_names, attribute_names))
         return out
@@ -322,14 +324,14 @@ class Messages:
         with self.store.tx() as conn:
             for handle in handles:
                 try:
-                    qid, mid, token = decode_handle(handle)
+                    qid, key, token = decode_handle(handle)
                     if qid != queue.qid:
                         raise receipt_handle_invalid(handle)
                 except Exception as exc:
                     results.append(exc)
                     continue
                 conn.execute(
-                    "DELETE FROM sqs_messages WHERE mid = ? AND qid = ? AND token = ?", (mid, qid, token)
+                    "DELETE FROM sqs_messages WHERE id = ? AND qid = ? AND token = ?", (key, qid, token)
                 )
                 results.append(None)
         return results
@@ -340,12 +342,12 @@ class Messages:
         with self.store.tx() as conn:
             for handle, timeout in changes:
                 try:
-                    qid, mid, token = decode_handle(handle)
+                    qid, key, token = decode_handle(handle)
                     if qid != queue.qid:
                         raise receipt_handle_invalid(handle)
                     row = conn.one(
-                        "SELECT visible_ms, token, first_recv_ms FROM sqs_messages WHERE mid = ? AND qid = ?",
-                        (mid, qid),
+                        "SELECT visible_ms, token, first_recv_ms FROM sqs_messages WHERE id = ? AND qid = ?",
+                        (key, qid),
                     )
                     if row is None or row[1] != token:
                         raise invalid_value(
@@ -362,7 +364,7 @@ class Messages:
                             "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]",
                         )
                     conn.execute(
-                        "UPDATE sqs_messages SET visible_ms = ? WHERE mid = ?", (now + timeout * 1000, mid)
+                        "UPDATE sqs_messages SET visible_ms = ? WHERE id = ?", (now + timeout * 1000, key)
                     )
                     if queue.fifo:  # a receive attempt that returned this message can no longer be retried
                         conn.execute("DELETE FROM sqs_receive_attempts WHERE qid = ?", (queue.qid,))
@@ -435,10 +437,11 @@ def _received(
         dedup,
         sender,
         source,
+        key,
     ) = row
     message = {
         "MessageId": mid,
-        "ReceiptHandle": encode_handle(queue.qid, mid, token),
+        "ReceiptHandle": encode_handle(queue.qid, key, token),
         "MD5OfBody": md5_body,
         "Body": body,
     }

@@ -179,12 +179,12 @@ class MoveTasks:
         woken = set()
         with self.store.tx() as conn:
             rows = conn.all(
-                "SELECT mid, dlq_source FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
+                "SELECT id, dlq_source FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
                 " ORDER BY visible_ms LIMIT ?" + self.skip_locked,
                 (source.qid, now, now - source.retention_ms, batch),
             )
             updates = []
-            for mid, origin in rows:
+            for key, origin in rows:
                 target = dest or (self.queues.by_arn(origin) if origin else None)
                 if target is None:
                     conn.execute(
@@ -192,11 +192,11 @@ class MoveTasks:
                         ("AWS.SimpleQueueService.NonExistentQueue", task_id),
                     )
                     break
-                updates.append((target.qid, now, mid))
+                updates.append((target.qid, now, key))
                 woken.add(target.qid)
             conn.executemany(
                 "UPDATE sqs_messages SET qid = ?, visible_ms = ?, recv_count = 0, first_recv_ms = NULL,"
-                " token = NULL, dlq_source = NULL WHERE mid = ?",
+                " token = NULL, dlq_source = NULL WHERE id = ?",
                 updates,
             )
             conn.execute(
