@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+# sqs_messages' columns after its key (shared by the first schema and the integer-keyed one)
+_MESSAGE_FIELDS = """        qid BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        mattrs TEXT,
+        sattrs TEXT,
+        md5_body TEXT NOT NULL,
+        md5_attrs TEXT,
+        md5_sys TEXT,
+        sent_ms BIGINT NOT NULL,
+        visible_ms BIGINT NOT NULL,
+        recv_count BIGINT NOT NULL DEFAULT 0,
+        first_recv_ms BIGINT,
+        token TEXT,
+        grp TEXT,
+        dedup TEXT,
+        sender TEXT,
+        dlq_source TEXT
+"""
+
 MIGRATIONS = [
     """
     CREATE TABLE sqs_queues (
@@ -19,24 +39,7 @@ MIGRATIONS = [
     );
     CREATE TABLE sqs_messages (
         mid TEXT PRIMARY KEY,
-        qid BIGINT NOT NULL,
-        seq BIGINT NOT NULL,
-        body TEXT NOT NULL,
-        mattrs TEXT,
-        sattrs TEXT,
-        md5_body TEXT NOT NULL,
-        md5_attrs TEXT,
-        md5_sys TEXT,
-        sent_ms BIGINT NOT NULL,
-        visible_ms BIGINT NOT NULL,
-        recv_count BIGINT NOT NULL DEFAULT 0,
-        first_recv_ms BIGINT,
-        token TEXT,
-        grp TEXT,
-        dedup TEXT,
-        sender TEXT,
-        dlq_source TEXT
-    );
+""" + _MESSAGE_FIELDS + """    );
     CREATE INDEX sqs_messages_visible ON sqs_messages (qid, visible_ms);
     CREATE TABLE sqs_dedup (
         qid BIGINT NOT NULL,
@@ -92,24 +95,7 @@ def _key_messages_by_integer(conn) -> None:
     CREATE TABLE sqs_messages_keyed (
         {key},
         mid TEXT NOT NULL,
-        qid BIGINT NOT NULL,
-        seq BIGINT NOT NULL,
-        body TEXT NOT NULL,
-        mattrs TEXT,
-        sattrs TEXT,
-        md5_body TEXT NOT NULL,
-        md5_attrs TEXT,
-        md5_sys TEXT,
-        sent_ms BIGINT NOT NULL,
-        visible_ms BIGINT NOT NULL,
-        recv_count BIGINT NOT NULL DEFAULT 0,
-        first_recv_ms BIGINT,
-        token TEXT,
-        grp TEXT,
-        dedup TEXT,
-        sender TEXT,
-        dlq_source TEXT
-    )""")
+{_MESSAGE_FIELDS}    )""")
     conn.execute(f"INSERT INTO sqs_messages_keyed ({_MESSAGE_COLUMNS}) SELECT {_MESSAGE_COLUMNS} FROM sqs_messages"
                  " ORDER BY seq")
     conn.execute("DROP TABLE sqs_messages")
