@@ -1,6 +1,7 @@
 """Server CPU per SQS SendMessage on the shared request path, measured in the server's own thread.
 
     PYTHONPATH=src python bench/request_path.py [--count N] [--profile | --calls]
+    PYTHONPATH=src python bench/request_path.py --in-process [--gap-ms 1]
 
 Runs cloudlet (SQLite, auth off) on an event loop in this process and one boto3 client in another
 process; reports the serving thread's CPU time per request (`time.thread_time`, so the client's
@@ -8,6 +9,9 @@ work and other processes are not counted) and, with --profile, a cProfile listin
 same clock (wall-clock profiles charge the client's wake-up to whichever call wrote to it).
 With --calls it counts the function calls (Python and C) the serving thread makes per request:
 a deterministic measure of interpreter work that machine load does not move.
+With --in-process it times `App.handle` of a botocore-signed SendMessage in this thread, in a
+tight loop and with an idle gap before each call (as one client leaves the server between
+requests), which shows how much of a request's cost is cold caches.
 Compare before/after in one sitting and interleave runs: the figure moves with machine load.
 """
 
@@ -109,6 +113,55 @@ async def serve_and_measure(count: int, profile) -> tuple[float, float]:
     return cpu_us, wall_us
 
 
+def signed_send_message(endpoint: str) -> tuple[dict[str, str], bytes]:
+    """The headers and body botocore sends for one SendMessage (captured, not sent)."""
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                       aws_secret_access_key="test")
+    captured = {}
+
+    def grab(request, **_) -> None:
+        captured["request"] = request
+        raise StopIteration
+
+    sqs.meta.events.register("before-send.sqs.*", grab)
+    try:
+        sqs.send_message(QueueUrl=f"{endpoint}/000000000000/bench", MessageBody="x" * 100)
+    except StopIteration:
+        pass
+    request = captured["request"]
+    headers = {k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+    return headers, request.body if isinstance(request.body, bytes) else request.body.encode()
+
+
+async def in_process(count: int, gap_ms: float) -> float:
+    """CPU per `App.handle` of a signed SendMessage, in this thread, with `gap_ms` idle before each call."""
+    from cloudlet.aws.http import HttpRequest
+    from cloudlet.config import Config
+    from cloudlet.platform import Platform
+    from cloudlet.server.app import App
+
+    platform = Platform(Config(data_dir=tempfile.mkdtemp(), log_level="warning"))
+    await platform.startup()
+    app = App(platform)
+    headers, body = signed_send_message("http://127.0.0.1:4566")
+    create = {**headers, "x-amz-target": "AmazonSQS.CreateQueue"}
+    await app.handle(HttpRequest("POST", "/", "", create, b'{"QueueName": "bench"}', "127.0.0.1"))
+    total = 0.0
+    for i in range(count + 200):
+        request = HttpRequest("POST", "/", "", headers, body, "127.0.0.1")
+        if gap_ms:
+            time.sleep(gap_ms / 1000)
+        started = time.thread_time()
+        response = await app.handle(request)
+        if i >= 200:  # after a warm-up
+            total += time.thread_time() - started
+        assert response.status == 200, response.body
+    await platform.shutdown()
+    return total / count * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -116,12 +169,23 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=3000)
     parser.add_argument("--profile", action="store_true", help="print a thread-CPU cProfile listing")
     parser.add_argument("--calls", action="store_true", help="count function calls per request")
+    parser.add_argument("--in-process", action="store_true",
+                        help="time App.handle in this thread, no HTTP and no client process")
+    parser.add_argument("--gap-ms", type=float, default=1.0, help="idle time before each in-process call")
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
         client(args.client, args.count)
         return
     from cloudlet.server.runner import new_event_loop
+
+    if args.in_process:
+        loop = new_event_loop()
+        for gap in sorted({0.0, args.gap_ms}):
+            cpu_us = loop.run_until_complete(in_process(args.count, gap))
+            print(f"SendMessage x{args.count} through App.handle, {gap:g} ms idle before each: {cpu_us:.0f} us/call")
+        loop.close()
+        return
 
     profile = cProfile.Profile(time.thread_time) if args.profile else None
     if args.calls:
