@@ -158,22 +158,30 @@ def json_to_python(shape: Shape | None, value):
     return value
 
 
+@lru_cache(maxsize=8192)
+def _output_plan(shape: Shape) -> dict[str, tuple[str, Shape | None]]:
+    """A structure's members by name: (JSON wire name, shape when the value needs converting)."""
+    return {n: (m.serialization.get("name", n), m if _needs_cached(m) else None) for n, m in shape.members.items()}
+
+
 def python_to_json(shape: Shape | None, value, default_ts: str = "unixTimestamp"):
     """Convert plain Python into JSON-ready values per the shape (names, base64 blobs, timestamps)."""
     if shape is None or value is None or not _needs_cached(shape):
         return value
     kind = shape.type_name
     if kind == "structure":
-        members = shape.members
+        plan = _output_plan(shape)
         result = {}
         for key, item in value.items():
             if item is None:
                 continue
-            member = members.get(key)
-            if member is None:
+            found = plan.get(key)
+            if found is None:
                 result[key] = item
+            elif found[1] is None:  # a member whose value goes out as it is
+                result[found[0]] = item
             else:
-                result[member.serialization.get("name", key)] = python_to_json(member, item, default_ts)
+                result[found[0]] = python_to_json(found[1], item, default_ts)
         return result
     if kind == "list":
         return [python_to_json(shape.member, v, default_ts) for v in value]
