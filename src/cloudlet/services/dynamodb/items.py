@@ -148,9 +148,24 @@ class Items:
             raise validation("ReturnValues can only be ALL_OLD or NONE")
         mode = params.get("ReturnConsumedCapacity")
         need_old = returns != "NONE" or mode in ("TOTAL", "INDEXES")
-        with self.store.tx() as conn:
-            write = self._plan(conn, ctx, kind, params)
-            old, old_size, new = self.apply_one(conn, write, need_old)
+        if kind == "Put" and not need_old and not self.store.blocking:
+            # one process owns SQLite: the table cannot change between this plan and the write
+            with self.store.read() as conn:
+                write = self._plan(conn, ctx, kind, params)
+            table = write.table
+            if write.exprs.condition is None and not table.indexes and not table.stream:
+                # the item alone changes (the stream listener ignores a table without a stream):
+                # one statement, a transaction of its own
+                row = storage.item_row(table, write.pk, write.sk, write.item, write.size)
+                self.store.write_one(storage.PUT_ITEM, row)
+                old, old_size, new = None, 0, write.item
+            else:
+                with self.store.tx() as conn:
+                    old, old_size, new = self.apply_one(conn, write, need_old)
+        else:
+            with self.store.tx() as conn:
+                write = self._plan(conn, ctx, kind, params)
+                old, old_size, new = self.apply_one(conn, write, need_old)
         out: dict = {}
         attributes = return_values(returns, old, new, write.exprs.update)
         if attributes:

@@ -156,16 +156,22 @@ def get_item_sized(conn: Conn, table: TableDef, pk: bytes, sk: bytes) -> tuple[d
     return (codec.loads(row[0]), int(row[1])) if row else (None, 0)
 
 
+PUT_ITEM = (
+    "INSERT INTO ddb_items (table_id, pk, sk, h, item, size, ttl) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (table_id, pk, sk) DO UPDATE SET item = excluded.item, size = excluded.size, ttl = excluded.ttl"
+)
+
+
+def item_row(table: TableDef, pk: bytes, sk: bytes, item: dict, size: int | None = None) -> tuple:
+    """PUT_ITEM's parameters for an item (`size`: the item's size when known)."""
+    return (table.id, pk, sk, partition_hash(pk), codec.dumps(item), item_size(item) if size is None else size,
+            ttl_value(table, item))
+
+
 def put_item(conn: Conn, table: TableDef, pk: bytes, sk: bytes, item: dict, old: dict | None,
              size: int | None = None) -> None:
     """Insert or replace an item and its index entries (`size`: the item's size when known)."""
-    ttl = ttl_value(table, item)
-    conn.execute(
-        "INSERT INTO ddb_items (table_id, pk, sk, h, item, size, ttl) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (table_id, pk, sk) DO UPDATE SET item = excluded.item, size = excluded.size,"
-        " ttl = excluded.ttl",
-        (table.id, pk, sk, partition_hash(pk), codec.dumps(item), item_size(item) if size is None else size, ttl),
-    )
+    conn.execute(PUT_ITEM, item_row(table, pk, sk, item, size))
     _reindex(conn, table, pk, sk, old, item)
 
 
