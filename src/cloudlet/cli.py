@@ -60,9 +60,9 @@ def cmd_up(args) -> int:
     from cloudlet.server.runner import serve
     from cloudlet.store.sqlite import StoreInUse
 
-    print(banner(config), flush=True)
     try:
-        serve(config)  # returns after SIGINT/SIGTERM once the server has stopped cleanly
+        # returns after SIGINT/SIGTERM once the server has stopped cleanly
+        serve(config, announce=lambda: print(banner(config), flush=True))
     except StoreInUse as exc:
         print(f"cloudlet: {exc}", file=sys.stderr)
         return 1

@@ -177,10 +177,11 @@ def test_a_second_cloudlet_on_the_same_sqlite_data_directory_is_refused(tmp_path
     try:
         wait_healthy(port, first)
         second = launch(tmp_path, "--port", str(free_port()))
-        _, err = second.communicate(timeout=20)
+        out, err = second.communicate(timeout=20)
         assert second.returncode == 1
         assert "is in use by another process" in err and str(tmp_path / "data") in err
         assert "Traceback" not in err
+        assert "listening on" not in out  # the banner comes only once the server answers
         wait_healthy(port, first)  # the first one serves on, its data untouched
     finally:
         assert stop(first, signal.SIGTERM) == 0

@@ -7,6 +7,7 @@ import logging
 import signal
 import socket
 import threading
+from collections.abc import Callable
 
 from cloudlet.config import Config
 from cloudlet.platform import Platform
@@ -36,13 +37,17 @@ class Node:
         self.http = HttpServer(self.app.handle, config.host, config.port)
         self.stopping: asyncio.Event | None = None
 
-    async def run(self, started: threading.Event | None = None) -> None:
+    async def run(self, started: threading.Event | None = None,
+                  announce: Callable[[], None] | None = None) -> None:
+        """Serve until request_stop(); `started` is set and `announce` called once requests are answered."""
         self.stopping = asyncio.Event()
         await self.platform.startup()
         await self.http.start()
         self.config.port = self.http.port
         if started is not None:
             started.set()
+        if announce is not None:
+            announce()
         try:
             await self.stopping.wait()
         finally:
@@ -54,15 +59,16 @@ class Node:
             self.stopping.set()
 
 
-def serve(config: Config) -> None:
-    """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly."""
+def serve(config: Config, announce: Callable[[], None] | None = None) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly; `announce` is called
+    once the server answers."""
     node = Node(config)
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, node.request_stop)
     try:
-        loop.run_until_complete(node.run())
+        loop.run_until_complete(node.run(announce=announce))
     finally:
         loop.close()
 
