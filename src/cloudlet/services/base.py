@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING
 
 from botocore import xform_name
@@ -42,3 +43,15 @@ class Service:
 
     def reset(self) -> None:
         """Forget in-memory state after the store was wiped."""
+
+    def replace_task_soon(self, attribute: str, work: Callable[[], Coroutine]) -> None:
+        """Cancel the background task kept in `attribute` and start `work()` there (from any thread)."""
+        loop = self.platform.loop
+
+        def restart() -> None:
+            task = getattr(self, attribute, None)
+            if task:
+                task.cancel()
+            setattr(self, attribute, loop.create_task(work()))
+
+        loop.call_soon_threadsafe(restart)

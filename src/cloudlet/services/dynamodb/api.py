@@ -79,14 +79,7 @@ class DynamoDB(Service):
     def set_ttl_interval(self, seconds: float) -> None:
         """Change how often expired items are swept (thread-safe; restarts the sweeper)."""
         self.ttl_interval = seconds
-        loop = self.platform.loop
-
-        def restart() -> None:
-            if self._sweeper:
-                self._sweeper.cancel()
-            self._sweeper = loop.create_task(self._sweep_loop())
-
-        loop.call_soon_threadsafe(restart)
+        self.replace_task_soon("_sweeper", self._sweep_loop)
 
     async def stop(self) -> None:
         if self._sweeper:

@@ -77,14 +77,7 @@ class DynamoDBStreams(Service):
             if not hasattr(self.settings, name):
                 raise TypeError(f"unknown setting {name}")
             setattr(self.settings, name, float(value))
-        loop = self.platform.loop
-
-        def restart() -> None:
-            if self._sweeper:
-                self._sweeper.cancel()
-            self._sweeper = loop.create_task(self._sweep_loop())
-
-        loop.call_soon_threadsafe(restart)
+        self.replace_task_soon("_sweeper", self._sweep_loop)
 
     async def _sweep_loop(self) -> None:
         while True:

@@ -206,10 +206,7 @@ class Registry:
                                               f"it: [{alias['Name']}]")
             conn.execute("DELETE FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ? "
                          "AND version = ?", (ref.account_id, ref.region, ref.name, version))
-            meta = self._meta(conn, ref)
-            for key in ("event_invoke", "provisioned", "policy"):
-                meta.get(key, {}).pop(version, None)
-            self._put_meta(conn, ref, meta)
+            self._forget_qualifier(conn, ref, version)
 
     def delete_function(self, ref: Ref) -> dict:
         """Delete a function with its versions and aliases; returns its meta document."""
@@ -244,6 +241,13 @@ class Registry:
         if row is None:
             raise errors.function_not_found(ref.arn)
         return orjson.loads(row[0])
+
+    def _forget_qualifier(self, conn, ref: Ref, qualifier: str) -> None:
+        """Drop a deleted version's or alias's settings from the function's meta document."""
+        meta = self._meta(conn, ref)
+        for key in ("event_invoke", "provisioned", "policy"):
+            meta.get(key, {}).pop(qualifier, None)
+        self._put_meta(conn, ref, meta)
 
     @staticmethod
     def _put_meta(conn, ref: Ref, meta: dict) -> None:
@@ -308,10 +312,7 @@ class Registry:
             self._meta(conn, ref)
             conn.execute("DELETE FROM lambda_aliases WHERE account_id = ? AND region = ? AND function_name = ? "
                          "AND name = ?", (ref.account_id, ref.region, ref.name, name))
-            meta = self._meta(conn, ref)
-            for key in ("event_invoke", "provisioned", "policy"):
-                meta.get(key, {}).pop(name, None)
-            self._put_meta(conn, ref, meta)
+            self._forget_qualifier(conn, ref, name)
 
     # -- settings ----------------------------------------------------------------------------------
     def setting(self, name: str, default) -> str:
