@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import zipfile
 
 import pytest
@@ -203,3 +204,47 @@ def test_the_pool_fetches_once_for_concurrent_cold_starts(tmp_path):
     asyncio.run(cold_starts())
     assert sorted(source.calls) == sorted([code_sha, layer_sha])
     assert pool.code.ready(code_sha, [layer_sha])
+
+
+def age(*paths, seconds: float = 3600) -> None:
+    """Make trees look untouched for `seconds`."""
+    then = time.time() - seconds
+    for path in paths:
+        os.utime(path, (then, then))
+
+
+def test_prune_removes_only_unwanted_untouched_trees(store):
+    kept = store.put(make_zip({"a.py": "A = 1\n"}))
+    dropped = store.put(make_zip({"b.py": "B = 1\n"}))
+    view = store.merged_layers([kept.sha256])
+    assert store.stale({kept.sha256}, idle_s=60) == []  # all fresh
+    age(store.root / "code" / kept.sha256, store.root / "code" / dropped.sha256, view)
+    candidates = store.stale({kept.sha256}, idle_s=60)
+    assert sorted(p.name for p in candidates) == sorted([dropped.sha256, view.name])
+
+    # a tree touched by a cold start between the scan and the prune stays
+    store.touch("", [kept.sha256])
+    assert store.prune(candidates, {kept.sha256}, idle_s=60) == 1
+    assert view.is_dir()
+    assert not store.has(dropped.sha256)
+    assert leftovers(store) == [kept.sha256, kept.sha256 + ".zip"]
+    assert os.listdir(store.root / "trash")
+    store.empty_trash()
+    assert os.listdir(store.root / "trash") == []
+    with pytest.raises(KeyError):
+        store.code_dir(dropped.sha256)
+
+    # an /opt view that went is merged again on demand
+    age(view)
+    assert store.prune(store.stale({kept.sha256}, idle_s=60), {kept.sha256}, idle_s=60) == 1
+    assert not view.exists()
+    assert (store.merged_layers([kept.sha256]) / "a.py").read_text() == "A = 1\n"
+
+
+def test_prune_keeps_a_tree_wanted_after_the_scan(store):
+    ref = store.put(make_zip({"a.py": "A = 1\n"}))
+    age(store.root / "code" / ref.sha256)
+    candidates = store.stale(set(), idle_s=60)
+    assert [p.name for p in candidates] == [ref.sha256]
+    assert store.prune(candidates, {ref.sha256}, idle_s=60) == 0
+    assert store.has(ref.sha256)

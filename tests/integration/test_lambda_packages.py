@@ -76,6 +76,27 @@ def test_a_package_goes_when_nothing_names_it(cloudlet):
     assert download(new_url)[0] == 403
 
 
+def test_unpacked_trees_of_packages_the_store_dropped_are_pruned(cloudlet):
+    lam = cloudlet.client("lambda")
+    layer_arn, old = with_layer(lam, tag="old")
+    assert invoke(lam, "fn")[1] == ["old", "from layer"]
+    new = package("new")
+    lam.update_function_code(FunctionName="fn", ZipFile=new)
+    assert invoke(lam, "fn")[1] == ["new", "from layer"]
+    code = Path(cloudlet.platform.config.data_path) / "compute" / "code"
+    assert (code / sha(old)).is_dir()
+
+    async def prune(platform):
+        service = await platform.service("lambda")
+        return await service.runner.prune_code(idle_s=0)
+
+    assert cloudlet.server.call(prune, cloudlet.platform) >= 1
+    assert not (code / sha(old)).exists()
+    assert (code / sha(new)).is_dir() and os.listdir(code.parent / "trash") == []
+    assert invoke(lam, "fn")[1] == ["new", "from layer"]  # the running function and its layer stay
+    assert set(stored(cloudlet)) <= set(os.listdir(code))
+
+
 def test_a_layer_package_stays_while_a_function_uses_it(cloudlet):
     lam = cloudlet.client("lambda")
     layer_arn, data = with_layer(lam)

@@ -4,10 +4,13 @@ Layout under the store root:
     blobs/<sha256>.zip      the package as uploaded (only without a fetch callback)
     code/<sha256>/          its files, unpacked once (read-only)
     opt/<sha256 of list>/   the merged /opt view of an ordered list of layers
+    trash/                  trees being removed by `prune`
 
 With a fetch callback (`sha256 -> bytes | None`) the packages are kept by its owner (the Lambda
 service keeps them in the database) and the trees here are a cache: a package not unpacked on
-this machine yet is fetched and unpacked on first use.
+this machine yet is fetched and unpacked on first use. `prune` removes the trees that nothing
+wants any more and that no cold start has touched for a while, so the cache does not grow with
+every deployment.
 
 Unzipping is defensive: path traversal, absolute names, links pointing outside, zip bombs,
 corrupt archives and packages above Lambda's unzipped size limit are refused with
@@ -22,6 +25,8 @@ import os
 import shutil
 import stat
 import tempfile
+import time
+import uuid
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -52,7 +57,7 @@ class CodeStore:
     def __init__(self, root: Path | str, fetch: Callable[[str], bytes | None] | None = None) -> None:
         self.root = Path(root)
         self.fetch = fetch
-        for sub in ("blobs", "code", "opt"):
+        for sub in ("blobs", "code", "opt", "trash"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
 
     def put(self, data: bytes, limit: int = UNZIPPED_LIMIT) -> CodeRef:
@@ -117,10 +122,66 @@ class CodeStore:
         except FileNotFoundError:
             raise KeyError(sha256) from None
 
+    def touch(self, code_sha256: str, layer_hashes: list[str]) -> None:
+        """Mark a function's code and /opt view as used now (a cold start is about to mount them)."""
+        for path in self._trees(code_sha256, layer_hashes):
+            try:
+                os.utime(path)
+            except FileNotFoundError:
+                pass
+
+    def _trees(self, code_sha256: str, layer_hashes: list[str]) -> list[Path]:
+        paths = []
+        if code_sha256:
+            paths.append(self.root / "code" / code_sha256)
+        if layer_hashes:
+            paths.append(self.root / "opt" / layers_key(layer_hashes))
+        return paths
+
+    def stale(self, keep: set[str], idle_s: float) -> list[Path]:
+        """Unpacked trees and /opt views not named in `keep` (package hashes and `layers_key`s) and
+        untouched for `idle_s` seconds: the candidates of `prune` (a read-only scan, for a thread)."""
+        cutoff = time.time() - idle_s
+        found = []
+        for sub in ("code", "opt"):
+            for path in (self.root / sub).iterdir():
+                if path.name in keep:  # (an unpack in progress is fresh, so never stale)
+                    continue
+                try:
+                    if path.stat().st_mtime <= cutoff:
+                        found.append(path)
+                except FileNotFoundError:
+                    pass
+        return found
+
+    def prune(self, candidates: list[Path], keep: set[str], idle_s: float) -> int:
+        """Move the `stale` candidates that are still unwanted and untouched into trash/ (cheap:
+        renames only, so call it where cold starts cannot interleave); returns how many went."""
+        cutoff = time.time() - idle_s
+        moved = 0
+        for path in candidates:
+            if path.name in keep:
+                continue
+            try:
+                if path.stat().st_mtime > cutoff:
+                    continue
+                path.rename(self.root / "trash" / f"{path.parent.name}-{path.name}-{uuid.uuid4().hex[:8]}")
+            except FileNotFoundError:
+                continue
+            if path.parent.name == "code":
+                (self.root / "blobs" / f"{path.name}.zip").unlink(missing_ok=True)
+            moved += 1
+        return moved
+
+    def empty_trash(self) -> None:
+        """Delete what `prune` moved aside (slow for big trees: run it in a worker thread)."""
+        for path in (self.root / "trash").iterdir():
+            _remove_tree(path)
+
     def ready(self, code_sha256: str, layer_hashes: list[str]) -> bool:
         """Whether a function's code and /opt view are on this machine (nothing to fetch)."""
         return (not code_sha256 or self.has(code_sha256)) and (
-            not layer_hashes or (self.root / "opt" / _layers_key(layer_hashes)).is_dir())
+            not layer_hashes or (self.root / "opt" / layers_key(layer_hashes)).is_dir())
 
     def prepare(self, code_sha256: str, layer_hashes: list[str]) -> None:
         """Fetch and unpack what a function needs (blocking: run it in a worker thread)."""
@@ -132,7 +193,7 @@ class CodeStore:
         """The /opt view of layers merged in order (later layers win); None when there are none."""
         if not layer_hashes:
             return None
-        target = self.root / "opt" / _layers_key(layer_hashes)
+        target = self.root / "opt" / layers_key(layer_hashes)
         if target.is_dir():
             return target
         total = sum(_tree_size(self.code_dir(h)) for h in layer_hashes)
@@ -153,7 +214,8 @@ class CodeStore:
         return target
 
 
-def _layers_key(layer_hashes: list[str]) -> str:
+def layers_key(layer_hashes: list[str] | tuple[str, ...]) -> str:
+    """The name of the merged /opt view of an ordered list of layers."""
     return hashlib.sha256("\n".join(layer_hashes).encode()).hexdigest()
 
 

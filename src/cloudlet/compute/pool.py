@@ -26,7 +26,7 @@ from pathlib import Path
 import orjson
 
 from cloudlet.compute import logs
-from cloudlet.compute.codestore import CodeStore
+from cloudlet.compute.codestore import CodeStore, layers_key
 from cloudlet.compute.environment import Environment, InitFailed, spawn_process
 from cloudlet.compute.errors import Throttled
 from cloudlet.compute.model import PROVIDED_RUNTIMES, FunctionConfig, InvocationMeta, InvocationResult
@@ -185,6 +185,7 @@ class Pool:
         missing in a worker thread, once however many cold starts wait for it."""
         key = ("" if config.code_dir else config.code_sha256, config.layers)
         if self.code.ready(key[0], list(key[1])):
+            self.code.touch(key[0], list(key[1]))
             return
         pending = self._fetching.get(key)
         if pending is None:
@@ -244,6 +245,20 @@ class Pool:
                 if self._zygotes is not None:
                     self._zygotes.release(config)
         return gone
+
+    def code_in_use(self) -> set[str]:
+        """The packages and /opt views (CodeStore names) that environments or templates use now."""
+        configs = [group.config for group in self.groups.values()]
+        if self._zygotes is not None:
+            configs += [zygote.config for zygote in self._zygotes.zygotes.values()]
+        names = set()
+        for config in configs:
+            if config.code_sha256:
+                names.add(config.code_sha256)
+            if config.layers:
+                names.update(config.layers)
+                names.add(layers_key(config.layers))
+        return names
 
     def environments(self, config: FunctionConfig | None = None) -> list[Environment]:
         groups = [self.groups[config.key]] if config and config.key in self.groups else (

@@ -56,7 +56,7 @@ class Lambda(EventSourceMappingOps, Service):
         self.registry = Registry(self.store)
         self.layers = Layers(self.store)
         self.blobs = Blobs(self.store)
-        self.runner = Runner(platform, fetch_code=self.blobs.get)
+        self.runner = Runner(platform, fetch_code=self.blobs.get, stored_code=self.blobs.hashes)
         code = self.runner.pool.code
         self.blobs.adopt(code.root / "blobs", code.unzipped_size)
         self.queue = AsyncQueue(self)

@@ -80,6 +80,11 @@ class Blobs:
             row = conn.one("SELECT data FROM lambda_code_blobs WHERE sha256 = ?", (sha256,))
         return bytes(row[0]) if row else None
 
+    def hashes(self) -> set[str]:
+        """The hashes of every package the store keeps."""
+        with self.store.read() as conn:
+            return {row[0] for row in conn.all("SELECT sha256 FROM lambda_code_blobs")}
+
     @staticmethod
     def named(conn: Conn, sha256: str) -> bool:
         """Whether any function version or layer version names the package.

@@ -110,8 +110,10 @@ class MeteringTotals:
 class Runner:
     """The pool and everything an invocation needs besides the stored configuration."""
 
-    def __init__(self, platform, fetch_code: Callable[[str], bytes | None] | None = None) -> None:
-        """`fetch_code(sha256)` returns a package this node has not unpacked yet (blocking)."""
+    def __init__(self, platform, fetch_code: Callable[[str], bytes | None] | None = None,
+                 stored_code: Callable[[], set[str]] | None = None) -> None:
+        """`fetch_code(sha256)` returns a package this node has not unpacked yet (blocking);
+        `stored_code()` the hashes of every package the store keeps (blocking)."""
         self.platform = platform
         config = platform.config
         extra = config.extra
@@ -123,6 +125,8 @@ class Runner:
             keep_alive_s=float(extra.get("lambda_keep_alive_s", 300.0)),
             reap_interval_s=float(extra.get("lambda_reap_interval_s", 5.0)),
         )
+        self.code_idle_s = float(extra.get("lambda_code_idle_s", 600.0))
+        self.stored_code = stored_code
         self.logs = LogBridge(platform, float(extra.get("lambda_log_flush_s", 0.02)))
         self.metering = MeteringTotals()
         code = CodeStore(Path(self.settings.data_dir) / "compute", fetch=fetch_code)
@@ -131,6 +135,7 @@ class Runner:
         self._prepared: dict[tuple[str, str], FunctionConfig] = {}
         self._prepared_at: dict[tuple[str, str], float] = {}
         self._sweeper: asyncio.Task | None = None
+        self._pruner: asyncio.Task | None = None
         self._configs: dict[tuple, tuple[float, FunctionConfig]] = {}
 
     def endpoint_url(self) -> str:
@@ -141,11 +146,15 @@ class Runner:
 
     async def start(self) -> None:
         await self.pool.start()
-        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_templates())
+        loop = asyncio.get_running_loop()
+        self._sweeper = loop.create_task(self._sweep_templates())
+        if self.stored_code is not None:
+            self._pruner = loop.create_task(self._prune_code_forever())
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
+        for task in (self._sweeper, self._pruner):
+            if task is not None:
+                task.cancel()
         await self.pool.stop()
         await self.logs.drain()
 
@@ -160,6 +169,29 @@ class Runner:
                     self._prepared_at.pop(key, None)  # in use: the pool reaps it with its environments
                 elif now - since >= self.settings.keep_alive_s:
                     self.retire_prepared(*key)
+
+    async def _prune_code_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.code_idle_s / 2)
+            try:
+                await self.prune_code()
+            except Exception:
+                log.exception("pruning unpacked code")
+
+    async def prune_code(self, idle_s: float | None = None) -> int:
+        """Remove this node's unpacked packages and /opt views that the store no longer keeps
+        (or, for /opt views, that no configuration in use needs) once untouched for `idle_s`
+        seconds and used by no environment or template; returns how many trees went."""
+        idle_s = self.code_idle_s if idle_s is None else idle_s
+        code = self.pool.code
+        stored = await self.platform.run_sync(self.stored_code)
+        candidates = await asyncio.to_thread(code.stale, stored | self.pool.code_in_use(), idle_s)
+        if not candidates:
+            return 0
+        # here on the loop no cold start can touch a tree between the check and its removal
+        removed = code.prune(candidates, stored | self.pool.code_in_use(), idle_s)
+        await asyncio.to_thread(code.empty_trash)
+        return removed
 
     def forget(self) -> None:
         """After a platform reset: retire every environment and forget cached credentials."""
