@@ -32,6 +32,28 @@ def test_node_async_handler(harness, runtime):
 
 
 @needs_node
+def test_node_warm_environment_answers_in_order(harness):
+    """One environment answers many invocations over one pipelined connection: results, errors
+    and multi-megabyte payloads each reach the right invocation."""
+    code = ("exports.handler = async (event) => {"
+            " if (event.fail) throw new Error('failed ' + event.n);"
+            " return event.big ? 'x'.repeat(event.big) : {n: event.n, env: process.pid}; };")
+    config = harness.function({"index.js": code}, runtime="nodejs20.x", handler="index.handler")
+    pids = set()
+    for n in range(12):
+        event = {"n": n, "fail": n % 4 == 1, "big": 3_000_000 if n % 4 == 2 else 0}
+        payload = json.loads(harness.invoke(config, event).payload)
+        if event["fail"]:
+            assert (payload["errorType"], payload["errorMessage"]) == ("Error", f"failed {n}")
+        elif event["big"]:
+            assert payload == "x" * 3_000_000
+        else:
+            assert payload["n"] == n
+            pids.add(payload["env"])
+    assert len(pids) == 1
+
+
+@needs_node
 def test_node_callback_style_esm_and_errors(harness):
     cb = harness.function({"index.js": "exports.handler = (e, c, callback) => { console.log('hi'); callback(null, 'cb'); };"},
                           runtime="nodejs20.x", handler="index.handler")

@@ -3,7 +3,7 @@
 // handler contract: file.export handlers, async or callback style, the context object, and
 // Runtime.ImportModuleError / Runtime.HandlerNotFound / Runtime.UserCodeSyntaxError at init.
 "use strict";
-const http = require("http");
+const net = require("net");
 const path = require("path");
 const fs = require("fs");
 const { pathToFileURL } = require("url");
@@ -13,18 +13,62 @@ const slash = address.indexOf("/");
 const hostport = slash < 0 ? address : address.slice(0, slash);
 const prefix = (slash < 0 ? "" : address.slice(slash)) + "/2018-06-01/runtime/";
 const [host, port] = [hostport.slice(0, hostport.lastIndexOf(":")), Number(hostport.slice(hostport.lastIndexOf(":") + 1))];
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+// One keep-alive connection to the Runtime API, spoken directly so that an invocation's answer
+// and the next /next leave in one write (pipelined) and the Runtime API wakes once per invocation.
+// Its responses always carry Content-Length; they arrive in the order the requests were sent.
+let socket = null;
+let buffer = Buffer.alloc(0);
+const waiting = [];
+
+function connect() {
+  socket = net.connect({ host, port });
+  socket.setNoDelay(true);
+  socket.on("data", (chunk) => {
+    buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+    for (;;) {
+      const end = buffer.indexOf("\r\n\r\n");
+      if (end < 0 || waiting.length === 0) return;
+      const lines = buffer.toString("latin1", 0, end).split("\r\n");
+      const headers = {};
+      for (const line of lines.slice(1)) {
+        const colon = line.indexOf(":");
+        headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      const length = Number(headers["content-length"] || 0);
+      if (buffer.length < end + 4 + length) return;
+      const body = buffer.subarray(end + 4, end + 4 + length);
+      buffer = buffer.subarray(end + 4 + length);
+      waiting.shift().resolve({ status: Number(lines[0].split(" ")[1]), headers, body });
+    }
+  });
+  const fail = (err) => {
+    socket = null;
+    while (waiting.length) waiting.shift().reject(err || new Error("Runtime API closed the connection"));
+  };
+  socket.on("error", fail);
+  socket.on("close", () => fail());
+}
 
 function request(method, route, body, headers) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host, port, method, path: prefix + route, agent, headers: headers || {} }, (res) => {
-      const chunks = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.on("error", reject);
-    if (body !== undefined) req.end(body); else req.end();
-  });
+  if (socket === null) connect();
+  const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+  let head = `${method} ${prefix}${route} HTTP/1.1\r\nHost: ${hostport}\r\n`;
+  for (const [name, value] of Object.entries(headers || {})) head += `${name}: ${value}\r\n`;
+  socket.write(head + `Content-Length: ${payload.length}\r\n\r\n`);
+  if (payload.length) socket.write(payload);
+  return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+}
+
+// Sends `method route` and GET invocation/next in one write; resolves with the /next response.
+async function answerAndNext(method, route, body, headers) {
+  if (socket === null) connect();
+  socket.cork();
+  const answered = request(method, route, body, headers);
+  const next = request("GET", "invocation/next");
+  process.nextTick(() => socket && socket.uncork());
+  await answered;
+  return next;
 }
 
 function errorDoc(err) {
@@ -118,8 +162,8 @@ async function main() {
     process.exit(1);
   }
   const env = process.env;
+  let next = await request("GET", "invocation/next");
   for (;;) {
-    const next = await request("GET", "invocation/next");
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
     currentRequestId = requestId;
@@ -145,17 +189,18 @@ async function main() {
     } catch (e) {
       event = next.body.toString("utf8");
     }
+    let answer;
     try {
       const result = await runHandler(handler, event, context);
-      const body = result === undefined ? "null" : JSON.stringify(result);
-      await request("POST", `invocation/${requestId}/response`, body);
+      answer = ["POST", `invocation/${requestId}/response`, result === undefined ? "null" : JSON.stringify(result)];
     } catch (e) {
       const doc = errorDoc(e);
       doc.requestId = requestId;
       logError(doc);
-      await request("POST", `invocation/${requestId}/error`, JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, trace: doc.trace || doc.stackTrace }),
-        { "Lambda-Runtime-Function-Error-Type": doc.errorType });
+      answer = ["POST", `invocation/${requestId}/error`, JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, trace: doc.trace || doc.stackTrace }),
+        { "Lambda-Runtime-Function-Error-Type": doc.errorType }];
     }
+    next = await answerAndNext(...answer);
   }
 }
 
