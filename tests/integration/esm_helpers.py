@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
+import lambda_helpers
 from lambda_helpers import create, wait_for
-
-from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
 FAST = {"lambda_esm_poll_s": 0.05, "lambda_esm_supervise_s": 0.1, "lambda_esm_retry_delay_s": 0.05,
         "lambda_esm_retry_max_s": 0.2, "lambda_esm_throttle_delay_s": 0.05, "lambda_log_flush_s": 0.01}
@@ -34,23 +32,34 @@ def handler(event, context):
 
 
 def fast_fixtures():
-    """A module-scoped fast server and a per-test reset of it."""
-    @pytest.fixture(scope="module")
-    def fast_server():
-        server = start_server(extra=dict(FAST))
-        yield CloudletHandle(server)
-        server.stop()
-
-    @pytest.fixture
-    def fast(fast_server):
-        fast_server.reset()
-        return fast_server
-    return fast_server, fast
+    """A module-scoped server with the short poller durations and a per-test reset of it."""
+    return lambda_helpers.fast_fixtures(FAST)
 
 
 def recorder(handle, name: str = "rec") -> str:
     """Create the recording function; returns its ARN."""
     return create(handle.client("lambda"), name, RECORDER, Timeout=10)["FunctionArn"]
+
+
+EVENT_LOGGER = "import json\ndef handler(e, c):\n    print('EVENT ' + json.dumps(e))\n"
+
+
+def event_logger(handle, name: str = "rec") -> str:
+    """Create a function that logs each whole event it gets; returns its ARN."""
+    return create(handle.client("lambda"), name, EVENT_LOGGER)["FunctionArn"]
+
+
+def first_event(handle, function: str = "rec") -> dict:
+    """The first event `event_logger`'s function logged (waits for it)."""
+    logs = handle.client("logs")
+
+    def event():
+        if not logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{function}")["logGroups"]:
+            return None
+        found = [e["message"] for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
+                 if e["message"].startswith("EVENT ")]
+        return json.loads(found[0][6:]) if found else None
+    return wait_for(event)
 
 
 def batches(handle, function: str = "rec") -> list[dict]:

@@ -9,6 +9,10 @@ import urllib.error
 import urllib.request
 import zipfile
 
+import pytest
+
+from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
+
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 
 ECHO = """
@@ -75,3 +79,19 @@ def download(url: str) -> tuple[int, bytes]:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def fast_fixtures(settings: dict):
+    """A module-scoped server with `settings` (short durations) and a per-test reset of it:
+    assign the pair to `fast_server, fast` at a test module's top level."""
+    @pytest.fixture(scope="module")
+    def fast_server():
+        server = start_server(extra=dict(settings))
+        yield CloudletHandle(server)
+        server.stop()
+
+    @pytest.fixture
+    def fast(fast_server):
+        fast_server.reset()
+        return fast_server
+    return fast_server, fast

@@ -6,7 +6,7 @@ import time
 
 import pytest
 from botocore.exceptions import ClientError
-from lambda_helpers import create, wait_for
+from lambda_helpers import create, fast_fixtures, wait_for
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
@@ -16,19 +16,7 @@ SINK = "import json\ndef handler(e, c):\n    print('RECORD ' + json.dumps(e))\n"
 FAIL = "def handler(e, c):\n    print('attempt')\n    raise RuntimeError('always')\n"
 OK = "def handler(e, c):\n    print('ran ' + str(e.get('n')))\n    return {'ok': e.get('n')}\n"
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
-
-
-@pytest.fixture(scope="module")
-def fast_server():
-    server = start_server(extra=dict(FAST))
-    yield CloudletHandle(server)
-    server.stop()
-
-
-@pytest.fixture
-def fast(fast_server):
-    fast_server.reset()
-    return fast_server
+fast_server, fast = fast_fixtures(FAST)
 
 
 def messages(handle, function: str, prefix: str) -> list[str]:
@@ -147,14 +135,7 @@ def test_queued_events_survive_a_restart():
         second.server.stop()
 
 
-def _sqs_ready(handle) -> bool:
-    sqs = handle.server.call(handle.platform.service, "sqs")
-    return hasattr(sqs, "send_message")
-
-
 def test_sqs_destination_and_dead_letter_queue(fast):
-    if not _sqs_ready(fast):
-        pytest.skip("the SQS service does not accept messages on this branch yet")
     lam, sqs = fast.client("lambda"), fast.client("sqs")
     failures = sqs.create_queue(QueueName="failures")["QueueUrl"]
     dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]

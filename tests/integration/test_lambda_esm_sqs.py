@@ -5,7 +5,16 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from esm_helpers import batches, error, fast_fixtures, recorder, wait_batches, wait_state
+from esm_helpers import (
+    batches,
+    error,
+    event_logger,
+    fast_fixtures,
+    first_event,
+    recorder,
+    wait_batches,
+    wait_state,
+)
 from lambda_helpers import wait_for
 
 fast_server, fast = fast_fixtures()
@@ -46,20 +55,10 @@ def test_messages_reach_the_function_and_are_deleted(fast):
 def test_event_has_the_sqs_record_format(fast):
     url, arn = make_queue(fast)
     lam = fast.client("lambda")
-    lam.create_function(FunctionName="rec", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/r",
-                        Handler="app.handler", Code={"ZipFile": __import__("lambda_helpers").make_zip(
-                            {"app.py": "import json\ndef handler(e, c):\n    print('EVENT ' + json.dumps(e))\n"})})
+    event_logger(fast)
     send(fast, url, "hello", MessageAttributes={"colour": {"DataType": "String", "StringValue": "red"}})
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec")
-    logs = fast.client("logs")
-
-    def event():
-        if not logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/rec")["logGroups"]:
-            return None
-        found = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/rec")["events"]
-                 if e["message"].startswith("EVENT ")]
-        return json.loads(found[0][6:]) if found else None
-    [record] = wait_for(event)["Records"]
+    [record] = first_event(fast)["Records"]
     assert record["body"] == "hello" and record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
     assert record["awsRegion"] == "us-east-1" and record["messageId"] and record["receiptHandle"]
     assert record["attributes"]["ApproximateReceiveCount"] == "1" and "SentTimestamp" in record["attributes"]

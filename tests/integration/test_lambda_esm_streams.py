@@ -6,7 +6,16 @@ import tempfile
 import time
 
 from ddbstreams_helpers import make_table, stream_durations
-from esm_helpers import FAST, batches, fast_fixtures, recorder, wait_batches, wait_state
+from esm_helpers import (
+    FAST,
+    batches,
+    event_logger,
+    fast_fixtures,
+    first_event,
+    recorder,
+    wait_batches,
+    wait_state,
+)
 from lambda_helpers import wait_for
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
@@ -63,22 +72,12 @@ def test_latest_skips_older_records_and_the_event_has_lambdas_format(fast):
     ddb = fast.client("dynamodb")
     arn = make_table(ddb)["LatestStreamArn"]
     lam = fast.client("lambda")
-    lam.create_function(FunctionName="rec", Runtime="python3.12", Role="arn:aws:iam::000000000000:role/r",
-                        Handler="app.handler", Code={"ZipFile": __import__("lambda_helpers").make_zip(
-                            {"app.py": "import json\ndef handler(e, c):\n    print('EVENT ' + json.dumps(e))\n"})})
+    event_logger(fast)
     put(ddb, "old")
     mapping_id = mapping(fast, StartingPosition="LATEST")
     wait_state(lam, mapping_id, "Enabled")
     ddb.put_item(TableName="tbl", Item={"pk": {"S": "new"}, "colour": {"S": "red"}, "bin": {"B": b"\x00\x01"}})
-    logs = fast.client("logs")
-
-    def event():
-        if not logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/rec")["logGroups"]:
-            return None
-        found = [e["message"] for e in logs.filter_log_events(logGroupName="/aws/lambda/rec")["events"]
-                 if e["message"].startswith("EVENT ")]
-        return json.loads(found[0][6:]) if found else None
-    records = wait_for(event)["Records"]
+    records = first_event(fast)["Records"]
     assert len(records) == 1
     record = records[0]
     assert record["eventName"] == "INSERT" and record["eventSource"] == "aws:dynamodb"
