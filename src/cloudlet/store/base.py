@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +22,16 @@ class Conn(ABC):
     """A connection inside a transaction (or autocommit for reads)."""
 
     dialect: str
+    depth: int = 0  # how many tx() blocks this connection is inside
+
+    @contextmanager
+    def joined(self) -> Iterator[Conn]:
+        """A tx() inside the transaction already open on this connection: it joins that one."""
+        self.depth += 1
+        try:
+            yield self
+        finally:
+            self.depth -= 1
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:

@@ -68,11 +68,8 @@ class PostgresStore(Store):
     def tx(self) -> Iterator[PostgresConn]:
         with self._pinned() as conn:
             if conn.depth:
-                conn.depth += 1
-                try:
+                with conn.joined():
                     yield conn
-                finally:
-                    conn.depth -= 1
                 return
             conn.depth = 1
             try:

@@ -104,11 +104,8 @@ class SqliteStore(Store):
     def tx(self) -> Iterator[SqliteConn]:
         conn = self._conn()
         if conn.depth:
-            conn.depth += 1
-            try:
+            with conn.joined():
                 yield conn
-            finally:
-                conn.depth -= 1
             return
         conn.raw.execute("BEGIN IMMEDIATE")
         conn.depth = 1
