@@ -35,6 +35,14 @@ class SqliteConn(Conn):
         self._caches = caches
         self.changed: set[str] = set()  # caches whose values this transaction changed
 
+    # `SqliteStore.read()` hands out the connection itself: a read needs no setup or teardown
+    # (autocommit, or the transaction already open), so no generator runs per read.
+    def __enter__(self) -> SqliteConn:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
     def read_cache(self, name: str) -> tuple[ReadCache, bool]:
         # One process owns an SQLite store, so what it committed stays true until it changes it.
         return self._caches[name], name not in self.changed
@@ -120,9 +128,8 @@ class SqliteStore(Store):
         conn.changed.clear()
         conn.raw.execute("COMMIT")
 
-    @contextmanager
-    def read(self) -> Iterator[SqliteConn]:
-        yield self._conn()
+    def read(self) -> SqliteConn:
+        return self._conn()
 
     def reset(self) -> None:
         super().reset()

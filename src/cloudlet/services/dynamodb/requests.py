@@ -13,6 +13,8 @@ _EXPRESSION_PARAMS = (
     "ConditionExpression", "FilterExpression", "KeyConditionExpression", "UpdateExpression", "ProjectionExpression",
 )
 _LEGACY_PARAMS = ("Expected", "QueryFilter", "ScanFilter", "KeyConditions", "AttributeUpdates", "AttributesToGet")
+_EXPRESSION_RELATED = frozenset(_EXPRESSION_PARAMS + _LEGACY_PARAMS + (
+    "ExpressionAttributeNames", "ExpressionAttributeValues", "ConditionalOperator"))
 
 
 @dataclass
@@ -26,6 +28,8 @@ class Expressions:
 
 def parse(params: dict) -> Expressions:
     """Parse whichever expressions (or legacy parameters) a request carries."""
+    if _EXPRESSION_RELATED.isdisjoint(params):  # most reads and writes: nothing to parse
+        return Expressions()
     used_expr = [p for p in _EXPRESSION_PARAMS if params.get(p) is not None]
     used_legacy = [p for p in _LEGACY_PARAMS if params.get(p) is not None]
     if used_expr and used_legacy:
