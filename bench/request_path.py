@@ -1,7 +1,7 @@
 """Server CPU per SQS SendMessage on the shared request path, measured in the server's own thread.
 
     PYTHONPATH=src python bench/request_path.py [--count N] [--profile | --calls]
-    PYTHONPATH=src python bench/request_path.py --in-process [--gap-ms 1]
+    PYTHONPATH=src python bench/request_path.py --in-process [--gap-ms 1] [--spin]
 
 Runs cloudlet (SQLite, auth off) on an event loop in this process and one boto3 client in another
 process; reports the serving thread's CPU time per request (`time.thread_time`, so the client's
@@ -135,8 +135,15 @@ def signed_send_message(endpoint: str) -> tuple[dict[str, str], bytes]:
     return headers, request.body if isinstance(request.body, bytes) else request.body.encode()
 
 
-async def in_process(count: int, gap_ms: float) -> float:
-    """CPU per `App.handle` of a signed SendMessage, in this thread, with `gap_ms` idle before each call."""
+def _busy_wait(ms: float) -> None:
+    end = time.perf_counter() + ms / 1000
+    while time.perf_counter() < end:
+        pass
+
+
+async def in_process(count: int, gap_ms: float, spin: bool = False) -> float:
+    """CPU per `App.handle` of a signed SendMessage, in this thread, with `gap_ms` idle before each
+    call (a sleep, so the CPU may halt; with `spin` a busy wait, so it never does)."""
     from cloudlet.aws.http import HttpRequest
     from cloudlet.config import Config
     from cloudlet.platform import Platform
@@ -152,7 +159,7 @@ async def in_process(count: int, gap_ms: float) -> float:
     for i in range(count + 200):
         request = HttpRequest("POST", "/", "", headers, body, "127.0.0.1")
         if gap_ms:
-            time.sleep(gap_ms / 1000)
+            _busy_wait(gap_ms) if spin else time.sleep(gap_ms / 1000)
         started = time.thread_time()
         response = await app.handle(request)
         if i >= 200:  # after a warm-up
@@ -172,6 +179,7 @@ def main() -> None:
     parser.add_argument("--in-process", action="store_true",
                         help="time App.handle in this thread, no HTTP and no client process")
     parser.add_argument("--gap-ms", type=float, default=1.0, help="idle time before each in-process call")
+    parser.add_argument("--spin", action="store_true", help="also time the gap as a busy wait (the CPU never halts)")
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -184,6 +192,10 @@ def main() -> None:
         for gap in sorted({0.0, args.gap_ms}):
             cpu_us = loop.run_until_complete(in_process(args.count, gap))
             print(f"SendMessage x{args.count} through App.handle, {gap:g} ms idle before each: {cpu_us:.0f} us/call")
+        if args.spin and args.gap_ms:
+            cpu_us = loop.run_until_complete(in_process(args.count, args.gap_ms, spin=True))
+            print(f"SendMessage x{args.count} through App.handle, {args.gap_ms:g} ms busy wait before each: "
+                  f"{cpu_us:.0f} us/call")
         loop.close()
         return
 
