@@ -91,6 +91,16 @@ def test_keep_alive_serves_several_requests_on_one_connection(echo_server):
     sock.close()
 
 
+def test_header_names_are_case_insensitive_and_repeats_are_joined(echo_server):
+    sock = echo_server.connect()
+    for spelling in ("X-Test", "x-test", "X-TEST", "x-TeSt"):
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: h\r\n{spelling}: {spelling}\r\n\r\n".encode())
+        assert read_response(sock)[1]["x-test"] == spelling
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nX-Test: a\r\nx-test: b\r\nX-TEST: c\r\n\r\n")
+    assert read_response(sock)[1]["x-test"] == "a,b,c"
+    sock.close()
+
+
 def test_pipelined_requests_are_answered_in_order(echo_server):
     sock = echo_server.connect()
     sock.sendall(b"".join(f"GET /{i} HTTP/1.1\r\nHost: h\r\n\r\n".encode() for i in range(5)))

@@ -30,6 +30,15 @@ log = logging.getLogger("cloudlet.http")
 Handler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 
 _REASONS = {s.value: s.phrase for s in HTTPStatus}
+_NAMES: dict[bytes, str] = {}  # header names as sent -> lower-case text; SDKs send the same few
+_MAX_NAMES = 1024
+
+
+def _header_name(raw: bytes) -> str:
+    name = raw.decode("latin-1").lower()
+    if len(_NAMES) < _MAX_NAMES:  # bounded: a client inventing names cannot grow it
+        _NAMES[raw] = name
+    return name
 _date_cache: list = [0.0, b""]
 
 
@@ -134,11 +143,12 @@ class HttpProtocol(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         raw = self._raw_headers
-        headers = self._headers = {n.decode("latin-1").lower(): v.decode("latin-1") for n, v in raw}
+        names = _NAMES
+        headers = self._headers = {names.get(n) or _header_name(n): v.decode("latin-1") for n, v in raw}
         if len(headers) != len(raw):  # a repeated header: join its values as HTTP allows
             headers.clear()
             for n, v in raw:
-                key, text = n.decode("latin-1").lower(), v.decode("latin-1")
+                key, text = _header_name(n), v.decode("latin-1")
                 headers[key] = f"{headers[key]},{text}" if key in headers else text
         if self._headers.get("expect", "").lower() == "100-continue":
             declared = self._headers.get("content-length", "0")
