@@ -181,6 +181,11 @@ def test_zygote_forks_environments(harness):
     other = harness.function({"app.py": SLEEPY})
     gather(harness, other, [{"sleep": 0.2}, {"sleep": 0.2}])
     assert other.key in harness.pool._zygotes.zygotes
+    # a template that logged nothing leaves no log file once it goes
+    log_file = harness.pool._zygotes.log_dir / f"{config.key}.log"
+    assert log_file.exists()
+    harness.call(harness.pool.retire, config.account_id, config.name)
+    assert config.key not in harness.pool._zygotes.zygotes and not log_file.exists()
 
 
 def test_provisioned_shrinks_and_retire(harness):

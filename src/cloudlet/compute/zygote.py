@@ -141,6 +141,12 @@ class Zygote:
                 future.set_exception(OSError("the zygote exited")) if future in self._forks else future.set_result(None)
         self._forks.clear()
         self._exits.clear()
+        log_file = self.manager.log_dir / f"{self.config.key}.log"
+        try:  # a template that said nothing leaves no file behind (one per configuration adds up)
+            if log_file.stat().st_size == 0:
+                log_file.unlink()
+        except FileNotFoundError:
+            pass
 
 
 class ZygoteManager:
