@@ -203,8 +203,7 @@ class Lambda(EventSourceMappingOps, Service):
         ref = parse_ref(ctx, params["FunctionName"])
         if ref.qualifier:
             raise errors.invalid("Unqualified function name expected.")
-        if params.get("PackageType", "Zip") != "Zip":
-            raise errors.invalid("Container images are not supported by cloudlet yet.")
+        conf.check_package(params)
         if self.registry.get_version(ref) is not None:
             raise errors.conflict(f"Function already exist: {ref.name}")
         layers = await self._layers(params.get("Layers")) or []
@@ -278,7 +277,9 @@ class Lambda(EventSourceMappingOps, Service):
         ref = self._ref(ctx, params)
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
-        source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri") if k in params}
+        if params.get("ImageUri"):
+            raise errors.invalid("Please don't provide ImageUri when updating a function with packageType Zip.")
+        source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion") if k in params}
         code, package = await store_code(self.runner.pool.code, source)
         if params.get("DryRun"):
             doc = dict(self.registry.get_version(ref))
@@ -370,8 +371,11 @@ class Lambda(EventSourceMappingOps, Service):
         return doc
 
     def update_alias(self, ctx, params: dict) -> dict:
-        current = self.get_alias(ctx, params)
         ref = self._ref(ctx, params)
+        self.registry.meta(ref)
+        current = self.registry.get_alias(ref, params["Name"])
+        if current is None:
+            raise errors.not_found(f"Alias not found: {ref.qualified_arn(params['Name'])}")
         routing = params["RoutingConfig"] if "RoutingConfig" in params else current.get("RoutingConfig")
         doc = self._alias_doc(ref, current["Name"], params.get("FunctionVersion", current["FunctionVersion"]),
                               params.get("Description", current["Description"]), routing)
@@ -395,9 +399,11 @@ class Lambda(EventSourceMappingOps, Service):
         kind = params.get("InvocationType", "RequestResponse")
         if kind == "Event":
             if len(payload) > ASYNC_PAYLOAD_LIMIT:
-                raise errors.too_large(ASYNC_PAYLOAD_LIMIT, "Invoke")
+                raise errors.too_large(f"{len(payload)} byte payload is too large for the Event invocation type "
+                                       f"(limit {ASYNC_PAYLOAD_LIMIT} bytes)")
         elif len(payload) > SYNC_PAYLOAD_LIMIT:
-            raise errors.too_large(SYNC_PAYLOAD_LIMIT, "Invoke")
+            raise errors.too_large(f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction "
+                                   "operation")
         if payload:
             try:
                 orjson.loads(payload)
@@ -551,8 +557,10 @@ class Lambda(EventSourceMappingOps, Service):
     def _check_destinations(self, ctx, destinations: dict | None) -> None:
         for which in ("OnSuccess", "OnFailure"):
             target = ((destinations or {}).get(which) or {}).get("Destination")
-            if target and not target.startswith(("arn:aws:sqs:", "arn:aws:sns:", "arn:aws:lambda:",
-                                                  "arn:aws:events:", "arn:aws:s3:")):
+            kinds = ("arn:aws:sqs:", "arn:aws:sns:", "arn:aws:lambda:", "arn:aws:events:")
+            if which == "OnFailure":
+                kinds += ("arn:aws:s3:",)  # a bucket only keeps failures
+            if target and not target.startswith(kinds):
                 raise errors.invalid(f"The provided destination config DestinationConfig(onSuccess=..., "
                                      f"onFailure=...) is invalid: {target} is not a supported destination.")
 
@@ -756,7 +764,9 @@ def _eic_out(ref: Ref, config: dict) -> dict:
     for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
         if key in config:
             out[key] = config[key]
-    out["DestinationConfig"] = config.get("DestinationConfig") or {"OnSuccess": {}, "OnFailure": {}}
+    destinations = config.get("DestinationConfig") or {}
+    out["DestinationConfig"] = {"OnSuccess": destinations.get("OnSuccess") or {},
+                                "OnFailure": destinations.get("OnFailure") or {}}
     return out
 
 

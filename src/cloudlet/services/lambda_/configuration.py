@@ -16,6 +16,7 @@ from cloudlet.services.lambda_.registry import LATEST, Ref
 
 MAX_TIMEOUT = 900
 MAX_MEMORY = 10240
+MAX_EPHEMERAL = 10240
 MAX_LAYERS = 5
 ENV_LIMIT = 4096  # bytes of all environment variables together
 RESERVED_ENV = frozenset((
@@ -25,6 +26,17 @@ RESERVED_ENV = frozenset((
     "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 ))
+# Runtimes Lambda no longer accepts for new or updated functions, and the one it recommends instead.
+_NEWEST = {"python": "python3.13", "nodejs": "nodejs22.x", "java": "java21", "dotnet": "dotnet8", "go": "provided.al2023",
+           "ruby": "ruby3.3"}
+DEPRECATED_RUNTIMES = {
+    **dict.fromkeys(("python2.7", "python3.6", "python3.7", "python3.8"), _NEWEST["python"]),
+    **dict.fromkeys(("nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
+                     "nodejs14.x", "nodejs16.x"), _NEWEST["nodejs"]),
+    "java8": _NEWEST["java"], "go1.x": _NEWEST["go"],
+    **dict.fromkeys(("dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6"), _NEWEST["dotnet"]),
+    **dict.fromkeys(("ruby2.5", "ruby2.7"), _NEWEST["ruby"]),
+}
 # Settings UpdateFunctionConfiguration may change, and how each lands in the document.
 UPDATABLE = ("Role", "Handler", "Description", "Timeout", "MemorySize", "Environment", "Runtime",
              "DeadLetterConfig", "EphemeralStorage", "TracingConfig", "Layers")
@@ -50,11 +62,12 @@ def check_patterns(op: OperationModel, params: dict) -> None:
 
 @functools.cache
 def _patterns(op: OperationModel) -> tuple[tuple[str, re.Pattern], ...]:
-    """An operation's top-level members with a pattern Python's re can compile (URI labels excluded)."""
+    """An operation's top-level members with a pattern Python's re can compile (URI labels included: Lambda
+    answers a malformed function name in the path with ValidationException too)."""
     found = []
     for name, shape in op.input_shape.members.items():
         pattern = shape.metadata.get("pattern")
-        if pattern and shape.type_name == "string" and shape.serialization.get("location") != "uri":
+        if pattern and shape.type_name == "string":
             try:
                 found.append((name, re.compile(pattern)))
             except re.error:
@@ -63,14 +76,21 @@ def _patterns(op: OperationModel) -> tuple[tuple[str, re.Pattern], ...]:
 
 
 def check_settings(params: dict) -> None:
-    """What the model cannot say: timeout ceiling, runtimes cloudlet runs, environment rules."""
-    timeout = params.get("Timeout")
-    if timeout is not None and timeout > MAX_TIMEOUT:
-        raise InputValidationError([("timeout", timeout, f"Member must have value less than or equal to {MAX_TIMEOUT}")])
-    memory = params.get("MemorySize")
-    if memory is not None and memory > MAX_MEMORY:
-        raise InputValidationError([("memorySize", memory, f"Member must have value less than or equal to {MAX_MEMORY}")])
+    """What the model cannot say: Lambda's ceilings, runtimes cloudlet runs, environment rules."""
+    problems = []
+    for path, value, ceiling in (("timeout", params.get("Timeout"), MAX_TIMEOUT),
+                                 ("memorySize", params.get("MemorySize"), MAX_MEMORY),
+                                 ("ephemeralStorage.size", (params.get("EphemeralStorage") or {}).get("Size"),
+                                  MAX_EPHEMERAL)):
+        if value is not None and value > ceiling:
+            problems.append((path, value, f"Member must have value less than or equal to {ceiling}"))
+    if problems:
+        raise InputValidationError(problems)
     runtime = params.get("Runtime")
+    if runtime in DEPRECATED_RUNTIMES:
+        raise errors.invalid(f"The runtime parameter of {runtime} is no longer supported for creating or updating "
+                             f"AWS Lambda functions. We recommend you use the new runtime "
+                             f"({DEPRECATED_RUNTIMES[runtime]}) while creating or updating functions.")
     if runtime is not None and runtime not in RUNTIMES:
         raise errors.invalid(f"The runtime parameter of {runtime} is not supported by cloudlet. "
                              f"Supported runtimes: {', '.join(RUNTIMES)}.")
@@ -94,6 +114,23 @@ def check_settings(params: dict) -> None:
         if len({arn.rsplit(":", 1)[0] for arn in layers}) != len(layers):
             raise errors.invalid("Two different versions of the same layer are not allowed to be referenced in the "
                                  "same function. Use one version of the layer instead.")
+
+
+def check_package(params: dict) -> None:
+    """CreateFunction's rules for what a Zip or an Image function names (cloudlet runs Zip functions only)."""
+    code = params.get("Code") or {}
+    if params.get("PackageType", "Zip") == "Image":
+        if any(params.get(key) for key in ("Handler", "Runtime", "Layers")):
+            raise errors.invalid("Please don't provide Handler or Runtime or Layer when the intended function "
+                                 "PackageType is Image.")
+        if not code.get("ImageUri"):
+            raise errors.invalid("Please provide ImageUri when the intended function PackageType is Image.")
+        raise errors.invalid("Container images are not supported by cloudlet yet.")
+    if not params.get("Runtime") or not params.get("Handler"):
+        raise errors.invalid("Runtime and Handler are mandatory parameters for functions created with deployment "
+                             "packages.")
+    if code.get("ImageUri") and code.get("ZipFile") is None and not code.get("S3Bucket"):
+        raise errors.invalid("Please provide a source for function code.")
 
 
 def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict:

@@ -1,0 +1,144 @@
+"""Lambda's answers checked value by value against AWS's: refusals (code, status, message, body) and
+the shapes of less travelled responses. A refused request leaves stored state as it was."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from botocore.exceptions import ClientError
+from lambda_helpers import ECHO, ROLE, create, make_zip
+
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
+DEPRECATED = ("The runtime parameter of {} is no longer supported for creating or updating AWS Lambda functions. "
+              "We recommend you use the new runtime ({}) while creating or updating functions.")
+
+
+def refusal(exc_info) -> tuple[str, int, str]:
+    response = exc_info.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
+
+
+def base(**changes) -> dict:
+    params = {"FunctionName": "f", "Runtime": "python3.12", "Role": ROLE, "Handler": "app.handler",
+              "Code": {"ZipFile": make_zip({"app.py": ECHO})}}
+    params.update(changes)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+IPV = "InvalidParameterValueException"
+MANDATORY = "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+
+
+@pytest.mark.parametrize("params, code, status, message", [
+    (base(Runtime=None), IPV, 400, MANDATORY),
+    (base(Handler=None), IPV, 400, MANDATORY),
+    (base(Code={"ImageUri": "000000000000.dkr.ecr.us-east-1.amazonaws.com/app:1"}), IPV, 400,
+     "Please provide a source for function code."),
+    (base(Runtime="python2.7"), IPV, 400, DEPRECATED.format("python2.7", "python3.13")),
+    (base(Runtime="nodejs16.x"), IPV, 400, DEPRECATED.format("nodejs16.x", "nodejs22.x")),
+    (base(Runtime="go1.x"), IPV, 400, DEPRECATED.format("go1.x", "provided.al2023")),
+    (base(EphemeralStorage={"Size": 10241}), "ValidationException", 400,
+     "1 validation error detected: Value '10241' at 'ephemeralStorage.size' failed to satisfy constraint: "
+     "Member must have value less than or equal to 10240"),
+    (base(Timeout=901, MemorySize=10241), "ValidationException", 400,
+     "2 validation errors detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value "
+     "less than or equal to 900; Value '10241' at 'memorySize' failed to satisfy constraint: Member must have value "
+     "less than or equal to 10240"),
+    (base(PackageType="Image"), IPV, 400,
+     "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image."),
+    (base(PackageType="Image", Runtime=None, Handler=None, Code={"ZipFile": b"PK"}), IPV, 400,
+     "Please provide ImageUri when the intended function PackageType is Image."),
+])
+def test_create_function_refusals(cloudlet, params, code, status, message):
+    lam = cloudlet.client("lambda")
+    with pytest.raises(ClientError) as exc:
+        lam.create_function(**params)
+    assert refusal(exc) == (code, status, message)
+    assert lam.list_functions()["Functions"] == []
+
+
+def test_update_refusals_keep_the_function(cloudlet):
+    lam = cloudlet.client("lambda")
+    revision = create(lam, "f")["RevisionId"]
+    cases = [
+        (lambda: lam.update_function_configuration(FunctionName="f", Runtime="python3.8"),
+         (IPV, 400, DEPRECATED.format("python3.8", "python3.13"))),
+        (lambda: lam.update_function_configuration(FunctionName="f", EphemeralStorage={"Size": 20000}),
+         ("ValidationException", 400, "1 validation error detected: Value '20000' at 'ephemeralStorage.size' failed "
+                                      "to satisfy constraint: Member must have value less than or equal to 10240")),
+        (lambda: lam.update_function_code(FunctionName="f", ImageUri="000000000000.dkr.ecr.us-east-1.amazonaws.com/a:1"),
+         (IPV, 400, "Please don't provide ImageUri when updating a function with packageType Zip.")),
+    ]
+    for call, expected in cases:
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert refusal(exc) == expected
+    config = lam.get_function_configuration(FunctionName="f")
+    assert (config["RevisionId"], config["Runtime"], config["EphemeralStorage"]) == (revision, "python3.12",
+                                                                                     {"Size": 512})
+
+
+def test_a_malformed_name_in_the_path_is_a_validation_error(cloudlet):
+    lam = cloudlet.client("lambda")
+    for call in (lambda: lam.get_function(FunctionName="bad name"),
+                 lambda: lam.invoke(FunctionName="bad name"),
+                 lambda: lam.delete_function(FunctionName="f;x")):
+        with pytest.raises(ClientError) as exc:
+            call()
+        code, status, message = refusal(exc)
+        assert (code, status) == ("ValidationException", 400)
+        assert message.startswith("1 validation error detected: Value '") and "at 'functionName'" in message
+
+
+def test_missing_aliases(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f", Publish=True)
+    with pytest.raises(ClientError) as exc:
+        lam.update_alias(FunctionName="f", Name="nope", FunctionVersion="1")
+    assert refusal(exc) == ("ResourceNotFoundException", 404, f"Alias not found: {ARN}f:nope")
+    with pytest.raises(ClientError) as exc:
+        lam.get_alias(FunctionName="f", Name="nope")
+    assert refusal(exc) == ("ResourceNotFoundException", 404, f"Cannot find alias arn: {ARN}f:nope")
+    # deleting an alias that is not there succeeds, as on Lambda
+    assert lam.delete_alias(FunctionName="f", Name="nope")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert lam.list_aliases(FunctionName="f")["Aliases"] == []
+
+
+def test_error_bodies_carry_type_and_message(cloudlet):
+    """Lambda's errors: x-amzn-ErrorType names the code, the body has Type "User" and the model's
+    message member (Message for ResourceNotFoundException, message for the others)."""
+    def raw(method: str, path: str, body: bytes | None = None) -> tuple[int, dict, dict]:
+        request = urllib.request.Request(cloudlet.endpoint + path, data=body, method=method, headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/lambda/aws4_request, "
+                             "SignedHeaders=host, Signature=0"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            return exc.code, dict(exc.headers), json.loads(exc.read())
+
+    status, headers, body = raw("GET", "/2015-03-31/functions/missing")
+    assert (status, headers["x-amzn-ErrorType"]) == (404, "ResourceNotFoundException")
+    assert body["Type"] == "User" and body["Message"] == f"Function not found: {ARN}missing"
+    create(cloudlet.client("lambda"), "f")
+    status, headers, body = raw("POST", "/2015-03-31/functions/f/invocations", b"{not json")
+    assert (status, headers["x-amzn-ErrorType"]) == (400, "InvalidRequestContentException")
+    assert body["Type"] == "User" and body["message"].startswith("Could not parse request body into json")
+
+
+def test_event_invoke_config_destinations(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f")
+    lam.put_function_event_invoke_config(FunctionName="f", MaximumRetryAttempts=1)
+    queue = "arn:aws:sqs:us-east-1:000000000000:failures"
+    out = lam.update_function_event_invoke_config(FunctionName="f",
+                                                  DestinationConfig={"OnFailure": {"Destination": queue}})
+    assert out["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {"Destination": queue}}
+    assert out["MaximumRetryAttempts"] == 1  # an update keeps what it does not name
+    with pytest.raises(ClientError) as exc:
+        lam.put_function_event_invoke_config(FunctionName="f", DestinationConfig={
+            "OnSuccess": {"Destination": "arn:aws:s3:::bucket"}})
+    assert refusal(exc)[:2] == (IPV, 400)
+    kept = lam.get_function_event_invoke_config(FunctionName="f")
+    assert kept["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {"Destination": queue}}
