@@ -142,3 +142,34 @@ def test_event_invoke_config_destinations(cloudlet):
     assert refusal(exc)[:2] == (IPV, 400)
     kept = lam.get_function_event_invoke_config(FunctionName="f")
     assert kept["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {"Destination": queue}}
+
+
+def test_listing_pages_hold_at_most_fifty_in_version_order(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "v")
+    for i in range(51):
+        lam.update_function_configuration(FunctionName="v", Description=str(i))
+        lam.publish_version(FunctionName="v")
+    expected = ["$LATEST"] + [str(n) for n in range(1, 52)]
+    page = lam.list_versions_by_function(FunctionName="v", MaxItems=1000)
+    assert [v["Version"] for v in page["Versions"]] == expected[:50] and page["NextMarker"]
+    page = lam.list_functions(FunctionVersion="ALL", MaxItems=1000)
+    assert [v["Version"] for v in page["Functions"]] == expected[:50] and page["NextMarker"]
+    walked, marker = [], None
+    while True:  # small pages keep numeric order across the marker (10 after 9, not after 1)
+        page = lam.list_versions_by_function(FunctionName="v", MaxItems=7, **({"Marker": marker} if marker else {}))
+        walked += [v["Version"] for v in page["Versions"]]
+        marker = page.get("NextMarker")
+        if not marker:
+            break
+    assert walked == expected
+
+
+def test_a_zip_over_the_upload_limit_is_too_large(cloudlet):
+    lam = cloudlet.client("lambda")
+    oversized = b"\0" * (52_428_800 + 1)
+    with pytest.raises(ClientError) as exc:
+        lam.create_function(**base(Code={"ZipFile": oversized}))
+    assert refusal(exc) == ("RequestEntityTooLargeException", 413,
+                            "Request must be smaller than 69905067 bytes for the CreateFunction operation")
+    assert lam.list_functions()["Functions"] == []

@@ -28,7 +28,7 @@ from cloudlet.services.lambda_ import configuration as conf
 from cloudlet.services.lambda_ import errors, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.blobs import Blobs, Package
-from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, CodeUrls, store_code
+from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, ZIPPED_LIMIT, CodeUrls, store_code
 from cloudlet.services.lambda_.esm import EventSourceMappingOps
 from cloudlet.services.lambda_.esm_pollers import Pollers
 from cloudlet.services.lambda_.esm_store import MappingStore
@@ -43,7 +43,6 @@ log = logging.getLogger("cloudlet.lambda")
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 MIN_UNRESERVED = 100
-ZIPPED_LIMIT = 52_428_800
 TOTAL_CODE_LIMIT = 80_530_636_800
 
 
@@ -207,7 +206,7 @@ class Lambda(EventSourceMappingOps, Service):
         if self.registry.get_version(ref) is not None:
             raise errors.conflict(f"Function already exist: {ref.name}")
         layers = await self._layers(params.get("Layers")) or []
-        code, package = await store_code(self.runner.pool.code, params.get("Code") or {})
+        code, package = await store_code(self.runner.pool.code, params.get("Code") or {}, "CreateFunction")
         latest = conf.new_function(ref, params, code, layers)
         meta = {"tags": params.get("Tags") or {}, "next_version": 1}
         published = None
@@ -242,7 +241,7 @@ class Lambda(EventSourceMappingOps, Service):
         return self._configuration(ref, self._version_doc(ref))
 
     def list_functions(self, ctx, params: dict) -> dict:
-        limit = params.get("MaxItems", paging.MAX_ITEMS)
+        limit = min(params.get("MaxItems", paging.MAX_ITEMS), paging.MAX_ITEMS)  # 50 at most, whatever is asked
         all_versions = params.get("FunctionVersion") == "ALL"
         after, _, vnum = paging.decode_marker(params.get("Marker")).partition("\0")  # "name" or "name\0vnum" (ALL)
         # without a version in the marker, continue past every version of the marker's function
@@ -280,7 +279,7 @@ class Lambda(EventSourceMappingOps, Service):
         if params.get("ImageUri"):
             raise errors.invalid("Please don't provide ImageUri when updating a function with packageType Zip.")
         source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion") if k in params}
-        code, package = await store_code(self.runner.pool.code, source)
+        code, package = await store_code(self.runner.pool.code, source, "UpdateFunctionCode")
         if params.get("DryRun"):
             doc = dict(self.registry.get_version(ref))
             doc.update(code)
@@ -329,7 +328,8 @@ class Lambda(EventSourceMappingOps, Service):
         docs = self.registry.versions(ref)
         if not docs:
             raise errors.function_not_found(ref.arn)
-        return paging.page(docs, params, "Versions", lambda d: d["Version"], public)
+        capped = dict(params, MaxItems=min(params.get("MaxItems", paging.MAX_ITEMS), paging.MAX_ITEMS))
+        return paging.page(docs, capped, "Versions", _version_position, public)
 
     # -- aliases -----------------------------------------------------------------------------------
     def _alias_doc(self, ref: Ref, name: str, version: str, description: str, routing: dict | None) -> dict:
@@ -670,7 +670,7 @@ class Lambda(EventSourceMappingOps, Service):
         content = params.get("Content") or {}
         if content.get("S3Bucket") == HOT_RELOAD_BUCKET:
             raise errors.invalid("Layers cannot be hot-reloaded: upload a ZipFile.")
-        code, package = await store_code(self.runner.pool.code, content)
+        code, package = await store_code(self.runner.pool.code, content, "PublishLayerVersion")
         arn = layer_arn(ctx.region, ctx.account_id, name)
 
         def make(version: int) -> dict:
@@ -744,6 +744,12 @@ class Lambda(EventSourceMappingOps, Service):
 
 
 # -- output shapes and paging ----------------------------------------------------------------------
+def _version_position(doc: dict) -> str:
+    """$LATEST first, then versions in number order (a marker carries the fixed-width number)."""
+    version = doc["Version"]
+    return "0" * 20 if version == LATEST else version.zfill(20)
+
+
 def _position(doc: dict) -> str:
     version = doc["Version"]
     return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version)}"
