@@ -173,3 +173,28 @@ def test_a_zip_over_the_upload_limit_is_too_large(cloudlet):
     assert refusal(exc) == ("RequestEntityTooLargeException", 413,
                             "Request must be smaller than 69905067 bytes for the CreateFunction operation")
     assert lam.list_functions()["Functions"] == []
+
+
+def test_a_policy_shares_the_revision_of_its_version_or_alias(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f", Publish=True)
+    before = lam.get_function_configuration(FunctionName="f")["RevisionId"]
+    grant = {"Action": "lambda:InvokeFunction", "Principal": "s3.amazonaws.com"}
+    lam.add_permission(FunctionName="f", StatementId="s3", RevisionId=before, **grant)  # the function's own id
+    after = lam.get_function_configuration(FunctionName="f")["RevisionId"]
+    assert after != before and lam.get_policy(FunctionName="f")["RevisionId"] == after
+    with pytest.raises(ClientError) as exc:
+        lam.remove_permission(FunctionName="f", StatementId="s3", RevisionId=before)
+    assert refusal(exc)[:2] == ("PreconditionFailedException", 412)
+    assert len(json.loads(lam.get_policy(FunctionName="f")["Policy"])["Statement"]) == 1
+    # a policy change is not a change of code or configuration: nothing new to publish
+    assert lam.publish_version(FunctionName="f")["Version"] == "1"
+    alias = lam.create_alias(FunctionName="f", Name="live", FunctionVersion="1")
+    lam.add_permission(FunctionName="f", Qualifier="live", StatementId="a", RevisionId=alias["RevisionId"], **grant)
+    moved = lam.get_alias(FunctionName="f", Name="live")["RevisionId"]
+    assert moved != alias["RevisionId"]
+    assert lam.get_policy(FunctionName="f", Qualifier="live")["RevisionId"] == moved
+    lam.remove_permission(FunctionName="f", StatementId="s3", RevisionId=after)
+    with pytest.raises(ClientError) as exc:
+        lam.get_policy(FunctionName="f")
+    assert refusal(exc) == ("ResourceNotFoundException", 404, "The resource you requested does not exist.")

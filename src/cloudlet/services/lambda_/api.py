@@ -188,7 +188,7 @@ class Lambda(EventSourceMappingOps, Service):
             try:
                 await self.runner.prepare(Ref(ref.account_id, ref.region, ref.name), doc)
                 current = await self.platform.run_sync(self.registry.get_version, ref)
-                if current is None or current["RevisionId"] != doc["RevisionId"]:  # changed meanwhile
+                if current is None or conf.config_revision(current) != conf.config_revision(doc):  # changed meanwhile
                     self.runner.retire_prepared(ref.account_id, ref.name)
             except Exception:
                 log.exception("preparing %s", ref.name)
@@ -610,24 +610,23 @@ class Lambda(EventSourceMappingOps, Service):
         ref = self._ref(ctx, params, qualified=True)
         self._version_doc(ref)
         statement = function_statement(params, ref.qualified_arn())
-        self.registry.update_meta(ref, lambda m: PolicyDoc(
-            m.setdefault("policy", {}).setdefault(ref.qualifier or LATEST, {})).add(statement, params.get("RevisionId")))
+        self.registry.change_policy(ref, ref.qualifier or LATEST, lambda holder: PolicyDoc(holder).add(statement),
+                                    params.get("RevisionId"))
         return {"Statement": orjson.dumps(statement).decode()}
 
     def remove_permission(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params, qualified=True)
         self._version_doc(ref)
-        self.registry.update_meta(ref, lambda m: PolicyDoc(
-            m.setdefault("policy", {}).setdefault(ref.qualifier or LATEST, {})).remove(
-                params["StatementId"], params.get("RevisionId")))
+        self.registry.change_policy(ref, ref.qualifier or LATEST,
+                                    lambda holder: PolicyDoc(holder).remove(params["StatementId"]),
+                                    params.get("RevisionId"))
         return {}
 
     def get_policy(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params, qualified=True)
         self._version_doc(ref)
-        holder = self.registry.meta(ref).get("policy", {}).get(ref.qualifier or LATEST, {})
-        policy, revision = PolicyDoc(holder).document()
-        return {"Policy": policy, "RevisionId": revision}
+        holder, revision = self.registry.policy(ref, ref.qualifier or LATEST)
+        return {"Policy": PolicyDoc(holder).document()[0], "RevisionId": revision}
 
     # -- tags --------------------------------------------------------------------------------------
     def _tag_ref(self, ctx, arn: str) -> Ref:

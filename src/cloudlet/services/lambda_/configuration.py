@@ -169,10 +169,16 @@ def touched(doc: dict) -> dict:
     The package is unpacked before the call returns, so the function is ready at once: the
     waiters (function_active_v2, function_updated_v2) succeed on their first poll."""
     doc["LastModified"] = now_text()
-    doc["RevisionId"] = str(uuid.uuid4())
+    doc["RevisionId"] = doc["_config_rev"] = str(uuid.uuid4())
     doc["State"] = "Active"
     doc["LastUpdateStatus"] = "Successful"
     return doc
+
+
+def config_revision(doc: dict) -> str:
+    """The revision of the code and configuration alone: the RevisionId also moves when the
+    version's resource policy changes (Lambda keeps the two in step), this one does not."""
+    return doc.get("_config_rev", doc["RevisionId"])
 
 
 def in_progress(doc: dict, create: bool) -> dict:
@@ -223,9 +229,9 @@ def version_of(latest: dict, number: str, ref: Ref, description: str | None) -> 
     doc = dict(latest)
     doc["Version"] = number
     doc["FunctionArn"] = f"{ref.arn}:{number}"
-    doc["_published_from"] = latest["RevisionId"]
+    doc["_published_from"] = config_revision(latest)
     if description is not None:
         doc["Description"] = description
-    doc["RevisionId"] = str(uuid.uuid4())
+    doc["RevisionId"] = doc["_config_rev"] = str(uuid.uuid4())
     doc["LastModified"] = now_text()
     return doc
