@@ -198,3 +198,13 @@ def test_a_policy_shares_the_revision_of_its_version_or_alias(cloudlet):
     with pytest.raises(ClientError) as exc:
         lam.get_policy(FunctionName="f")
     assert refusal(exc) == ("ResourceNotFoundException", 404, "The resource you requested does not exist.")
+
+
+def test_list_functions_returns_the_documented_subset(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f")
+    full = lam.get_function(FunctionName="f")["Configuration"]
+    listed = lam.list_functions()["Functions"][0]
+    left_out = {"State", "LastUpdateStatus", "RuntimeVersionConfig"}
+    assert left_out <= set(full) and not left_out & set(listed)
+    assert listed == {k: v for k, v in full.items() if k not in left_out}

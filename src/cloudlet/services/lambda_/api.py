@@ -248,7 +248,7 @@ class Lambda(EventSourceMappingOps, Service):
         after_vnum = int(vnum) if all_versions and vnum.isdigit() else 1 << 62
         docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1, all_versions, after_vnum)
         page, rest = docs[:limit], docs[limit:]
-        out = {"Functions": [public(d) for d in page]}
+        out = {"Functions": [_listed(d) for d in page]}
         if rest:
             out["NextMarker"] = paging.encode_marker(
                 _position(page[-1]) if all_versions else page[-1]["FunctionName"])
@@ -743,6 +743,15 @@ class Lambda(EventSourceMappingOps, Service):
 
 
 # -- output shapes and paging ----------------------------------------------------------------------
+# Fields ListFunctions leaves out of each FunctionConfiguration (GetFunction has them).
+_NOT_LISTED = frozenset(("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
+                         "LastUpdateStatusReasonCode", "RuntimeVersionConfig"))
+
+
+def _listed(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if not k.startswith("_") and k not in _NOT_LISTED}
+
+
 def _version_position(doc: dict) -> str:
     """$LATEST first, then versions in number order (a marker carries the fixed-width number)."""
     version = doc["Version"]
