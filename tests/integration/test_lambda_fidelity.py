@@ -45,6 +45,10 @@ MANDATORY = "Runtime and Handler are mandatory parameters for functions created 
      "2 validation errors detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value "
      "less than or equal to 900; Value '10241' at 'memorySize' failed to satisfy constraint: Member must have value "
      "less than or equal to 10240"),
+    # Lambda measures the variables as one JSON object: 4088 bytes of value and 9 bytes of JSON are too many
+    (base(Environment={"Variables": {"AB": "x" * 4088}}), IPV, 400,
+     "Lambda was unable to configure your environment variables because the environment variables you have "
+     "provided exceeded the 4KB limit. String measured: {\"AB\":\"" + "x" * 4088 + "\"}"),
     (base(PackageType="Image"), IPV, 400,
      "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image."),
     (base(PackageType="Image", Runtime=None, Handler=None, Code={"ZipFile": b"PK"}), IPV, 400,
@@ -77,6 +81,9 @@ def test_update_refusals_keep_the_function(cloudlet):
     config = lam.get_function_configuration(FunctionName="f")
     assert (config["RevisionId"], config["Runtime"], config["EphemeralStorage"]) == (revision, "python3.12",
                                                                                      {"Size": 512})
+    fits = {"AB": "x" * 4087}  # {"AB":"…"} is 4096 bytes
+    assert lam.update_function_configuration(FunctionName="f", Environment={"Variables": fits})["Environment"] == {
+        "Variables": fits}
 
 
 def test_a_malformed_name_in_the_path_is_a_validation_error(cloudlet):

@@ -7,6 +7,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from botocore.model import OperationModel
 
 from cloudlet.aws.validate import InputValidationError
@@ -18,7 +19,7 @@ MAX_TIMEOUT = 900
 MAX_MEMORY = 10240
 MAX_EPHEMERAL = 10240
 MAX_LAYERS = 5
-ENV_LIMIT = 4096  # bytes of all environment variables together
+ENV_LIMIT = 4096  # bytes of the variables as one compact JSON object, as Lambda measures them
 RESERVED_ENV = frozenset((
     "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
     "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
@@ -100,9 +101,10 @@ def check_settings(params: dict) -> None:
         raise errors.invalid(f"Lambda was unable to configure your environment variables because the environment "
                              f"variables you have provided contains reserved keys that are currently not supported "
                              f"for modification. Reserved keys used in this request: {', '.join(reserved)}")
-    if sum(len(k.encode()) + len(v.encode()) for k, v in variables.items()) > ENV_LIMIT:
+    measured = orjson.dumps(variables).decode()
+    if len(measured.encode()) > ENV_LIMIT:
         raise errors.invalid("Lambda was unable to configure your environment variables because the environment "
-                             f"variables you have provided exceeded the {ENV_LIMIT} bytes limit.")
+                             f"variables you have provided exceeded the 4KB limit. String measured: {measured}")
     for key in variables:
         if not re.fullmatch(r"[a-zA-Z]([a-zA-Z0-9_])+", key):
             raise InputValidationError([("environment.variables", "<sensitive>",
