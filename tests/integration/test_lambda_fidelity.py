@@ -215,3 +215,22 @@ def test_list_functions_returns_the_documented_subset(cloudlet):
     left_out = {"State", "LastUpdateStatus", "RuntimeVersionConfig"}
     assert left_out <= set(full) and not left_out & set(listed)
     assert listed == {k: v for k, v in full.items() if k not in left_out}
+
+
+def test_settings_kept_and_returned_though_not_enforced(cloudlet):
+    lam = cloudlet.client("lambda")
+    kms = "arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555"
+    out = create(lam, "f", VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}, KMSKeyArn=kms,
+                 LoggingConfig={"LogFormat": "JSON"}, SnapStart={"ApplyOn": "PublishedVersions"})
+    assert out["VpcConfig"] == {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"],
+                                "Ipv6AllowedForDualStack": False}
+    assert out["KMSKeyArn"] == kms
+    assert out["LoggingConfig"] == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO",
+                                    "LogGroup": "/aws/lambda/f"}
+    assert out["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "Off"}
+    lam.update_function_configuration(FunctionName="f", VpcConfig={"SubnetIds": [], "SecurityGroupIds": []},
+                                      LoggingConfig={"LogFormat": "Text", "LogGroup": "/custom"})
+    config = lam.get_function_configuration(FunctionName="f")
+    assert "VpcConfig" not in config and config["KMSKeyArn"] == kms
+    assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/custom"}
+    assert lam.publish_version(FunctionName="f")["LoggingConfig"] == config["LoggingConfig"]

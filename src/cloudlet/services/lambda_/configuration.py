@@ -40,7 +40,8 @@ DEPRECATED_RUNTIMES = {
 }
 # Settings UpdateFunctionConfiguration may change, and how each lands in the document.
 UPDATABLE = ("Role", "Handler", "Description", "Timeout", "MemorySize", "Environment", "Runtime",
-             "DeadLetterConfig", "EphemeralStorage", "TracingConfig", "Layers")
+             "DeadLetterConfig", "EphemeralStorage", "TracingConfig", "Layers", "VpcConfig", "KMSKeyArn",
+             "LoggingConfig", "SnapStart", "FileSystemConfigs")
 
 
 def now_text() -> str:
@@ -161,6 +162,7 @@ def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict
     if (params.get("DeadLetterConfig") or {}).get("TargetArn"):
         doc["DeadLetterConfig"] = {"TargetArn": params["DeadLetterConfig"]["TargetArn"]}
     _set_layers(doc, layers)
+    _set_accepted(doc, params)
     doc.update(code)
     return touched(doc)
 
@@ -213,7 +215,41 @@ def apply_update(doc: dict, params: dict, layers: list[dict] | None) -> dict:
             doc.pop("DeadLetterConfig", None)
     if layers is not None:
         _set_layers(doc, layers)
+    _set_accepted(doc, params)
     return touched(doc)
+
+
+def _set_accepted(doc: dict, params: dict) -> None:
+    """Settings cloudlet keeps and returns as Lambda does but does not act on: VPC, KMS key, logging
+    format and levels, SnapStart, file systems."""
+    if "VpcConfig" in params:
+        vpc = params["VpcConfig"] or {}
+        if vpc.get("SubnetIds") or vpc.get("SecurityGroupIds"):
+            doc["VpcConfig"] = {"SubnetIds": list(vpc.get("SubnetIds") or []),
+                                "SecurityGroupIds": list(vpc.get("SecurityGroupIds") or []),
+                                "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack", False))}
+        else:
+            doc.pop("VpcConfig", None)
+    if "KMSKeyArn" in params:
+        if params["KMSKeyArn"]:
+            doc["KMSKeyArn"] = params["KMSKeyArn"]
+        else:
+            doc.pop("KMSKeyArn", None)
+    if "LoggingConfig" in params:
+        given, current = params["LoggingConfig"] or {}, doc.get("LoggingConfig") or {}
+        logging = {"LogFormat": given.get("LogFormat") or current.get("LogFormat") or "Text"}
+        if logging["LogFormat"] == "JSON":  # log levels apply to JSON logs only
+            for key in ("ApplicationLogLevel", "SystemLogLevel"):
+                logging[key] = given.get(key) or current.get(key) or "INFO"
+        logging["LogGroup"] = given.get("LogGroup") or current.get("LogGroup") or f"/aws/lambda/{doc['FunctionName']}"
+        doc["LoggingConfig"] = logging
+    if "SnapStart" in params:
+        doc["SnapStart"] = {"ApplyOn": (params["SnapStart"] or {}).get("ApplyOn", "None"), "OptimizationStatus": "Off"}
+    if "FileSystemConfigs" in params:
+        if params["FileSystemConfigs"]:
+            doc["FileSystemConfigs"] = [dict(c) for c in params["FileSystemConfigs"]]
+        else:
+            doc.pop("FileSystemConfigs", None)
 
 
 def _set_layers(doc: dict, layers: list[dict]) -> None:
