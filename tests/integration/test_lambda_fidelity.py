@@ -234,3 +234,29 @@ def test_settings_kept_and_returned_though_not_enforced(cloudlet):
     assert "VpcConfig" not in config and config["KMSKeyArn"] == kms
     assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/custom"}
     assert lam.publish_version(FunctionName="f")["LoggingConfig"] == config["LoggingConfig"]
+
+
+def test_tags_on_functions_and_event_source_mappings(cloudlet):
+    lam, sqs = cloudlet.client("lambda"), cloudlet.client("sqs")
+    function_arn = create(lam, "f", Tags={"team": "a"})["FunctionArn"]
+    queue_url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    mapping = lam.create_event_source_mapping(FunctionName="f", EventSourceArn=queue_arn, Tags={"kind": "sqs"})
+    mapping_arn = mapping["EventSourceMappingArn"]
+    assert lam.list_tags(Resource=mapping_arn)["Tags"] == {"kind": "sqs"}
+    for arn in (function_arn, mapping_arn):
+        lam.tag_resource(Resource=arn, Tags={"stage": "dev"})
+        lam.untag_resource(Resource=arn, TagKeys=["team", "kind", "absent"])
+        assert lam.list_tags(Resource=arn)["Tags"] == {"stage": "dev"}
+        with pytest.raises(ClientError) as exc:
+            lam.tag_resource(Resource=arn, Tags={f"k{i}": "v" for i in range(50)})
+        assert refusal(exc)[:2] == (IPV, 400)
+        assert lam.list_tags(Resource=arn)["Tags"] == {"stage": "dev"}
+    assert lam.get_function(FunctionName="f")["Tags"] == {"stage": "dev"}
+    unknown = mapping_arn[:-12] + "000000000000"
+    with pytest.raises(ClientError) as exc:
+        lam.list_tags(Resource=unknown)
+    assert refusal(exc)[:2] == ("ResourceNotFoundException", 404)
+    with pytest.raises(ClientError) as exc:
+        lam.tag_resource(Resource=function_arn + ":1", Tags={"a": "b"})
+    assert refusal(exc)[:2] == (IPV, 400)

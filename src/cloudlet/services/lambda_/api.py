@@ -10,6 +10,7 @@ import asyncio
 import base64
 import logging
 import random
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from cloudlet.services.lambda_ import errors, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.blobs import Blobs, Package
 from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, ZIPPED_LIMIT, CodeUrls, store_code
-from cloudlet.services.lambda_.esm import EventSourceMappingOps
+from cloudlet.services.lambda_.esm import EventSourceMappingOps, mapping_not_found
 from cloudlet.services.lambda_.esm_pollers import Pollers
 from cloudlet.services.lambda_.esm_store import MappingStore
 from cloudlet.services.lambda_.layers import LAYER_VERSION_ARN, Layers, layer_arn, layer_name
@@ -44,6 +45,7 @@ SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 MIN_UNRESERVED = 100
 TOTAL_CODE_LIMIT = 80_530_636_800
+_ESM_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:event-source-mapping:([0-9a-f-]{36})")
 
 
 class Lambda(EventSourceMappingOps, Service):
@@ -635,27 +637,41 @@ class Lambda(EventSourceMappingOps, Service):
             raise errors.invalid(f"Tags are supported only on unqualified function ARNs, not {arn}")
         return ref
 
-    def tag_resource(self, ctx, params: dict) -> dict:
-        tags = params["Tags"]
-        ref = self._tag_ref(ctx, params["Resource"])
+    def _tags(self, ctx, arn: str, change=None) -> dict:
+        """The tags of a function or an event source mapping, after `change(tags)` if given."""
+        match = _ESM_ARN.fullmatch(arn)
+        if match is None:
+            ref = self._tag_ref(ctx, arn)
+            if change is None:
+                return self.registry.meta(ref).get("tags", {})
+            return self.registry.update_meta(ref, lambda meta: change(meta.setdefault("tags", {})) or meta["tags"])
 
-        def change(meta: dict) -> None:
-            merged = {**meta.get("tags", {}), **tags}
-            if len(merged) > 50:
+        def apply(doc: dict) -> None:
+            if (doc["_account"], doc["_region"]) != (ctx.account_id, ctx.region):
+                raise mapping_not_found()
+            change(doc.setdefault("_tags", {}))
+        doc = self.esm_store.update(match[1], apply) if change else self.esm_store.get(match[1])
+        if doc is None or (doc["_account"], doc["_region"]) != (ctx.account_id, ctx.region):
+            raise mapping_not_found()
+        return doc.get("_tags", {})
+
+    def tag_resource(self, ctx, params: dict) -> dict:
+        def add(tags: dict) -> None:
+            if len({**tags, **params["Tags"]}) > 50:
                 raise errors.invalid("Number of tags exceeds resource tag limit.")
-            meta["tags"] = merged
-        self.registry.update_meta(ref, change)
+            tags.update(params["Tags"])
+        self._tags(ctx, params["Resource"], add)
         return {}
 
     def untag_resource(self, ctx, params: dict) -> dict:
-        ref = self._tag_ref(ctx, params["Resource"])
-        keys = set(params["TagKeys"])
-        self.registry.update_meta(ref, lambda m: m.__setitem__(
-            "tags", {k: v for k, v in m.get("tags", {}).items() if k not in keys}))
+        def remove(tags: dict) -> None:
+            for key in params["TagKeys"]:
+                tags.pop(key, None)
+        self._tags(ctx, params["Resource"], remove)
         return {}
 
     def list_tags(self, ctx, params: dict) -> dict:
-        return {"Tags": self.registry.meta(self._tag_ref(ctx, params["Resource"])).get("tags", {})}
+        return {"Tags": self._tags(ctx, params["Resource"])}
 
     # -- layers ------------------------------------------------------------------------------------
     def _layer_out(self, ctx, doc: dict) -> dict:
