@@ -49,6 +49,9 @@ MANDATORY = "Runtime and Handler are mandatory parameters for functions created 
     (base(Environment={"Variables": {"AB": "x" * 4088}}), IPV, 400,
      "Lambda was unable to configure your environment variables because the environment variables you have "
      "provided exceeded the 4KB limit. String measured: {\"AB\":\"" + "x" * 4088 + "\"}"),
+    (base(FunctionName="n" * 65), IPV, 400,
+     f"1 validation error detected: Value '{'n' * 65}' at 'functionName' failed to satisfy constraint: "
+     "Member must have length less than or equal to 64"),
     (base(PackageType="Image"), IPV, 400,
      "Please don't provide Handler or Runtime or Layer when the intended function PackageType is Image."),
     (base(PackageType="Image", Runtime=None, Handler=None, Code={"ZipFile": b"PK"}), IPV, 400,

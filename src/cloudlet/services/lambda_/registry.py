@@ -54,9 +54,11 @@ def function_arn(region: str, account_id: str, name: str) -> str:
 def parse_ref(ctx, function_name: str, qualifier: str | None = None) -> Ref:
     """Resolve a FunctionName (name, ARN or partial ARN, maybe with a qualifier) and a Qualifier."""
     match = _NAME_ARN.fullmatch(function_name)
-    if match is None or len(match["name"]) > 64:
-        raise errors.invalid(f"Invalid function name or ARN: {function_name}") if match else errors.not_found(
-            f"Function not found: {function_name}")
+    if match is None:
+        raise errors.not_found(f"Function not found: {function_name}")
+    if len(match["name"]) > 64:  # Lambda's own check: its code, the validation wording
+        raise errors.invalid(f"1 validation error detected: Value '{function_name}' at 'functionName' failed to "
+                             "satisfy constraint: Member must have length less than or equal to 64")
     account = match["account"] or ctx.account_id
     region = match["region"] or ctx.region
     if account != ctx.account_id or region != ctx.region:
