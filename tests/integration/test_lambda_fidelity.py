@@ -263,3 +263,20 @@ def test_tags_on_functions_and_event_source_mappings(cloudlet):
     with pytest.raises(ClientError) as exc:
         lam.tag_resource(Resource=function_arn + ":1", Tags={"a": "b"})
     assert refusal(exc)[:2] == (IPV, 400)
+
+
+def test_publish_version_publishes_only_changed_code_or_configuration(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f", Timeout=5, Publish=True)
+    same = lam.update_function_configuration(FunctionName="f", Timeout=5)  # a write that changes nothing
+    assert lam.publish_version(FunctionName="f", Description="again")["Version"] == "1"
+    assert lam.get_function_configuration(FunctionName="f")["RevisionId"] == same["RevisionId"]
+    lam.update_function_configuration(FunctionName="f", Timeout=6)
+    assert lam.publish_version(FunctionName="f")["Version"] == "2"
+    changed = make_zip({"app.py": ECHO + "\n# changed\n"})
+    lam.update_function_code(FunctionName="f", ZipFile=changed)
+    assert lam.publish_version(FunctionName="f")["Version"] == "3"
+    lam.update_function_code(FunctionName="f", ZipFile=changed)  # the same package again
+    assert lam.publish_version(FunctionName="f")["Version"] == "3"
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="f")["Versions"]] == [
+        "$LATEST", "1", "2", "3"]

@@ -318,7 +318,7 @@ class Lambda(EventSourceMappingOps, Service):
     async def _publish(self, ref: Ref, code_sha, revision_id, description) -> dict:
         make = lambda latest, n: conf.version_of(latest, n, ref, description)  # noqa: E731
         return await self.platform.run_sync(self._code_write, None, None, [], self.registry.publish, ref, make,
-                                            code_sha, revision_id)
+                                            code_sha, revision_id, conf.published_state)
 
     async def publish_version(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)

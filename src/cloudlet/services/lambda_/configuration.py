@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import uuid
 from datetime import UTC, datetime
@@ -185,6 +186,19 @@ def config_revision(doc: dict) -> str:
     return doc.get("_config_rev", doc["RevisionId"])
 
 
+# What changes with every write without being part of the code or configuration a version freezes.
+_NOT_PUBLISHED = frozenset(("RevisionId", "LastModified", "State", "StateReason", "StateReasonCode", "LastUpdateStatus",
+                            "LastUpdateStatusReason", "LastUpdateStatusReasonCode", "_config_rev", "_published_from"))
+
+
+def published_state(latest: dict) -> str:
+    """A digest of $LATEST's code and configuration: PublishVersion publishes only when it differs
+    from the digest the last version was published from (an update that sets the same values, or
+    a policy change, is nothing new to publish)."""
+    kept = {k: v for k, v in latest.items() if k not in _NOT_PUBLISHED}
+    return hashlib.sha256(orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def in_progress(doc: dict, create: bool) -> dict:
     """The document as the create/update call answers it (Lambda reports the change as started)."""
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
@@ -267,7 +281,7 @@ def version_of(latest: dict, number: str, ref: Ref, description: str | None) -> 
     doc = dict(latest)
     doc["Version"] = number
     doc["FunctionArn"] = f"{ref.arn}:{number}"
-    doc["_published_from"] = config_revision(latest)
+    doc["_published_from"] = published_state(latest)
     if description is not None:
         doc["Description"] = description
     doc["RevisionId"] = doc["_config_rev"] = str(uuid.uuid4())

@@ -171,8 +171,10 @@ class Registry:
                          "AND version = '$LATEST'", (_dump(doc), ref.account_id, ref.region, ref.name))
         return doc
 
-    def publish(self, ref: Ref, make_version, code_sha: str | None, revision_id: str | None) -> dict:
-        """Publish $LATEST as the next version (or return the last one when nothing changed)."""
+    def publish(self, ref: Ref, make_version, code_sha: str | None, revision_id: str | None,
+                published_state) -> dict:
+        """Publish $LATEST as the next version (or return the last one when `published_state($LATEST)`
+        is what it was published from)."""
         with self._writing(ref) as conn:
             latest = self._version(conn, ref, LATEST)
             if latest is None:
@@ -188,7 +190,7 @@ class Registry:
                             "AND vnum > 0 ORDER BY vnum DESC LIMIT 1", (ref.account_id, ref.region, ref.name))
             if last is not None:
                 last_doc = orjson.loads(last[0])
-                if last_doc.get("_published_from") == latest.get("_config_rev", latest["RevisionId"]):
+                if last_doc.get("_published_from") in (published_state(latest), latest["RevisionId"]):
                     return last_doc
             number = meta.get("next_version", 1)
             meta["next_version"] = number + 1
