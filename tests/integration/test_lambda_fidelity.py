@@ -280,3 +280,15 @@ def test_publish_version_publishes_only_changed_code_or_configuration(cloudlet):
     assert lam.publish_version(FunctionName="f")["Version"] == "3"
     assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="f")["Versions"]] == [
         "$LATEST", "1", "2", "3"]
+
+
+def test_a_qualified_get_function_answers_for_the_version_only(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f", Tags={"team": "a"}, Publish=True)
+    lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=5)
+    whole = lam.get_function(FunctionName="f")
+    assert whole["Tags"] == {"team": "a"} and whole["Concurrency"] == {"ReservedConcurrentExecutions": 5}
+    for kwargs in ({"Qualifier": "1"}, {"Qualifier": "$LATEST"}):
+        version = lam.get_function(FunctionName="f", **kwargs)
+        assert "Tags" not in version and "Concurrency" not in version
+        assert version["Code"]["RepositoryType"] == "S3"

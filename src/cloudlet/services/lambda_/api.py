@@ -232,6 +232,8 @@ class Lambda(EventSourceMappingOps, Service):
         doc = self._version_doc(ref)
         meta = self.registry.meta(ref)
         out = {"Configuration": self._configuration(ref, doc), "Code": self._code_location(ctx, doc)}
+        if ref.qualifier:  # a qualified read answers what belongs to that version only
+            return out
         if meta.get("tags"):
             out["Tags"] = meta["tags"]
         if meta.get("reserved") is not None:
