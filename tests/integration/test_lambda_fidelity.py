@@ -274,7 +274,8 @@ def test_publish_version_publishes_only_changed_code_or_configuration(cloudlet):
     lam.update_function_configuration(FunctionName="f", Timeout=6)
     assert lam.publish_version(FunctionName="f")["Version"] == "2"
     changed = make_zip({"app.py": ECHO + "\n# changed\n"})
-    lam.update_function_code(FunctionName="f", ZipFile=changed)
+    assert lam.update_function_code(FunctionName="f", ZipFile=changed, Architectures=["arm64"])["Architectures"] == [
+        "arm64"]
     assert lam.publish_version(FunctionName="f")["Version"] == "3"
     lam.update_function_code(FunctionName="f", ZipFile=changed)  # the same package again
     assert lam.publish_version(FunctionName="f")["Version"] == "3"

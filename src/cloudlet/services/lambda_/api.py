@@ -284,6 +284,8 @@ class Lambda(EventSourceMappingOps, Service):
             raise errors.invalid("Please don't provide ImageUri when updating a function with packageType Zip.")
         source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion") if k in params}
         code, package = await store_code(self.runner.pool.code, source, "UpdateFunctionCode")
+        if params.get("Architectures"):  # the package is built for them, so they change with it
+            code["Architectures"] = list(params["Architectures"])
         if params.get("DryRun"):
             doc = dict(self.registry.get_version(ref))
             doc.update(code)
