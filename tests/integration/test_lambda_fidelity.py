@@ -76,6 +76,10 @@ def test_update_refusals_keep_the_function(cloudlet):
                                       "to satisfy constraint: Member must have value less than or equal to 10240")),
         (lambda: lam.update_function_code(FunctionName="f", ImageUri="000000000000.dkr.ecr.us-east-1.amazonaws.com/a:1"),
          (IPV, 400, "Please don't provide ImageUri when updating a function with packageType Zip.")),
+        (lambda: lam.update_function_code(FunctionName="f:1", ZipFile=make_zip({"app.py": ECHO})),
+         (IPV, 400, "Current operation does not support versions other than $LATEST")),
+        (lambda: lam.update_function_configuration(FunctionName=f"{ARN}f:live", Timeout=9),
+         (IPV, 400, "Current operation does not support versions other than $LATEST")),
     ]
     for call, expected in cases:
         with pytest.raises(ClientError) as exc:

@@ -276,8 +276,15 @@ class Lambda(EventSourceMappingOps, Service):
         self._retire(ref)
         return {}
 
-    async def update_function_code(self, ctx, params: dict) -> dict:
+    def _latest_ref(self, ctx, params: dict) -> Ref:
+        """The function an operation that changes $LATEST alone names (a version suffix is refused)."""
         ref = self._ref(ctx, params)
+        if ref.qualifier and ref.qualifier != LATEST:
+            raise errors.invalid("Current operation does not support versions other than $LATEST")
+        return Ref(ref.account_id, ref.region, ref.name)
+
+    async def update_function_code(self, ctx, params: dict) -> dict:
+        ref = self._latest_ref(ctx, params)
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
         if params.get("ImageUri"):
@@ -307,7 +314,7 @@ class Lambda(EventSourceMappingOps, Service):
 
     async def update_function_configuration(self, ctx, params: dict) -> dict:
         conf.check_settings(params)
-        ref = self._ref(ctx, params)
+        ref = self._latest_ref(ctx, params)
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
         layers = await self._layers(params.get("Layers"))
