@@ -297,3 +297,17 @@ def test_a_qualified_get_function_answers_for_the_version_only(cloudlet):
         version = lam.get_function(FunctionName="f", **kwargs)
         assert "Tags" not in version and "Concurrency" not in version
         assert version["Code"]["RepositoryType"] == "S3"
+
+
+def test_recursion_config_is_kept(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f")
+    assert lam.get_function_recursion_config(FunctionName="f")["RecursiveLoop"] == "Terminate"
+    assert lam.put_function_recursion_config(FunctionName="f", RecursiveLoop="Allow")["RecursiveLoop"] == "Allow"
+    assert lam.get_function_recursion_config(FunctionName=f"{ARN}f")["RecursiveLoop"] == "Allow"
+    with pytest.raises(ClientError) as exc:
+        lam.get_function_recursion_config(FunctionName="missing")
+    assert refusal(exc) == ("ResourceNotFoundException", 404, f"Function not found: {ARN}missing")
+    with pytest.raises(ClientError) as exc:
+        lam.put_function_recursion_config(FunctionName="f", RecursiveLoop="Sometimes")
+    assert refusal(exc)[:2] == ("ValidationException", 400)

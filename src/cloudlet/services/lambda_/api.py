@@ -641,6 +641,15 @@ class Lambda(EventSourceMappingOps, Service):
         holder, revision = self.registry.policy(ref, ref.qualifier or LATEST)
         return {"Policy": PolicyDoc(holder).document()[0], "RevisionId": revision}
 
+    # -- recursion config (accepted, not enforced: cloudlet does not detect loops) -----------------
+    def get_function_recursion_config(self, ctx, params: dict) -> dict:
+        return {"RecursiveLoop": self.registry.meta(self._latest_ref(ctx, params)).get("recursive_loop", "Terminate")}
+
+    def put_function_recursion_config(self, ctx, params: dict) -> dict:
+        value = params["RecursiveLoop"]
+        self.registry.update_meta(self._latest_ref(ctx, params), lambda meta: meta.__setitem__("recursive_loop", value))
+        return {"RecursiveLoop": value}
+
     # -- tags --------------------------------------------------------------------------------------
     def _tag_ref(self, ctx, arn: str) -> Ref:
         ref = parse_ref(ctx, arn)
