@@ -114,6 +114,11 @@ def test_missing_aliases(cloudlet):
     with pytest.raises(ClientError) as exc:
         lam.get_alias(FunctionName="f", Name="nope")
     assert refusal(exc) == ("ResourceNotFoundException", 404, f"Cannot find alias arn: {ARN}f:nope")
+    lam.create_alias(FunctionName="f", Name="live", FunctionVersion="1")
+    with pytest.raises(ClientError) as exc:
+        lam.delete_function(FunctionName="f", Qualifier="live")
+    assert refusal(exc) == (IPV, 400, "Deletion of aliases is not currently supported.")
+    lam.delete_alias(FunctionName="f", Name="live")
     # deleting an alias that is not there succeeds, as on Lambda
     assert lam.delete_alias(FunctionName="f", Name="nope")["ResponseMetadata"]["HTTPStatusCode"] == 204
     assert lam.list_aliases(FunctionName="f")["Aliases"] == []

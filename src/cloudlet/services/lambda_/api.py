@@ -262,7 +262,7 @@ class Lambda(EventSourceMappingOps, Service):
         ref = self._ref(ctx, params, qualified=True)
         if ref.qualifier and ref.qualifier != LATEST:
             if not ref.qualifier.isdigit():
-                raise errors.invalid("Deletion of aliases is not supported through DeleteFunction.")
+                raise errors.invalid("Deletion of aliases is not currently supported.")
             if self.registry.get_version(ref, ref.qualifier) is None:
                 raise errors.function_not_found(ref.qualified_arn())
             await self.platform.run_sync(self._code_write, None, self._function_packages(ref), [],
