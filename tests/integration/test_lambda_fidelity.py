@@ -280,8 +280,14 @@ def test_publish_version_publishes_only_changed_code_or_configuration(cloudlet):
     same = lam.update_function_configuration(FunctionName="f", Timeout=5)  # a write that changes nothing
     assert lam.publish_version(FunctionName="f", Description="again")["Version"] == "1"
     assert lam.get_function_configuration(FunctionName="f")["RevisionId"] == same["RevisionId"]
-    lam.update_function_configuration(FunctionName="f", Timeout=6)
-    assert lam.publish_version(FunctionName="f")["Version"] == "2"
+    changed = lam.update_function_configuration(FunctionName="f", Timeout=6)
+    assert lam.publish_version(FunctionName="f", RevisionId=changed["RevisionId"])["Version"] == "2"
+    # publishing renews $LATEST's RevisionId: the one the update answered is stale now
+    with pytest.raises(ClientError) as exc:
+        lam.update_function_configuration(FunctionName="f", Timeout=7, RevisionId=changed["RevisionId"])
+    assert refusal(exc)[:2] == ("PreconditionFailedException", 412)
+    latest = lam.get_function_configuration(FunctionName="f")
+    assert latest["RevisionId"] != changed["RevisionId"] and latest["Timeout"] == 6
     changed = make_zip({"app.py": ECHO + "\n# changed\n"})
     assert lam.update_function_code(FunctionName="f", ZipFile=changed, Architectures=["arm64"])["Architectures"] == [
         "arm64"]

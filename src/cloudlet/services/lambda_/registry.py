@@ -197,6 +197,10 @@ class Registry:
             doc = make_version(latest, str(number))
             self._insert_version(conn, ref, doc)
             self._put_meta(conn, ref, meta)
+            # Lambda renews $LATEST's RevisionId (and so its policy's) when it publishes a version
+            latest["RevisionId"] = str(uuid.uuid4())
+            conn.execute("UPDATE lambda_functions SET doc = ? WHERE account_id = ? AND region = ? AND name = ? "
+                         "AND version = '$LATEST'", (_dump(latest), ref.account_id, ref.region, ref.name))
         return doc
 
     def delete_version(self, ref: Ref, version: str) -> None:
