@@ -77,11 +77,13 @@ def test_payload_limits(cloudlet):
     with pytest.raises(ClientError) as exc:
         lam.invoke(FunctionName="big", Payload=json.dumps({"s": "x" * (6 * 1024 * 1024)}))
     assert error(exc) == ("RequestEntityTooLargeException", 413)
-    assert "6291456 bytes" in exc.value.response["Error"]["Message"]
+    assert exc.value.response["Error"]["Message"] == (
+        "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
     with pytest.raises(ClientError) as exc:
         lam.invoke(FunctionName="big", InvocationType="Event", Payload=json.dumps({"s": "x" * (1024 * 1024)}))
     assert error(exc) == ("RequestEntityTooLargeException", 413)
-    assert "1048576 bytes" in exc.value.response["Error"]["Message"]
+    assert exc.value.response["Error"]["Message"] == (
+        f"{1024 * 1024 + 9} byte payload is too large for the Event invocation type (limit 1048576 bytes)")
 
 
 def test_a_payload_that_is_not_json_is_refused(cloudlet):

@@ -10,6 +10,7 @@ import asyncio
 import base64
 import logging
 import random
+import re
 import secrets
 import uuid
 from datetime import UTC, datetime
@@ -28,8 +29,8 @@ from cloudlet.services.lambda_ import configuration as conf
 from cloudlet.services.lambda_ import errors, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.blobs import Blobs, Package
-from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, CodeUrls, store_code
-from cloudlet.services.lambda_.esm import EventSourceMappingOps
+from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, ZIPPED_LIMIT, CodeUrls, store_code
+from cloudlet.services.lambda_.esm import EventSourceMappingOps, mapping_not_found
 from cloudlet.services.lambda_.esm_pollers import Pollers
 from cloudlet.services.lambda_.esm_store import MappingStore
 from cloudlet.services.lambda_.layers import LAYER_VERSION_ARN, Layers, layer_arn, layer_name
@@ -43,8 +44,8 @@ log = logging.getLogger("cloudlet.lambda")
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 MIN_UNRESERVED = 100
-ZIPPED_LIMIT = 52_428_800
 TOTAL_CODE_LIMIT = 80_530_636_800
+_ESM_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:event-source-mapping:([0-9a-f-]{36})")
 
 
 class Lambda(EventSourceMappingOps, Service):
@@ -189,7 +190,7 @@ class Lambda(EventSourceMappingOps, Service):
             try:
                 await self.runner.prepare(Ref(ref.account_id, ref.region, ref.name), doc)
                 current = await self.platform.run_sync(self.registry.get_version, ref)
-                if current is None or current["RevisionId"] != doc["RevisionId"]:  # changed meanwhile
+                if current is None or conf.config_revision(current) != conf.config_revision(doc):  # changed meanwhile
                     self.runner.retire_prepared(ref.account_id, ref.name)
             except Exception:
                 log.exception("preparing %s", ref.name)
@@ -203,12 +204,11 @@ class Lambda(EventSourceMappingOps, Service):
         ref = parse_ref(ctx, params["FunctionName"])
         if ref.qualifier:
             raise errors.invalid("Unqualified function name expected.")
-        if params.get("PackageType", "Zip") != "Zip":
-            raise errors.invalid("Container images are not supported by cloudlet yet.")
+        conf.check_package(params)
         if self.registry.get_version(ref) is not None:
             raise errors.conflict(f"Function already exist: {ref.name}")
         layers = await self._layers(params.get("Layers")) or []
-        code, package = await store_code(self.runner.pool.code, params.get("Code") or {})
+        code, package = await store_code(self.runner.pool.code, params.get("Code") or {}, "CreateFunction")
         latest = conf.new_function(ref, params, code, layers)
         meta = {"tags": params.get("Tags") or {}, "next_version": 1}
         published = None
@@ -232,6 +232,8 @@ class Lambda(EventSourceMappingOps, Service):
         doc = self._version_doc(ref)
         meta = self.registry.meta(ref)
         out = {"Configuration": self._configuration(ref, doc), "Code": self._code_location(ctx, doc)}
+        if ref.qualifier:  # a qualified read answers what belongs to that version only
+            return out
         if meta.get("tags"):
             out["Tags"] = meta["tags"]
         if meta.get("reserved") is not None:
@@ -243,14 +245,14 @@ class Lambda(EventSourceMappingOps, Service):
         return self._configuration(ref, self._version_doc(ref))
 
     def list_functions(self, ctx, params: dict) -> dict:
-        limit = params.get("MaxItems", paging.MAX_ITEMS)
+        limit = min(params.get("MaxItems", paging.MAX_ITEMS), paging.MAX_ITEMS)  # 50 at most, whatever is asked
         all_versions = params.get("FunctionVersion") == "ALL"
         after, _, vnum = paging.decode_marker(params.get("Marker")).partition("\0")  # "name" or "name\0vnum" (ALL)
         # without a version in the marker, continue past every version of the marker's function
         after_vnum = int(vnum) if all_versions and vnum.isdigit() else 1 << 62
         docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1, all_versions, after_vnum)
         page, rest = docs[:limit], docs[limit:]
-        out = {"Functions": [public(d) for d in page]}
+        out = {"Functions": [_listed(d) for d in page]}
         if rest:
             out["NextMarker"] = paging.encode_marker(
                 _position(page[-1]) if all_versions else page[-1]["FunctionName"])
@@ -260,7 +262,7 @@ class Lambda(EventSourceMappingOps, Service):
         ref = self._ref(ctx, params, qualified=True)
         if ref.qualifier and ref.qualifier != LATEST:
             if not ref.qualifier.isdigit():
-                raise errors.invalid("Deletion of aliases is not supported through DeleteFunction.")
+                raise errors.invalid("Deletion of aliases is not currently supported.")
             if self.registry.get_version(ref, ref.qualifier) is None:
                 raise errors.function_not_found(ref.qualified_arn())
             await self.platform.run_sync(self._code_write, None, self._function_packages(ref), [],
@@ -274,12 +276,23 @@ class Lambda(EventSourceMappingOps, Service):
         self._retire(ref)
         return {}
 
-    async def update_function_code(self, ctx, params: dict) -> dict:
+    def _latest_ref(self, ctx, params: dict) -> Ref:
+        """The function an operation that changes $LATEST alone names (a version suffix is refused)."""
         ref = self._ref(ctx, params)
+        if ref.qualifier and ref.qualifier != LATEST:
+            raise errors.invalid("Current operation does not support versions other than $LATEST")
+        return Ref(ref.account_id, ref.region, ref.name)
+
+    async def update_function_code(self, ctx, params: dict) -> dict:
+        ref = self._latest_ref(ctx, params)
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
-        source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri") if k in params}
-        code, package = await store_code(self.runner.pool.code, source)
+        if params.get("ImageUri"):
+            raise errors.invalid("Please don't provide ImageUri when updating a function with packageType Zip.")
+        source = {k: params[k] for k in ("ZipFile", "S3Bucket", "S3Key", "S3ObjectVersion") if k in params}
+        code, package = await store_code(self.runner.pool.code, source, "UpdateFunctionCode")
+        if params.get("Architectures"):  # the package is built for them, so they change with it
+            code["Architectures"] = list(params["Architectures"])
         if params.get("DryRun"):
             doc = dict(self.registry.get_version(ref))
             doc.update(code)
@@ -301,7 +314,7 @@ class Lambda(EventSourceMappingOps, Service):
 
     async def update_function_configuration(self, ctx, params: dict) -> dict:
         conf.check_settings(params)
-        ref = self._ref(ctx, params)
+        ref = self._latest_ref(ctx, params)
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
         layers = await self._layers(params.get("Layers"))
@@ -316,7 +329,7 @@ class Lambda(EventSourceMappingOps, Service):
     async def _publish(self, ref: Ref, code_sha, revision_id, description) -> dict:
         make = lambda latest, n: conf.version_of(latest, n, ref, description)  # noqa: E731
         return await self.platform.run_sync(self._code_write, None, None, [], self.registry.publish, ref, make,
-                                            code_sha, revision_id)
+                                            code_sha, revision_id, conf.published_state)
 
     async def publish_version(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
@@ -328,7 +341,8 @@ class Lambda(EventSourceMappingOps, Service):
         docs = self.registry.versions(ref)
         if not docs:
             raise errors.function_not_found(ref.arn)
-        return paging.page(docs, params, "Versions", lambda d: d["Version"], public)
+        capped = dict(params, MaxItems=min(params.get("MaxItems", paging.MAX_ITEMS), paging.MAX_ITEMS))
+        return paging.page(docs, capped, "Versions", _version_position, public)
 
     # -- aliases -----------------------------------------------------------------------------------
     def _alias_doc(self, ref: Ref, name: str, version: str, description: str, routing: dict | None) -> dict:
@@ -370,8 +384,11 @@ class Lambda(EventSourceMappingOps, Service):
         return doc
 
     def update_alias(self, ctx, params: dict) -> dict:
-        current = self.get_alias(ctx, params)
         ref = self._ref(ctx, params)
+        self.registry.meta(ref)
+        current = self.registry.get_alias(ref, params["Name"])
+        if current is None:
+            raise errors.not_found(f"Alias not found: {ref.qualified_arn(params['Name'])}")
         routing = params["RoutingConfig"] if "RoutingConfig" in params else current.get("RoutingConfig")
         doc = self._alias_doc(ref, current["Name"], params.get("FunctionVersion", current["FunctionVersion"]),
                               params.get("Description", current["Description"]), routing)
@@ -395,9 +412,11 @@ class Lambda(EventSourceMappingOps, Service):
         kind = params.get("InvocationType", "RequestResponse")
         if kind == "Event":
             if len(payload) > ASYNC_PAYLOAD_LIMIT:
-                raise errors.too_large(ASYNC_PAYLOAD_LIMIT, "Invoke")
+                raise errors.too_large(f"{len(payload)} byte payload is too large for the Event invocation type "
+                                       f"(limit {ASYNC_PAYLOAD_LIMIT} bytes)")
         elif len(payload) > SYNC_PAYLOAD_LIMIT:
-            raise errors.too_large(SYNC_PAYLOAD_LIMIT, "Invoke")
+            raise errors.too_large(f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction "
+                                   "operation")
         if payload:
             try:
                 orjson.loads(payload)
@@ -551,8 +570,10 @@ class Lambda(EventSourceMappingOps, Service):
     def _check_destinations(self, ctx, destinations: dict | None) -> None:
         for which in ("OnSuccess", "OnFailure"):
             target = ((destinations or {}).get(which) or {}).get("Destination")
-            if target and not target.startswith(("arn:aws:sqs:", "arn:aws:sns:", "arn:aws:lambda:",
-                                                  "arn:aws:events:", "arn:aws:s3:")):
+            kinds = ("arn:aws:sqs:", "arn:aws:sns:", "arn:aws:lambda:", "arn:aws:events:")
+            if which == "OnFailure":
+                kinds += ("arn:aws:s3:",)  # a bucket only keeps failures
+            if target and not target.startswith(kinds):
                 raise errors.invalid(f"The provided destination config DestinationConfig(onSuccess=..., "
                                      f"onFailure=...) is invalid: {target} is not a supported destination.")
 
@@ -602,24 +623,32 @@ class Lambda(EventSourceMappingOps, Service):
         ref = self._ref(ctx, params, qualified=True)
         self._version_doc(ref)
         statement = function_statement(params, ref.qualified_arn())
-        self.registry.update_meta(ref, lambda m: PolicyDoc(
-            m.setdefault("policy", {}).setdefault(ref.qualifier or LATEST, {})).add(statement, params.get("RevisionId")))
+        self.registry.change_policy(ref, ref.qualifier or LATEST, lambda holder: PolicyDoc(holder).add(statement),
+                                    params.get("RevisionId"))
         return {"Statement": orjson.dumps(statement).decode()}
 
     def remove_permission(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params, qualified=True)
         self._version_doc(ref)
-        self.registry.update_meta(ref, lambda m: PolicyDoc(
-            m.setdefault("policy", {}).setdefault(ref.qualifier or LATEST, {})).remove(
-                params["StatementId"], params.get("RevisionId")))
+        self.registry.change_policy(ref, ref.qualifier or LATEST,
+                                    lambda holder: PolicyDoc(holder).remove(params["StatementId"]),
+                                    params.get("RevisionId"))
         return {}
 
     def get_policy(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params, qualified=True)
         self._version_doc(ref)
-        holder = self.registry.meta(ref).get("policy", {}).get(ref.qualifier or LATEST, {})
-        policy, revision = PolicyDoc(holder).document()
-        return {"Policy": policy, "RevisionId": revision}
+        holder, revision = self.registry.policy(ref, ref.qualifier or LATEST)
+        return {"Policy": PolicyDoc(holder).document()[0], "RevisionId": revision}
+
+    # -- recursion config (accepted, not enforced: cloudlet does not detect loops) -----------------
+    def get_function_recursion_config(self, ctx, params: dict) -> dict:
+        return {"RecursiveLoop": self.registry.meta(self._latest_ref(ctx, params)).get("recursive_loop", "Terminate")}
+
+    def put_function_recursion_config(self, ctx, params: dict) -> dict:
+        value = params["RecursiveLoop"]
+        self.registry.update_meta(self._latest_ref(ctx, params), lambda meta: meta.__setitem__("recursive_loop", value))
+        return {"RecursiveLoop": value}
 
     # -- tags --------------------------------------------------------------------------------------
     def _tag_ref(self, ctx, arn: str) -> Ref:
@@ -628,27 +657,41 @@ class Lambda(EventSourceMappingOps, Service):
             raise errors.invalid(f"Tags are supported only on unqualified function ARNs, not {arn}")
         return ref
 
-    def tag_resource(self, ctx, params: dict) -> dict:
-        tags = params["Tags"]
-        ref = self._tag_ref(ctx, params["Resource"])
+    def _tags(self, ctx, arn: str, change=None) -> dict:
+        """The tags of a function or an event source mapping, after `change(tags)` if given."""
+        match = _ESM_ARN.fullmatch(arn)
+        if match is None:
+            ref = self._tag_ref(ctx, arn)
+            if change is None:
+                return self.registry.meta(ref).get("tags", {})
+            return self.registry.update_meta(ref, lambda meta: change(meta.setdefault("tags", {})) or meta["tags"])
 
-        def change(meta: dict) -> None:
-            merged = {**meta.get("tags", {}), **tags}
-            if len(merged) > 50:
+        def apply(doc: dict) -> None:
+            if (doc["_account"], doc["_region"]) != (ctx.account_id, ctx.region):
+                raise mapping_not_found()
+            change(doc.setdefault("_tags", {}))
+        doc = self.esm_store.update(match[1], apply) if change else self.esm_store.get(match[1])
+        if doc is None or (doc["_account"], doc["_region"]) != (ctx.account_id, ctx.region):
+            raise mapping_not_found()
+        return doc.get("_tags", {})
+
+    def tag_resource(self, ctx, params: dict) -> dict:
+        def add(tags: dict) -> None:
+            if len({**tags, **params["Tags"]}) > 50:
                 raise errors.invalid("Number of tags exceeds resource tag limit.")
-            meta["tags"] = merged
-        self.registry.update_meta(ref, change)
+            tags.update(params["Tags"])
+        self._tags(ctx, params["Resource"], add)
         return {}
 
     def untag_resource(self, ctx, params: dict) -> dict:
-        ref = self._tag_ref(ctx, params["Resource"])
-        keys = set(params["TagKeys"])
-        self.registry.update_meta(ref, lambda m: m.__setitem__(
-            "tags", {k: v for k, v in m.get("tags", {}).items() if k not in keys}))
+        def remove(tags: dict) -> None:
+            for key in params["TagKeys"]:
+                tags.pop(key, None)
+        self._tags(ctx, params["Resource"], remove)
         return {}
 
     def list_tags(self, ctx, params: dict) -> dict:
-        return {"Tags": self.registry.meta(self._tag_ref(ctx, params["Resource"])).get("tags", {})}
+        return {"Tags": self._tags(ctx, params["Resource"])}
 
     # -- layers ------------------------------------------------------------------------------------
     def _layer_out(self, ctx, doc: dict) -> dict:
@@ -662,7 +705,7 @@ class Lambda(EventSourceMappingOps, Service):
         content = params.get("Content") or {}
         if content.get("S3Bucket") == HOT_RELOAD_BUCKET:
             raise errors.invalid("Layers cannot be hot-reloaded: upload a ZipFile.")
-        code, package = await store_code(self.runner.pool.code, content)
+        code, package = await store_code(self.runner.pool.code, content, "PublishLayerVersion")
         arn = layer_arn(ctx.region, ctx.account_id, name)
 
         def make(version: int) -> dict:
@@ -736,6 +779,21 @@ class Lambda(EventSourceMappingOps, Service):
 
 
 # -- output shapes and paging ----------------------------------------------------------------------
+# Fields ListFunctions leaves out of each FunctionConfiguration (GetFunction has them).
+_NOT_LISTED = frozenset(("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
+                         "LastUpdateStatusReasonCode", "RuntimeVersionConfig"))
+
+
+def _listed(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if not k.startswith("_") and k not in _NOT_LISTED}
+
+
+def _version_position(doc: dict) -> str:
+    """$LATEST first, then versions in number order (a marker carries the fixed-width number)."""
+    version = doc["Version"]
+    return "0" * 20 if version == LATEST else version.zfill(20)
+
+
 def _position(doc: dict) -> str:
     version = doc["Version"]
     return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version)}"
@@ -756,7 +814,9 @@ def _eic_out(ref: Ref, config: dict) -> dict:
     for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
         if key in config:
             out[key] = config[key]
-    out["DestinationConfig"] = config.get("DestinationConfig") or {"OnSuccess": {}, "OnFailure": {}}
+    destinations = config.get("DestinationConfig") or {}
+    out["DestinationConfig"] = {"OnSuccess": destinations.get("OnSuccess") or {},
+                                "OnFailure": destinations.get("OnFailure") or {}}
     return out
 
 

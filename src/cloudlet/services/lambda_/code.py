@@ -24,6 +24,8 @@ from cloudlet.services.lambda_.blobs import Package
 
 HOT_RELOAD_BUCKET = "hot-reload"
 URL_LIFETIME_S = 600  # Lambda's presigned code URLs are valid for 10 minutes
+ZIPPED_LIMIT = 52_428_800  # a ZipFile uploaded in the request; Lambda words it as the base64 request size
+REQUEST_LIMIT = 69_905_067
 
 
 def b64_sha256(hex_digest: str) -> str:
@@ -31,13 +33,16 @@ def b64_sha256(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-async def store_code(code_store: CodeStore, code: dict) -> tuple[dict, Package | None]:
+async def store_code(code_store: CodeStore, code: dict, operation: str) -> tuple[dict, Package | None]:
     """Check and unpack a FunctionCode / LayerVersionContentInput; returns the document's code keys
     and the package to store with the document (None for hot reload).
 
-    Raises InvalidParameterValueException for refused packages (nothing is kept then)."""
+    Raises InvalidParameterValueException for refused packages (nothing is kept then) and
+    RequestEntityTooLargeException for a ZipFile over the upload limit of `operation`."""
     if code.get("ZipFile") is not None:
         data = bytes(code["ZipFile"])
+        if len(data) > ZIPPED_LIMIT:
+            raise errors.too_large(f"Request must be smaller than {REQUEST_LIMIT} bytes for the {operation} operation")
         try:
             ref = await asyncio.to_thread(code_store.put, data)
         except InvalidCode as exc:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from botocore.model import OperationModel
 
 from cloudlet.aws.validate import InputValidationError
@@ -16,8 +18,9 @@ from cloudlet.services.lambda_.registry import LATEST, Ref
 
 MAX_TIMEOUT = 900
 MAX_MEMORY = 10240
+MAX_EPHEMERAL = 10240
 MAX_LAYERS = 5
-ENV_LIMIT = 4096  # bytes of all environment variables together
+ENV_LIMIT = 4096  # bytes of the variables as one compact JSON object, as Lambda measures them
 RESERVED_ENV = frozenset((
     "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
     "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
@@ -25,9 +28,21 @@ RESERVED_ENV = frozenset((
     "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
     "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 ))
+# Runtimes Lambda no longer accepts for new or updated functions, and the one it recommends instead.
+_NEWEST = {"python": "python3.13", "nodejs": "nodejs22.x", "java": "java21", "dotnet": "dotnet8", "go": "provided.al2023",
+           "ruby": "ruby3.3"}
+DEPRECATED_RUNTIMES = {
+    **dict.fromkeys(("python2.7", "python3.6", "python3.7", "python3.8"), _NEWEST["python"]),
+    **dict.fromkeys(("nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x",
+                     "nodejs14.x", "nodejs16.x"), _NEWEST["nodejs"]),
+    "java8": _NEWEST["java"], "go1.x": _NEWEST["go"],
+    **dict.fromkeys(("dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "dotnet6"), _NEWEST["dotnet"]),
+    **dict.fromkeys(("ruby2.5", "ruby2.7"), _NEWEST["ruby"]),
+}
 # Settings UpdateFunctionConfiguration may change, and how each lands in the document.
 UPDATABLE = ("Role", "Handler", "Description", "Timeout", "MemorySize", "Environment", "Runtime",
-             "DeadLetterConfig", "EphemeralStorage", "TracingConfig", "Layers")
+             "DeadLetterConfig", "EphemeralStorage", "TracingConfig", "Layers", "VpcConfig", "KMSKeyArn",
+             "LoggingConfig", "SnapStart", "FileSystemConfigs")
 
 
 def now_text() -> str:
@@ -50,11 +65,12 @@ def check_patterns(op: OperationModel, params: dict) -> None:
 
 @functools.cache
 def _patterns(op: OperationModel) -> tuple[tuple[str, re.Pattern], ...]:
-    """An operation's top-level members with a pattern Python's re can compile (URI labels excluded)."""
+    """An operation's top-level members with a pattern Python's re can compile (URI labels included: Lambda
+    answers a malformed function name in the path with ValidationException too)."""
     found = []
     for name, shape in op.input_shape.members.items():
         pattern = shape.metadata.get("pattern")
-        if pattern and shape.type_name == "string" and shape.serialization.get("location") != "uri":
+        if pattern and shape.type_name == "string":
             try:
                 found.append((name, re.compile(pattern)))
             except re.error:
@@ -63,14 +79,21 @@ def _patterns(op: OperationModel) -> tuple[tuple[str, re.Pattern], ...]:
 
 
 def check_settings(params: dict) -> None:
-    """What the model cannot say: timeout ceiling, runtimes cloudlet runs, environment rules."""
-    timeout = params.get("Timeout")
-    if timeout is not None and timeout > MAX_TIMEOUT:
-        raise InputValidationError([("timeout", timeout, f"Member must have value less than or equal to {MAX_TIMEOUT}")])
-    memory = params.get("MemorySize")
-    if memory is not None and memory > MAX_MEMORY:
-        raise InputValidationError([("memorySize", memory, f"Member must have value less than or equal to {MAX_MEMORY}")])
+    """What the model cannot say: Lambda's ceilings, runtimes cloudlet runs, environment rules."""
+    problems = []
+    for path, value, ceiling in (("timeout", params.get("Timeout"), MAX_TIMEOUT),
+                                 ("memorySize", params.get("MemorySize"), MAX_MEMORY),
+                                 ("ephemeralStorage.size", (params.get("EphemeralStorage") or {}).get("Size"),
+                                  MAX_EPHEMERAL)):
+        if value is not None and value > ceiling:
+            problems.append((path, value, f"Member must have value less than or equal to {ceiling}"))
+    if problems:
+        raise InputValidationError(problems)
     runtime = params.get("Runtime")
+    if runtime in DEPRECATED_RUNTIMES:
+        raise errors.invalid(f"The runtime parameter of {runtime} is no longer supported for creating or updating "
+                             f"AWS Lambda functions. We recommend you use the new runtime "
+                             f"({DEPRECATED_RUNTIMES[runtime]}) while creating or updating functions.")
     if runtime is not None and runtime not in RUNTIMES:
         raise errors.invalid(f"The runtime parameter of {runtime} is not supported by cloudlet. "
                              f"Supported runtimes: {', '.join(RUNTIMES)}.")
@@ -80,9 +103,10 @@ def check_settings(params: dict) -> None:
         raise errors.invalid(f"Lambda was unable to configure your environment variables because the environment "
                              f"variables you have provided contains reserved keys that are currently not supported "
                              f"for modification. Reserved keys used in this request: {', '.join(reserved)}")
-    if sum(len(k.encode()) + len(v.encode()) for k, v in variables.items()) > ENV_LIMIT:
+    measured = orjson.dumps(variables).decode()
+    if len(measured.encode()) > ENV_LIMIT:
         raise errors.invalid("Lambda was unable to configure your environment variables because the environment "
-                             f"variables you have provided exceeded the {ENV_LIMIT} bytes limit.")
+                             f"variables you have provided exceeded the 4KB limit. String measured: {measured}")
     for key in variables:
         if not re.fullmatch(r"[a-zA-Z]([a-zA-Z0-9_])+", key):
             raise InputValidationError([("environment.variables", "<sensitive>",
@@ -94,6 +118,23 @@ def check_settings(params: dict) -> None:
         if len({arn.rsplit(":", 1)[0] for arn in layers}) != len(layers):
             raise errors.invalid("Two different versions of the same layer are not allowed to be referenced in the "
                                  "same function. Use one version of the layer instead.")
+
+
+def check_package(params: dict) -> None:
+    """CreateFunction's rules for what a Zip or an Image function names (cloudlet runs Zip functions only)."""
+    code = params.get("Code") or {}
+    if params.get("PackageType", "Zip") == "Image":
+        if any(params.get(key) for key in ("Handler", "Runtime", "Layers")):
+            raise errors.invalid("Please don't provide Handler or Runtime or Layer when the intended function "
+                                 "PackageType is Image.")
+        if not code.get("ImageUri"):
+            raise errors.invalid("Please provide ImageUri when the intended function PackageType is Image.")
+        raise errors.invalid("Container images are not supported by cloudlet yet.")
+    if not params.get("Runtime") or not params.get("Handler"):
+        raise errors.invalid("Runtime and Handler are mandatory parameters for functions created with deployment "
+                             "packages.")
+    if code.get("ImageUri") and code.get("ZipFile") is None and not code.get("S3Bucket"):
+        raise errors.invalid("Please provide a source for function code.")
 
 
 def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict:
@@ -122,6 +163,7 @@ def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict
     if (params.get("DeadLetterConfig") or {}).get("TargetArn"):
         doc["DeadLetterConfig"] = {"TargetArn": params["DeadLetterConfig"]["TargetArn"]}
     _set_layers(doc, layers)
+    _set_accepted(doc, params)
     doc.update(code)
     return touched(doc)
 
@@ -132,10 +174,29 @@ def touched(doc: dict) -> dict:
     The package is unpacked before the call returns, so the function is ready at once: the
     waiters (function_active_v2, function_updated_v2) succeed on their first poll."""
     doc["LastModified"] = now_text()
-    doc["RevisionId"] = str(uuid.uuid4())
+    doc["RevisionId"] = doc["_config_rev"] = str(uuid.uuid4())
     doc["State"] = "Active"
     doc["LastUpdateStatus"] = "Successful"
     return doc
+
+
+def config_revision(doc: dict) -> str:
+    """The revision of the code and configuration alone: the RevisionId also moves when the
+    version's resource policy changes (Lambda keeps the two in step), this one does not."""
+    return doc.get("_config_rev", doc["RevisionId"])
+
+
+# What changes with every write without being part of the code or configuration a version freezes.
+_NOT_PUBLISHED = frozenset(("RevisionId", "LastModified", "State", "StateReason", "StateReasonCode", "LastUpdateStatus",
+                            "LastUpdateStatusReason", "LastUpdateStatusReasonCode", "_config_rev", "_published_from"))
+
+
+def published_state(latest: dict) -> str:
+    """A digest of $LATEST's code and configuration: PublishVersion publishes only when it differs
+    from the digest the last version was published from (an update that sets the same values, or
+    a policy change, is nothing new to publish)."""
+    kept = {k: v for k, v in latest.items() if k not in _NOT_PUBLISHED}
+    return hashlib.sha256(orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def in_progress(doc: dict, create: bool) -> dict:
@@ -168,7 +229,41 @@ def apply_update(doc: dict, params: dict, layers: list[dict] | None) -> dict:
             doc.pop("DeadLetterConfig", None)
     if layers is not None:
         _set_layers(doc, layers)
+    _set_accepted(doc, params)
     return touched(doc)
+
+
+def _set_accepted(doc: dict, params: dict) -> None:
+    """Settings cloudlet keeps and returns as Lambda does but does not act on: VPC, KMS key, logging
+    format and levels, SnapStart, file systems."""
+    if "VpcConfig" in params:
+        vpc = params["VpcConfig"] or {}
+        if vpc.get("SubnetIds") or vpc.get("SecurityGroupIds"):
+            doc["VpcConfig"] = {"SubnetIds": list(vpc.get("SubnetIds") or []),
+                                "SecurityGroupIds": list(vpc.get("SecurityGroupIds") or []),
+                                "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack", False))}
+        else:
+            doc.pop("VpcConfig", None)
+    if "KMSKeyArn" in params:
+        if params["KMSKeyArn"]:
+            doc["KMSKeyArn"] = params["KMSKeyArn"]
+        else:
+            doc.pop("KMSKeyArn", None)
+    if "LoggingConfig" in params:
+        given, current = params["LoggingConfig"] or {}, doc.get("LoggingConfig") or {}
+        logging = {"LogFormat": given.get("LogFormat") or current.get("LogFormat") or "Text"}
+        if logging["LogFormat"] == "JSON":  # log levels apply to JSON logs only
+            for key in ("ApplicationLogLevel", "SystemLogLevel"):
+                logging[key] = given.get(key) or current.get(key) or "INFO"
+        logging["LogGroup"] = given.get("LogGroup") or current.get("LogGroup") or f"/aws/lambda/{doc['FunctionName']}"
+        doc["LoggingConfig"] = logging
+    if "SnapStart" in params:
+        doc["SnapStart"] = {"ApplyOn": (params["SnapStart"] or {}).get("ApplyOn", "None"), "OptimizationStatus": "Off"}
+    if "FileSystemConfigs" in params:
+        if params["FileSystemConfigs"]:
+            doc["FileSystemConfigs"] = [dict(c) for c in params["FileSystemConfigs"]]
+        else:
+            doc.pop("FileSystemConfigs", None)
 
 
 def _set_layers(doc: dict, layers: list[dict]) -> None:
@@ -186,9 +281,9 @@ def version_of(latest: dict, number: str, ref: Ref, description: str | None) -> 
     doc = dict(latest)
     doc["Version"] = number
     doc["FunctionArn"] = f"{ref.arn}:{number}"
-    doc["_published_from"] = latest["RevisionId"]
+    doc["_published_from"] = published_state(latest)
     if description is not None:
         doc["Description"] = description
-    doc["RevisionId"] = str(uuid.uuid4())
+    doc["RevisionId"] = doc["_config_rev"] = str(uuid.uuid4())
     doc["LastModified"] = now_text()
     return doc

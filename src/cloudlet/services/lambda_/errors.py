@@ -31,12 +31,9 @@ def precondition_failed() -> AWSError:
     )
 
 
-def too_large(limit: int, operation: str) -> AWSError:
-    return AWSError(
-        "RequestEntityTooLargeException",
-        f"Request must be smaller than {limit} bytes for the {operation} operation",
-        413,
-    )
+def too_large(message: str) -> AWSError:
+    """A request body over Lambda's limit (the front end's code, not the model's RequestTooLargeException)."""
+    return AWSError("RequestEntityTooLargeException", message, 413)
 
 
 def throttled(reason: str) -> AWSError:

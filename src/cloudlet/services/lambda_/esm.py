@@ -171,6 +171,7 @@ class EventSourceMappingOps:
                      "EventSourceMappingArn": f"arn:aws:lambda:{ctx.region}:{ctx.account_id}:event-source-mapping:"
                                               f"{mapping_id}",
                      "_account": ctx.account_id, "_region": ctx.region, "_kind": kind,
+                     "_tags": dict(params.get("Tags") or {}),
                      "_enabled": params.get("Enabled", True)}
         if kind == "dynamodb":
             doc.update(StartingPosition=position, ParallelizationFactor=1, MaximumRecordAgeInSeconds=-1,

@@ -50,12 +50,15 @@ def layer_statement(params: dict, resource: str) -> dict:
 
 
 class PolicyDoc:
-    """A policy kept as {"statements": [...], "revision": id} inside a stored document."""
+    """A policy kept as {"statements": [...], "revision": id} inside a stored document.
+
+    A layer version's policy has a revision of its own; a function's shares the RevisionId of the
+    version or alias it belongs to (the registry checks and renews that one)."""
 
     def __init__(self, holder: dict) -> None:
         self.holder = holder
 
-    def add(self, statement: dict, revision_id: str | None) -> None:
+    def add(self, statement: dict, revision_id: str | None = None) -> None:
         self._check_revision(revision_id)
         statements = self.holder.setdefault("statements", [])
         if any(s["Sid"] == statement["Sid"] for s in statements):
@@ -64,7 +67,7 @@ class PolicyDoc:
         statements.append(statement)
         self.holder["revision"] = str(uuid.uuid4())
 
-    def remove(self, sid: str, revision_id: str | None) -> None:
+    def remove(self, sid: str, revision_id: str | None = None) -> None:
         self._check_revision(revision_id)
         statements = self.holder.get("statements", [])
         kept = [s for s in statements if s["Sid"] != sid]

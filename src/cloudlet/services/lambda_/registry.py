@@ -10,6 +10,7 @@ concurrency settings per qualifier.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,9 +54,11 @@ def function_arn(region: str, account_id: str, name: str) -> str:
 def parse_ref(ctx, function_name: str, qualifier: str | None = None) -> Ref:
     """Resolve a FunctionName (name, ARN or partial ARN, maybe with a qualifier) and a Qualifier."""
     match = _NAME_ARN.fullmatch(function_name)
-    if match is None or len(match["name"]) > 64:
-        raise errors.invalid(f"Invalid function name or ARN: {function_name}") if match else errors.not_found(
-            f"Function not found: {function_name}")
+    if match is None:
+        raise errors.not_found(f"Function not found: {function_name}")
+    if len(match["name"]) > 64:  # Lambda's own check: its code, the validation wording
+        raise errors.invalid(f"1 validation error detected: Value '{function_name}' at 'functionName' failed to "
+                             "satisfy constraint: Member must have length less than or equal to 64")
     account = match["account"] or ctx.account_id
     region = match["region"] or ctx.region
     if account != ctx.account_id or region != ctx.region:
@@ -168,8 +171,10 @@ class Registry:
                          "AND version = '$LATEST'", (_dump(doc), ref.account_id, ref.region, ref.name))
         return doc
 
-    def publish(self, ref: Ref, make_version, code_sha: str | None, revision_id: str | None) -> dict:
-        """Publish $LATEST as the next version (or return the last one when nothing changed)."""
+    def publish(self, ref: Ref, make_version, code_sha: str | None, revision_id: str | None,
+                published_state) -> dict:
+        """Publish $LATEST as the next version (or return the last one when `published_state($LATEST)`
+        is what it was published from)."""
         with self._writing(ref) as conn:
             latest = self._version(conn, ref, LATEST)
             if latest is None:
@@ -185,13 +190,17 @@ class Registry:
                             "AND vnum > 0 ORDER BY vnum DESC LIMIT 1", (ref.account_id, ref.region, ref.name))
             if last is not None:
                 last_doc = orjson.loads(last[0])
-                if last_doc.get("_published_from") == latest["RevisionId"]:
+                if last_doc.get("_published_from") in (published_state(latest), latest["RevisionId"]):
                     return last_doc
             number = meta.get("next_version", 1)
             meta["next_version"] = number + 1
             doc = make_version(latest, str(number))
             self._insert_version(conn, ref, doc)
             self._put_meta(conn, ref, meta)
+            # Lambda renews $LATEST's RevisionId (and so its policy's) when it publishes a version
+            latest["RevisionId"] = str(uuid.uuid4())
+            conn.execute("UPDATE lambda_functions SET doc = ? WHERE account_id = ? AND region = ? AND name = ? "
+                         "AND version = '$LATEST'", (_dump(latest), ref.account_id, ref.region, ref.name))
         return doc
 
     def delete_version(self, ref: Ref, version: str) -> None:
@@ -229,6 +238,45 @@ class Registry:
             doc = orjson.loads(doc)
             found.update(filter(None, [doc.get("_sha"), *doc.get("_layers", ())]))
         return found
+
+    # -- resource policies -------------------------------------------------------------------------
+    def _policy_owner(self, conn, ref: Ref, qualifier: str) -> tuple[dict | None, str]:
+        """The document whose RevisionId a qualifier's policy shares: a version's or an alias's."""
+        if qualifier == LATEST or qualifier.isdigit():
+            return self._version(conn, ref, qualifier), "version"
+        row = conn.one("SELECT doc FROM lambda_aliases WHERE account_id = ? AND region = ? AND function_name = ? "
+                       "AND name = ?", (ref.account_id, ref.region, ref.name, qualifier))
+        return (orjson.loads(row[0]) if row else None), "alias"
+
+    def change_policy(self, ref: Ref, qualifier: str, change, revision_id: str | None) -> str:
+        """Apply `change(holder)` to a qualifier's policy, checking and renewing the owner's RevisionId."""
+        with self._writing(ref) as conn:
+            meta = self._meta(conn, ref)
+            doc, kind = self._policy_owner(conn, ref, qualifier)
+            if doc is None:
+                raise errors.function_not_found(ref.qualified_arn(qualifier))
+            if revision_id and revision_id != doc["RevisionId"]:
+                raise errors.precondition_failed()
+            change(meta.setdefault("policy", {}).setdefault(qualifier, {}))
+            doc["RevisionId"] = str(uuid.uuid4())
+            key = (_dump(doc), ref.account_id, ref.region, ref.name, qualifier)
+            if kind == "version":
+                conn.execute("UPDATE lambda_functions SET doc = ? WHERE account_id = ? AND region = ? AND name = ? "
+                             "AND version = ?", key)
+            else:
+                conn.execute("UPDATE lambda_aliases SET doc = ? WHERE account_id = ? AND region = ? "
+                             "AND function_name = ? AND name = ?", key)
+            self._put_meta(conn, ref, meta)
+        return doc["RevisionId"]
+
+    def policy(self, ref: Ref, qualifier: str) -> tuple[dict, str]:
+        """A qualifier's policy holder and the RevisionId it shares with its owner."""
+        with self.store.read() as conn:
+            meta = self._meta(conn, ref)
+            doc, _kind = self._policy_owner(conn, ref, qualifier)
+        if doc is None:
+            raise errors.function_not_found(ref.qualified_arn(qualifier))
+        return meta.get("policy", {}).get(qualifier, {}), doc["RevisionId"]
 
     # -- meta --------------------------------------------------------------------------------------
     @staticmethod

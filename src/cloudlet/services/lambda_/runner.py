@@ -19,6 +19,7 @@ from cloudlet.compute.codestore import CodeStore
 from cloudlet.compute.model import Credentials, FunctionConfig, InvocationMeta, InvocationResult, Metering
 from cloudlet.compute.pool import Pool, PoolSettings
 from cloudlet.services.lambda_.code import fingerprint
+from cloudlet.services.lambda_.configuration import config_revision
 from cloudlet.services.lambda_.registry import Ref
 
 log = logging.getLogger("cloudlet.lambda")
@@ -241,7 +242,7 @@ class Runner:
     async def config_for(self, ref: Ref, doc: dict) -> FunctionConfig:
         """compute's FunctionConfig for a stored version document (built once per revision)."""
         code_dir = doc.get("_dir", "")
-        revision = doc["RevisionId"]
+        revision = config_revision(doc)
         if code_dir:
             revision += ":" + await asyncio.to_thread(fingerprint, code_dir)
         key = (ref.account_id, ref.region, ref.name, doc["Version"], revision)
