@@ -296,6 +296,7 @@ def test_batch_size_counts_message_attributes(sqs):
 
 def test_standard_batch_entries_fail_alone(sqs):
     url = make_queue(sqs, "q")
+    assert "Failed" not in sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "a"}])
     result = sqs.send_message_batch(
         QueueUrl=url,
         Entries=[
@@ -452,7 +453,7 @@ def test_change_visibility_texts(sqs):
             {"Id": "blank", "ReceiptHandle": " ", "VisibilityTimeout": 5},
         ],
     )
-    assert result["Successful"] == []
+    assert "Successful" not in result  # SQS leaves out an empty list
     assert [(f["Id"], f["Code"], f["Message"]) for f in result["Failed"]] == [
         (
             "neg",

@@ -375,7 +375,7 @@ class SQS(Service):
             for entry, sent in zip(good, self.messages.send(queue, good, ctx.account_id), strict=True):
                 successful.append({"Id": entry["Id"], **sent})
             self.waiters.notify(queue.qid)
-        return {"Successful": successful, "Failed": failed}
+        return _batch_lists(successful, failed)
 
     async def receive_message(self, ctx, params: dict) -> dict:
         run = self.platform.run_sync
@@ -586,7 +586,17 @@ def _batch_result(entries: list[dict], results: list) -> dict:
             failed.append(check.error_entry(entry["Id"], error))
         else:
             raise error
-    return {"Successful": successful, "Failed": failed}
+    return _batch_lists(successful, failed)
+
+
+def _batch_lists(successful: list, failed: list) -> dict:
+    """A batch answer: SQS leaves out the list that would be empty."""
+    result = {}
+    if successful:
+        result["Successful"] = successful
+    if failed:
+        result["Failed"] = failed
+    return result
 
 
 def _check_arn(name: str, arn: str) -> None:
