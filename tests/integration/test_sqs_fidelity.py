@@ -555,3 +555,24 @@ def test_move_task_input(sqs):
         assert error_of(sqs.start_message_move_task, **kwargs) == ("InvalidParameterValue", 400, message)
     assert sqs.list_message_move_tasks(SourceArn=DLQ_ARN)["Results"] == []
     assert queue_attrs(sqs, dlq, "ApproximateNumberOfMessages") == {"ApproximateNumberOfMessages": "0"}
+
+
+def test_tag_input(sqs):
+    url = sqs.create_queue(QueueName="tagged", tags={"a": "1"})["QueueUrl"]
+    assert error_of(sqs.tag_queue, QueueUrl=url, Tags={}) == (
+        "MissingParameter",
+        400,
+        "The request must contain the parameter Tags.",
+    )
+    assert error_of(sqs.untag_queue, QueueUrl=url, TagKeys=[]) == (
+        "InvalidParameterValue",
+        400,
+        "Tag keys must be between 1 and 128 characters in length.",
+    )
+    many = {f"k{i}": "v" for i in range(50)}
+    assert error_of(sqs.tag_queue, QueueUrl=url, Tags=many) == (
+        "InvalidParameterValue",
+        400,
+        "Too many tags added for queue tagged.",
+    )
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"a": "1"}

@@ -110,7 +110,7 @@ class SQS(Service):
             given.pop("FifoQueue", None)
         attrs = qattrs.normalize(given, fifo, creating=True)
         tags = params.get("tags") or {}
-        _check_tags(tags)
+        _check_tags(tags, name)
         arn = f"arn:aws:sqs:{ctx.region}:{ctx.account_id}:{name}"
         existing = self.queues.find(ctx.account_id, ctx.region, name)
         if existing is not None:
@@ -270,16 +270,20 @@ class SQS(Service):
     def tag_queue(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
         tags = params.get("Tags") or {}
-        _check_tags(tags)
+        if not tags:
+            raise missing_parameter("Tags")
+        _check_tags(tags, queue.name)
         merged = {**queue.tags, **tags}
         if len(merged) > 50:
-            raise invalid_parameter("Too many tags added for queue. The maximum is 50.")
+            raise invalid_parameter(f"Too many tags added for queue {queue.name}.")
         self.queues.update(queue, tags=merged)
         return {}
 
     def untag_queue(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
         keys = set(params.get("TagKeys") or [])
+        if not keys:
+            raise invalid_parameter("Tag keys must be between 1 and 128 characters in length.")
         self.queues.update(queue, tags={k: v for k, v in queue.tags.items() if k not in keys})
         return {}
 
@@ -606,9 +610,9 @@ def _check_arn(name: str, arn: str) -> None:
         )
 
 
-def _check_tags(tags: dict) -> None:
+def _check_tags(tags: dict, queue_name: str) -> None:
     if len(tags) > 50:
-        raise invalid_parameter("Too many tags added for queue. The maximum is 50.")
+        raise invalid_parameter(f"Too many tags added for queue {queue_name}.")
     for key, value in tags.items():
         if not 1 <= len(key) <= 128 or len(value) > 256:
             raise invalid_parameter(
