@@ -50,7 +50,7 @@ def test_fifo_names(sqs):
     assert url.endswith(".fifo")
     with raises("InvalidParameterValue"):
         make_queue(sqs, "a" * 76 + ".fifo", FifoQueue="true")
-    with raises("InvalidParameterValue"):
+    with raises("InvalidAttributeName", 400, "InvalidAttributeName"):
         make_queue(sqs, "nofifosuffix", FifoQueue="true")
     attrs = queue_attrs(sqs, url)
     assert attrs["FifoQueue"] == "true"

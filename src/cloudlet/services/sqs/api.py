@@ -105,6 +105,8 @@ class SQS(Service):
         if fifo_flag is not None and str(fifo_flag).lower() not in ("true", "false"):
             raise invalid_attribute_value("FifoQueue")
         fifo = str(fifo_flag).lower() == "true"
+        if fifo and not name.endswith(".fifo"):
+            raise invalid_attribute_name("FifoQueue")  # the name makes it a standard queue
         check_name(name, fifo)
         if not fifo:
             given.pop("FifoQueue", None)
