@@ -149,6 +149,12 @@ def test_policies_are_kept_as_sent(sqs):
     assert queue_attrs(sqs, dlq, "RedriveAllowPolicy") == {"RedriveAllowPolicy": allow}
     # the redrive still works with maxReceiveCount given first
     assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
+    # CreateQueue again with the same documents, spaced otherwise, is the same queue
+    same = {
+        "RedrivePolicy": json.dumps(json.loads(redrive), indent=2),
+        "Policy": json.dumps(json.loads(policy)),
+    }
+    assert sqs.create_queue(QueueName="src", Attributes=same)["QueueUrl"] == src
 
 
 @pytest.mark.parametrize(

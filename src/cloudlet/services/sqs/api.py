@@ -143,7 +143,7 @@ class SQS(Service):
         defaults = default_attributes(existing.fifo)
         for key, value in attrs.items():
             current = existing.attrs.get(key, defaults.get(key, ""))
-            if current != value:
+            if current != value and not qattrs.same_document(key, current, value):
                 raise sqs_error(
                     "QueueNameExists",
                     f"A queue already exists with the same name and a different value for attribute {key}",

@@ -266,6 +266,13 @@ def _redrive_allow_policy(value: str) -> str:
     return value
 
 
+def same_document(name: str, one: str, other: str) -> bool:
+    """Whether two values of a JSON attribute (policies) hold the same document, however spaced."""
+    if name not in ("Policy", "RedrivePolicy", "RedriveAllowPolicy") or not one or not other:
+        return False
+    return orjson.loads(one) == orjson.loads(other)
+
+
 def apply_encryption(merged: dict[str, str], given: dict[str, str]) -> None:
     """SSE-KMS and SSE-SQS exclude each other: a KMS key turns SqsManagedSseEnabled off (and brings
     the data key reuse period, 300 s by default); SqsManagedSseEnabled=true drops the KMS settings."""
