@@ -582,3 +582,24 @@ def test_tag_input(sqs):
         "Too many tags added for queue tagged.",
     )
     assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"a": "1"}
+
+
+def test_missing_parameters(sqs):
+    url = make_queue(sqs, "q")
+    assert error_of(sqs.send_message, QueueUrl=url) == (
+        "MissingParameter",
+        400,
+        "The request must contain the parameter MessageBody.",
+    )
+    assert error_of(sqs.delete_message, QueueUrl=url) == (
+        "MissingParameter",
+        400,
+        "The request must contain the parameter ReceiptHandle.",
+    )
+    assert error_of(sqs.send_message_batch, QueueUrl=url)[:2] == ("MissingParameter", 400)
+    assert error_of(sqs.create_queue) == (
+        "InvalidParameterValue",
+        400,
+        "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
+    )
+    assert error_of(sqs.start_message_move_task)[2] == "The request must contain the parameter SourceArn."

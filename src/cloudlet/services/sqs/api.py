@@ -17,6 +17,7 @@ import time
 import orjson
 
 from cloudlet.aws.errors import AWSError
+from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.sqs import attributes as qattrs
 from cloudlet.services.sqs import validation as check
@@ -94,6 +95,21 @@ class SQS(Service):
         return self.messages.expire(self.queues.all(), deleted)
 
     # ---- input -------------------------------------------------------------------------------
+    def validate(self, op, params: dict) -> None:
+        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter."""
+        try:
+            validate_input(op, params)
+        except InputValidationError as err:
+            for path, value, constraint in err.problems:
+                if value is None and constraint == "Member must not be null" and "." not in path:
+                    name = path[:1].upper() + path[1:]
+                    if name == "QueueName":
+                        raise invalid_parameter(
+                            "Value for parameter QueueName is invalid. Reason: Must specify a queue name."
+                        ) from None
+                    raise missing_parameter(name) from None
+            raise
+
     def _queue(self, ctx, params: dict) -> Queue:
         return self.queues.get(*parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
 
