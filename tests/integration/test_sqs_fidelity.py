@@ -134,9 +134,10 @@ def test_redrive_allow_policy_errors(sqs, policy, expected):
     assert "QueueUrls" not in sqs.list_queues()
 
 
-def test_policies_are_kept_as_sent(sqs):
+def test_policies_as_sqs_returns_them(sqs):
     dlq = make_queue(sqs, "dlq")
-    redrive = json.dumps({"maxReceiveCount": 10, "deadLetterTargetArn": DLQ_ARN})
+    # a RedrivePolicy comes back compact, target first, the count a number (as in SQS's examples)
+    redrive = json.dumps({"maxReceiveCount": "10", "deadLetterTargetArn": DLQ_ARN})
     allow = json.dumps(
         {"redrivePermission": "byQueue", "sourceQueueArns": ["arn:aws:sqs:us-east-1:000000000000:src"]}
     )
@@ -145,14 +146,18 @@ def test_policies_are_kept_as_sent(sqs):
     )
     src = make_queue(sqs, "src", RedrivePolicy=redrive, Policy=policy)
     sqs.set_queue_attributes(QueueUrl=dlq, Attributes={"RedriveAllowPolicy": allow})
-    assert queue_attrs(sqs, src, "RedrivePolicy", "Policy") == {"RedrivePolicy": redrive, "Policy": policy}
-    assert queue_attrs(sqs, dlq, "RedriveAllowPolicy") == {"RedriveAllowPolicy": allow}
-    # the redrive still works with maxReceiveCount given first
+    assert queue_attrs(sqs, src, "RedrivePolicy", "Policy") == {
+        "RedrivePolicy": f'{{"deadLetterTargetArn":"{DLQ_ARN}","maxReceiveCount":10}}',
+        "Policy": policy,  # the access policy as sent
+    }
+    assert queue_attrs(sqs, dlq, "RedriveAllowPolicy") == {
+        "RedriveAllowPolicy": '{"redrivePermission":"byQueue","sourceQueueArns":["arn:aws:sqs:us-east-1:000000000000:src"]}'
+    }
     assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
     # CreateQueue again with the same documents, spaced otherwise, is the same queue
     same = {
         "RedrivePolicy": json.dumps(json.loads(redrive), indent=2),
-        "Policy": json.dumps(json.loads(policy)),
+        "Policy": json.dumps(json.loads(policy), indent=1),
     }
     assert sqs.create_queue(QueueName="src", Attributes=same)["QueueUrl"] == src
 

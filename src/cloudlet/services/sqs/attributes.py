@@ -182,7 +182,8 @@ def _statement_ok(statement) -> bool:
 
 
 def _redrive_policy(value: str) -> str:
-    """A RedrivePolicy: checked as SQS checks it (InvalidParameterValue), the text kept as sent."""
+    """A RedrivePolicy checked as SQS checks it (InvalidParameterValue), in the form SQS returns it:
+    compact, deadLetterTargetArn first, maxReceiveCount a number even when sent as a string."""
     if value == "":
         return ""
     policy = _json_object(value)
@@ -216,7 +217,7 @@ def _redrive_policy(value: str) -> str:
             value,
             "Only following attributes are supported: [maxReceiveCount, deadLetterTargetArn]",
         )
-    return value
+    return orjson.dumps({"deadLetterTargetArn": target, "maxReceiveCount": int(count)}).decode()
 
 
 _ALLOW_FORMAT = (
@@ -226,7 +227,7 @@ _ALLOW_FORMAT = (
 
 
 def _redrive_allow_policy(value: str) -> str:
-    """A RedriveAllowPolicy: checked as SQS checks it, the text kept as sent."""
+    """A RedriveAllowPolicy checked as SQS checks it, returned compact like a RedrivePolicy."""
     if value == "":
         return ""
     policy = _json_object(value)
@@ -263,7 +264,7 @@ def _redrive_allow_policy(value: str) -> str:
             value,
             reason + "The maximum number of source queue ARNs you can specify is 10",
         )
-    return value
+    return orjson.dumps(policy).decode()
 
 
 def same_document(name: str, one: str, other: str) -> bool:
