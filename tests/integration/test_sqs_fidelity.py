@@ -434,6 +434,11 @@ def test_send_message_texts(sqs):
             {"a": {"DataType": "Number", "StringValue": "world"}},
             "Can't cast the value of message (user) attribute 'a' to a number.",
         ),
+        (
+            {"a b": {"DataType": "String", "StringValue": "v"}},
+            "Invalid non-alphanumeric character '#x20' was found in the message attribute name. Can only "
+            "include alphanumeric characters, hyphens, underscores, or dots.",
+        ),
     ],
 )
 def test_message_attribute_texts(sqs, attributes, message):

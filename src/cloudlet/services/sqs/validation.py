@@ -8,7 +8,7 @@ from cloudlet.aws.errors import AWSError
 from cloudlet.services.sqs.errors import invalid_parameter, invalid_value, missing_parameter, sqs_error
 
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ATTR_NAME = re.compile(r"[A-Za-z0-9_\-.]{1,256}")
+_ATTR_NAME_BAD = re.compile(r"[^A-Za-z0-9_\-.]")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 DEDUP_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -113,7 +113,13 @@ def _check_attribute_name(name: str) -> None:
             "You can't use message attribute names beginning with 'AWS.' or 'Amazon'. "
             "These strings are reserved for internal use."
         )
-    if not _ATTR_NAME.fullmatch(name) or name.startswith(".") or name.endswith(".") or ".." in name:
+    bad = _ATTR_NAME_BAD.search(name)
+    if bad:
+        raise invalid_parameter(
+            f"Invalid non-alphanumeric character '#x{ord(bad.group()):X}' was found in the message attribute "
+            "name. Can only include alphanumeric characters, hyphens, underscores, or dots."
+        )
+    if name.startswith(".") or name.endswith(".") or ".." in name:
         raise invalid_parameter(
             f"Message (user) attribute name '{name}' is invalid. The attribute name can contain only A-Z, a-z, "
             "0-9, underscore (_), hyphen (-), and period (.); must not start or end with a period, contain "
