@@ -104,9 +104,7 @@ class SQS(Service):
                 if value is None and constraint == "Member must not be null" and "." not in path:
                     name = path[:1].upper() + path[1:]
                     if name == "QueueName":
-                        raise invalid_parameter(
-                            "Value for parameter QueueName is invalid. Reason: Must specify a queue name."
-                        ) from None
+                        raise _no_queue_name() from None
                     raise missing_parameter(name) from None
             raise
 
@@ -199,9 +197,7 @@ class SQS(Service):
 
     def get_queue_url(self, ctx, params: dict) -> dict:
         if not params["QueueName"]:
-            raise invalid_parameter(
-                "Value for parameter QueueName is invalid. Reason: Must specify a queue name."
-            )
+            raise _no_queue_name()
         account = params.get("QueueOwnerAWSAccountId") or ctx.account_id
         queue = self.queues.get(account, ctx.region, params["QueueName"])
         return {"QueueUrl": queue.url(ctx.base_url)}
@@ -619,6 +615,10 @@ def _batch_lists(successful: list, failed: list) -> dict:
     if failed:
         result["Failed"] = failed
     return result
+
+
+def _no_queue_name() -> AWSError:
+    return invalid_parameter("Value for parameter QueueName is invalid. Reason: Must specify a queue name.")
 
 
 def _check_arn(name: str, arn: str) -> None:
