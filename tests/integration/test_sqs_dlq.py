@@ -48,7 +48,7 @@ def test_redrive_policy_checks(sqs):
         make_queue(sqs, "a", RedrivePolicy=redrive(missing, 3))
     with raises("InvalidParameterValue"):
         make_queue(sqs, "b", RedrivePolicy=redrive(arn_of(sqs, fifo_dlq), 3))
-    with raises("InvalidAttributeValue"):
+    with raises("InvalidParameterValue"):
         make_queue(sqs, "c", RedrivePolicy=redrive(arn_of(sqs, fifo_dlq), 0))
     assert len(sqs.list_queues()["QueueUrls"]) == 1
 
@@ -66,7 +66,7 @@ def test_redrive_allow_policy(sqs):
     make_queue(sqs, "s2", RedrivePolicy=redrive(arn_of(sqs, by_queue), 3))
     with raises("InvalidParameterValue"):
         make_queue(sqs, "s3", RedrivePolicy=redrive(arn_of(sqs, by_queue), 3))
-    with raises("InvalidAttributeValue"):
+    with raises("InvalidParameterValue"):
         make_queue(sqs, "bad", RedriveAllowPolicy=json.dumps({"redrivePermission": "byQueue"}))
     with raises("InvalidAttributeValue"):
         make_queue(sqs, "bad", RedriveAllowPolicy=json.dumps({"redrivePermission": "sometimes"}))

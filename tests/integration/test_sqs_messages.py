@@ -481,9 +481,9 @@ def test_visibility_cannot_extend_past_twelve_hours(cloudlet, sqs):
     sqs.send_message(QueueUrl=url, MessageBody="long")
     handle = sqs.receive_message(QueueUrl=url)["Messages"][0]["ReceiptHandle"]
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43200)
-    # pretend the first receipt was an hour ago: 12 more hours would pass the cap
+    # pretend the receipt was an hour ago: 12 more hours would pass the cap
     with cloudlet.platform.store.tx() as conn:
-        conn.execute("UPDATE sqs_messages SET first_recv_ms = first_recv_ms - 3600000")
+        conn.execute("UPDATE sqs_messages SET recv_ms = recv_ms - 3600000")
     with raises("InvalidParameterValue"):
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43200)
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=39600)

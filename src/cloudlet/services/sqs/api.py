@@ -17,6 +17,7 @@ import time
 import orjson
 
 from cloudlet.aws.errors import AWSError
+from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.sqs import attributes as qattrs
 from cloudlet.services.sqs import validation as check
@@ -94,6 +95,19 @@ class SQS(Service):
         return self.messages.expire(self.queues.all(), deleted)
 
     # ---- input -------------------------------------------------------------------------------
+    def validate(self, op, params: dict) -> None:
+        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter."""
+        try:
+            validate_input(op, params)
+        except InputValidationError as err:
+            for path, value, constraint in err.problems:
+                if value is None and constraint == "Member must not be null" and "." not in path:
+                    name = path[:1].upper() + path[1:]
+                    if name == "QueueName":
+                        raise _no_queue_name() from None
+                    raise missing_parameter(name) from None
+            raise
+
     def _queue(self, ctx, params: dict) -> Queue:
         return self.queues.get(*parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
 
@@ -105,19 +119,27 @@ class SQS(Service):
         if fifo_flag is not None and str(fifo_flag).lower() not in ("true", "false"):
             raise invalid_attribute_value("FifoQueue")
         fifo = str(fifo_flag).lower() == "true"
+        if fifo and not name.endswith(".fifo"):
+            raise invalid_attribute_name("FifoQueue")  # the name makes it a standard queue
         check_name(name, fifo)
         if not fifo:
             given.pop("FifoQueue", None)
         attrs = qattrs.normalize(given, fifo, creating=True)
         tags = params.get("tags") or {}
-        _check_tags(tags)
+        _check_tags(tags, name)
         arn = f"arn:aws:sqs:{ctx.region}:{ctx.account_id}:{name}"
         existing = self.queues.find(ctx.account_id, ctx.region, name)
         if existing is not None:
             return {"QueueUrl": self._same_or_conflict(existing, attrs, ctx)}
         merged = {**default_attributes(fifo), **{k: v for k, v in attrs.items() if v != ""}}
+        qattrs.apply_encryption(merged, attrs)
         self._check_fifo_combination(merged, fifo)
         self._check_redrive(merged.get("RedrivePolicy"), arn, fifo)
+        if self.queues.deleted_recently(ctx.account_id, ctx.region, name):
+            raise sqs_error(
+                "QueueDeletedRecently",
+                "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+            )
         try:
             queue = self.queues.create(ctx.account_id, ctx.region, name, merged, dict(tags))
         except AWSError:
@@ -135,7 +157,7 @@ class SQS(Service):
         defaults = default_attributes(existing.fifo)
         for key, value in attrs.items():
             current = existing.attrs.get(key, defaults.get(key, ""))
-            if current != value:
+            if current != value and not qattrs.same_document(key, current, value):
                 raise sqs_error(
                     "QueueNameExists",
                     f"A queue already exists with the same name and a different value for attribute {key}",
@@ -149,9 +171,9 @@ class SQS(Service):
             and attrs.get("FifoThroughputLimit") == "perMessageGroupId"
             and attrs.get("DeduplicationScope") != "messageGroup"
         ):
-            raise invalid_attribute_value(
-                "FifoThroughputLimit",
-                " Reason: perMessageGroupId is allowed only when DeduplicationScope is messageGroup.",
+            raise sqs_error(
+                "InvalidAttributeValue",
+                "The perMessageGroupId value is allowed only when the value for DeduplicationScope is messageGroup",
             )
 
     def _check_redrive(self, policy: str | None, source_arn: str, fifo: bool) -> None:
@@ -160,10 +182,11 @@ class SQS(Service):
         target_arn = orjson.loads(policy)["deadLetterTargetArn"]
         target = self.queues.by_arn(target_arn)
         if target is None:
-            raise invalid_value("RedrivePolicy", policy, "Dead-letter target does not exist")
+            raise invalid_value("RedrivePolicy", policy, "Dead letter target does not exist")
         if target.fifo != fifo:
+            # SQS's own text ends in two periods
             raise invalid_value(
-                "RedrivePolicy", policy, "Dead-letter queue must be same type of queue as the source"
+                "RedrivePolicy", policy, "Dead-letter queue must be same type of queue as the source."
             )
         if not qattrs.allows_source(target.attrs.get("RedriveAllowPolicy"), source_arn):
             raise invalid_value(
@@ -173,6 +196,8 @@ class SQS(Service):
             )
 
     def get_queue_url(self, ctx, params: dict) -> dict:
+        if not params["QueueName"]:
+            raise _no_queue_name()
         account = params.get("QueueOwnerAWSAccountId") or ctx.account_id
         queue = self.queues.get(account, ctx.region, params["QueueName"])
         return {"QueueUrl": queue.url(ctx.base_url)}
@@ -194,7 +219,7 @@ class SQS(Service):
 
     def delete_queue(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
-        self.queues.delete(queue)
+        self.queues.delete(queue, now_ms())
         if self.store.blocking:
             with self._deleted_lock:
                 self._deleted.append((queue.qid, time.monotonic()))
@@ -227,13 +252,16 @@ class SQS(Service):
 
     def set_queue_attributes(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
-        attrs = qattrs.normalize(params.get("Attributes") or {}, queue.fifo, creating=False)
+        if not params.get("Attributes"):
+            raise missing_parameter("Attribute.Name")
+        attrs = qattrs.normalize(params["Attributes"], queue.fifo, creating=False)
         merged = dict(queue.attrs)
         for key, value in attrs.items():
             if value == "":
                 merged.pop(key, None)
             else:
                 merged[key] = value
+        qattrs.apply_encryption(merged, attrs)
         self._check_fifo_combination(merged, queue.fifo)
         if "RedrivePolicy" in attrs:
             self._check_redrive(attrs["RedrivePolicy"], queue.arn, queue.fifo)
@@ -256,16 +284,20 @@ class SQS(Service):
     def tag_queue(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
         tags = params.get("Tags") or {}
-        _check_tags(tags)
+        if not tags:
+            raise missing_parameter("Tags")
+        _check_tags(tags, queue.name)
         merged = {**queue.tags, **tags}
         if len(merged) > 50:
-            raise invalid_parameter("Too many tags added for queue. The maximum is 50.")
+            raise invalid_parameter(f"Too many tags added for queue {queue.name}.")
         self.queues.update(queue, tags=merged)
         return {}
 
     def untag_queue(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
         keys = set(params.get("TagKeys") or [])
+        if not keys:
+            raise invalid_parameter("Tag keys must be between 1 and 128 characters in length.")
         self.queues.update(queue, tags={k: v for k, v in queue.tags.items() if k not in keys})
         return {}
 
@@ -286,8 +318,12 @@ class SQS(Service):
         if not accounts:
             raise missing_parameter("AWSAccountIds")
         if not actions:
-            raise missing_parameter("Actions")
+            raise missing_parameter("ActionName")
         for action in actions:
+            if action in qattrs.OWNER_ONLY:
+                raise invalid_value(
+                    "ActionName", f"SQS:{action}", "Only the queue owner is allowed to invoke this action"
+                )
             if action not in qattrs.ACTIONS:
                 raise invalid_value(
                     "ActionName",
@@ -318,7 +354,7 @@ class SQS(Service):
                 f"One or more parameters are invalid. Reason: Message must be shorter than {queue.max_size} bytes."
             )
         check.check_system_attributes(entry.get("MessageSystemAttributes"))
-        check.check_range("DelaySeconds", entry.get("DelaySeconds"), 0, 900)
+        check.check_delay(entry.get("DelaySeconds"))
         check.check_fifo_fields(queue.fifo, entry, queue.content_dedup)
         return size
 
@@ -333,30 +369,31 @@ class SQS(Service):
         queue = self._queue(ctx, params)
         entries = params.get("Entries") or []
         check.check_batch_ids(entries, "SendMessageBatchRequestEntry")
-        total = sum(len((e.get("MessageBody") or "").encode("utf-8", "surrogatepass")) for e in entries)
+        total = sum(check.entry_size(e) for e in entries)
         if total > MAX_BATCH_BYTES:
             raise sqs_error(
                 "BatchRequestTooLong",
                 f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. You have sent {total} bytes.",
             )
-        good, failed, size = [], [], 0
-        for entry in entries:
+        good, failed = [], []
+        for position, entry in enumerate(entries, 1):
             try:
-                size += self._entry(queue, entry)
+                if not entry.get("MessageBody"):
+                    raise missing_parameter(f"SendMessageBatchRequestEntry.{position}.MessageBody")
+                if not queue.fifo:
+                    check.check_standard_batch_entry(entry)
+                self._entry(queue, entry)
                 good.append(entry)
             except AWSError as err:
+                if queue.fifo:
+                    raise  # a FIFO batch is refused as a whole, keeping its order intact
                 failed.append(check.error_entry(entry["Id"], err))
-        if size > MAX_BATCH_BYTES:
-            raise sqs_error(
-                "BatchRequestTooLong",
-                f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. You have sent {size} bytes.",
-            )
         successful = []
         if good:
             for entry, sent in zip(good, self.messages.send(queue, good, ctx.account_id), strict=True):
                 successful.append({"Id": entry["Id"], **sent})
             self.waiters.notify(queue.qid)
-        return {"Successful": successful, "Failed": failed}
+        return _batch_lists(successful, failed)
 
     async def receive_message(self, ctx, params: dict) -> dict:
         run = self.platform.run_sync
@@ -411,6 +448,8 @@ class SQS(Service):
 
     def delete_message(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
+        if not params["ReceiptHandle"].strip():
+            raise missing_parameter("ReceiptHandle")
         error = self.messages.delete(queue, [params["ReceiptHandle"]])[0]
         if error is not None:
             raise error
@@ -421,7 +460,16 @@ class SQS(Service):
         queue = self._queue(ctx, params)
         entries = params.get("Entries") or []
         check.check_batch_ids(entries, "DeleteMessageBatchRequestEntry")
-        results = self.messages.delete(queue, [e["ReceiptHandle"] for e in entries])
+        results: list = [None] * len(entries)
+        handles, positions = [], []
+        for i, entry in enumerate(entries):
+            if not (entry.get("ReceiptHandle") or "").strip():
+                results[i] = missing_parameter("ReceiptHandle")
+            else:
+                handles.append(entry["ReceiptHandle"])
+                positions.append(i)
+        for i, error in zip(positions, self.messages.delete(queue, handles), strict=True):
+            results[i] = error
         if any(r is None for r in results):
             self._unlocked(queue)
         return _batch_result(entries, results)
@@ -434,7 +482,10 @@ class SQS(Service):
     def change_message_visibility(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
         timeout = params["VisibilityTimeout"]
-        check.check_range("VisibilityTimeout", timeout, 0, 43200)
+        if not 0 <= timeout <= 43200:
+            raise invalid_value("VisibilityTimeout", timeout, "Must be between 0 and 43200")
+        if not params["ReceiptHandle"].strip():
+            raise missing_parameter("ReceiptHandle")
         error = self.messages.change_visibility(queue, [(params["ReceiptHandle"], timeout)])[0]
         if error is not None:
             raise error
@@ -448,11 +499,19 @@ class SQS(Service):
         check.check_batch_ids(entries, "ChangeMessageVisibilityBatchRequestEntry")
         changes, positions, results = [], [], [None] * len(entries)
         for i, entry in enumerate(entries):
-            timeout = entry.get("VisibilityTimeout") or 0
-            try:
-                check.check_range("VisibilityTimeout", timeout, 0, 43200)
-            except AWSError as err:
-                results[i] = err
+            timeout = entry.get("VisibilityTimeout")
+            if timeout is None:
+                results[i] = missing_parameter(
+                    f"ChangeMessageVisibilityBatchRequestEntry.{i + 1}.VisibilityTimeout"
+                )
+                continue
+            if not 0 <= timeout <= 43200:
+                results[i] = invalid_value(
+                    "VisibilityTimeout", timeout, "VisibilityTimeout must be an integer between 0 and 43200"
+                )
+                continue
+            if not (entry.get("ReceiptHandle") or "").strip():
+                results[i] = missing_parameter("ReceiptHandle")
                 continue
             changes.append((entry["ReceiptHandle"], timeout))
             positions.append(i)
@@ -465,9 +524,15 @@ class SQS(Service):
     # ---- dead-letter queues and move tasks ---------------------------------------------------
     def list_dead_letter_source_queues(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
-        limit = params.get("MaxResults")
-        check.check_range("MaxResults", limit, 1, 1000)
-        after = _decode_token(params.get("NextToken"))
+        limit = params.get("MaxResults") or None  # 0 means no limit here
+        if limit is not None and not 1 <= limit <= 1000:
+            raise invalid_parameter(
+                "Value for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000."
+            )
+        try:
+            after = _decode_token(params.get("NextToken"))
+        except AWSError:
+            raise invalid_parameter("Invalid or expired next token.") from None
         sources = sorted((q for q in self.queues.sources_of(queue) if q.name > after), key=lambda q: q.name)
         page = sources[: limit or 1000]
         result: dict = {"queueUrls": [q.url(ctx.base_url) for q in page]}
@@ -481,6 +546,9 @@ class SQS(Service):
         return {"TaskHandle": encode_task_handle(task_id, source_arn)}
 
     def _create_move_task(self, ctx, params: dict) -> tuple[str, str]:
+        _check_arn("SourceArn", params["SourceArn"])
+        if params.get("DestinationArn") is not None:
+            _check_arn("DestinationArn", params["DestinationArn"])
         source = self.queues.by_arn(params["SourceArn"])
         if source is None:
             raise sqs_error(
@@ -497,8 +565,18 @@ class SQS(Service):
                     "ResourceNotFoundException",
                     "The resource that you specified for the DestinationArn parameter doesn't exist.",
                 )
+            if dest.qid == source.qid:
+                raise invalid_parameter("Source queue arn and destination queue arn cannot be the same.")
+            if dest.fifo != source.fifo:
+                raise invalid_parameter(
+                    "The source queue and destination queue must be of the same queue type."
+                )
         rate = params.get("MaxNumberOfMessagesPerSecond")
-        check.check_range("MaxNumberOfMessagesPerSecond", rate, 1, 500)
+        if rate is not None and not 1 <= rate <= 500:
+            raise invalid_parameter(
+                "Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: You must enter a number "
+                "that's between 1 and 500."
+            )
         return self.moves.create(source, dest, rate), source.arn
 
     def list_message_move_tasks(self, ctx, params: dict) -> dict:
@@ -526,12 +604,33 @@ def _batch_result(entries: list[dict], results: list) -> dict:
             failed.append(check.error_entry(entry["Id"], error))
         else:
             raise error
-    return {"Successful": successful, "Failed": failed}
+    return _batch_lists(successful, failed)
 
 
-def _check_tags(tags: dict) -> None:
+def _batch_lists(successful: list, failed: list) -> dict:
+    """A batch answer: SQS leaves out the list that would be empty."""
+    result = {}
+    if successful:
+        result["Successful"] = successful
+    if failed:
+        result["Failed"] = failed
+    return result
+
+
+def _no_queue_name() -> AWSError:
+    return invalid_parameter("Value for parameter QueueName is invalid. Reason: Must specify a queue name.")
+
+
+def _check_arn(name: str, arn: str) -> None:
+    if len(arn.split(":")) < 6 or not arn.startswith("arn:"):
+        raise invalid_parameter(
+            f"You must use this format to specify the {name}: arn:<partition>:<service>:<region>:<account-id>:<resource-id>"
+        )
+
+
+def _check_tags(tags: dict, queue_name: str) -> None:
     if len(tags) > 50:
-        raise invalid_parameter("Too many tags added for queue. The maximum is 50.")
+        raise invalid_parameter(f"Too many tags added for queue {queue_name}.")
     for key, value in tags.items():
         if not 1 <= len(key) <= 128 or len(value) > 256:
             raise invalid_parameter(

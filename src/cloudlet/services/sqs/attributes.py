@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import orjson
 
-from cloudlet.services.sqs.errors import invalid_attribute_name, invalid_attribute_value, invalid_value
+from cloudlet.services.sqs.errors import (
+    invalid_attribute_name,
+    invalid_attribute_value,
+    invalid_parameter,
+    invalid_value,
+    missing_parameter,
+    sqs_error,
+)
 
 # settable numeric attributes: (min, max)
 RANGES = {
@@ -71,6 +80,9 @@ ORDER = (
     "DeduplicationScope",
     "FifoThroughputLimit",
 )
+KMS_REUSE_DEFAULT = "300"
+MAX_STATEMENTS = 20
+_INTEGER = re.compile(r"-?[0-9]+")
 _BOOLEANS = ("SqsManagedSseEnabled", "ContentBasedDeduplication", "FifoQueue")
 _ENUMS = {
     "DeduplicationScope": ("messageGroup", "queue"),
@@ -92,7 +104,7 @@ def normalize(attrs: dict[str, str], fifo: bool, *, creating: bool) -> dict[str,
             raise invalid_attribute_name(name)
         if name in RANGES:
             low, high = RANGES[name]
-            if not value.strip().lstrip("-").isdigit() or not low <= int(value) <= high:
+            if not _INTEGER.fullmatch(value) or not low <= int(value) <= high:
                 raise invalid_attribute_value(name)
             value = str(int(value))
         elif name in _BOOLEANS:
@@ -103,7 +115,7 @@ def normalize(attrs: dict[str, str], fifo: bool, *, creating: bool) -> dict[str,
             if value not in _ENUMS[name]:
                 raise invalid_attribute_value(name)
         elif name == "Policy":
-            value = _json_attribute(name, value)
+            value = _policy(value)
         elif name == "RedrivePolicy":
             value = _redrive_policy(value)
         elif name == "RedriveAllowPolicy":
@@ -112,72 +124,171 @@ def normalize(attrs: dict[str, str], fifo: bool, *, creating: bool) -> dict[str,
     return result
 
 
-def _json_object(name: str, value: str) -> dict:
+def _json_object(value: str):
+    """The JSON object `value` holds, or None."""
     try:
         parsed = orjson.loads(value)
     except orjson.JSONDecodeError:
-        raise invalid_attribute_value(name) from None
-    if not isinstance(parsed, dict):
-        raise invalid_attribute_value(name)
-    return parsed
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
-def _json_attribute(name: str, value: str) -> str:
+_POLICY_KEYS = {"Version", "Id", "Statement"}
+_STATEMENT_KEYS = {
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+}
+
+
+def _policy(value: str) -> str:
+    """An access policy document: its shape is checked, the text kept as sent."""
     if value == "":
         return ""
-    _json_object(name, value)
+    doc = _json_object(value)
+    statements = doc.get("Statement") if doc is not None else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if (
+        doc is None
+        or not set(doc) <= _POLICY_KEYS
+        or doc.get("Version", "2012-10-17") not in ("2012-10-17", "2008-10-17")
+        or not isinstance(statements, list)
+        or not statements
+        or not all(_statement_ok(s) for s in statements)
+    ):
+        raise invalid_attribute_value("Policy")
+    if len(statements) > MAX_STATEMENTS:
+        raise sqs_error(
+            "OverLimit",
+            f"{len(statements)} statements were found in the submitted policy, max allowed is {MAX_STATEMENTS}",
+        )
     return value
 
 
+def _statement_ok(statement) -> bool:
+    return (
+        isinstance(statement, dict)
+        and set(statement) <= _STATEMENT_KEYS
+        and statement.get("Effect") in ("Allow", "Deny")
+        and ("Action" in statement or "NotAction" in statement)
+    )
+
+
 def _redrive_policy(value: str) -> str:
+    """A RedrivePolicy checked as SQS checks it (InvalidParameterValue), in the form SQS returns it:
+    compact, deadLetterTargetArn first, maxReceiveCount a number even when sent as a string."""
     if value == "":
         return ""
-    policy = _json_object("RedrivePolicy", value)
-    target, count = policy.get("deadLetterTargetArn"), policy.get("maxReceiveCount")
-    if not isinstance(target, str) or count is None:
-        raise invalid_attribute_value(
-            "RedrivePolicy",
-            " Reason: Redrive policy is not a valid JSON map or is missing deadLetterTargetArn or maxReceiveCount.",
+    policy = _json_object(value)
+    if policy is None:
+        raise invalid_parameter(
+            "Invalid value for the parameter RedrivePolicy. Reason: Redrive policy is not a valid JSON map."
         )
-    try:
-        count = int(count)
-    except (TypeError, ValueError):
-        raise invalid_attribute_value(
-            "RedrivePolicy", " Reason: Invalid value for maxReceiveCount."
-        ) from None
-    if not 1 <= count <= 1000:
-        raise invalid_attribute_value(
+    for key in ("maxReceiveCount", "deadLetterTargetArn"):
+        if key not in policy:
+            raise invalid_value(
+                "RedrivePolicy", value, f"Redrive policy does not contain mandatory attribute: {key}"
+            )
+    count = policy["maxReceiveCount"]
+    if isinstance(count, bool) or not _INTEGER.fullmatch(str(count)) or not 1 <= int(count) <= 1000:
+        raise invalid_value(
             "RedrivePolicy",
-            f" Reason: Value {count} for parameter maxReceiveCount is invalid. Must be between 1 and 1000.",
+            value,
+            f"Invalid value for maxReceiveCount: {count}, valid values are from 1 to 1000 both inclusive",
         )
-    return orjson.dumps({"deadLetterTargetArn": target, "maxReceiveCount": count}).decode()
+    target = policy["deadLetterTargetArn"]
+    parts = target.split(":") if isinstance(target, str) else []
+    if len(parts) != 6 or parts[0] != "arn":
+        raise invalid_value("RedrivePolicy", value, "Dead-letter target ARN should be fully qualified ARN")
+    if parts[2] != "sqs":
+        raise invalid_value(
+            "RedrivePolicy", value, "Only SQS queues are valid resources for deadLetterTargetArn"
+        )
+    if len(policy) > 2:
+        raise invalid_value(
+            "RedrivePolicy",
+            value,
+            "Only following attributes are supported: [maxReceiveCount, deadLetterTargetArn]",
+        )
+    return orjson.dumps({"deadLetterTargetArn": target, "maxReceiveCount": int(count)}).decode()
+
+
+_ALLOW_FORMAT = (
+    "Invalid value for the parameter RedriveAllowPolicy. Reason: Amazon SQS can't create the redrive allow "
+    "policy, as it\u2019s in an unsupported format."
+)
 
 
 def _redrive_allow_policy(value: str) -> str:
+    """A RedriveAllowPolicy checked as SQS checks it, returned compact like a RedrivePolicy."""
     if value == "":
         return ""
-    policy = _json_object("RedriveAllowPolicy", value)
-    permission = policy.get("redrivePermission")
+    policy = _json_object(value)
+    if (
+        policy is None
+        or policy.get("redrivePermission") not in ("allowAll", "denyAll", "byQueue")
+        or not set(policy) <= {"redrivePermission", "sourceQueueArns"}
+    ):
+        raise sqs_error("InvalidAttributeValue", _ALLOW_FORMAT)
     sources = policy.get("sourceQueueArns")
-    if permission not in ("allowAll", "denyAll", "byQueue"):
-        raise invalid_attribute_value("RedriveAllowPolicy", " Reason: Invalid redrivePermission.")
-    if permission == "byQueue":
-        if (
-            not isinstance(sources, list)
-            or not 1 <= len(sources) <= 10
-            or not all(isinstance(s, str) for s in sources)
-        ):
-            raise invalid_attribute_value(
+    if sources is not None and (
+        not isinstance(sources, list) or not all(isinstance(s, str) for s in sources)
+    ):
+        raise sqs_error("InvalidAttributeValue", _ALLOW_FORMAT)
+    reason = "Amazon SQS can't create the redrive allow policy. "
+    if policy["redrivePermission"] != "byQueue":
+        if sources is not None:
+            raise invalid_value(
                 "RedriveAllowPolicy",
-                " Reason: sourceQueueArns must list 1 to 10 queue ARNs when redrivePermission is byQueue.",
+                value,
+                reason
+                + "To specify one or more source queue ARNs, you must set redrivePermission to byQueue",
             )
-        return orjson.dumps({"redrivePermission": permission, "sourceQueueArns": sources}).decode()
-    if sources:
-        raise invalid_attribute_value(
+    elif not sources:
+        raise invalid_value(
             "RedriveAllowPolicy",
-            " Reason: sourceQueueArns is allowed only when redrivePermission is byQueue.",
+            value,
+            reason + "When you specify the byQueue permission type, you must also specify one or more "
+            "sourceQueueArns values",
         )
-    return orjson.dumps({"redrivePermission": permission}).decode()
+    elif len(sources) > 10:
+        raise invalid_value(
+            "RedriveAllowPolicy",
+            value,
+            reason + "The maximum number of source queue ARNs you can specify is 10",
+        )
+    return orjson.dumps(policy).decode()
+
+
+def same_document(name: str, one: str, other: str) -> bool:
+    """Whether two values of a JSON attribute (policies) hold the same document, however spaced."""
+    if name not in ("Policy", "RedrivePolicy", "RedriveAllowPolicy") or not one or not other:
+        return False
+    return orjson.loads(one) == orjson.loads(other)
+
+
+def apply_encryption(merged: dict[str, str], given: dict[str, str]) -> None:
+    """SSE-KMS and SSE-SQS exclude each other: a KMS key turns SqsManagedSseEnabled off (and brings
+    the data key reuse period, 300 s by default); SqsManagedSseEnabled=true drops the KMS settings."""
+    kms = given.get("KmsMasterKeyId")
+    sse = given.get("SqsManagedSseEnabled")
+    if kms and sse == "true":
+        raise invalid_parameter(
+            "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE."
+        )
+    if kms:
+        merged["SqsManagedSseEnabled"] = "false"
+        merged.setdefault("KmsDataKeyReusePeriodSeconds", KMS_REUSE_DEFAULT)
+    elif sse == "true" or kms == "":
+        merged.pop("KmsMasterKeyId", None)
+        merged.pop("KmsDataKeyReusePeriodSeconds", None)
 
 
 def allows_source(allow_policy: str | None, source_arn: str) -> bool:
@@ -211,42 +322,66 @@ ACTIONS = (
 )
 
 
-def _one_or_list(values: list[str]):
+# actions only the queue's owner may call: AddPermission refuses to grant them
+OWNER_ONLY = (
+    "AddPermission",
+    "CreateQueue",
+    "DeleteQueue",
+    "ListQueues",
+    "RemovePermission",
+    "SetQueueAttributes",
+    "TagQueue",
+    "UntagQueue",
+)
+
+
+def _one_or_list(values: list):
     return values[0] if len(values) == 1 else values
+
+
+def _statements(doc: dict) -> list[dict]:
+    statements = doc.get("Statement", [])
+    return [statements] if isinstance(statements, dict) else list(statements)
 
 
 def add_statement(
     policy: str | None, queue_arn: str, label: str, accounts: list[str], actions: list[str]
 ) -> str:
-    """The Policy document after AddPermission, built the way SQS builds it."""
-    doc = (
-        orjson.loads(policy)
-        if policy
-        else {"Version": "2012-10-17", "Id": f"{queue_arn}/SQSDefaultPolicy", "Statement": []}
-    )
-    statements = doc.setdefault("Statement", [])
-    if any(s.get("Sid") == label for s in statements):
+    """The Policy document after AddPermission, built the way SQS builds it (a single statement
+    is an object, several a list); adding the very same statement again changes nothing."""
+    doc = orjson.loads(policy) if policy else {"Id": f"{queue_arn}/SQSDefaultPolicy", "Version": "2012-10-17"}
+    statements = _statements(doc)
+    statement = {
+        "Sid": label,
+        "Effect": "Allow",
+        "Principal": {"AWS": _one_or_list([f"arn:aws:iam::{a}:root" for a in accounts])},
+        "Action": _one_or_list([f"SQS:{a}" for a in actions]),
+        "Resource": queue_arn,
+    }
+    same = [s for s in statements if s.get("Sid") == label]
+    if same:
+        if same[0] == statement:
+            return policy  # type: ignore[return-value]
         raise invalid_value("Label", label, "Already exists")
-    statements.append(
-        {
-            "Sid": label,
-            "Effect": "Allow",
-            "Principal": {"AWS": _one_or_list([f"arn:aws:iam::{a}:root" for a in accounts])},
-            "Action": _one_or_list([f"SQS:{a}" for a in actions]),
-            "Resource": queue_arn,
-        }
-    )
+    statements.append(statement)
+    if len(statements) > MAX_STATEMENTS:
+        raise sqs_error(
+            "OverLimit", f"{len(statements)} Statements were found, maximum allowed is {MAX_STATEMENTS}."
+        )
+    doc["Statement"] = _one_or_list(statements)
     return orjson.dumps(doc).decode()
 
 
 def remove_statement(policy: str | None, label: str) -> str:
     """The Policy document after RemovePermission ('' when no statement is left)."""
+    if not label:
+        raise missing_parameter("Label")
     doc = orjson.loads(policy) if policy else {}
-    statements = doc.get("Statement", [])
+    statements = _statements(doc)
     kept = [s for s in statements if s.get("Sid") != label]
     if len(kept) == len(statements):
         raise invalid_value("Label", label, "can't find label on existing policy")
     if not kept:
         return ""
-    doc["Statement"] = kept
+    doc["Statement"] = _one_or_list(kept)
     return orjson.dumps(doc).decode()

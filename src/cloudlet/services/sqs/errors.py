@@ -8,6 +8,7 @@ from cloudlet.aws.errors import AWSError
 _CODES = {
     "QueueDoesNotExist": ("AWS.SimpleQueueService.NonExistentQueue", 400),
     "QueueNameExists": ("QueueAlreadyExists", 400),
+    "QueueDeletedRecently": ("AWS.SimpleQueueService.QueueDeletedRecently", 400),
     "PurgeQueueInProgress": ("AWS.SimpleQueueService.PurgeQueueInProgress", 403),
     "TooManyEntriesInBatchRequest": ("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400),
     "EmptyBatchRequest": ("AWS.SimpleQueueService.EmptyBatchRequest", 400),

@@ -19,11 +19,11 @@ import orjson
 from cloudlet.aws import ids
 from cloudlet.services.sqs.digest import md5_of_attributes, md5_of_body
 from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid, sqs_error
-from cloudlet.services.sqs.queues import Queue
+from cloudlet.services.sqs.queues import DELETED_NAME_HOLD_MS, Queue
 from cloudlet.store import Store
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
-MAX_VISIBILITY_S = 12 * 3600  # a message stays in flight at most 12 hours from its first receipt
+MAX_VISIBILITY_S = 12 * 3600  # a message stays in flight at most 12 hours from the receive that took it
 SYSTEM_NAMES = (
     "SenderId",
     "SentTimestamp",
@@ -63,7 +63,7 @@ _NEXT_FIFO = (
 )
 _TAKE = (
     "UPDATE sqs_messages SET visible_ms = ?, recv_count = recv_count + 1,"
-    " first_recv_ms = COALESCE(first_recv_ms, ?), token = ? WHERE id = ?"
+    " first_recv_ms = COALESCE(first_recv_ms, ?), recv_ms = ?, token = ? WHERE id = ?"
 )
 _TO_DLQ = (
     "UPDATE sqs_messages SET qid = ?, visible_ms = ?, recv_count = 0, first_recv_ms = NULL, token = NULL,"
@@ -87,6 +87,10 @@ class Sequencer:
             value = max(self._last + 1, time.time_ns())
             self._last = value
             return value
+
+
+def receipt_handle_expired(handle: str) -> Exception:
+    return invalid_value("ReceiptHandle", handle, "The receipt handle has expired")
 
 
 def encode_handle(qid: int, key: int, token: str) -> str:
@@ -258,7 +262,7 @@ class Messages:
                     moved.append((dlq.qid, now, queue.arn, key))
                     continue
                 token = os.urandom(16).hex()
-                taken.append((visible_until, now, token, key))
+                taken.append((visible_until, now, now, token, key))
                 out.append(_received(queue, row, token, now, system_names, attribute_names))
             if moved:
                 conn.executemany(_TO_DLQ, moved)
@@ -273,7 +277,7 @@ class Messages:
                     (
                         queue.qid,
                         attempt_id,
-                        orjson.dumps([[t[3], t[2]] for t in taken]).decode(),
+                        orjson.dumps([[t[4], t[3]] for t in taken]).decode(),
                         now + DEDUP_WINDOW_MS,
                     ),
                 )
@@ -319,14 +323,22 @@ class Messages:
 
     # ---- deleting and visibility -----------------------------------------------------------
     def delete(self, queue: Queue, handles: list[str]) -> list[Exception | None]:
-        """Delete by receipt handle; a stale handle (the message was received again) deletes nothing."""
+        """Delete by receipt handle; on a standard queue a stale handle (the message was received
+        again) deletes nothing, on a FIFO queue a handle whose visibility timeout ran out is refused."""
         results: list[Exception | None] = []
+        now = now_ms()
         with self.store.tx() as conn:
             for handle in handles:
                 try:
                     qid, key, token = decode_handle(handle)
                     if qid != queue.qid:
                         raise receipt_handle_invalid(handle)
+                    if queue.fifo:
+                        row = conn.one(
+                            "SELECT visible_ms, token FROM sqs_messages WHERE id = ? AND qid = ?", (key, qid)
+                        )
+                        if row is not None and (row[1] != token or row[0] <= now):
+                            raise receipt_handle_expired(handle)
                 except Exception as exc:
                     results.append(exc)
                     continue
@@ -346,9 +358,12 @@ class Messages:
                     if qid != queue.qid:
                         raise receipt_handle_invalid(handle)
                     row = conn.one(
-                        "SELECT visible_ms, token, first_recv_ms FROM sqs_messages WHERE id = ? AND qid = ?",
+                        "SELECT visible_ms, token, COALESCE(recv_ms, first_recv_ms) FROM sqs_messages"
+                        " WHERE id = ? AND qid = ?",
                         (key, qid),
                     )
+                    if queue.fifo and row is not None and (row[1] != token or row[0] <= now):
+                        raise receipt_handle_expired(handle)
                     if row is None or row[1] != token:
                         raise invalid_value(
                             "ReceiptHandle",
@@ -405,6 +420,7 @@ class Messages:
                 ).rowcount
             conn.execute("DELETE FROM sqs_dedup WHERE expires_ms <= ?", (now,))
             conn.execute("DELETE FROM sqs_receive_attempts WHERE expires_ms <= ?", (now,))
+            conn.execute("DELETE FROM sqs_deleted_queues WHERE deleted_ms <= ?", (now - DELETED_NAME_HOLD_MS,))
         return removed
 
 

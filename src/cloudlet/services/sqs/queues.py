@@ -17,6 +17,7 @@ from cloudlet.store.cache import ReadCache
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
+DELETED_NAME_HOLD_MS = 60_000  # how long a deleted queue's name cannot be used again
 _REGION_HOST = re.compile(r"^(?:sqs\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.")
 
 
@@ -211,12 +212,31 @@ class QueueRegistry:
             conn.execute("DELETE FROM sqs_messages WHERE qid = ? AND sent_ms <= ?", (queue.qid, purged_ms))
         self.invalidate(queue)
 
-    def delete(self, queue: Queue) -> None:
+    def delete(self, queue: Queue, now: int) -> None:
+        """Delete the queue and its messages; its name stays taken for DELETED_NAME_HOLD_MS."""
         with self.store.tx() as conn:
+            conn.execute(
+                "DELETE FROM sqs_deleted_queues WHERE account = ? AND region = ? AND name = ?",
+                (queue.account, queue.region, queue.name),
+            )
+            conn.execute(
+                "INSERT INTO sqs_deleted_queues (account, region, name, deleted_ms) VALUES (?, ?, ?, ?)",
+                (queue.account, queue.region, queue.name, now),
+            )
             conn.execute("DELETE FROM sqs_queues WHERE qid = ?", (queue.qid,))
             conn.execute("DELETE FROM sqs_messages WHERE qid = ?", (queue.qid,))
             conn.execute("DELETE FROM sqs_dedup WHERE qid = ?", (queue.qid,))
         self.invalidate(queue)
+
+    def deleted_recently(self, account: str, region: str, name: str) -> bool:
+        cutoff = int(time.time() * 1000) - DELETED_NAME_HOLD_MS
+        with self.store.read() as conn:
+            row = conn.one(
+                "SELECT deleted_ms FROM sqs_deleted_queues WHERE account = ? AND region = ? AND name = ?"
+                " AND deleted_ms > ?",
+                (account, region, name, cutoff),
+            )
+        return row is not None
 
     def list(
         self, account: str, region: str, prefix: str = "", after: str = "", limit: int = 1000

@@ -39,7 +39,9 @@ MIGRATIONS = [
     );
     CREATE TABLE sqs_messages (
         mid TEXT PRIMARY KEY,
-""" + _MESSAGE_FIELDS + """    );
+"""
+    + _MESSAGE_FIELDS
+    + """    );
     CREATE INDEX sqs_messages_visible ON sqs_messages (qid, visible_ms);
     CREATE TABLE sqs_dedup (
         qid BIGINT NOT NULL,
@@ -96,8 +98,10 @@ def _key_messages_by_integer(conn) -> None:
         {key},
         mid TEXT NOT NULL,
 {_MESSAGE_FIELDS}    )""")
-    conn.execute(f"INSERT INTO sqs_messages_keyed ({_MESSAGE_COLUMNS}) SELECT {_MESSAGE_COLUMNS} FROM sqs_messages"
-                 " ORDER BY seq")
+    conn.execute(
+        f"INSERT INTO sqs_messages_keyed ({_MESSAGE_COLUMNS}) SELECT {_MESSAGE_COLUMNS} FROM sqs_messages"
+        " ORDER BY seq"
+    )
     conn.execute("DROP TABLE sqs_messages")
     conn.execute("ALTER TABLE sqs_messages_keyed RENAME TO sqs_messages")
     conn.execute("CREATE INDEX sqs_messages_visible ON sqs_messages (qid, visible_ms)")
@@ -105,3 +109,18 @@ def _key_messages_by_integer(conn) -> None:
 
 
 MIGRATIONS.append(_key_messages_by_integer)
+
+# when each message was last received (the 12-hour visibility cap counts from it), and the
+# names of queues deleted in the last minute (which CreateQueue refuses until then)
+MIGRATIONS.append(
+    """
+    ALTER TABLE sqs_messages ADD COLUMN recv_ms BIGINT;
+    CREATE TABLE sqs_deleted_queues (
+        account TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        deleted_ms BIGINT NOT NULL,
+        PRIMARY KEY (account, region, name)
+    )
+    """
+)

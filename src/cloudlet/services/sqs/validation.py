@@ -8,7 +8,7 @@ from cloudlet.aws.errors import AWSError
 from cloudlet.services.sqs.errors import invalid_parameter, invalid_value, missing_parameter, sqs_error
 
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ATTR_NAME = re.compile(r"[A-Za-z0-9_\-.]{1,256}")
+_ATTR_NAME_BAD = re.compile(r"[^A-Za-z0-9_\-.]")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 DEDUP_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -51,26 +51,42 @@ def check_attributes(attributes: dict | None) -> int:
             raise invalid_parameter(
                 f"The message attribute '{name}' must contain non-empty message attribute type."
             )
+        if len(data_type.encode("utf-8")) > 256:
+            raise invalid_parameter("Message (user) attribute type must be shorter than 256 bytes.")
+        if value.get("StringListValues") or value.get("BinaryListValues"):
+            raise invalid_parameter(
+                "Message attribute list values in SendMessage operation are not supported."
+            )
         base = data_type.split(".", 1)[0]
-        if base not in ("String", "Number", "Binary") or len(data_type) > 256:
+        if base not in ("String", "Number", "Binary"):
             raise invalid_parameter(
                 f"The type of message (user) attribute '{name}' is invalid. You must use only the following "
                 "supported type prefixes: Binary, Number, String."
             )
-        if value.get("StringListValues") or value.get("BinaryListValues"):
-            raise invalid_parameter(f"Message attribute list values in '{name}' are not supported.")
         if base == "Binary":
             raw = value.get("BinaryValue")
             if not raw:
+                if value.get("StringValue") is None:
+                    raise invalid_parameter(
+                        f"The message (user) attribute '{name}' must contain a non-empty message attribute value."
+                    )
                 raise invalid_parameter(
                     f"The message attribute '{name}' with type 'Binary' must use field 'Binary'."
                 )
             size += len(raw)
         else:
             text = value.get("StringValue")
-            if text is None or text == "":
+            if text is None and value.get("BinaryValue") is None:
+                raise invalid_parameter(
+                    f"The message (user) attribute '{name}' must contain a non-empty message attribute value."
+                )
+            if text is None:
                 raise invalid_parameter(
                     f"The message attribute '{name}' with type '{base}' must use field 'String'."
+                )
+            if text == "":
+                raise invalid_parameter(
+                    f"Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."
                 )
             if base == "Number" and (
                 not _NUMBER.fullmatch(text) or len(text.lstrip("+-").replace(".", "")) > 38 + 10
@@ -88,14 +104,22 @@ def check_attributes(attributes: dict | None) -> int:
 
 
 def _check_attribute_name(name: str) -> None:
-    lowered = name.lower()
-    if (
-        not _ATTR_NAME.fullmatch(name)
-        or name.startswith(".")
-        or name.endswith(".")
-        or ".." in name
-        or lowered.startswith(("aws.", "amazon."))
-    ):
+    if not name:
+        raise invalid_parameter("The request must contain non-empty message (user) attribute names.")
+    if len(name.encode("utf-8")) > 256:
+        raise invalid_parameter("Message (user) attribute name must be shorter than 256 bytes.")
+    if name.lower().startswith(("aws.", "amazon.")):
+        raise invalid_parameter(
+            "You can't use message attribute names beginning with 'AWS.' or 'Amazon'. "
+            "These strings are reserved for internal use."
+        )
+    bad = _ATTR_NAME_BAD.search(name)
+    if bad:
+        raise invalid_parameter(
+            f"Invalid non-alphanumeric character '#x{ord(bad.group()):X}' was found in the message attribute "
+            "name. Can only include alphanumeric characters, hyphens, underscores, or dots."
+        )
+    if name.startswith(".") or name.endswith(".") or ".." in name:
         raise invalid_parameter(
             f"Message (user) attribute name '{name}' is invalid. The attribute name can contain only A-Z, a-z, "
             "0-9, underscore (_), hyphen (-), and period (.); must not start or end with a period, contain "
@@ -160,20 +184,43 @@ def check_fifo_fields(fifo: bool, params: dict, content_dedup: bool) -> None:
             raise invalid_value(
                 "MessageDeduplicationId",
                 dedup,
-                "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+                "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length",
             )
     elif dedup is not None:
-        raise invalid_value(
-            "MessageDeduplicationId",
-            dedup,
-            "The request include parameter that is not valid for this queue type",
+        raise invalid_parameter(
+            "The request include parameter MessageDeduplicationId which is not valid for this queue type"
         )
     if group is not None and not DEDUP_ID.fullmatch(group):
         raise invalid_value(
             "MessageGroupId",
             group,
-            "MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+            "MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length",
         )
+
+
+def check_standard_batch_entry(entry: dict) -> None:
+    """A SendMessageBatch entry for a standard queue names a FIFO-only parameter (SQS's batch wording)."""
+    if entry.get("MessageDeduplicationId") is not None:
+        raise invalid_parameter("The request include parameter that is not valid for this queue type")
+
+
+def check_delay(delay) -> None:
+    if delay is not None and not 0 <= delay <= 900:
+        raise invalid_value("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900")
+
+
+def entry_size(entry: dict) -> int:
+    """The bytes one sent message counts toward a batch's limit: body plus attribute names, types, values."""
+    size = len((entry.get("MessageBody") or "").encode("utf-8", "surrogatepass"))
+    for name, value in (entry.get("MessageAttributes") or {}).items():
+        if not isinstance(value, dict):
+            continue
+        size += len(name.encode("utf-8")) + len((value.get("DataType") or "").encode("utf-8"))
+        if value.get("BinaryValue") is not None:
+            size += len(value["BinaryValue"])
+        else:
+            size += len((value.get("StringValue") or "").encode("utf-8", "surrogatepass"))
+    return size
 
 
 def check_range(name: str, value, low: int, high: int) -> None:
