@@ -19,15 +19,12 @@ from cloudlet.services.logs.engine import (
     EVENT_OVERHEAD,
     FAR_FUTURE,
     MAX_BYTES,
-    MAX_FUTURE_MS,
-    MAX_PAST_MS,
     MAX_SPAN_MS,
     SCAN_BUDGET,
     Event,
     Group,
     LogsEngine,
     Stream,
-    now_ms,
 )
 from cloudlet.services.logs.filter_pattern import PatternError, compile_pattern
 from cloudlet.services.logs.schema import MIGRATIONS
@@ -269,7 +266,7 @@ class Logs(Service):
         out["arn"] = arns.build(
             "logs", ctx.region, ctx.account_id, f"log-group:{group}:log-stream:{stream.name}"
         )
-        out["storedBytes"] = stream.stored_bytes
+        out["storedBytes"] = 0  # deprecated for log streams: AWS always reports zero
         return out
 
     # -- events --------------------------------------------------------------------------------
@@ -278,9 +275,11 @@ class Logs(Service):
         events = [(e["timestamp"], e["message"]) for e in params["logEvents"]]
         _check_batch(events)
         result = self.engine.put(
-            ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"], events
+            ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"], events, _check_span
         )
-        output: dict = {"nextSequenceToken": _sequence_token(result["next_seq"])}
+        output: dict = {}
+        if result["accepted"]:  # AWS returns no sequence token when it rejected every event
+            output["nextSequenceToken"] = _sequence_token(result["next_seq"])
         if result["rejected"]:
             output["rejectedLogEventsInfo"] = result["rejected"]
         return output
@@ -394,9 +393,12 @@ def _check_batch(events: list[tuple[int, str]]) -> None:
     size = sum(len(message.encode()) + EVENT_OVERHEAD for _, message in events)
     if size > MAX_BYTES:
         raise check.invalid(f"Upload too large: {size} bytes exceeds limit of {MAX_BYTES}")
-    now = now_ms()
-    valid = [ts for ts, _ in events if now - MAX_PAST_MS <= ts <= now + MAX_FUTURE_MS]
-    if valid and valid[-1] - valid[0] > MAX_SPAN_MS:
+
+
+def _check_span(accepted: list[tuple[int, str]]) -> None:
+    """The events a batch would store (not those rejected as too old, expired or too new) may
+    span at most 24 hours."""
+    if accepted and accepted[-1][0] - accepted[0][0] > MAX_SPAN_MS:
         raise check.invalid(
             "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
         )

@@ -349,9 +349,16 @@ class LogsEngine:
     # -- writing events ------------------------------------------------------------------------
 
     def put(
-        self, account: str, region: str, group_name: str, stream_name: str, events: list[tuple[int, str]]
+        self,
+        account: str,
+        region: str,
+        group_name: str,
+        stream_name: str,
+        events: list[tuple[int, str]],
+        check: Callable[[list[tuple[int, str]]], None] = lambda accepted: None,
     ) -> dict:
-        """PutLogEvents on a chronologically ordered batch: its rejected events and the stream's next seq."""
+        """PutLogEvents on a chronologically ordered batch: its rejected events, how many were
+        accepted and the stream's next seq. `check(accepted)` may refuse the whole batch."""
         now = now_ms()
         with self.store.tx() as conn:
             group = self.find_group(conn, account, region, group_name)
@@ -362,6 +369,7 @@ class LogsEngine:
                 expired = max(too_old, sum(1 for ts, _ in events if ts < now - group.retention_days * DAY_MS))
             too_new = next((i for i, (ts, _) in enumerate(events) if ts > now + MAX_FUTURE_MS), len(events))
             accepted = events[expired:too_new]
+            check(accepted)
             next_seq = _insert(conn, group.id, stream.id, accepted, now) if accepted else stream.next_seq
         rejected: dict = {}
         if too_new < len(events):
@@ -370,7 +378,7 @@ class LogsEngine:
             rejected["tooOldLogEventEndIndex"] = too_old
         if expired > too_old:
             rejected["expiredLogEventEndIndex"] = expired
-        return {"rejected": rejected, "next_seq": next_seq}
+        return {"rejected": rejected, "accepted": len(accepted), "next_seq": next_seq}
 
     def append(self, account: str, region: str, group_name: str, stream_name: str, events) -> int:
         """Store events, creating the group and the stream on first use; one transaction."""
