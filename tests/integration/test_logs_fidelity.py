@@ -3,7 +3,7 @@ fields, and PutLogEvents answers when events are rejected."""
 
 import re
 
-from logs_helpers import make_stream, now_ms, put
+from logs_helpers import expect_error, make_stream, now_ms, put, raw_client
 
 DAY = 86_400_000
 
@@ -47,17 +47,31 @@ def test_batch_with_every_event_rejected_has_no_sequence_token(cloudlet):
     assert "firstEventTimestamp" not in stream and "lastIngestionTime" not in stream
 
 
-def test_expired_events_do_not_count_toward_the_24_hour_span(cloudlet):
-    logs = cloudlet.client("logs")
+def test_expired_events_within_14_days_still_count_toward_the_24_hour_span(cloudlet):
+    # AWS measures the span over the "valid" events: 14 days back to 2 hours ahead
+    logs = raw_client(cloudlet)
     make_stream(logs)
     logs.put_retention_policy(logGroupName="g", retentionInDays=1)
     t = now_ms()
     events = [
         {"timestamp": t - 3 * DAY, "message": "expired"},
-        {"timestamp": t - 2 * DAY, "message": "expired too"},
         {"timestamp": t - 1000, "message": "kept"},
     ]
-    result = logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=events)
-    assert result["rejectedLogEventsInfo"] == {"expiredLogEventEndIndex": 2}
-    page = logs.get_log_events(logGroupName="g", logStreamName="s", startFromHead=True)
-    assert [e["message"] for e in page["events"]] == ["kept"]
+    message = expect_error(
+        logs.put_log_events, "InvalidParameterException", logGroupName="g", logStreamName="s", logEvents=events
+    )
+    assert "24 hours" in message
+    result = logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=events[:1])
+    assert result["rejectedLogEventsInfo"] == {"expiredLogEventEndIndex": 1}
+    assert "nextSequenceToken" not in result
+    assert logs.get_log_events(logGroupName="g", logStreamName="s")["events"] == []
+
+
+def test_log_group_identifiers_admit_no_other_filter(cloudlet):
+    logs = cloudlet.client("logs")
+    logs.create_log_group(logGroupName="g")
+    for other in ({"logGroupNamePrefix": "g"}, {"logGroupNamePattern": "g"}, {"logGroupClass": "STANDARD"}):
+        expect_error(logs.describe_log_groups, "InvalidParameterException", logGroupIdentifiers=["g"], **other)
+    arn = "arn:aws:logs:us-east-1:000000000000:log-group:g"
+    (group,) = logs.describe_log_groups(logGroupIdentifiers=["g", arn, "missing"])["logGroups"]
+    assert group["logGroupName"] == "g"

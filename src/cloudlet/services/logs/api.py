@@ -19,12 +19,15 @@ from cloudlet.services.logs.engine import (
     EVENT_OVERHEAD,
     FAR_FUTURE,
     MAX_BYTES,
+    MAX_FUTURE_MS,
+    MAX_PAST_MS,
     MAX_SPAN_MS,
     SCAN_BUDGET,
     Event,
     Group,
     LogsEngine,
     Stream,
+    now_ms,
 )
 from cloudlet.services.logs.filter_pattern import PatternError, compile_pattern
 from cloudlet.services.logs.schema import MIGRATIONS
@@ -117,6 +120,11 @@ class Logs(Service):
         identifiers = params.get("logGroupIdentifiers")
         names = None
         if identifiers is not None:
+            if prefix or pattern or params.get("logGroupClass"):
+                raise check.invalid(
+                    "logGroupIdentifiers cannot be combined with logGroupNamePrefix, logGroupNamePattern"
+                    " or logGroupClass."
+                )
             names = [check.name_from_identifier(ctx, i) for i in identifiers]
         after = tokens.decode_page(params["nextToken"], (str,))[0] if params.get("nextToken") else None
         groups, more = self.engine.list_groups(
@@ -275,7 +283,7 @@ class Logs(Service):
         events = [(e["timestamp"], e["message"]) for e in params["logEvents"]]
         _check_batch(events)
         result = self.engine.put(
-            ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"], events, _check_span
+            ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"], events
         )
         output: dict = {}
         if result["accepted"]:  # AWS returns no sequence token when it rejected every event
@@ -393,12 +401,10 @@ def _check_batch(events: list[tuple[int, str]]) -> None:
     size = sum(len(message.encode()) + EVENT_OVERHEAD for _, message in events)
     if size > MAX_BYTES:
         raise check.invalid(f"Upload too large: {size} bytes exceeds limit of {MAX_BYTES}")
-
-
-def _check_span(accepted: list[tuple[int, str]]) -> None:
-    """The events a batch would store (not those rejected as too old, expired or too new) may
-    span at most 24 hours."""
-    if accepted and accepted[-1][0] - accepted[0][0] > MAX_SPAN_MS:
+    # "valid" as AWS documents it: 14 days back to 2 hours ahead, whatever the group's retention
+    now = now_ms()
+    valid = [ts for ts, _ in events if now - MAX_PAST_MS <= ts <= now + MAX_FUTURE_MS]
+    if valid and valid[-1] - valid[0] > MAX_SPAN_MS:
         raise check.invalid(
             "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
         )

@@ -349,16 +349,10 @@ class LogsEngine:
     # -- writing events ------------------------------------------------------------------------
 
     def put(
-        self,
-        account: str,
-        region: str,
-        group_name: str,
-        stream_name: str,
-        events: list[tuple[int, str]],
-        check: Callable[[list[tuple[int, str]]], None] = lambda accepted: None,
+        self, account: str, region: str, group_name: str, stream_name: str, events: list[tuple[int, str]]
     ) -> dict:
         """PutLogEvents on a chronologically ordered batch: its rejected events, how many were
-        accepted and the stream's next seq. `check(accepted)` may refuse the whole batch."""
+        accepted and the stream's next seq."""
         now = now_ms()
         with self.store.tx() as conn:
             group = self.find_group(conn, account, region, group_name)
@@ -369,7 +363,6 @@ class LogsEngine:
                 expired = max(too_old, sum(1 for ts, _ in events if ts < now - group.retention_days * DAY_MS))
             too_new = next((i for i, (ts, _) in enumerate(events) if ts > now + MAX_FUTURE_MS), len(events))
             accepted = events[expired:too_new]
-            check(accepted)
             next_seq = _insert(conn, group.id, stream.id, accepted, now) if accepted else stream.next_seq
         rejected: dict = {}
         if too_new < len(events):
