@@ -75,3 +75,27 @@ def test_log_group_identifiers_admit_no_other_filter(cloudlet):
     arn = "arn:aws:logs:us-east-1:000000000000:log-group:g"
     (group,) = logs.describe_log_groups(logGroupIdentifiers=["g", arn, "missing"])["logGroups"]
     assert group["logGroupName"] == "g"
+
+
+def test_the_requests_of_aws_logs_tail(cloudlet):
+    """`aws logs tail` (AWS CLI v2) pages FilterLogEvents with interleaved=True from --since, and
+    with --follow polls again from the newest timestamp, skipping eventIds it has shown."""
+    logs = cloudlet.client("logs")
+    make_stream(logs, "g", "a")
+    logs.create_log_stream(logGroupName="g", logStreamName="b")
+    t = now_ms()
+    put(logs, "g", "a", ["old"], start=t - 3_600_000)
+    put(logs, "g", "a", ["a1", "a2"], start=t - 2000, step=1000)
+    put(logs, "g", "b", ["b1"], start=t - 500)
+    since = {"logGroupName": "g", "interleaved": True, "startTime": t - 600_000}
+    pages = logs.get_paginator("filter_log_events").paginate(**since, PaginationConfig={"PageSize": 1})
+    shown = [e for page in pages for e in page["events"]]
+    assert [(e["logStreamName"], e["message"]) for e in shown] == [("a", "a1"), ("a", "a2"), ("b", "b1")]
+    assert len({e["eventId"] for e in shown}) == 3
+
+    # --follow: poll from the newest timestamp seen; the events at it come back with the same ids
+    newest = max(e["timestamp"] for e in shown)
+    seen = {e["eventId"] for e in shown if e["timestamp"] == newest}
+    put(logs, "g", "b", ["b2"], start=newest)
+    again = logs.filter_log_events(**{**since, "startTime": newest})["events"]
+    assert [e["message"] for e in again if e["eventId"] not in seen] == ["b2"]
