@@ -13,8 +13,8 @@ import logging
 from cloudlet.aws import arns
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.base import Service
+from cloudlet.services.logs import group_filters, tokens
 from cloudlet.services.logs import params as check
-from cloudlet.services.logs import tokens
 from cloudlet.services.logs.engine import (
     EVENT_OVERHEAD,
     FAR_FUTURE,
@@ -140,6 +140,38 @@ class Logs(Service):
         output: dict = {"logGroups": [self._group_out(ctx, g, brief=bool(pattern)) for g in groups]}
         if more:
             output["nextToken"] = tokens.encode_page([groups[-1].name])
+        return output
+
+    def list_log_groups(self, ctx, params: dict) -> dict:
+        matches_name = group_filters.name_matcher(params.get("logGroupNamePattern"))
+        tag_filters = params.get("logGroupTags") or []
+        limit = params.get("limit", 50)
+        after = tokens.decode_page(params["nextToken"], (str,))[0] if params.get("nextToken") else None
+        found: list[Group] = []
+        more = False
+        # no group has data sources or field indexes, so asking for them matches nothing
+        if not params.get("dataSources") and not params.get("fieldIndexNames"):
+            scan = self.engine.iter_groups(
+                ctx.account_id, ctx.region, group_class=params.get("logGroupClass"), after=after
+            )
+            for group, tags in scan:
+                if matches_name(group.name) and group_filters.tags_match(tag_filters, tags):
+                    if len(found) == limit:
+                        more = True
+                        break
+                    found.append(group)
+        output: dict = {
+            "logGroups": [
+                {
+                    "logGroupName": g.name,
+                    "logGroupArn": arns.build("logs", ctx.region, ctx.account_id, f"log-group:{g.name}"),
+                    "logGroupClass": g.group_class,
+                }
+                for g in found
+            ]
+        }
+        if more:
+            output["nextToken"] = tokens.encode_page([found[-1].name])
         return output
 
     @staticmethod
