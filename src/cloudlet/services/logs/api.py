@@ -30,6 +30,7 @@ from cloudlet.services.logs.engine import (
     now_ms,
 )
 from cloudlet.services.logs.filter_pattern import PatternError, compile_pattern
+from cloudlet.services.logs.metric_filters import MetricFilters
 from cloudlet.services.logs.schema import MIGRATIONS
 
 log = logging.getLogger("cloudlet.logs")
@@ -45,6 +46,7 @@ class Logs(Service):
         super().__init__(platform)
         self.store.migrate("logs", MIGRATIONS)
         self.engine = LogsEngine(self.store)
+        self.metric_filters = MetricFilters(self.engine)
         self.sweep_interval = float(
             platform.config.extra.get("logs_retention_sweep_interval", DEFAULT_SWEEP_INTERVAL)
         )
@@ -137,7 +139,10 @@ class Logs(Service):
             after=after,
             limit=params.get("limit", 50),
         )
-        output: dict = {"logGroups": [self._group_out(ctx, g, brief=bool(pattern)) for g in groups]}
+        counts = {} if pattern else self.metric_filters.counts([g.id for g in groups])
+        output: dict = {
+            "logGroups": [self._group_out(ctx, g, counts.get(g.id, 0), brief=bool(pattern)) for g in groups]
+        }
         if more:
             output["nextToken"] = tokens.encode_page([groups[-1].name])
         return output
@@ -175,7 +180,7 @@ class Logs(Service):
         return output
 
     @staticmethod
-    def _group_out(ctx, group: Group, brief: bool) -> dict:
+    def _group_out(ctx, group: Group, metric_filters: int, brief: bool) -> dict:
         arn = arns.build("logs", ctx.region, ctx.account_id, f"log-group:{group.name}")
         out: dict = {"logGroupName": group.name, "creationTime": group.created, "arn": arn + ":*"}
         if brief:
@@ -183,7 +188,7 @@ class Logs(Service):
         if group.retention_days is not None:
             out["retentionInDays"] = group.retention_days
         out.update(
-            metricFilterCount=0,
+            metricFilterCount=metric_filters,
             storedBytes=group.stored_bytes,
             logGroupClass=group.group_class,
             logGroupArn=arn,
@@ -210,6 +215,61 @@ class Logs(Service):
     def delete_retention_policy(self, ctx, params: dict) -> dict:
         self.engine.set_retention(ctx.account_id, ctx.region, params["logGroupName"], None)
         return {}
+
+    # -- metric filters ------------------------------------------------------------------------
+
+    def put_metric_filter(self, ctx, params: dict) -> dict:
+        _compile(params["filterPattern"])
+        body = {
+            "filterPattern": params["filterPattern"],
+            "metricTransformations": params["metricTransformations"],
+            "applyOnTransformedLogs": bool(params.get("applyOnTransformedLogs", False)),
+        }
+        for optional in ("fieldSelectionCriteria", "emitSystemFieldDimensions"):
+            if optional in params:
+                body[optional] = params[optional]
+        self.metric_filters.put(ctx.account_id, ctx.region, params["logGroupName"], params["filterName"], body)
+        return {}
+
+    def delete_metric_filter(self, ctx, params: dict) -> dict:
+        self.metric_filters.delete(ctx.account_id, ctx.region, params["logGroupName"], params["filterName"])
+        return {}
+
+    def describe_metric_filters(self, ctx, params: dict) -> dict:
+        name, namespace = params.get("metricName"), params.get("metricNamespace")
+        if name is not None and namespace is None:
+            raise check.invalid("If you specify metricName, you must also specify metricNamespace.")
+        after = tuple(tokens.decode_page(params["nextToken"], (str, str))) if params.get("nextToken") else None
+        limit = params.get("limit", 50)
+        found: list[dict] = []
+        while len(found) <= limit:  # one past the page tells whether a nextToken is due
+            page, more = self.metric_filters.describe(
+                ctx.account_id,
+                ctx.region,
+                group_name=params.get("logGroupName"),
+                prefix=params.get("filterNamePrefix"),
+                after=after,
+                limit=limit,
+            )
+            found += [f for f in page if _metric_matches(f, name, namespace)]
+            if not more:
+                break
+            after = (page[-1]["logGroupName"], page[-1]["filterName"])
+        output: dict = {"metricFilters": found[:limit]}
+        if len(found) > limit:
+            last = found[limit - 1]
+            output["nextToken"] = tokens.encode_page([last["logGroupName"], last["filterName"]])
+        return output
+
+    def test_metric_filter(self, ctx, params: dict) -> dict:
+        matches = _compile(params["filterPattern"])
+        return {
+            "matches": [
+                {"eventNumber": number, "eventMessage": message, "extractedValues": {}}
+                for number, message in enumerate(params["logEventMessages"], 1)
+                if matches(message)
+            ]
+        }
 
     # -- tags ----------------------------------------------------------------------------------
 
@@ -363,10 +423,7 @@ class Logs(Service):
         if names and prefix:
             raise check.invalid("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
         start, end = params.get("startTime"), params.get("endTime")
-        try:
-            matches = compile_pattern(params.get("filterPattern") or "")
-        except PatternError as exc:
-            raise check.invalid(f"Invalid filter pattern: {exc}") from None
+        matches = _compile(params.get("filterPattern") or "")
         after = None
         if params.get("nextToken"):
             direction, *position = tokens.decode_page(params["nextToken"], (str, int, int, int))
@@ -416,6 +473,20 @@ class Logs(Service):
                 ["b" if descending else "f", resume.ts, resume.stream_id, resume.seq]
             )
         return output
+
+
+def _compile(pattern: str):
+    try:
+        return compile_pattern(pattern)
+    except PatternError as exc:
+        raise check.invalid(f"Invalid filter pattern: {exc}") from None
+
+
+def _metric_matches(metric_filter: dict, name: str | None, namespace: str | None) -> bool:
+    return any(
+        (name is None or t["metricName"] == name) and (namespace is None or t["metricNamespace"] == namespace)
+        for t in metric_filter["metricTransformations"]
+    )
 
 
 def _sequence_token(next_seq: int) -> str:

@@ -193,6 +193,7 @@ class LogsEngine:
             streams = conn.all("DELETE FROM logs_streams WHERE group_id = ? RETURNING id", (group.id,))
             conn.executemany("DELETE FROM logs_events WHERE stream_id = ?", streams)
             conn.execute("DELETE FROM logs_tags WHERE group_id = ?", (group.id,))
+            conn.execute("DELETE FROM logs_metric_filters WHERE group_id = ?", (group.id,))
             conn.execute("DELETE FROM logs_groups WHERE id = ?", (group.id,))
 
     def list_groups(
