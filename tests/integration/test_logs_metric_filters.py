@@ -104,7 +104,27 @@ def test_test_metric_filter(cloudlet):
         filterPattern="ERROR -timeout", logEventMessages=["ERROR disk", "INFO ok", "ERROR timeout", "ERROR cpu"]
     )
     assert result["matches"] == [
-        {"eventNumber": 1, "eventMessage": "ERROR disk", "extractedValues": {}},
-        {"eventNumber": 4, "eventMessage": "ERROR cpu", "extractedValues": {}},
+        {"eventNumber": 0, "eventMessage": "ERROR disk", "extractedValues": {}},
+        {"eventNumber": 3, "eventMessage": "ERROR cpu", "extractedValues": {}},
     ]
+    line = '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" {} 1534'
+    result = logs.test_metric_filter(
+        filterPattern="[ip, identity, user_id, timestamp, request, status_code = 200, size]",
+        logEventMessages=[line.format(200), line.format(500)],
+    )
+    (match,) = result["matches"]
+    assert match["eventNumber"] == 0
+    assert match["extractedValues"] == {
+        "$ip": "127.0.0.1",
+        "$identity": "-",
+        "$user_id": "frank",
+        "$timestamp": "10/Oct/2000:13:25:15 -0700",
+        "$request": "GET /apache_pb.gif HTTP/1.0",
+        "$status_code": "200",
+        "$size": "1534",
+    }
+    (match,) = logs.test_metric_filter(filterPattern="[..., code = 5*, size]", logEventMessages=[line.format(503)])[
+        "matches"
+    ]
+    assert match["extractedValues"] == {"$code": "503", "$size": "1534"}
     expect_error(logs.test_metric_filter, "InvalidParameterException", filterPattern="{ $.a", logEventMessages=["x"])

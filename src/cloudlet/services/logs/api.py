@@ -29,7 +29,7 @@ from cloudlet.services.logs.engine import (
     Stream,
     now_ms,
 )
-from cloudlet.services.logs.filter_pattern import PatternError, compile_pattern
+from cloudlet.services.logs.filter_pattern import PatternError, compile_extractor, compile_pattern
 from cloudlet.services.logs.metric_filters import MetricFilters
 from cloudlet.services.logs.schema import MIGRATIONS
 
@@ -263,10 +263,11 @@ class Logs(Service):
 
     def test_metric_filter(self, ctx, params: dict) -> dict:
         matches = _compile(params["filterPattern"])
+        extract = compile_extractor(params["filterPattern"])
         return {
             "matches": [
-                {"eventNumber": number, "eventMessage": message, "extractedValues": {}}
-                for number, message in enumerate(params["logEventMessages"], 1)
+                {"eventNumber": number, "eventMessage": message, "extractedValues": extract(message)}
+                for number, message in enumerate(params["logEventMessages"])  # numbered from 0 as AWS does
                 if matches(message)
             ]
         }
