@@ -424,6 +424,8 @@ class Logs(Service):
         if names and prefix:
             raise check.invalid("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
         start, end = params.get("startTime"), params.get("endTime")
+        if end is not None:
+            end += 1  # FilterLogEvents' endTime is inclusive (GetLogEvents' is not); the engine's bound is not
         matches = _compile(params.get("filterPattern") or "")
         after = None
         if params.get("nextToken"):
