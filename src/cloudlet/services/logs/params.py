@@ -90,8 +90,8 @@ def check_retention(days: int) -> None:
 
 
 def check_new_group_name(name: str) -> None:
-    if name.startswith("aws/"):
-        raise invalid("Log group names can't start with the string aws/.")
+    if name.lower().startswith("aws/"):
+        raise invalid("Log groups starting with AWS/ are reserved for AWS.")
 
 
 def _tag_chars_ok(text: str) -> bool:
