@@ -151,8 +151,72 @@ def test_get_session_token_for_the_account_owner_is_capped_at_one_hour(cloudlet)
 
 
 def test_other_operations_are_not_implemented(cloudlet):
-    code, status, _ = error_of(cloudlet.client("sts").get_federation_token, Name="bob")
+    code, status, _ = error_of(cloudlet.client("sts").decode_authorization_message, EncodedMessage="x")
     assert (code, status) == ("NotImplemented", 501)
+
+
+def test_get_federation_token(cloudlet):
+    sts = cloudlet.client("sts")
+    out = sts.get_federation_token(Name="bob@ci", DurationSeconds=7200)
+    assert out["FederatedUser"] == {
+        "FederatedUserId": f"{ACCOUNT}:bob@ci",
+        "Arn": f"arn:aws:sts::{ACCOUNT}:federated-user/bob@ci",
+    }
+    assert "PackedPolicySize" not in out
+    remaining = (out["Credentials"]["Expiration"] - dt.datetime.now(dt.UTC)).total_seconds()
+    assert 3590 < remaining <= 3600  # account owners get at most one hour
+    federated = temp_client(cloudlet, out["Credentials"])
+    identity = federated.get_caller_identity()
+    assert (identity["UserId"], identity["Arn"]) == (f"{ACCOUNT}:bob@ci", out["FederatedUser"]["Arn"])
+    for call, kwargs in (
+        (federated.get_federation_token, {"Name": "again"}),
+        (federated.get_session_token, {}),
+        (federated.assume_role, {"RoleArn": ROLE, "RoleSessionName": "s1"}),
+    ):
+        assert error_of(call, **kwargs)[:2] == ("AccessDenied", 403)
+    policy = (
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+    )
+    assert sts.get_federation_token(Name="carol", Policy=policy)["PackedPolicySize"] > 0
+    before = stored_credentials(cloudlet)
+    for params in (
+        {"Name": "x"},
+        {"Name": "has space"},
+        {"Name": "n" * 33},
+        {"Name": "ok", "DurationSeconds": 899},
+    ):
+        assert error_of(unvalidated(cloudlet).get_federation_token, **params)[:2] == ("ValidationError", 400)
+    assert error_of(sts.get_federation_token, Name="dave", Policy="{not json")[:2] == (
+        "MalformedPolicyDocument",
+        400,
+    )
+    assert stored_credentials(cloudlet) == before
+
+
+def test_assume_role_session_policy_must_be_json(cloudlet):
+    sts = cloudlet.client("sts")
+    before = stored_credentials(cloudlet)
+    for policy in ("{not json", "[1, 2]"):
+        code, status, _ = error_of(sts.assume_role, RoleArn=ROLE, RoleSessionName="s1", Policy=policy)
+        assert (code, status) == ("MalformedPolicyDocument", 400)
+    assert stored_credentials(cloudlet) == before
+    out = sts.assume_role(
+        RoleArn=ROLE,
+        RoleSessionName="s1",
+        Policy='{"Version": "2012-10-17", "Statement": []}',
+        Tags=[{"Key": "team", "Value": "ci"}],
+    )
+    assert 0 < out["PackedPolicySize"] <= 100
+    assert "PackedPolicySize" not in sts.assume_role(RoleArn=ROLE, RoleSessionName="s2")
+
+
+def test_get_access_key_info(cloudlet):
+    sts = cloudlet.client("sts")
+    creds = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/x", RoleSessionName="s1")["Credentials"]
+    assert sts.get_access_key_info(AccessKeyId=creds["AccessKeyId"])["Account"] == "123456789012"
+    assert sts.get_access_key_info(AccessKeyId="AKIAIOSFODNN7EXAMPLE")["Account"] == ACCOUNT
+    code, status, _ = error_of(unvalidated(cloudlet).get_access_key_info, AccessKeyId="short")
+    assert (code, status) == ("ValidationError", 400)
 
 
 def test_issue_role_credentials_for_other_services(cloudlet):
