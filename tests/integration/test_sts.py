@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
+import time
 
 import pytest
 from botocore.config import Config as BotoConfig
@@ -244,3 +247,64 @@ def test_issue_role_credentials_for_other_services(cloudlet):
     identity = client.get_caller_identity()
     assert identity["Account"] == "123456789012"
     assert identity["Arn"] == "arn:aws:sts::123456789012:assumed-role/fn-exec/my-function"
+
+
+def jwt(claims: dict) -> str:
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def test_assume_role_with_web_identity(cloudlet):
+    sts = cloudlet.client("sts")
+    token = jwt(
+        {
+            "iss": "https://token.actions.githubusercontent.com",
+            "sub": "repo:org/app:ref:refs/heads/main",
+            "aud": "sts.amazonaws.com",
+            "exp": int(time.time()) + 600,
+        }
+    )
+    out = sts.assume_role_with_web_identity(
+        RoleArn="arn:aws:iam::123456789012:role/ci/deploy", RoleSessionName="gha", WebIdentityToken=token
+    )
+    assert out["SubjectFromWebIdentityToken"] == "repo:org/app:ref:refs/heads/main"
+    assert out["Audience"] == "sts.amazonaws.com"
+    assert out["Provider"] == "https://token.actions.githubusercontent.com"
+    assert out["AssumedRoleUser"]["Arn"] == "arn:aws:sts::123456789012:assumed-role/deploy/gha"
+    remaining = (out["Credentials"]["Expiration"] - dt.datetime.now(dt.UTC)).total_seconds()
+    assert 3590 < remaining <= 3600
+    identity = temp_client(cloudlet, out["Credentials"]).get_caller_identity()
+    assert (identity["Account"], identity["Arn"]) == ("123456789012", out["AssumedRoleUser"]["Arn"])
+    oauth = sts.assume_role_with_web_identity(
+        RoleArn=ROLE,
+        RoleSessionName="app1",
+        WebIdentityToken=jwt({"sub": "amzn1.account.X", "aud": ["client.1"]}),
+        ProviderId="www.amazon.com",
+        DurationSeconds=900,
+    )
+    assert (oauth["Provider"], oauth["Audience"]) == ("www.amazon.com", "client.1")
+
+
+def test_assume_role_with_web_identity_refusals(cloudlet):
+    sts = unvalidated(cloudlet)
+    before = stored_credentials(cloudlet)
+    good = {"RoleArn": ROLE, "RoleSessionName": "s1"}
+    cases = [
+        ({"WebIdentityToken": "not-a-jwt"}, "InvalidIdentityToken", 400),
+        ({"WebIdentityToken": "a.b.c"}, "InvalidIdentityToken", 400),
+        ({"WebIdentityToken": jwt({"sub": "x", "exp": int(time.time()) - 10})}, "ExpiredTokenException", 400),
+        (
+            {"WebIdentityToken": jwt({"sub": "x"}), "RoleArn": "arn:aws:iam::000000000000:user/u"},
+            "ValidationError",
+            400,
+        ),
+        ({"WebIdentityToken": jwt({"sub": "x"}), "RoleSessionName": "a b"}, "ValidationError", 400),
+        ({"WebIdentityToken": jwt({"sub": "x"}), "DurationSeconds": 43201}, "ValidationError", 400),
+        ({"WebIdentityToken": "abc"}, "ValidationError", 400),
+        ({"WebIdentityToken": jwt({"sub": "x"}), "Policy": "nope"}, "MalformedPolicyDocument", 400),
+    ]
+    for params, code, status in cases:
+        assert error_of(sts.assume_role_with_web_identity, **{**good, **params})[:2] == (code, status), params
+    assert stored_credentials(cloudlet) == before

@@ -1,5 +1,5 @@
-"""STS operations: GetCallerIdentity, AssumeRole, GetSessionToken, GetFederationToken,
-GetAccessKeyInfo; role credentials for other services."""
+"""STS operations: GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken,
+GetFederationToken, GetAccessKeyInfo; role credentials for other services."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from cloudlet.aws.auth import Caller
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError
 from cloudlet.services.base import Service
+from cloudlet.services.sts import web_identity
 from cloudlet.services.sts.credentials import CredentialStore, TemporaryCredential, role_id
 
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\x21-\x7e]+/)*([\w+=,.@-]{1,64})")
@@ -85,6 +86,28 @@ class STS(Service):
         }
         if params.get("SourceIdentity"):
             output["SourceIdentity"] = params["SourceIdentity"]
+        return output | _packed_policy_size(params)
+
+    def assume_role_with_web_identity(self, ctx, params: dict) -> dict:
+        role_arn = params["RoleArn"]
+        match = ROLE_ARN.fullmatch(role_arn)
+        if match is None:
+            raise AWSError("ValidationError", f"{role_arn} is invalid", 400)
+        _check_policy(params)
+        claims = web_identity.claims(params["WebIdentityToken"])
+        credential = self.issue_role_credentials(
+            match.group(1),
+            role_arn,
+            params["RoleSessionName"],
+            params.get("DurationSeconds", DEFAULT_ROLE_DURATION),
+        )
+        output = {
+            "Credentials": _credentials_output(credential),
+            "SubjectFromWebIdentityToken": claims.subject,
+            "AssumedRoleUser": {"AssumedRoleId": credential.user_id, "Arn": credential.arn},
+            "Provider": params.get("ProviderId") or claims.issuer,
+            "Audience": claims.audience,
+        }
         return output | _packed_policy_size(params)
 
     def get_federation_token(self, ctx, params: dict) -> dict:
