@@ -7,9 +7,13 @@ import datetime as dt
 import json
 import time
 
+import boto3
 import pytest
+from botocore import UNSIGNED
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
+
+from cloudlet.testing.pytest_plugin import start_server
 
 ACCOUNT = "000000000000"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/service/app-role"
@@ -308,3 +312,30 @@ def test_assume_role_with_web_identity_refusals(cloudlet):
     for params, code, status in cases:
         assert error_of(sts.assume_role_with_web_identity, **{**good, **params})[:2] == (code, status), params
     assert stored_credentials(cloudlet) == before
+
+
+def test_web_identity_needs_no_signature_in_strict_mode():
+    server = start_server(auth="strict", credentials="AKIASTRICTEXAMPLE001:secret:111111111111")
+    try:
+        unsigned = boto3.session.Session(region_name="us-east-1")
+        sts = unsigned.client(
+            "sts", endpoint_url=server.endpoint, config=BotoConfig(signature_version=UNSIGNED)
+        )
+        out = sts.assume_role_with_web_identity(
+            RoleArn="arn:aws:iam::111111111111:role/ci",
+            RoleSessionName="s1",
+            WebIdentityToken=jwt({"sub": "x"}),
+        )
+        role = unsigned.client(
+            "sts",
+            endpoint_url=server.endpoint,
+            aws_access_key_id=out["Credentials"]["AccessKeyId"],
+            aws_secret_access_key=out["Credentials"]["SecretAccessKey"],
+            aws_session_token=out["Credentials"]["SessionToken"],
+        )
+        assert role.get_caller_identity()["Arn"] == "arn:aws:sts::111111111111:assumed-role/ci/s1"
+        # every other operation still needs a signature
+        code, status, _ = error_of(sts.get_caller_identity)
+        assert (code, status) == ("MissingAuthenticationToken", 403)
+    finally:
+        server.stop()
