@@ -36,7 +36,9 @@ class Caller:
     account_id: str
     arn: str
     user_id: str
-    kind: str  # "root" (a configured key), "assumed-role", "session" (GetSessionToken) or "anonymous"
+    # "root" (a configured key), "assumed-role", "session" (GetSessionToken), "federated-user"
+    # (GetFederationToken) or "anonymous" (an unsigned request to a noAuth operation)
+    kind: str
 
 
 # Refusals by kind: (query code, JSON code, S3 code, status for query/JSON, S3 status, S3 message).
