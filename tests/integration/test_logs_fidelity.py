@@ -45,6 +45,10 @@ def test_batch_with_every_event_rejected_has_no_sequence_token(cloudlet):
     assert "nextSequenceToken" not in result
     (stream,) = logs.describe_log_streams(logGroupName="g")["logStreams"]
     assert "firstEventTimestamp" not in stream and "lastIngestionTime" not in stream
+    assert "uploadSequenceToken" not in stream  # nothing uploaded yet, as for a new stream
+    result = logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=[{"timestamp": t, "message": "m"}])
+    (stream,) = logs.describe_log_streams(logGroupName="g")["logStreams"]
+    assert stream["uploadSequenceToken"] == result["nextSequenceToken"]
 
 
 def test_expired_events_within_14_days_still_count_toward_the_24_hour_span(cloudlet):

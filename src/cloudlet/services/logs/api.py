@@ -363,7 +363,8 @@ class Logs(Service):
             out["lastEventTimestamp"] = stream.last_ts
         if stream.last_ingest is not None:
             out["lastIngestionTime"] = stream.last_ingest
-        out["uploadSequenceToken"] = _sequence_token(stream.next_seq)
+        if stream.next_seq:  # a new stream has none: its first upload needs no sequence token
+            out["uploadSequenceToken"] = _sequence_token(stream.next_seq)
         out["arn"] = arns.build(
             "logs", ctx.region, ctx.account_id, f"log-group:{group}:log-stream:{stream.name}"
         )
