@@ -86,7 +86,7 @@ def test_batch_size_limit_counts_26_bytes_per_event(cloudlet):
         logEvents=too_big,
     )
     assert "1048577" in message
-    assert logs.describe_log_streams(logGroupName="g")["logStreams"][0]["storedBytes"] == 1_048_576 - 52
+    assert logs.describe_log_groups()["logGroups"][0]["storedBytes"] == 1_048_576 - 52
 
 
 def test_batch_count_and_empty_messages(cloudlet):
@@ -121,7 +121,7 @@ def test_batch_count_and_empty_messages(cloudlet):
     )
     assert stored(logs) == []
     logs.put_log_events(logGroupName="g", logStreamName="s", logEvents=events[:10_000])
-    assert logs.describe_log_streams(logGroupName="g")["logStreams"][0]["storedBytes"] == 10_000
+    assert logs.describe_log_groups()["logGroups"][0]["storedBytes"] == 10_000
 
 
 def test_batch_may_not_span_more_than_24_hours(cloudlet):

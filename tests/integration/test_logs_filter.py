@@ -53,7 +53,10 @@ def test_stream_selection_and_time_range(cloudlet, group):
     assert filtered(logs, logStreamNames=["b", "missing"]) == MESSAGES[1::2]
     assert filtered(logs, logStreamNamePrefix="a") == MESSAGES[0::2]
     assert filtered(logs, logStreamNamePrefix="zz") == []
-    assert filtered(logs, startTime=group + 2, endTime=group + 5) == MESSAGES[2:5]
+    # unlike GetLogEvents' endTime, FilterLogEvents' includes events at that very time
+    assert filtered(logs, startTime=group + 2, endTime=group + 5) == MESSAGES[2:6]
+    assert filtered(logs, startTime=group + 3, endTime=group + 3) == MESSAGES[3:4]
+    assert filtered(logs, startTime=group + 3, endTime=group + 3, startFromHead=False) == MESSAGES[3:4]
     expect_error(
         logs.filter_log_events,
         "InvalidParameterException",

@@ -52,7 +52,9 @@ def test_bad_names_are_invalid_parameter_and_store_nothing(cloudlet):
     assert "logGroupName" in message and "regular expression pattern" in message
     expect_error(logs.create_log_group, "InvalidParameterException", logGroupName="")
     expect_error(logs.create_log_group, "InvalidParameterException", logGroupName="x" * 513)
-    expect_error(logs.create_log_group, "InvalidParameterException", logGroupName="aws/reserved")
+    for reserved in ("aws/reserved", "AWS/reserved", "Aws/x"):
+        message = expect_error(logs.create_log_group, "InvalidParameterException", logGroupName=reserved)
+        assert message == "Log groups starting with AWS/ are reserved for AWS."
     expect_error(logs.create_log_group, "InvalidParameterException", logGroupName="g", logGroupClass="GOLD")
     expect_error(logs.create_log_group, "SerializationException", logGroupName=5)
     expect_error(logs.create_log_group, "InvalidParameterException")

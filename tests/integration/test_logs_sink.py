@@ -71,7 +71,7 @@ def test_append_into_existing_group_from_threads_and_the_event_loop(cloudlet):
 
     streams = logs.describe_log_streams(logGroupName="g")["logStreams"]
     assert [s["logStreamName"] for s in streams] == ["env0", "env1", "env2"]
-    total = sum(s["storedBytes"] for s in streams)
+    total = sum(len(e["message"].encode()) for e in logs.filter_log_events(logGroupName="g")["events"])
     assert logs.describe_log_groups()["logGroups"][0]["storedBytes"] == total
     assert logs.describe_log_groups()["logGroups"][0]["retentionInDays"] == 7
     events = [
@@ -122,8 +122,7 @@ def test_sweep_deletes_events_older_than_retention(cloudlet):
     assert [e["message"] for e in events] == ["new"]
     assert logs.get_log_events(logGroupName="g", logStreamName="old-only")["events"] == []
     streams = {s["logStreamName"]: s for s in logs.describe_log_streams(logGroupName="g")["logStreams"]}
-    assert streams["s"]["storedBytes"] == 3 and streams["s"]["firstEventTimestamp"] == t - 1000
-    assert streams["old-only"]["storedBytes"] == 0
+    assert streams["s"]["firstEventTimestamp"] == t - 1000
     groups = {g["logGroupName"]: g for g in logs.describe_log_groups()["logGroups"]}
     assert groups["g"]["storedBytes"] == 3
     assert groups["keep"]["storedBytes"] == 3  # no retention policy: nothing expires

@@ -36,7 +36,9 @@ class Caller:
     account_id: str
     arn: str
     user_id: str
-    kind: str  # "root" (a configured key), "assumed-role", "session" (GetSessionToken) or "anonymous"
+    # "root" (a configured key), "assumed-role", "session" (GetSessionToken), "federated-user"
+    # (GetFederationToken) or "anonymous" (an unsigned request to a noAuth operation)
+    kind: str
 
 
 # Refusals by kind: (query code, JSON code, S3 code, status for query/JSON, S3 status, S3 message).
@@ -176,6 +178,8 @@ class Authenticator:
         except sigv4.SignatureError as err:
             raise refusal(err.kind, protocol, err.message) from None
         if sig is None:
+            if _unsigned_operation(ctx):  # e.g. AssumeRoleWithWebIdentity: the token is the credential
+                return Caller("", self.default_account, "", "", "anonymous")
             raise refusal("missing", protocol)
         access_key = sig.scope.access_key
         configured = self.keys.get(access_key)
@@ -276,6 +280,12 @@ def _caller_of(credential: TemporaryCredential) -> Caller:
     return Caller(
         credential.access_key, credential.account_id, credential.arn, credential.user_id, credential.kind
     )
+
+
+def _unsigned_operation(ctx: RequestContext) -> bool:
+    """Whether AWS serves this operation without a signature (its model says noAuth)."""
+    op = models.operation_model(ctx.service, ctx.operation) if ctx.service and ctx.operation else None
+    return op is not None and op.auth_type == "none"
 
 
 def _same(a: str, b: str) -> bool:

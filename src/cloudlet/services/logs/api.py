@@ -13,8 +13,8 @@ import logging
 from cloudlet.aws import arns
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.base import Service
+from cloudlet.services.logs import group_filters, tokens
 from cloudlet.services.logs import params as check
-from cloudlet.services.logs import tokens
 from cloudlet.services.logs.engine import (
     EVENT_OVERHEAD,
     FAR_FUTURE,
@@ -29,7 +29,8 @@ from cloudlet.services.logs.engine import (
     Stream,
     now_ms,
 )
-from cloudlet.services.logs.filter_pattern import PatternError, compile_pattern
+from cloudlet.services.logs.filter_pattern import PatternError, compile_extractor, compile_pattern
+from cloudlet.services.logs.metric_filters import MetricFilters
 from cloudlet.services.logs.schema import MIGRATIONS
 
 log = logging.getLogger("cloudlet.logs")
@@ -45,6 +46,7 @@ class Logs(Service):
         super().__init__(platform)
         self.store.migrate("logs", MIGRATIONS)
         self.engine = LogsEngine(self.store)
+        self.metric_filters = MetricFilters(self.engine)
         self.sweep_interval = float(
             platform.config.extra.get("logs_retention_sweep_interval", DEFAULT_SWEEP_INTERVAL)
         )
@@ -120,6 +122,11 @@ class Logs(Service):
         identifiers = params.get("logGroupIdentifiers")
         names = None
         if identifiers is not None:
+            if prefix or pattern or params.get("logGroupClass"):
+                raise check.invalid(
+                    "logGroupIdentifiers cannot be combined with logGroupNamePrefix, logGroupNamePattern"
+                    " or logGroupClass."
+                )
             names = [check.name_from_identifier(ctx, i) for i in identifiers]
         after = tokens.decode_page(params["nextToken"], (str,))[0] if params.get("nextToken") else None
         groups, more = self.engine.list_groups(
@@ -132,13 +139,48 @@ class Logs(Service):
             after=after,
             limit=params.get("limit", 50),
         )
-        output: dict = {"logGroups": [self._group_out(ctx, g, brief=bool(pattern)) for g in groups]}
+        counts = {} if pattern else self.metric_filters.counts([g.id for g in groups])
+        output: dict = {
+            "logGroups": [self._group_out(ctx, g, counts.get(g.id, 0), brief=bool(pattern)) for g in groups]
+        }
         if more:
             output["nextToken"] = tokens.encode_page([groups[-1].name])
         return output
 
+    def list_log_groups(self, ctx, params: dict) -> dict:
+        matches_name = group_filters.name_matcher(params.get("logGroupNamePattern"))
+        tag_filters = params.get("logGroupTags") or []
+        limit = params.get("limit", 50)
+        after = tokens.decode_page(params["nextToken"], (str,))[0] if params.get("nextToken") else None
+        found: list[Group] = []
+        more = False
+        # no group has data sources or field indexes, so asking for them matches nothing
+        if not params.get("dataSources") and not params.get("fieldIndexNames"):
+            scan = self.engine.iter_groups(
+                ctx.account_id, ctx.region, group_class=params.get("logGroupClass"), after=after
+            )
+            for group, tags in scan:
+                if matches_name(group.name) and group_filters.tags_match(tag_filters, tags):
+                    if len(found) == limit:
+                        more = True
+                        break
+                    found.append(group)
+        output: dict = {
+            "logGroups": [
+                {
+                    "logGroupName": g.name,
+                    "logGroupArn": arns.build("logs", ctx.region, ctx.account_id, f"log-group:{g.name}"),
+                    "logGroupClass": g.group_class,
+                }
+                for g in found
+            ]
+        }
+        if more:
+            output["nextToken"] = tokens.encode_page([found[-1].name])
+        return output
+
     @staticmethod
-    def _group_out(ctx, group: Group, brief: bool) -> dict:
+    def _group_out(ctx, group: Group, metric_filters: int, brief: bool) -> dict:
         arn = arns.build("logs", ctx.region, ctx.account_id, f"log-group:{group.name}")
         out: dict = {"logGroupName": group.name, "creationTime": group.created, "arn": arn + ":*"}
         if brief:
@@ -146,7 +188,7 @@ class Logs(Service):
         if group.retention_days is not None:
             out["retentionInDays"] = group.retention_days
         out.update(
-            metricFilterCount=0,
+            metricFilterCount=metric_filters,
             storedBytes=group.stored_bytes,
             logGroupClass=group.group_class,
             logGroupArn=arn,
@@ -173,6 +215,62 @@ class Logs(Service):
     def delete_retention_policy(self, ctx, params: dict) -> dict:
         self.engine.set_retention(ctx.account_id, ctx.region, params["logGroupName"], None)
         return {}
+
+    # -- metric filters ------------------------------------------------------------------------
+
+    def put_metric_filter(self, ctx, params: dict) -> dict:
+        _compile(params["filterPattern"])
+        body = {
+            "filterPattern": params["filterPattern"],
+            "metricTransformations": params["metricTransformations"],
+            "applyOnTransformedLogs": bool(params.get("applyOnTransformedLogs", False)),
+        }
+        for optional in ("fieldSelectionCriteria", "emitSystemFieldDimensions"):
+            if optional in params:
+                body[optional] = params[optional]
+        self.metric_filters.put(ctx.account_id, ctx.region, params["logGroupName"], params["filterName"], body)
+        return {}
+
+    def delete_metric_filter(self, ctx, params: dict) -> dict:
+        self.metric_filters.delete(ctx.account_id, ctx.region, params["logGroupName"], params["filterName"])
+        return {}
+
+    def describe_metric_filters(self, ctx, params: dict) -> dict:
+        name, namespace = params.get("metricName"), params.get("metricNamespace")
+        if name is not None and namespace is None:
+            raise check.invalid("If you specify metricName, you must also specify metricNamespace.")
+        after = tuple(tokens.decode_page(params["nextToken"], (str, str))) if params.get("nextToken") else None
+        limit = params.get("limit", 50)
+        found: list[dict] = []
+        while len(found) <= limit:  # one past the page tells whether a nextToken is due
+            page, more = self.metric_filters.describe(
+                ctx.account_id,
+                ctx.region,
+                group_name=params.get("logGroupName"),
+                prefix=params.get("filterNamePrefix"),
+                after=after,
+                limit=limit,
+            )
+            found += [f for f in page if _metric_matches(f, name, namespace)]
+            if not more:
+                break
+            after = (page[-1]["logGroupName"], page[-1]["filterName"])
+        output: dict = {"metricFilters": found[:limit]}
+        if len(found) > limit:
+            last = found[limit - 1]
+            output["nextToken"] = tokens.encode_page([last["logGroupName"], last["filterName"]])
+        return output
+
+    def test_metric_filter(self, ctx, params: dict) -> dict:
+        matches = _compile(params["filterPattern"])
+        extract = compile_extractor(params["filterPattern"])
+        return {
+            "matches": [
+                {"eventNumber": number, "eventMessage": message, "extractedValues": extract(message)}
+                for number, message in enumerate(params["logEventMessages"])  # numbered from 0 as AWS does
+                if matches(message)
+            ]
+        }
 
     # -- tags ----------------------------------------------------------------------------------
 
@@ -265,11 +363,12 @@ class Logs(Service):
             out["lastEventTimestamp"] = stream.last_ts
         if stream.last_ingest is not None:
             out["lastIngestionTime"] = stream.last_ingest
-        out["uploadSequenceToken"] = _sequence_token(stream.next_seq)
+        if stream.next_seq:  # a new stream has none: its first upload needs no sequence token
+            out["uploadSequenceToken"] = _sequence_token(stream.next_seq)
         out["arn"] = arns.build(
             "logs", ctx.region, ctx.account_id, f"log-group:{group}:log-stream:{stream.name}"
         )
-        out["storedBytes"] = stream.stored_bytes
+        out["storedBytes"] = 0  # deprecated for log streams: AWS always reports zero
         return out
 
     # -- events --------------------------------------------------------------------------------
@@ -280,7 +379,9 @@ class Logs(Service):
         result = self.engine.put(
             ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"], events
         )
-        output: dict = {"nextSequenceToken": _sequence_token(result["next_seq"])}
+        output: dict = {}
+        if result["accepted"]:  # AWS returns no sequence token when it rejected every event
+            output["nextSequenceToken"] = _sequence_token(result["next_seq"])
         if result["rejected"]:
             output["rejectedLogEventsInfo"] = result["rejected"]
         return output
@@ -324,10 +425,9 @@ class Logs(Service):
         if names and prefix:
             raise check.invalid("logStreamNames and logStreamNamePrefix are mutually exclusive parameters.")
         start, end = params.get("startTime"), params.get("endTime")
-        try:
-            matches = compile_pattern(params.get("filterPattern") or "")
-        except PatternError as exc:
-            raise check.invalid(f"Invalid filter pattern: {exc}") from None
+        if end is not None:
+            end += 1  # FilterLogEvents' endTime is inclusive (GetLogEvents' is not); the engine's bound is not
+        matches = _compile(params.get("filterPattern") or "")
         after = None
         if params.get("nextToken"):
             direction, *position = tokens.decode_page(params["nextToken"], (str, int, int, int))
@@ -379,6 +479,20 @@ class Logs(Service):
         return output
 
 
+def _compile(pattern: str):
+    try:
+        return compile_pattern(pattern)
+    except PatternError as exc:
+        raise check.invalid(f"Invalid filter pattern: {exc}") from None
+
+
+def _metric_matches(metric_filter: dict, name: str | None, namespace: str | None) -> bool:
+    return any(
+        (name is None or t["metricName"] == name) and (namespace is None or t["metricNamespace"] == namespace)
+        for t in metric_filter["metricTransformations"]
+    )
+
+
 def _sequence_token(next_seq: int) -> str:
     return f"{next_seq + 1:056d}"
 
@@ -394,6 +508,7 @@ def _check_batch(events: list[tuple[int, str]]) -> None:
     size = sum(len(message.encode()) + EVENT_OVERHEAD for _, message in events)
     if size > MAX_BYTES:
         raise check.invalid(f"Upload too large: {size} bytes exceeds limit of {MAX_BYTES}")
+    # "valid" as AWS documents it: 14 days back to 2 hours ahead, whatever the group's retention
     now = now_ms()
     valid = [ts for ts, _ in events if now - MAX_PAST_MS <= ts <= now + MAX_FUTURE_MS]
     if valid and valid[-1] - valid[0] > MAX_SPAN_MS:

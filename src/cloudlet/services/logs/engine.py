@@ -193,6 +193,7 @@ class LogsEngine:
             streams = conn.all("DELETE FROM logs_streams WHERE group_id = ? RETURNING id", (group.id,))
             conn.executemany("DELETE FROM logs_events WHERE stream_id = ?", streams)
             conn.execute("DELETE FROM logs_tags WHERE group_id = ?", (group.id,))
+            conn.execute("DELETE FROM logs_metric_filters WHERE group_id = ?", (group.id,))
             conn.execute("DELETE FROM logs_groups WHERE id = ?", (group.id,))
 
     def list_groups(
@@ -230,6 +231,36 @@ class LogsEngine:
             args.append(limit + 1)
             rows = conn.all(sql, args)
         return [_group(r) for r in rows[:limit]], len(rows) > limit
+
+    def iter_groups(
+        self, account: str, region: str, *, group_class: str | None = None, after: str | None = None
+    ) -> Iterator[tuple[Group, dict[str, str]]]:
+        """Every group (with its tags) in name order after `after`, read in chunks; for filters SQL
+        cannot express."""
+        while True:
+            with self.store.read() as conn:
+                sql = f"SELECT {_GROUP_COLS} FROM logs_groups WHERE account = ? AND region = ?"
+                args: list = [account, region]
+                if group_class:
+                    sql += " AND group_class = ?"
+                    args.append(group_class)
+                if after is not None:
+                    sql += " AND name > ?"
+                    args.append(after)
+                groups = [_group(r) for r in conn.all(sql + " ORDER BY name LIMIT 200", args)]
+                tags: dict[int, dict[str, str]] = {g.id: {} for g in groups}
+                if groups:
+                    rows = conn.all(
+                        "SELECT group_id, tag_key, tag_value FROM logs_tags"
+                        f" WHERE group_id IN ({', '.join('?' * len(groups))})",
+                        [g.id for g in groups],
+                    )
+                    for group_id, key, value in rows:
+                        tags[group_id][key] = value
+            yield from ((g, tags[g.id]) for g in groups)
+            if len(groups) < 200:
+                return
+            after = groups[-1].name
 
     def set_deletion_protection(self, account: str, region: str, name: str, enabled: bool) -> None:
         with self.store.tx() as conn:
@@ -351,7 +382,8 @@ class LogsEngine:
     def put(
         self, account: str, region: str, group_name: str, stream_name: str, events: list[tuple[int, str]]
     ) -> dict:
-        """PutLogEvents on a chronologically ordered batch: its rejected events and the stream's next seq."""
+        """PutLogEvents on a chronologically ordered batch: its rejected events, how many were
+        accepted and the stream's next seq."""
         now = now_ms()
         with self.store.tx() as conn:
             group = self.find_group(conn, account, region, group_name)
@@ -370,7 +402,7 @@ class LogsEngine:
             rejected["tooOldLogEventEndIndex"] = too_old
         if expired > too_old:
             rejected["expiredLogEventEndIndex"] = expired
-        return {"rejected": rejected, "next_seq": next_seq}
+        return {"rejected": rejected, "accepted": len(accepted), "next_seq": next_seq}
 
     def append(self, account: str, region: str, group_name: str, stream_name: str, events) -> int:
         """Store events, creating the group and the stream on first use; one transaction."""

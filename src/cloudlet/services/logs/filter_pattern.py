@@ -48,6 +48,16 @@ def compile_pattern(pattern: str) -> Predicate:
     return _compile_terms(text)
 
 
+def compile_extractor(pattern: str) -> Callable[[str], dict[str, str]]:
+    """The values a pattern extracts from a matching message (TestMetricFilter's
+    `extractedValues`): the named fields of a space-delimited pattern, nothing for other forms."""
+    text = pattern.strip()
+    if text.startswith("[") and text.endswith("]"):
+        bind = _compile_binder(text[1:-1])
+        return lambda message: bind(message) or {}
+    return lambda message: {}
+
+
 def _always(message: str) -> bool:
     return True
 
@@ -93,23 +103,30 @@ _ELLIPSIS = None
 
 
 def _compile_delimited(body: str) -> Predicate:
-    specs: list[Callable[[str], bool] | None] = []
+    bind = _compile_binder(body)
+    return lambda message: bind(message) is not None
+
+
+def _compile_binder(body: str) -> Callable[[str], dict[str, str] | None]:
+    """For a space-delimited pattern's body: a function giving the named fields of a matching
+    message (`{"$status": "200", ...}`), or None when the message does not match."""
+    specs: list[tuple[str | None, Callable[[str], bool]] | None] = []
     for raw in body.split(","):
         spec = raw.strip()
         if spec == "...":
             specs.append(_ELLIPSIS)
         elif re.fullmatch(r"\w+", spec):
-            specs.append(_always)
+            specs.append((spec, _always))
         elif spec:
-            specs.append(_field_condition(spec))
+            specs.append((re.match(r"\s*(\w*)", spec).group(1) or None, _field_condition(spec)))
         else:
             raise PatternError("empty field in space-delimited filter pattern")
 
-    def match(message: str) -> bool:
+    def bind(message: str) -> dict[str, str] | None:
         fields = [next(g for g in m.groups() if g is not None) for m in _FIELD.finditer(message)]
-        return _match_fields(specs, fields)
+        return _bind_fields(specs, fields)
 
-    return match
+    return bind
 
 
 def _field_condition(spec: str) -> Callable[[str], bool]:
@@ -140,13 +157,23 @@ def _field_condition(spec: str) -> Callable[[str], bool]:
     return test
 
 
-def _match_fields(specs: list, fields: list[str]) -> bool:
+def _bind_fields(specs: list, fields: list[str]) -> dict[str, str] | None:
     if not specs:
-        return not fields
+        return None if fields else {}
     head, rest = specs[0], specs[1:]
     if head is _ELLIPSIS:
-        return any(_match_fields(rest, fields[i:]) for i in range(len(fields) + 1))
-    return bool(fields) and head(fields[0]) and _match_fields(rest, fields[1:])
+        for i in range(len(fields) + 1):
+            bound = _bind_fields(rest, fields[i:])
+            if bound is not None:
+                return bound
+        return None
+    name, test = head
+    if not fields or not test(fields[0]):
+        return None
+    bound = _bind_fields(rest, fields[1:])
+    if bound is not None and name:
+        bound[f"${name}"] = fields[0]
+    return bound
 
 
 # -- JSON patterns -----------------------------------------------------------------------------

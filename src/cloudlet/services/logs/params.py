@@ -38,16 +38,47 @@ def check_input(op: OperationModel, params: dict) -> None:
         validate_input(op, params, check_enums=True)
     except InputValidationError as err:
         raise invalid(err.message) from None
-    problems = []
-    for name, member in op.input_shape.members.items():
-        value = params.get(name)
-        pattern = member.metadata.get("pattern")
-        if isinstance(value, str) and pattern:
-            regex = _regex(pattern)
-            if regex is not None and regex.fullmatch(value) is None:
-                problems.append((name, value, f"Member must satisfy regular expression pattern: {pattern}"))
+    problems: list[tuple[str, object, str]] = []
+    _check_patterns(op.input_shape, params, "", problems)
     if problems:
         raise invalid(_problems_message(problems))
+
+
+_PATTERNED: dict[str, bool] = {}
+
+
+def _has_patterns(shape) -> bool:
+    """Whether a shape or anything inside it has a pattern (so PutLogEvents' events are not walked)."""
+    known = _PATTERNED.get(shape.name)
+    if known is None:
+        _PATTERNED[shape.name] = False  # a recursive shape adds nothing the first visit finds
+        if shape.type_name == "structure":
+            known = any(_has_patterns(m) for m in shape.members.values())
+        elif shape.type_name == "list":
+            known = _has_patterns(shape.member)
+        else:
+            known = shape.type_name == "string" and bool(shape.metadata.get("pattern"))
+        _PATTERNED[shape.name] = known
+    return known
+
+
+def _check_patterns(shape, value, path: str, problems: list) -> None:
+    """The model's string patterns, in nested structures and lists too (paths as AWS names them:
+    `metricTransformations.1.member.metricName`)."""
+    if not _has_patterns(shape):
+        return
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name, member in shape.members.items():
+            if name in value:
+                _check_patterns(member, value[name], f"{path}.{name}" if path else name, problems)
+    elif shape.type_name == "list" and isinstance(value, list):
+        for i, item in enumerate(value, 1):
+            _check_patterns(shape.member, item, f"{path}.{i}.member", problems)
+    elif shape.type_name == "string" and isinstance(value, str):
+        pattern = shape.metadata.get("pattern")
+        regex = _regex(pattern) if pattern else None
+        if regex is not None and regex.fullmatch(value) is None:
+            problems.append((path, value, f"Member must satisfy regular expression pattern: {pattern}"))
 
 
 def check_retention(days: int) -> None:
@@ -59,8 +90,8 @@ def check_retention(days: int) -> None:
 
 
 def check_new_group_name(name: str) -> None:
-    if name.startswith("aws/"):
-        raise invalid("Log group names can't start with the string aws/.")
+    if name.lower().startswith("aws/"):
+        raise invalid("Log groups starting with AWS/ are reserved for AWS.")
 
 
 def _tag_chars_ok(text: str) -> bool:

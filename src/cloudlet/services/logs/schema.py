@@ -56,4 +56,16 @@ def _v1(conn: Conn) -> None:
         conn.execute(statement.replace(" BLOB ", " BYTEA ") if conn.dialect == "postgresql" else statement)
 
 
-MIGRATIONS = [_v1]
+def _v2(conn: Conn) -> None:
+    c = ' COLLATE "C"' if conn.dialect == "postgresql" else ""
+    conn.execute(
+        f"""CREATE TABLE logs_metric_filters (
+            group_id BIGINT NOT NULL,
+            name TEXT{c} NOT NULL,
+            created BIGINT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (group_id, name))"""
+    )
+
+
+MIGRATIONS = [_v1, _v2]

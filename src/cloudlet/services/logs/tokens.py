@@ -38,16 +38,18 @@ def decode_page(token: str, types: tuple[type, ...]) -> list:
 
 
 def encode_stream(direction: str, stream_id: int, ts: int, seq: int) -> str:
-    """A GetLogEvents token: 'f/' or 'b/' and 56 digits naming a boundary inside one stream.
+    """A GetLogEvents token in AWS's shape: 'f/' or 'b/', 56 digits naming a boundary inside one
+    stream, then '/s'.
 
     A forward token reads the events at or after the boundary, a backward token those before it.
     """
-    return f"{direction}/{ts:0{_DIGITS}d}{seq:0{_DIGITS}d}{stream_id % 10**_STREAM_DIGITS:0{_STREAM_DIGITS}d}"
+    digits = f"{ts:0{_DIGITS}d}{seq:0{_DIGITS}d}{stream_id % 10**_STREAM_DIGITS:0{_STREAM_DIGITS}d}"
+    return f"{direction}/{digits}/s"
 
 
 def decode_stream(token: str, stream_id: int) -> tuple[str, int, int]:
     """(direction, ts, seq) of a GetLogEvents token issued for this stream."""
-    direction, slash, digits = token.partition("/")
+    direction, slash, digits = token.removesuffix("/s").partition("/")
     if (
         direction not in ("f", "b")
         or not slash

@@ -1,8 +1,12 @@
-"""STS operations: GetCallerIdentity, AssumeRole, GetSessionToken; role credentials for other services."""
+"""STS operations: GetCallerIdentity, AssumeRole, AssumeRoleWithWebIdentity, GetSessionToken,
+GetFederationToken, GetAccessKeyInfo; role credentials for other services."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
+import zlib
 from datetime import UTC, datetime
 
 from botocore.model import OperationModel
@@ -11,6 +15,7 @@ from cloudlet.aws.auth import Caller
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError
 from cloudlet.services.base import Service
+from cloudlet.services.sts import web_identity
 from cloudlet.services.sts.credentials import CredentialStore, TemporaryCredential, role_id
 
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):role/(?:[\x21-\x7e]+/)*([\w+=,.@-]{1,64})")
@@ -18,6 +23,7 @@ DEFAULT_ROLE_DURATION = 3600
 CHAINED_ROLE_MAX = 3600  # role chaining caps sessions at one hour
 ROOT_SESSION_MAX = 3600  # sessions of account owners are capped at one hour
 DEFAULT_SESSION_DURATION = 43200
+PACKED_POLICY_LIMIT = 2048  # bytes of packed session policies and tags counted as 100%
 
 
 class STS(Service):
@@ -48,6 +54,12 @@ class STS(Service):
         caller = _caller(ctx)
         role_arn = params["RoleArn"]
         duration = params.get("DurationSeconds", DEFAULT_ROLE_DURATION)
+        if caller.kind == "federated-user":  # federated users may call no STS operation but GetCallerIdentity
+            raise AWSError(
+                "AccessDenied",
+                f"User: {caller.arn} is not authorized to perform: sts:AssumeRole on resource: {params['RoleArn']}",
+                403,
+            )
         if caller.kind == "assumed-role" and duration > CHAINED_ROLE_MAX:
             raise AWSError(
                 "ValidationError",
@@ -57,6 +69,7 @@ class STS(Service):
         match = ROLE_ARN.fullmatch(role_arn)
         if match is None:
             raise AWSError("ValidationError", f"{role_arn} is invalid", 400)
+        _check_policy(params)
         account_id = match.group(1)
         if account_id != caller.account_id and self.platform.auth.mode == "strict":
             # Without IAM trust policies no role trusts another account. With auth off any
@@ -73,7 +86,50 @@ class STS(Service):
         }
         if params.get("SourceIdentity"):
             output["SourceIdentity"] = params["SourceIdentity"]
-        return output
+        return output | _packed_policy_size(params)
+
+    def assume_role_with_web_identity(self, ctx, params: dict) -> dict:
+        role_arn = params["RoleArn"]
+        match = ROLE_ARN.fullmatch(role_arn)
+        if match is None:
+            raise AWSError("ValidationError", f"{role_arn} is invalid", 400)
+        _check_policy(params)
+        claims = web_identity.claims(params["WebIdentityToken"])
+        credential = self.issue_role_credentials(
+            match.group(1),
+            role_arn,
+            params["RoleSessionName"],
+            params.get("DurationSeconds", DEFAULT_ROLE_DURATION),
+        )
+        output = {
+            "Credentials": _credentials_output(credential),
+            "SubjectFromWebIdentityToken": claims.subject,
+            "AssumedRoleUser": {"AssumedRoleId": credential.user_id, "Arn": credential.arn},
+            "Provider": params.get("ProviderId") or claims.issuer,
+            "Audience": claims.audience,
+        }
+        return output | _packed_policy_size(params)
+
+    def get_federation_token(self, ctx, params: dict) -> dict:
+        caller = _caller(ctx)
+        if caller.kind != "root":
+            raise AWSError("AccessDenied", "Cannot call GetFederationToken with session credentials", 403)
+        _check_policy(params)
+        name = params["Name"]
+        duration = min(params.get("DurationSeconds", DEFAULT_SESSION_DURATION), ROOT_SESSION_MAX)
+        arn = f"arn:aws:sts::{caller.account_id}:federated-user/{name}"
+        user_id = f"{caller.account_id}:{name}"
+        credential = self._mint(caller.account_id, arn, user_id, "federated-user", duration)
+        output = {
+            "Credentials": _credentials_output(credential),
+            "FederatedUser": {"FederatedUserId": user_id, "Arn": arn},
+        }
+        return output | _packed_policy_size(params)
+
+    async def get_access_key_info(self, ctx, params: dict) -> dict:
+        # with auth off any key is accepted and belongs to the caller's account
+        owner = await self.platform.auth.caller_for(params["AccessKeyId"])
+        return {"Account": owner.account_id if owner is not None else ctx.account_id}
 
     def get_session_token(self, ctx, params: dict) -> dict:
         caller = _caller(ctx)
@@ -117,6 +173,29 @@ def _check_patterns(op: OperationModel, params: dict) -> None:
             )
     if problems:
         raise InputValidationError(problems)
+
+
+def _check_policy(params: dict) -> None:
+    """A session policy must at least be a JSON object (its statements are not evaluated)."""
+    if "Policy" not in params:
+        return
+    try:
+        document = json.loads(params["Policy"])
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise AWSError("MalformedPolicyDocument", "The policy is not in the valid JSON format.", 400)
+
+
+def _packed_policy_size(params: dict) -> dict:
+    """PackedPolicySize, returned when session policies or tags were passed: the compressed size of
+    what was passed as a percentage of the allowed size (AWS's own packing is not public)."""
+    if not any(params.get(k) for k in ("Policy", "PolicyArns", "Tags")):
+        return {}
+    packed = zlib.compress(
+        json.dumps([params.get("Policy"), params.get("PolicyArns"), params.get("Tags")]).encode()
+    )
+    return {"PackedPolicySize": max(1, math.ceil(100 * len(packed) / PACKED_POLICY_LIMIT))}
 
 
 def _caller(ctx) -> Caller:

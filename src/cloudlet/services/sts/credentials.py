@@ -40,8 +40,8 @@ _COLUMNS = "access_key, secret_key, session_token, account_id, arn, user_id, kin
 class TemporaryCredential:
     """A set of temporary credentials and whom they stand for.
 
-    kind is "assumed-role" (AssumeRole, or minted for a function's role) or "session"
-    (GetSessionToken: the caller itself)."""
+    kind is "assumed-role" (AssumeRole, or minted for a function's role), "session"
+    (GetSessionToken: the caller itself) or "federated-user" (GetFederationToken)."""
 
     access_key: str
     secret_key: str
