@@ -282,13 +282,20 @@ def test_live_server_answers_malformed_bodies_with_aws_errors(cloudlet) -> None:
         b'{"QueueUrl": 5, "MessageBody": "x"}',
     )
     assert status == 400 and b"SerializationException" in body
-    status, _, body = post(
+    status, headers, body = post(
         {"X-Amz-Target": "AmazonSQS.SendMessage", "Content-Type": "application/x-amz-json-1.0"}, b"{}"
     )
-    assert status == 400
+    assert status == 400  # SQS names the first missing parameter, in its query-era words
+    assert json.loads(body)["message"] == "The request must contain the parameter QueueUrl."
+    assert headers.get("x-amzn-query-error") == "MissingParameter;Sender"
+    status, _, body = post(
+        {"X-Amz-Target": "Logs_20140328.PutLogEvents", "Content-Type": "application/x-amz-json-1.1"}, b"{}"
+    )
+    assert status == 400  # elsewhere every missing member is listed, as AWS's validation does
     assert json.loads(body)["message"] == (
-        "2 validation errors detected: Value null at 'queueUrl' failed to satisfy constraint: Member must "
-        "not be null; Value null at 'messageBody' failed to satisfy constraint: Member must not be null"
+        "3 validation errors detected: Value null at 'logGroupName' failed to satisfy constraint: Member must "
+        "not be null; Value null at 'logStreamName' failed to satisfy constraint: Member must not be null; "
+        "Value null at 'logEvents' failed to satisfy constraint: Member must not be null"
     )
 
 
