@@ -22,16 +22,23 @@ def test_query_errors_reach_boto3_with_code_and_status(cloudlet) -> None:
 
 
 def test_server_side_validation_reaches_boto3(cloudlet) -> None:
+    logs = cloudlet.client("logs", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as info:
+        logs.create_log_group()
+    error = info.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "InvalidParameterException"
+    assert error["Error"]["Message"] == (
+        "1 validation error detected: Value null at 'logGroupName' failed to satisfy constraint: "
+        "Member must not be null"
+    )
     sqs = cloudlet.client("sqs", config=Config(parameter_validation=False))
     with pytest.raises(ClientError) as info:
         sqs.send_message(MessageBody="x")
     error = info.value.response
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert error["Error"]["Code"] == "ValidationException"
-    assert error["Error"]["Message"] == (
-        "1 validation error detected: Value null at 'queueUrl' failed to satisfy constraint: "
-        "Member must not be null"
-    )
+    assert error["Error"]["Code"] == "MissingParameter"  # the query-compatible code SQS sends
+    assert error["Error"]["Message"] == "The request must contain the parameter QueueUrl."
 
 
 def test_query_by_get_and_unknown_targets(cloudlet) -> None:
