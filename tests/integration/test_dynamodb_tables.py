@@ -5,6 +5,7 @@ import os
 import time
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 from ddb_helpers import error
 
@@ -253,3 +254,124 @@ def test_malformed_body_is_a_serialization_error(cloudlet):
     body = json.loads(excinfo.value.read())
     assert excinfo.value.code == 400 and body["__type"].endswith("#SerializationException")
     assert ddb.scan(TableName="tbl")["Count"] == 0
+
+
+def _gsi(name="by-g", attr="g", throughput=None):
+    spec = {"IndexName": name, "KeySchema": [{"AttributeName": attr, "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"}}
+    if throughput:
+        spec["ProvisionedThroughput"] = {"ReadCapacityUnits": throughput, "WriteCapacityUnits": throughput}
+    return spec
+
+
+def test_create_table_index_rules(cloudlet):
+    ddb = cloudlet.client("dynamodb", config=Config(parameter_validation=False))
+    g_s = HASH_S + [{"AttributeName": "g", "AttributeType": "S"}]
+    provisioned = {"ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}
+    invalid = "One or more parameter values were invalid: "
+    cases = [
+        (dict(AttributeDefinitions=g_s + [{"AttributeName": "x", "AttributeType": "N"}], GlobalSecondaryIndexes=[_gsi()]),
+         invalid + "Some AttributeDefinitions are not used. AttributeDefinitions: [pk, g, x], keys used: [pk, g]"),
+        (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi()], **provisioned),
+         invalid + "ProvisionedThroughput is not specified for index: by-g"),
+        (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi(throughput=2)]),
+         invalid + "ProvisionedThroughput should not be specified for index: by-g when BillingMode is PAY_PER_REQUEST"),
+        (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi(), _gsi()]), invalid + "Duplicate index name: by-g"),
+        (dict(KeySchema=HASH * 3),
+         "1 validation error detected: Value '[{AttributeName=pk, KeyType=HASH}, {AttributeName=pk, KeyType=HASH}, "
+         "{AttributeName=pk, KeyType=HASH}]' at 'keySchema' failed to satisfy constraint: Member must have length less "
+         "than or equal to 2"),
+        (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[
+            {**_gsi(), "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}] * 3}]),
+         "1 validation error detected: Value '[{AttributeName=g, KeyType=HASH}, {AttributeName=g, KeyType=HASH}, "
+         "{AttributeName=g, KeyType=HASH}]' at 'globalSecondaryIndexes.1.member.keySchema' failed to satisfy "
+         "constraint: Member must have length less than or equal to 2"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            create(ddb, **kwargs)
+        assert error(excinfo) == ("ValidationException", message, 400), kwargs
+    assert ddb.list_tables()["TableNames"] == []
+    table = create(ddb, AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi(throughput=3)], **provisioned)
+    assert table["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"] == {
+        "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 3, "WriteCapacityUnits": 3}
+    assert "BillingModeSummary" not in table  # never on-demand
+
+
+def test_update_table_index_rules_and_billing_switches(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    create(ddb, AttributeDefinitions=HASH_S + [{"AttributeName": "g", "AttributeType": "S"}],
+           GlobalSecondaryIndexes=[_gsi()])
+    h_s = [{"AttributeName": "h", "AttributeType": "S"}, {"AttributeName": "i", "AttributeType": "S"}]
+    invalid = "One or more parameter values were invalid: "
+    cases = [
+        (dict(AttributeDefinitions=h_s, GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h")},
+                                                                      {"Create": _gsi("by-i", "i")}]),
+         ("LimitExceededException",
+          "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table", 400)),
+        (dict(AttributeDefinitions=h_s, GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h")},
+                                                                      {"Delete": {"IndexName": "by-g"}}]),
+         ("LimitExceededException",
+          "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table", 400)),
+        (dict(AttributeDefinitions=h_s[:1], GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h", throughput=1)}]),
+         ("ValidationException", invalid + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
+          "index: by-h when BillingMode is PAY_PER_REQUEST", 400)),
+        (dict(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
+         ("ValidationException", invalid + "ProvisionedThroughput is not specified for index: by-g", 400)),
+    ]
+    before = ddb.describe_table(TableName="tbl")["Table"]
+    for kwargs, expected in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.update_table(TableName="tbl", **kwargs)
+        assert error(excinfo) == expected, kwargs
+    assert ddb.describe_table(TableName="tbl")["Table"] == before
+    on_demand_since = before["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"]
+    # to provisioned: the GSI's throughput comes in the same request
+    out = ddb.update_table(
+        TableName="tbl", BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 2},
+        GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": {
+            "ReadCapacityUnits": 4, "WriteCapacityUnits": 5}}}],
+    )["TableDescription"]
+    assert out["BillingModeSummary"] == {"BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": on_demand_since}
+    assert out["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
+    # on a provisioned table a new GSI needs its own throughput
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="tbl", AttributeDefinitions=h_s[:1],
+                         GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h")}])
+    assert error(excinfo) == ("ValidationException", invalid + "ProvisionedThroughput is not specified for index: by-h", 400)
+    ddb.update_table(TableName="tbl", AttributeDefinitions=h_s[:1],
+                     GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h", throughput=1)}])
+    assert [i["IndexName"] for i in ddb.describe_table(TableName="tbl")["Table"]["GlobalSecondaryIndexes"]] == [
+        "by-g", "by-h"]
+
+
+def test_point_in_time_recovery(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    arn = create(ddb)["TableArn"]
+    disabled = {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": {
+        "PointInTimeRecoveryStatus": "DISABLED"}}
+    assert ddb.describe_continuous_backups(TableName="tbl")["ContinuousBackupsDescription"] == disabled
+    before = time.time()
+    out = ddb.update_continuous_backups(
+        TableName=arn, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    recovery = out["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert recovery["PointInTimeRecoveryStatus"] == "ENABLED" and recovery["RecoveryPeriodInDays"] == 35
+    assert before - 1 <= recovery["EarliestRestorableDateTime"].timestamp() <= time.time() + 1
+    assert recovery["LatestRestorableDateTime"] >= recovery["EarliestRestorableDateTime"]
+    ddb.update_continuous_backups(
+        TableName="tbl", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7})
+    described = ddb.describe_continuous_backups(TableName="tbl")["ContinuousBackupsDescription"]
+    assert described["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 7
+    assert described["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"] == recovery["EarliestRestorableDateTime"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_continuous_backups(
+            TableName="tbl", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 36})
+    assert error(excinfo) == (
+        "ValidationException",
+        "1 validation error detected: Value '36' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays' failed to "
+        "satisfy constraint: Member must have value less than or equal to 35", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_continuous_backups(TableName="nope", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    assert error(excinfo) == ("TableNotFoundException", "Table not found: nope", 400)
+    out = ddb.update_continuous_backups(TableName="tbl", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    assert out["ContinuousBackupsDescription"] == disabled

@@ -22,6 +22,21 @@ _TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 _ATTRIBUTE_MAPS = frozenset(("Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"))
 
 
+def _key_schema_lengths(params: dict) -> list[tuple[str, object, str]]:
+    """DynamoDB still limits a KeySchema to two elements, which the published model no longer says."""
+    schemas = [("keySchema", params.get("KeySchema"))]
+    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for i, spec in enumerate(params.get(member) or [], 1):
+            if isinstance(spec, dict):
+                schemas.append((f"{member[0].lower()}{member[1:]}.{i}.member.keySchema", spec.get("KeySchema")))
+    for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], 1):
+        create = update.get("Create") if isinstance(update, dict) else None
+        if isinstance(create, dict):
+            schemas.append((f"globalSecondaryIndexUpdates.{i}.member.create.keySchema", create.get("KeySchema")))
+    return [(path, schema, "Member must have length less than or equal to 2")
+            for path, schema in schemas if isinstance(schema, list) and len(schema) > 2]
+
+
 class DynamoDB(Service):
     name = "dynamodb"
 
@@ -50,6 +65,7 @@ class DynamoDB(Service):
             validate_input(op, shallow, check_enums=True)
         except InputValidationError as err:
             problems = list(err.problems)
+        problems.extend(_key_schema_lengths(params))
         name = params.get("TableName")
         if isinstance(name, str) and not name.startswith("arn:"):
             if len(name) < 3 and not any(p[0] == "tableName" for p in problems):
@@ -148,14 +164,10 @@ class DynamoDB(Service):
         return {"Endpoints": [{"Address": ctx.host or f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}]}
 
     def describe_continuous_backups(self, ctx, params: dict) -> dict:
-        with self.store.read() as conn:
-            name = tables.resolve_name(params["TableName"])
-            if storage.load_table(conn, ctx.account_id, ctx.region, name) is None:
-                raise AWSError("TableNotFoundException", f"Table not found: {name}", 400)
-        return {"ContinuousBackupsDescription": {
-            "ContinuousBackupsStatus": "ENABLED",
-            "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},
-        }}
+        return tables.describe_continuous_backups(self.store, ctx, params)
+
+    def update_continuous_backups(self, ctx, params: dict) -> dict:
+        return tables.update_continuous_backups(self.store, ctx, params)
 
     # items
     def put_item(self, ctx, params: dict) -> dict:
@@ -187,9 +199,6 @@ class DynamoDB(Service):
 
     def scan(self, ctx, params: dict) -> dict:
         return reads.scan(self.store, ctx, params)
-
-
-
 
     # PartiQL
     def execute_statement(self, ctx, params: dict) -> dict:

@@ -72,6 +72,8 @@ class TableDef:
     deletion_protection: bool = False
     updated: float = 0.0
     billing_updated: float = 0.0
+    pitr_since: float = 0.0  # when point-in-time recovery was enabled (0: disabled)
+    pitr_days: int = 35
 
     @property
     def arn(self) -> str:

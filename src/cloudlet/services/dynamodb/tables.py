@@ -93,12 +93,29 @@ def _throughput(billing: str, spec: dict | None, what: str = "") -> dict | None:
     return {"ReadCapacityUnits": spec["ReadCapacityUnits"], "WriteCapacityUnits": spec["WriteCapacityUnits"]}
 
 
-def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, table_key: KeyDef) -> IndexDef:
+def _index_throughput(billing: str, spec: dict | None, index: str, on_create: bool) -> dict | None:
+    """A GSI's own throughput: required on PROVISIONED tables, refused on PAY_PER_REQUEST ones (AWS words
+    the refusal differently in CreateTable and UpdateTable)."""
+    if billing == "PAY_PER_REQUEST":
+        if spec:
+            raise invalid_params(
+                f"ProvisionedThroughput should not be specified for index: {index} when BillingMode is PAY_PER_REQUEST"
+                if on_create else
+                f"Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {index} when "
+                "BillingMode is PAY_PER_REQUEST"
+            )
+        return None
+    if not spec:
+        raise invalid_params(f"ProvisionedThroughput is not specified for index: {index}")
+    return _throughput(billing, spec)
+
+
+def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, on_create: bool) -> IndexDef:
     name = spec["IndexName"]
     key = _key_def(spec["KeySchema"], types, "GSI")
     return IndexDef(
         name=name, kind="GSI", key=key, projection=_projection(spec.get("Projection"), name),
-        id=f"{table_id}:{name}", throughput=_throughput(billing, spec.get("ProvisionedThroughput")),
+        id=f"{table_id}:{name}", throughput=_index_throughput(billing, spec.get("ProvisionedThroughput"), name, on_create),
         created=time.time(),
     )
 
@@ -143,7 +160,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
                                 f"{table_id}:{spec['IndexName']}", created=time.time()))
         used |= set(lkey.names)
     for spec in gsis or []:
-        gsi = _new_gsi(table_id, spec, types, billing, key)
+        gsi = _new_gsi(table_id, spec, types, billing, on_create=True)
         indexes.append(gsi)
         used |= set(gsi.key.names)
     seen: set[str] = set()
@@ -152,8 +169,15 @@ def create_table(store: Store, ctx, params: dict) -> dict:
             raise invalid_params(f"Duplicate index name: {index.name}")
         seen.add(index.name)
     if set(types) - used:
+        if not indexes:
+            raise invalid_params(
+                "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+                "AttributeDefinitions"
+            )
+        keys_used = list(dict.fromkeys(n for i in [key, *(x.key for x in indexes)] for n in i.names))
         raise invalid_params(
-            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
+            f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(types)}], "
+            f"keys used: [{', '.join(keys_used)}]"
         )
     stream = _stream_spec(params.get("StreamSpecification"))
     now = time.time()
@@ -204,9 +228,10 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         "TableId": table.id,
         "DeletionProtectionEnabled": table.deletion_protection,
     }
-    if table.billing_mode == "PAY_PER_REQUEST":
+    # As in AWS, a table that never was on-demand has no BillingModeSummary.
+    if table.billing_mode == "PAY_PER_REQUEST" or table.billing_updated:
         out["BillingModeSummary"] = {
-            "BillingMode": "PAY_PER_REQUEST",
+            "BillingMode": table.billing_mode,
             "LastUpdateToPayPerRequestDateTime": _ts(table.billing_updated or table.created),
         }
     if table.table_class != "STANDARD":
@@ -294,7 +319,8 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         billing = params.get("BillingMode")
         if billing and billing != table.billing_mode:
             table.billing_mode = billing
-            table.billing_updated = time.time()
+            if billing == "PAY_PER_REQUEST":
+                table.billing_updated = time.time()
             changed = True
             if billing == "PAY_PER_REQUEST":
                 table.throughput = {}
@@ -321,7 +347,14 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             raise invalid_params(
                 "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
             )
-        for update in params.get("GlobalSecondaryIndexUpdates") or []:
+        gsi_updates = params.get("GlobalSecondaryIndexUpdates") or []
+        if sum(1 for u in gsi_updates if "Create" in u or "Delete" in u) > 1:
+            raise AWSError(
+                "LimitExceededException",
+                "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+                400,
+            )
+        for update in gsi_updates:
             changed = True
             if "Create" in update:
                 spec = update["Create"]
@@ -329,7 +362,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
                     raise invalid_params(f"Duplicate index name: {spec['IndexName']}")
                 if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
                     raise validation(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
-                gsi = _new_gsi(table.id, spec, types, table.billing_mode, table.key)
+                gsi = _new_gsi(table.id, spec, types, table.billing_mode, on_create=False)
                 table.indexes.append(gsi)
                 storage.backfill_index(conn, table, gsi)
                 created.append(gsi.name)
@@ -343,7 +376,14 @@ def update_table(store: Store, ctx, params: dict) -> dict:
                 index = table.index(update["Update"]["IndexName"])
                 if index is None or index.kind != "GSI":
                     raise not_found(f"Requested resource not found: Index: {update['Update']['IndexName']} not found")
-                index.throughput = _throughput(table.billing_mode, update["Update"].get("ProvisionedThroughput"))
+                index.throughput = _index_throughput(
+                    table.billing_mode, update["Update"].get("ProvisionedThroughput"), index.name, on_create=False
+                )
+        if table.billing_mode == "PROVISIONED":
+            # Switching to provisioned capacity needs every GSI's throughput in the same request.
+            for index in table.indexes:
+                if index.kind == "GSI" and not index.throughput:
+                    raise invalid_params(f"ProvisionedThroughput is not specified for index: {index.name}")
         used = set(table.key.names)
         for index in table.indexes:
             used |= set(index.key.names)
@@ -408,6 +448,55 @@ def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
     if table.ttl_attribute:
         description["AttributeName"] = table.ttl_attribute
     return {"TimeToLiveDescription": description}
+
+
+# continuous backups
+
+
+def describe_continuous_backups(store: Store, ctx, params: dict) -> dict:
+    with store.read() as conn:
+        table = _backups_table(conn, ctx, params["TableName"])
+    return {"ContinuousBackupsDescription": _backups_description(table)}
+
+
+def update_continuous_backups(store: Store, ctx, params: dict) -> dict:
+    """Point-in-time recovery is recorded and described; there is nothing to restore from."""
+    spec = params["PointInTimeRecoverySpecification"]
+    with store.tx() as conn:
+        table = _backups_table(conn, ctx, params["TableName"], for_update=True)
+        days = spec.get("RecoveryPeriodInDays")
+        if spec["PointInTimeRecoveryEnabled"]:
+            if not table.pitr_since:
+                table.pitr_since = time.time()
+            table.pitr_days = days or table.pitr_days or 35
+        else:
+            table.pitr_since = 0.0
+            table.pitr_days = 35
+        storage.save_table(conn, table)
+    return {"ContinuousBackupsDescription": _backups_description(table)}
+
+
+def _backups_table(conn: Conn, ctx, name_or_arn: str, *, for_update: bool = False) -> TableDef:
+    name = resolve_name(name_or_arn)
+    table = storage.load_table(conn, ctx.account_id, ctx.region, name, for_update=for_update)
+    if table is None:
+        raise AWSError("TableNotFoundException", f"Table not found: {name}", 400)
+    return table
+
+
+def _backups_description(table: TableDef) -> dict:
+    if not table.pitr_since:
+        recovery: dict = {"PointInTimeRecoveryStatus": "DISABLED"}
+    else:
+        # AWS can restore up to about five minutes ago, and never to before recovery was enabled.
+        latest = max(table.pitr_since, time.time() - 300)
+        recovery = {
+            "PointInTimeRecoveryStatus": "ENABLED",
+            "RecoveryPeriodInDays": table.pitr_days,
+            "EarliestRestorableDateTime": _ts(table.pitr_since),
+            "LatestRestorableDateTime": _ts(latest),
+        }
+    return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": recovery}
 
 
 # tags
