@@ -189,6 +189,20 @@ def test_tags(cloudlet):
     with pytest.raises(ClientError) as excinfo:
         ddb.list_tags_of_resource(ResourceArn=arn + "x")
     assert error(excinfo)[0] == "ResourceNotFoundException"
+    # up to 50 tags, all in one answer (DynamoDB does not page them); the aws: prefix is AWS's own
+    many = [{"Key": f"k{i:02d}", "Value": str(i)} for i in range(49)]
+    ddb.tag_resource(ResourceArn=arn, Tags=many)
+    out = ddb.list_tags_of_resource(ResourceArn=arn)
+    assert out["Tags"] == [{"Key": "b", "Value": "2"}, *many] and "NextToken" not in out
+    for tags in ([{"Key": "one-too-many", "Value": "x"}], [{"Key": "aws:owner", "Value": "x"}]):
+        with pytest.raises(ClientError) as excinfo:
+            ddb.tag_resource(ResourceArn=arn, Tags=tags)
+        assert error(excinfo)[0::2] == ("ValidationException", 400)
+    assert len(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]) == 50
+    with pytest.raises(ClientError) as excinfo:
+        create(ddb, name="other", Tags=[{"Key": "AWS:x", "Value": "1"}])
+    assert error(excinfo)[0::2] == ("ValidationException", 400)
+    assert ddb.list_tables()["TableNames"] == ["tbl"]
 
 
 def test_limits_endpoints_and_backups(cloudlet):

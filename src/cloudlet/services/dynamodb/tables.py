@@ -186,7 +186,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         attribute_definitions=[{"AttributeName": n, "AttributeType": t} for n, t in types.items()],
         created=now, billing_mode=billing, throughput=throughput or {}, indexes=indexes,
         stream=stream, stream_label=_stream_label(now) if stream else None,
-        tags={t["Key"]: t["Value"] for t in params.get("Tags") or []},
+        tags=_add_tags({}, params.get("Tags") or []),
         table_class=params.get("TableClass") or "STANDARD",
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
         billing_updated=now if billing == "PAY_PER_REQUEST" else 0.0,
@@ -514,13 +514,21 @@ def _table_by_arn(conn: Conn, ctx, arn: str) -> TableDef:
     return table
 
 
+def _add_tags(tags: dict, new: list[dict]) -> dict:
+    """Tags with `new` set on them: at most 50, and none under the prefix AWS keeps for itself."""
+    for tag in new:
+        if tag["Key"].lower().startswith("aws:"):
+            raise invalid_params(f"Tag key {tag['Key']} uses the aws: prefix, which is reserved for AWS use")
+        tags[tag["Key"]] = tag["Value"]
+    if len(tags) > 50:
+        raise invalid_params("Too many tags")
+    return tags
+
+
 def tag_resource(store: Store, ctx, params: dict) -> dict:
     with store.tx() as conn:
         table = _table_by_arn(conn, ctx, params["ResourceArn"])
-        for tag in params["Tags"]:
-            table.tags[tag["Key"]] = tag["Value"]
-        if len(table.tags) > 50:
-            raise validation("One or more parameter values were invalid: Too many tags")
+        _add_tags(table.tags, params["Tags"])
         storage.save_table(conn, table)
     return {}
 
@@ -535,12 +543,7 @@ def untag_resource(store: Store, ctx, params: dict) -> dict:
 
 
 def list_tags_of_resource(store: Store, ctx, params: dict) -> dict:
+    """Every tag in one answer: a table has at most 50, and DynamoDB does not page them."""
     with store.read() as conn:
         table = _table_by_arn(conn, ctx, params["ResourceArn"])
-    tags = [{"Key": k, "Value": v} for k, v in sorted(table.tags.items())]
-    start = int(params.get("NextToken") or 0)
-    page = tags[start:start + 10]
-    out: dict = {"Tags": page}
-    if start + 10 < len(tags):
-        out["NextToken"] = str(start + 10)
-    return out
+    return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(table.tags.items())]}
