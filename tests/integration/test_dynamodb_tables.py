@@ -167,6 +167,11 @@ def test_time_to_live(cloudlet):
     with pytest.raises(ClientError) as excinfo:
         ddb.update_time_to_live(TableName="tbl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     assert error(excinfo) == ("ValidationException", "TimeToLive is already enabled", 400)
+    for enabled in (True, False):
+        with pytest.raises(ClientError) as excinfo:
+            ddb.update_time_to_live(TableName="tbl", TimeToLiveSpecification={"Enabled": enabled, "AttributeName": "other"})
+        assert error(excinfo) == (
+            "ValidationException", "TimeToLive is active on a different AttributeName: current AttributeName is exp", 400)
     ddb.put_item(TableName="tbl", Item={"pk": {"S": "later"}, "exp": {"N": str(now - 5)}})
     service = cloudlet.platform.loaded_service("dynamodb")
     service.set_ttl_interval(0.05)

@@ -427,13 +427,13 @@ def update_time_to_live(store: Store, ctx, params: dict) -> dict:
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
         enabled = bool(spec["Enabled"])
-        if enabled and table.ttl_status == "ENABLED":
-            raise validation("TimeToLive is already enabled")
         if not enabled and table.ttl_status != "ENABLED":
             raise validation("TimeToLive is already disabled")
-        if not enabled and spec["AttributeName"] != table.ttl_attribute:
+        if table.ttl_status == "ENABLED" and spec["AttributeName"] != table.ttl_attribute:
             raise validation("TimeToLive is active on a different AttributeName: current AttributeName is "
                              f"{table.ttl_attribute}")
+        if enabled and table.ttl_status == "ENABLED":
+            raise validation("TimeToLive is already enabled")
         table.ttl_status = "ENABLED" if enabled else "DISABLED"
         table.ttl_attribute = spec["AttributeName"] if enabled else None
         storage.save_table(conn, table)
