@@ -394,3 +394,22 @@ def test_point_in_time_recovery(cloudlet):
     assert error(excinfo) == ("TableNotFoundException", "Table not found: nope", 400)
     out = ddb.update_continuous_backups(TableName="tbl", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
     assert out["ContinuousBackupsDescription"] == disabled
+
+
+def test_encryption_and_on_demand_limits_are_described(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    plain = create(ddb, name="plain")
+    assert "SSEDescription" not in plain and "OnDemandThroughput" not in plain  # the AWS owned key
+    created = create(ddb, SSESpecification={"Enabled": True},
+                     OnDemandThroughput={"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50})
+    sse = created["SSEDescription"]
+    assert sse["Status"] == "ENABLED" and sse["SSEType"] == "KMS"
+    assert sse["KMSMasterKeyArn"].startswith("arn:aws:kms:us-east-1:000000000000:key/")
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert table["SSEDescription"] == sse
+    assert table["OnDemandThroughput"] == {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50}
+    key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    out = ddb.update_table(TableName="tbl", SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key})
+    assert out["TableDescription"]["SSEDescription"]["KMSMasterKeyArn"] == key
+    ddb.update_table(TableName="tbl", SSESpecification={"Enabled": False})
+    assert "SSEDescription" not in ddb.describe_table(TableName="tbl")["Table"]

@@ -74,6 +74,8 @@ class TableDef:
     billing_updated: float = 0.0
     pitr_since: float = 0.0  # when point-in-time recovery was enabled (0: disabled)
     pitr_days: int = 35
+    sse: dict | None = None  # {"SSEType", "KMSMasterKeyArn"} when a KMS key encrypts the table
+    on_demand: dict | None = None  # OnDemandThroughput, as given
 
     @property
     def arn(self) -> str:

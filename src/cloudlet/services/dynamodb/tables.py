@@ -7,7 +7,7 @@ import time
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import storage
+from cloudlet.services.dynamodb import encryption, storage
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
@@ -190,6 +190,8 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         table_class=params.get("TableClass") or "STANDARD",
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
         billing_updated=now if billing == "PAY_PER_REQUEST" else 0.0,
+        sse=encryption.settings(params.get("SSESpecification"), ctx.account_id, ctx.region),
+        on_demand=params.get("OnDemandThroughput") or None,
     )
     with store.tx() as conn:
         if storage.load_table(conn, ctx.account_id, ctx.region, name) is not None:
@@ -236,6 +238,11 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         }
     if table.table_class != "STANDARD":
         out["TableClassSummary"] = {"TableClass": table.table_class}
+    sse = encryption.description(table.sse)
+    if sse:
+        out["SSEDescription"] = sse
+    if table.on_demand:
+        out["OnDemandThroughput"] = table.on_demand
     lsis, gsis = [], []
     for index in table.indexes:
         icount, isize = storage.index_stats(conn, table, index) if conn is not None else (0, 0)
@@ -403,6 +410,12 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             changed = True
         if params.get("TableClass"):
             table.table_class = params["TableClass"]
+            changed = True
+        if params.get("SSESpecification") is not None:
+            table.sse = encryption.settings(params["SSESpecification"], ctx.account_id, ctx.region)
+            changed = True
+        if params.get("OnDemandThroughput"):
+            table.on_demand = params["OnDemandThroughput"]
             changed = True
         if not changed:
             raise validation(
