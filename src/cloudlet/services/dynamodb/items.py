@@ -26,6 +26,7 @@ from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
 from cloudlet.services.dynamodb.expressions.update import apply as apply_update
+from cloudlet.services.dynamodb.expressions.update import check_keys_untouched
 from cloudlet.services.dynamodb.schema import TableDef, check_key_sizes
 from cloudlet.services.dynamodb.size import MAX_ITEM_BYTES, item_size
 from cloudlet.services.dynamodb.tables import get_table
@@ -317,19 +318,32 @@ class Items:
             if ident in seen:
                 raise validation("Transaction request cannot include multiple operations on one item")
             seen.add(ident)
+            if write.exprs.update is not None:
+                check_keys_untouched(write.exprs.update, write.table.key.names)
         for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
             storage.lock_item(conn, write.table, write.pk, write.sk)
         olds = [storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
-        reasons, failed = [], False
+        reasons, news, failed = [], [], False
         for write, old in zip(writes, olds, strict=True):
-            if matches(old, write.exprs.condition):
-                reasons.append({"Code": "None"})
+            if not matches(old, write.exprs.condition):
+                failed = True
+                reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+                if write.return_on_failure == "ALL_OLD" and old is not None:
+                    reason["Item"] = old
+                reasons.append(reason)
+                news.append(None)
                 continue
-            failed = True
-            reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-            if write.return_on_failure == "ALL_OLD" and old is not None:
-                reason["Item"] = old
-            reasons.append(reason)
+            try:
+                news.append(self._new_item(write, old))
+            except AWSError as err:
+                # What the write would make of the stored item is invalid: AWS cancels the transaction.
+                if err.code != "ValidationException":
+                    raise
+                failed = True
+                reasons.append({"Code": "ValidationError", "Message": err.message})
+                news.append(None)
+                continue
+            reasons.append({"Code": "None"})
         if failed:
             codes = ", ".join(r["Code"] for r in reasons)
             raise AWSError(
@@ -338,7 +352,6 @@ class Items:
                 400,
                 fields={"CancellationReasons": reasons},
             )
-        news = [self._new_item(w, old) for w, old in zip(writes, olds, strict=True)]
         with self._changes_at_end(conn):
             for write, old, new in zip(writes, olds, news, strict=True):
                 self._store(conn, write, old, new)

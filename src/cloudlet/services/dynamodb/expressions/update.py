@@ -14,15 +14,20 @@ INVALID_PATH = "The document path provided in the update expression is invalid f
 WRONG_TYPE = "An operand in the update expression has an incorrect data type"
 
 
-def apply(item: dict | None, update: A.Update, key_names: tuple[str, ...]) -> dict:
-    """The item after the update (a new dict; `item` is left unchanged)."""
-    original = item or {}
+def check_keys_untouched(update: A.Update, key_names: tuple[str, ...]) -> None:
+    """Refuse an update that would change a key attribute (a fault of the request, whatever the item)."""
     for action in update.actions:
         if action.path.elements[0] in key_names:
             raise validation(
                 "One or more parameter values were invalid: Cannot update attribute "
                 f"{action.path.elements[0]}. This attribute is part of the key"
             )
+
+
+def apply(item: dict | None, update: A.Update, key_names: tuple[str, ...]) -> dict:
+    """The item after the update (a new dict; `item` is left unchanged)."""
+    original = item or {}
+    check_keys_untouched(update, key_names)
     # Compute every new value from the original item first.
     planned = []
     for action in update.actions:
