@@ -150,6 +150,23 @@ def test_stream_specification_is_stored(cloudlet):
     created = create(ddb, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
     assert created["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert created["LatestStreamArn"].startswith(created["TableArn"] + "/stream/")
+    cases = [
+        ({"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}, "Table already has an enabled stream: TableName: tbl"),
+        ({"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"},
+         "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be "
+         "specified"),
+    ]
+    for spec, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.update_table(TableName="tbl", StreamSpecification=spec)
+        assert error(excinfo) == ("ValidationException", message, 400)
+    ddb.update_table(TableName="tbl", StreamSpecification={"StreamEnabled": False})
+    # a disabled stream stays readable: DescribeTable still names it, without a StreamSpecification
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert "StreamSpecification" not in table and table["LatestStreamArn"] == created["LatestStreamArn"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="tbl", StreamSpecification={"StreamEnabled": False})
+    assert error(excinfo) == ("ValidationException", "Table has no stream to disable: TableName: tbl", 400)
 
 
 def test_time_to_live(cloudlet):

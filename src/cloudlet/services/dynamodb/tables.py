@@ -398,9 +398,11 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         if "StreamSpecification" in params:
             spec = params["StreamSpecification"]
             if spec.get("StreamEnabled") and table.stream:
-                raise validation(f"Table already has an enabled stream: {table.arn}/stream/{table.stream_label}")
+                raise validation(f"Table already has an enabled stream: TableName: {table.name}")
             if not spec.get("StreamEnabled") and not table.stream:
-                raise validation("Table already has no stream enabled")
+                raise validation(f"Table has no stream to disable: TableName: {table.name}")
+            if not spec.get("StreamEnabled") and spec.get("StreamViewType"):
+                raise invalid_params("If stream is being disabled, then UpdateViewType must not be specified")
             table.stream = _stream_spec(spec)
             if table.stream:
                 table.stream_label = _stream_label(time.time())
