@@ -102,6 +102,10 @@ def test_list_tables_paging(cloudlet):
     assert page["TableNames"] == names[3:6]
     page = ddb.list_tables(Limit=3, ExclusiveStartTableName=names[5])
     assert page["TableNames"] == names[6:] and "LastEvaluatedTableName" not in page
+    # a full page names its last table even when it is the last one; the next page is empty
+    page = ddb.list_tables(Limit=1, ExclusiveStartTableName=names[5])
+    assert page == {"TableNames": names[6:], "LastEvaluatedTableName": names[6], "ResponseMetadata": page["ResponseMetadata"]}
+    assert ddb.list_tables(Limit=1, ExclusiveStartTableName=names[6])["TableNames"] == []
     everything = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2})
                   for n in p["TableNames"]]
     assert everything == names
