@@ -138,7 +138,9 @@ def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):
     out = ddb.query(TableName="tbl", IndexName="by-g", KeyConditionExpression="g = :g",
                     ExpressionAttributeValues={":g": {"S": "even"}})
     assert sorted(i["pk"]["S"] for i in out["Items"]) == ["k0", "k2", "k4"]
-    ddb.update_table(TableName="tbl", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
+    out = ddb.update_table(TableName="tbl", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
+    [deleting] = out["TableDescription"]["GlobalSecondaryIndexes"]
+    assert deleting["IndexName"] == "by-g" and deleting["IndexStatus"] == "DELETING"
     assert "GlobalSecondaryIndexes" not in ddb.describe_table(TableName="tbl")["Table"]
     with pytest.raises(ClientError) as excinfo:
         ddb.query(TableName="tbl", IndexName="by-g", KeyConditionExpression="g = :g",

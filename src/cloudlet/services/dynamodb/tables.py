@@ -246,21 +246,12 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
     lsis, gsis = [], []
     for index in table.indexes:
         icount, isize = storage.index_stats(conn, table, index) if conn is not None else (0, 0)
-        entry = {
-            "IndexName": index.name,
-            "KeySchema": index.key.schema(),
-            "Projection": index.projection,
-            "IndexSizeBytes": isize,
-            "ItemCount": icount,
-            "IndexArn": f"{table.arn}/index/{index.name}",
-        }
+        entry = _index_description(table, index, icount, isize)
         if index.kind == "LSI":
             lsis.append(entry)
         else:
-            entry["IndexStatus"] = "CREATING" if status == "CREATING" else index.status
-            if index.status == "CREATING":
-                entry["Backfilling"] = True
-            entry["ProvisionedThroughput"] = _throughput_description(index.throughput or {})
+            if status == "CREATING":
+                entry["IndexStatus"] = "CREATING"
             gsis.append(entry)
     if lsis:
         out["LocalSecondaryIndexes"] = lsis
@@ -272,6 +263,23 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["LatestStreamLabel"] = table.stream_label
         out["LatestStreamArn"] = f"{table.arn}/stream/{table.stream_label}"
     return out
+
+
+def _index_description(table: TableDef, index: IndexDef, count: int, size: int) -> dict:
+    entry = {
+        "IndexName": index.name,
+        "KeySchema": index.key.schema(),
+        "Projection": index.projection,
+        "IndexSizeBytes": size,
+        "ItemCount": count,
+        "IndexArn": f"{table.arn}/index/{index.name}",
+    }
+    if index.kind == "GSI":
+        entry["IndexStatus"] = index.status
+        if index.status == "CREATING":
+            entry["Backfilling"] = True
+        entry["ProvisionedThroughput"] = _throughput_description(index.throughput or {})
+    return entry
 
 
 def _throughput_description(throughput: dict) -> dict:
@@ -317,6 +325,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
         changed = False
         created: list[str] = []
+        deleted: list[dict] = []
         types = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
         for d in params.get("AttributeDefinitions") or []:
             if types.get(d["AttributeName"], d["AttributeType"]) != d["AttributeType"]:
@@ -380,6 +389,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
                     raise not_found(f"Requested resource not found: Index: {update['Delete']['IndexName']} not found")
                 table.indexes.remove(index)
                 storage.drop_index(conn, index)
+                deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
             elif "Update" in update:
                 index = table.index(update["Update"]["IndexName"])
                 if index is None or index.kind != "GSI":
@@ -432,6 +442,9 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     for entry in description.get("GlobalSecondaryIndexes", []):
         if entry["IndexName"] in created:
             entry.update(IndexStatus="CREATING", Backfilling=True)
+    # Likewise a deleted index is still listed, as being deleted.
+    if deleted:
+        description["GlobalSecondaryIndexes"] = description.get("GlobalSecondaryIndexes", []) + deleted
     return {"TableDescription": description}
 
 
