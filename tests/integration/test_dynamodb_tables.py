@@ -328,12 +328,23 @@ def test_create_table_index_rules(cloudlet):
          "1 validation error detected: Value '[{AttributeName=g, KeyType=HASH}, {AttributeName=g, KeyType=HASH}, "
          "{AttributeName=g, KeyType=HASH}]' at 'globalSecondaryIndexes.1.member.keySchema' failed to satisfy "
          "constraint: Member must have length less than or equal to 2"),
+        (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi("by g!")]),
+         "1 validation error detected: Value 'by g!' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy "
+         "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
     ]
     for kwargs, message in cases:
         with pytest.raises(ClientError) as excinfo:
             create(ddb, **kwargs)
         assert error(excinfo) == ("ValidationException", message, 400), kwargs
     assert ddb.list_tables()["TableNames"] == []
+    create(ddb, name="tbl")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.query(TableName="tbl", IndexName="no such!", KeyConditionExpression="pk = :p",
+                  ExpressionAttributeValues={":p": {"S": "a"}})
+    assert error(excinfo) == (
+        "ValidationException", "1 validation error detected: Value 'no such!' at 'indexName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", 400)
+    ddb.delete_table(TableName="tbl")
     table = create(ddb, AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi(throughput=3)], **provisioned)
     assert table["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"] == {
         "NumberOfDecreasesToday": 0, "ReadCapacityUnits": 3, "WriteCapacityUnits": 3}

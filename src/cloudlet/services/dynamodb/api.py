@@ -37,6 +37,24 @@ def _key_schema_lengths(params: dict) -> list[tuple[str, object, str]]:
             for path, schema in schemas if isinstance(schema, list) and len(schema) > 2]
 
 
+def _index_name_patterns(params: dict, known: list) -> list[tuple[str, object, str]]:
+    """Index names must match the model's pattern (the shared validator checks lengths only)."""
+    names = [("indexName", params.get("IndexName"))]
+    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for i, spec in enumerate(params.get(member) or [], 1):
+            if isinstance(spec, dict):
+                names.append((f"{member[0].lower()}{member[1:]}.{i}.member.indexName", spec.get("IndexName")))
+    for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], 1):
+        for action in ("Create", "Update", "Delete"):
+            spec = update.get(action) if isinstance(update, dict) else None
+            if isinstance(spec, dict):
+                names.append((f"globalSecondaryIndexUpdates.{i}.member.{action.lower()}.indexName", spec.get("IndexName")))
+    reported = {p[0] for p in known}
+    return [(path, name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+            for path, name in names
+            if isinstance(name, str) and path not in reported and not _TABLE_NAME.fullmatch(name)]
+
+
 class DynamoDB(Service):
     name = "dynamodb"
 
@@ -66,6 +84,7 @@ class DynamoDB(Service):
         except InputValidationError as err:
             problems = list(err.problems)
         problems.extend(_key_schema_lengths(params))
+        problems.extend(_index_name_patterns(params, problems))
         name = params.get("TableName")
         if isinstance(name, str) and not name.startswith("arn:"):
             if len(name) < 3 and not any(p[0] == "tableName" for p in problems):
