@@ -253,4 +253,15 @@ def test_write_capacity_counts_index_entries(ddb):
     }
     out = ddb.update_item(TableName="qtab", Key={"pk": {"S": "c"}, "sk": {"N": "1"}}, UpdateExpression="SET gs = :n",
                           ExpressionAttributeValues={":n": {"S": "t"}}, ReturnConsumedCapacity="TOTAL")
-    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 4.0}  # table 1 + gsi moved 2 + lsi 1
+    # table 1 + gsi entry moved 2; the lsi (KEYS_ONLY) entry does not change, so it is not written
+    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 3.0}
+    # an index is written only when its entry changes, and priced by the entry's size
+    key = {"pk": {"S": "c"}, "sk": {"N": "1"}}
+    out = ddb.update_item(TableName="qtab", Key=key, UpdateExpression="SET big = :b",
+                          ExpressionAttributeValues={":b": {"S": "b" * 3000}}, ReturnConsumedCapacity="INDEXES")
+    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 3.0, "Table": {"CapacityUnits": 3.0}}
+    out = ddb.update_item(TableName="qtab", Key=key, UpdateExpression="SET v = :v",
+                          ExpressionAttributeValues={":v": {"S": "v"}}, ReturnConsumedCapacity="INDEXES")
+    # v is projected into the gsi, whose small entry costs 1 though the item is 3 KB
+    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 4.0, "Table": {"CapacityUnits": 3.0},
+                                       "GlobalSecondaryIndexes": {"gsi": {"CapacityUnits": 1.0}}}
