@@ -6,53 +6,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 
 from botocore.model import OperationModel
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
-from cloudlet.services.dynamodb import reads, storage, tables
+from cloudlet.services.dynamodb import constraints, reads, storage, tables
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
 
 log = logging.getLogger("cloudlet.dynamodb")
-_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 _ATTRIBUTE_MAPS = frozenset(("Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"))
-
-
-def _key_schema_lengths(params: dict) -> list[tuple[str, object, str]]:
-    """DynamoDB still limits a KeySchema to two elements, which the published model no longer says."""
-    schemas = [("keySchema", params.get("KeySchema"))]
-    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-        for i, spec in enumerate(params.get(member) or [], 1):
-            if isinstance(spec, dict):
-                schemas.append((f"{member[0].lower()}{member[1:]}.{i}.member.keySchema", spec.get("KeySchema")))
-    for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], 1):
-        create = update.get("Create") if isinstance(update, dict) else None
-        if isinstance(create, dict):
-            schemas.append((f"globalSecondaryIndexUpdates.{i}.member.create.keySchema", create.get("KeySchema")))
-    return [(path, schema, "Member must have length less than or equal to 2")
-            for path, schema in schemas if isinstance(schema, list) and len(schema) > 2]
-
-
-def _index_name_patterns(params: dict, known: list) -> list[tuple[str, object, str]]:
-    """Index names must match the model's pattern (the shared validator checks lengths only)."""
-    names = [("indexName", params.get("IndexName"))]
-    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-        for i, spec in enumerate(params.get(member) or [], 1):
-            if isinstance(spec, dict):
-                names.append((f"{member[0].lower()}{member[1:]}.{i}.member.indexName", spec.get("IndexName")))
-    for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], 1):
-        for action in ("Create", "Update", "Delete"):
-            spec = update.get(action) if isinstance(update, dict) else None
-            if isinstance(spec, dict):
-                names.append((f"globalSecondaryIndexUpdates.{i}.member.{action.lower()}.indexName", spec.get("IndexName")))
-    reported = {p[0] for p in known}
-    return [(path, name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
-            for path, name in names
-            if isinstance(name, str) and path not in reported and not _TABLE_NAME.fullmatch(name)]
 
 
 class DynamoDB(Service):
@@ -83,15 +48,14 @@ class DynamoDB(Service):
             validate_input(op, shallow, check_enums=True)
         except InputValidationError as err:
             problems = list(err.problems)
-        problems.extend(_key_schema_lengths(params))
-        problems.extend(_index_name_patterns(params, problems))
+        problems.extend(constraints.problems(params, problems))
         name = params.get("TableName")
         if isinstance(name, str) and not name.startswith("arn:"):
             if len(name) < 3 and not any(p[0] == "tableName" for p in problems):
                 problems.append(("tableName", name, "Member must have length greater than or equal to 3"))
             if len(name) > 255 and not any(p[0] == "tableName" for p in problems):
                 problems.append(("tableName", name, "Member must have length less than or equal to 255"))
-            if not _TABLE_NAME.fullmatch(name):
+            if not constraints.NAME_PATTERN.fullmatch(name):
                 problems.append(
                     ("tableName", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
                 )
