@@ -12,7 +12,7 @@ from botocore.model import OperationModel
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
-from cloudlet.services.dynamodb import constraints, reads, storage, tables
+from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
 
@@ -147,10 +147,10 @@ class DynamoDB(Service):
         return {"Endpoints": [{"Address": ctx.host or f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}]}
 
     def describe_continuous_backups(self, ctx, params: dict) -> dict:
-        return tables.describe_continuous_backups(self.store, ctx, params)
+        return backups.describe_continuous_backups(self.store, ctx, params)
 
     def update_continuous_backups(self, ctx, params: dict) -> dict:
-        return tables.update_continuous_backups(self.store, ctx, params)
+        return backups.update_continuous_backups(self.store, ctx, params)
 
     # items
     def put_item(self, ctx, params: dict) -> dict:

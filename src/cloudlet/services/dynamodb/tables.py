@@ -37,7 +37,8 @@ def get_table(conn: Conn, ctx, name: str, *, for_update: bool = False, control: 
     return table
 
 
-def _ts(epoch: float) -> dt.datetime:
+def timestamp(epoch: float) -> dt.datetime:
+    """An epoch time as the aware datetime the wire format expects."""
     return dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
@@ -211,7 +212,7 @@ def _stream_spec(spec: dict | None) -> dict | None:
 
 
 def _stream_label(now: float) -> str:
-    return _ts(now).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return timestamp(now).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
 def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict:
@@ -222,7 +223,7 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         "TableName": table.name,
         "KeySchema": table.key.schema(),
         "TableStatus": status,
-        "CreationDateTime": _ts(table.created),
+        "CreationDateTime": timestamp(table.created),
         "ProvisionedThroughput": _throughput_description(table.throughput),
         "TableSizeBytes": size,
         "ItemCount": count,
@@ -234,7 +235,7 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
     if table.billing_mode == "PAY_PER_REQUEST" or table.billing_updated:
         out["BillingModeSummary"] = {
             "BillingMode": table.billing_mode,
-            "LastUpdateToPayPerRequestDateTime": _ts(table.billing_updated or table.created),
+            "LastUpdateToPayPerRequestDateTime": timestamp(table.billing_updated or table.created),
         }
     if table.table_class != "STANDARD":
         out["TableClassSummary"] = {"TableClass": table.table_class}
@@ -477,55 +478,6 @@ def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
     if table.ttl_attribute:
         description["AttributeName"] = table.ttl_attribute
     return {"TimeToLiveDescription": description}
-
-
-# continuous backups
-
-
-def describe_continuous_backups(store: Store, ctx, params: dict) -> dict:
-    with store.read() as conn:
-        table = _backups_table(conn, ctx, params["TableName"])
-    return {"ContinuousBackupsDescription": _backups_description(table)}
-
-
-def update_continuous_backups(store: Store, ctx, params: dict) -> dict:
-    """Point-in-time recovery is recorded and described; there is nothing to restore from."""
-    spec = params["PointInTimeRecoverySpecification"]
-    with store.tx() as conn:
-        table = _backups_table(conn, ctx, params["TableName"], for_update=True)
-        days = spec.get("RecoveryPeriodInDays")
-        if spec["PointInTimeRecoveryEnabled"]:
-            if not table.pitr_since:
-                table.pitr_since = time.time()
-            table.pitr_days = days or table.pitr_days or 35
-        else:
-            table.pitr_since = 0.0
-            table.pitr_days = 35
-        storage.save_table(conn, table)
-    return {"ContinuousBackupsDescription": _backups_description(table)}
-
-
-def _backups_table(conn: Conn, ctx, name_or_arn: str, *, for_update: bool = False) -> TableDef:
-    name = resolve_name(name_or_arn)
-    table = storage.load_table(conn, ctx.account_id, ctx.region, name, for_update=for_update)
-    if table is None:
-        raise AWSError("TableNotFoundException", f"Table not found: {name}", 400)
-    return table
-
-
-def _backups_description(table: TableDef) -> dict:
-    if not table.pitr_since:
-        recovery: dict = {"PointInTimeRecoveryStatus": "DISABLED"}
-    else:
-        # AWS can restore up to about five minutes ago, and never to before recovery was enabled.
-        latest = max(table.pitr_since, time.time() - 300)
-        recovery = {
-            "PointInTimeRecoveryStatus": "ENABLED",
-            "RecoveryPeriodInDays": table.pitr_days,
-            "EarliestRestorableDateTime": _ts(table.pitr_since),
-            "LatestRestorableDateTime": _ts(latest),
-        }
-    return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": recovery}
 
 
 # tags
