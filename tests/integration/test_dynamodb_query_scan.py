@@ -178,10 +178,27 @@ def test_key_condition_errors(ddb):
         ("sk = :n", {":n": {"N": "1"}}, "Query condition missed key schema element: pk"),
         ("pk = :p OR sk = :n", {":p": {"S": "p"}, ":n": {"N": "1"}}, None),
         ("pk < :p", {":p": {"S": "p"}}, "Query key condition not supported"),
-        ("pk = :p AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}}, "Query key condition not supported"),
+        ("pk = :p AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Query condition missed key schema element: sk"),
+        ("pk = :p AND sk = :n AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}}, "Query key condition not supported"),
         ("pk = :n", {":n": {"N": "1"}}, "One or more parameter values were invalid: Condition parameter type does not "
                                         "match schema type"),
+        (":n > pk", {":n": {"N": "1"}}, "One or more parameter values were invalid: Condition parameter type does not "
+                                        "match schema type"),
         ("pk = :p AND begins_with(sk, :n)", {":p": {"S": "p"}, ":n": {"N": "1"}}, None),
+        # the shape of the expression, checked before anything else
+        ("pk = :p AND sk > :n AND sk < :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "KeyConditionExpressions must only contain one condition per key"),
+        ("pk = :p AND sk > size(pk)", {":p": {"S": "p"}}, "KeyConditionExpressions cannot contain nested operations"),
+        ("pk = :p AND sk > pk", {":p": {"S": "p"}},
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
+        ("pk.x = :p", {":p": {"S": "p"}}, "KeyConditionExpressions cannot have conditions on nested attributes"),
+        (":p = :p", {":p": {"S": "p"}}, "Invalid condition in KeyConditionExpression: No key attribute specified"),
+        ("pk = :p AND :n BETWEEN sk AND :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first "
+         "operand"),
+        ("pk = :p AND sk <> :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Invalid operator used in KeyConditionExpression: <>"),
     ]
     for expr, values, message in cases:
         with pytest.raises(ClientError) as excinfo:
@@ -193,6 +210,30 @@ def test_key_condition_errors(ddb):
     with pytest.raises(ClientError) as excinfo:
         q(ddb, "pk = :p", {":p": {"S": "p"}}, ExclusiveStartKey={"pk": {"S": "p"}})
     assert error(excinfo)[1].startswith("The provided starting key is invalid")
+    with pytest.raises(ClientError) as excinfo:
+        q(ddb, "pk = :p AND sk > :n", {":p": {"S": "p"}, ":n": {"N": "5"}},
+          ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"N": "5"}})
+    assert error(excinfo) == ("ValidationException", "The provided starting key does not match the range key predicate",
+                              400)
+    # operands may come in either order: ":n < sk" is "sk > :n"
+    assert sks(q(ddb, "pk = :p AND :n < sk", {":p": {"S": "p"}, ":n": {"N": "5"}})) == sks(
+        q(ddb, "sk > :n AND pk = :p", {":p": {"S": "p"}, ":n": {"N": "5"}}))
+    # the legacy form allows only indexable comparisons
+    legacy = [
+        ({"pk": {"ComparisonOperator": "NULL"}}, "Attempted conditional constraint is not an indexable operation"),
+        ({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]},
+          "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "2"}, {"N": "1"}]}},
+         "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"),
+    ]
+    for conditions, message in legacy:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.query(TableName="qtab", KeyConditions=conditions)
+        assert error(excinfo) == ("ValidationException", message, 400)
+    # the shape of a key condition is checked before the table is looked up
+    with pytest.raises(ClientError) as excinfo:
+        ddb.query(TableName="absent", KeyConditionExpression="pk = :p AND pk = :p",
+                  ExpressionAttributeValues={":p": {"S": "p"}})
+    assert error(excinfo)[1] == "KeyConditionExpressions must only contain one condition per key"
 
 
 def test_parallel_scan_segments_partition_the_table(ddb):
