@@ -328,6 +328,23 @@ def test_create_table_index_rules(cloudlet):
          "1 validation error detected: Value '[{AttributeName=g, KeyType=HASH}, {AttributeName=g, KeyType=HASH}, "
          "{AttributeName=g, KeyType=HASH}]' at 'globalSecondaryIndexes.1.member.keySchema' failed to satisfy "
          "constraint: Member must have length less than or equal to 2"),
+        (dict(KeySchema=HASH + [{"AttributeName": "s", "KeyType": "RANGE"}]),
+         "Invalid KeySchema: Some index key attribute have no definition"),
+        (dict(KeySchema=HASH * 2, AttributeDefinitions=g_s),
+         "Both the Hash Key and the Range Key element in the KeySchema have the same name"),
+        (dict(KeySchema=HASH + [{"AttributeName": "g", "KeyType": "HASH"}], AttributeDefinitions=g_s),
+         "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type"),
+        (dict(ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1_000_000_000_001}),
+         "Given value 1000000000001 for WriteCapacityUnits is out of bounds"),
+        (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[
+            {**_gsi(), "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "z", "KeyType": "RANGE"}]}]),
+         invalid + "Some index key attributes are not defined in AttributeDefinitions. Keys: [z], AttributeDefinitions: "
+         "[g, pk]"),
+        (dict(KeySchema=HASH + [{"AttributeName": "g", "KeyType": "RANGE"}],
+              AttributeDefinitions=g_s + [{"AttributeName": "l", "AttributeType": "S"}],
+              LocalSecondaryIndexes=[{"IndexName": "by-l", "KeySchema": [{"AttributeName": "l", "KeyType": "HASH"}],
+                                      "Projection": {"ProjectionType": "ALL"}}]),
+         invalid + "Index KeySchema does not have a range key for index: by-l"),
         (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi("by g!")]),
          "1 validation error detected: Value 'by g!' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy "
          "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),

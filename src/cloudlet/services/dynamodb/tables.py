@@ -14,6 +14,7 @@ from cloudlet.store import Conn, Store
 
 MAX_GSIS = 20
 MAX_LSIS = 5
+MAX_CAPACITY_UNITS = 1_000_000_000_000
 
 
 def resolve_name(name_or_arn: str) -> str:
@@ -43,21 +44,32 @@ def timestamp(epoch: float) -> dt.datetime:
 
 
 def _key_def(schema: list[dict], types: dict[str, str], what: str) -> KeyDef:
+    """A KeySchema checked in DynamoDB's order: definitions, then element names and key types."""
+    names = [e["AttributeName"] for e in schema]
+    if what == "table" and len(names) == 2:
+        if len(types) < 2 or any(n not in types for n in names):
+            raise validation("Invalid KeySchema: Some index key attribute have no definition")
+    elif what != "table":
+        _check_defined(names, types)
+    if len(names) == 2 and names[0] == names[1]:
+        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
     if not schema or schema[0].get("KeyType") != "HASH":
         raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
     if len(schema) == 2 and schema[1].get("KeyType") != "RANGE":
         raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-    if len(schema) == 2 and schema[0]["AttributeName"] == schema[1]["AttributeName"]:
-        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
-    names = [e["AttributeName"] for e in schema]
-    missing = [n for n in names if n not in types]
-    if missing:
-        raise invalid_params(
-            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(missing)}], "
-            f"AttributeDefinitions: [{', '.join(types)}]"
-        )
+    _check_defined(names, types)
     sk = names[1] if len(names) == 2 else None
     return KeyDef(names[0], types[names[0]], sk, types[sk] if sk else None)
+
+
+def _check_defined(names: list[str], types: dict[str, str]) -> None:
+    missing = [n for n in names if n not in types]
+    if missing:
+        # AWS lists both in reverse order.
+        raise invalid_params(
+            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(reversed(missing))}], "
+            f"AttributeDefinitions: [{', '.join(reversed(list(types)))}]"
+        )
 
 
 def _projection(spec: dict | None, name: str) -> dict:
@@ -91,6 +103,9 @@ def _throughput(billing: str, spec: dict | None, what: str = "") -> dict | None:
         raise invalid_params(
             "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
         )
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        if spec[member] > MAX_CAPACITY_UNITS:
+            raise validation(f"Given value {spec[member]} for {member} is out of bounds")
     return {"ReadCapacityUnits": spec["ReadCapacityUnits"], "WriteCapacityUnits": spec["WriteCapacityUnits"]}
 
 
@@ -150,13 +165,13 @@ def create_table(store: Store, ctx, params: dict) -> dict:
                 "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
             )
         lkey = _key_def(spec["KeySchema"], types, "LSI")
+        if not lkey.sk:
+            raise invalid_params(f"Index KeySchema does not have a range key for index: {spec['IndexName']}")
         if lkey.pk != key.pk:
             raise invalid_params(
                 f"Index KeySchema does not have the same leading hash key as table KeySchema for index: "
                 f"{spec['IndexName']}. index hash key: {lkey.pk}, table hash key: {key.pk}"
             )
-        if not lkey.sk:
-            raise invalid_params(f"Index KeySchema does not have a range key for index: {spec['IndexName']}")
         indexes.append(IndexDef(spec["IndexName"], "LSI", lkey, _projection(spec.get("Projection"), spec["IndexName"]),
                                 f"{table_id}:{spec['IndexName']}", created=time.time()))
         used |= set(lkey.names)
