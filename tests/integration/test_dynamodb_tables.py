@@ -119,8 +119,15 @@ def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):
         if i % 2 == 0:
             item["g"] = {"S": "even"}
         ddb.put_item(TableName="tbl", Item=item)
+    before = time.time()
     out = ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})
-    assert out["TableDescription"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
+    throughput = out["TableDescription"]["ProvisionedThroughput"]
+    assert throughput["WriteCapacityUnits"] == 4 and throughput["LastIncreaseDateTime"].timestamp() >= before - 1
+    assert "LastDecreaseDateTime" not in throughput and throughput["NumberOfDecreasesToday"] == 0
+    ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 4})
+    throughput = ddb.describe_table(TableName="tbl")["Table"]["ProvisionedThroughput"]
+    assert throughput["ReadCapacityUnits"] == 2 and throughput["NumberOfDecreasesToday"] == 1
+    assert throughput["LastDecreaseDateTime"] >= throughput["LastIncreaseDateTime"]
     ddb.update_table(TableName="tbl", BillingMode="PAY_PER_REQUEST")
     table = ddb.describe_table(TableName="tbl")["Table"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
@@ -388,6 +395,12 @@ def test_update_table_index_rules_and_billing_switches(cloudlet):
           "index: by-h when BillingMode is PAY_PER_REQUEST", 400)),
         (dict(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
          ("ValidationException", invalid + "ProvisionedThroughput is not specified for index: by-g", 400)),
+        (dict(GlobalSecondaryIndexUpdates=[{}]),
+         ("ValidationException", invalid + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+          "GlobalSecondaryIndexUpdate.Delete must not be null", 400)),
+        (dict(GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}, {"Delete": {"IndexName": "by-g"}}]),
+         ("ValidationException", invalid + "Only one global secondary index update per index is allowed "
+          "simultaneously. Index: by-g", 400)),
     ]
     before = ddb.describe_table(TableName="tbl")["Table"]
     for kwargs, expected in cases:

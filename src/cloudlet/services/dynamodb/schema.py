@@ -74,6 +74,9 @@ class TableDef:
     billing_updated: float = 0.0
     pitr_since: float = 0.0  # when point-in-time recovery was enabled (0: disabled)
     pitr_days: int = 35
+    last_increase: float = 0.0  # when provisioned throughput last went up / down
+    last_decrease: float = 0.0
+    decreases: list = field(default_factory=list)  # times of the decreases, for NumberOfDecreasesToday
     sse: dict | None = None  # {"SSEType", "KMSMasterKeyArn"} when a KMS key encrypts the table
     on_demand: dict | None = None  # OnDemandThroughput, as given
 

@@ -239,7 +239,7 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         "KeySchema": table.key.schema(),
         "TableStatus": status,
         "CreationDateTime": timestamp(table.created),
-        "ProvisionedThroughput": _throughput_description(table.throughput),
+        "ProvisionedThroughput": _table_throughput(table),
         "TableSizeBytes": size,
         "ItemCount": count,
         "TableArn": table.arn,
@@ -298,6 +298,18 @@ def _index_description(table: TableDef, index: IndexDef, count: int, size: int) 
     return entry
 
 
+def _table_throughput(table: TableDef) -> dict:
+    """The table's ProvisionedThroughput, with when it last went up or down and today's decreases."""
+    out = _throughput_description(table.throughput)
+    if table.last_increase:
+        out["LastIncreaseDateTime"] = timestamp(table.last_increase)
+    if table.last_decrease:
+        out["LastDecreaseDateTime"] = timestamp(table.last_decrease)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    out["NumberOfDecreasesToday"] = sum(1 for t in table.decreases if time.strftime("%Y-%m-%d", time.gmtime(t)) == today)
+    return out
+
+
 def _throughput_description(throughput: dict) -> dict:
     return {
         "NumberOfDecreasesToday": 0,
@@ -336,7 +348,26 @@ def list_tables(store: Store, ctx, params: dict) -> dict:
     return out
 
 
+def _check_index_updates(updates: list[dict]) -> None:
+    """The GlobalSecondaryIndexUpdates rules DynamoDB checks before it looks at the table."""
+    seen: set[str] = set()
+    for update in updates:
+        actions = [update.get(a) for a in ("Update", "Create", "Delete") if update.get(a) is not None]
+        if not actions:
+            raise invalid_params(
+                "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                "GlobalSecondaryIndexUpdate.Delete must not be null"
+            )
+        name = actions[0].get("IndexName")
+        if name in seen:
+            raise invalid_params(
+                f"Only one global secondary index update per index is allowed simultaneously. Index: {name}"
+            )
+        seen.add(name)
+
+
 def update_table(store: Store, ctx, params: dict) -> dict:
+    _check_index_updates(params.get("GlobalSecondaryIndexUpdates") or [])
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
         changed = False
@@ -374,6 +405,13 @@ def update_table(store: Store, ctx, params: dict) -> dict:
                     f"WriteCapacityUnits: {new['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide "
                     "for current limits and how to request higher limits."
                 )
+            now = time.time()
+            current = table.throughput or {}
+            if any(new[k] > current.get(k, 0) for k in new):
+                table.last_increase = now
+            if any(new[k] < current.get(k, new[k]) for k in new):
+                table.last_decrease = now
+                table.decreases = [t for t in table.decreases if t > now - 86400] + [now]
             table.throughput = new
             changed = True
         elif billing == "PROVISIONED" and not table.throughput:
