@@ -213,6 +213,13 @@ def test_time_to_live(cloudlet):
         time.sleep(0.05)
     assert keys == ["new", "none"]
     service.set_ttl_interval(5)
+    out = ddb.update_time_to_live(TableName="tbl", TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
+    assert out["TimeToLiveSpecification"] == {"Enabled": False}
+    assert ddb.describe_time_to_live(TableName="tbl")["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+    raw = cloudlet.client("dynamodb", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as excinfo:
+        raw.update_time_to_live(TableName="tbl", TimeToLiveSpecification={"Enabled": True, "AttributeName": ""})
+    assert error(excinfo) == ("ValidationException", "TimeToLiveSpecification.AttributeName must be non empty", 400)
 
 
 def test_tags(cloudlet):

@@ -41,6 +41,10 @@ class DynamoDB(Service):
                 len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
             ) > 100:
                 raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+        if op.name == "UpdateTimeToLive":
+            spec = params.get("TimeToLiveSpecification")
+            if isinstance(spec, dict) and spec.get("AttributeName") == "":
+                raise AWSError("ValidationException", "TimeToLiveSpecification.AttributeName must be non empty", 400)
         problems = []
         try:
             # Attribute values are checked (with DynamoDB's own messages) when they are read.

@@ -521,7 +521,9 @@ def update_time_to_live(store: Store, ctx, params: dict) -> dict:
         table.ttl_attribute = spec["AttributeName"] if enabled else None
         storage.save_table(conn, table)
         storage.refresh_ttl(conn, table)
-    return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": spec["AttributeName"]}}
+    if not enabled:
+        return {"TimeToLiveSpecification": {"Enabled": False}}  # AWS names no attribute when disabling
+    return {"TimeToLiveSpecification": {"Enabled": True, "AttributeName": spec["AttributeName"]}}
 
 
 def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
