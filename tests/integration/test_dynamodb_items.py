@@ -102,6 +102,16 @@ def test_attribute_value_errors(ddb):
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item={**KEY, "v": value})
         assert error(excinfo) == ("ValidationException", message, 400)
+        # values (and the item's size) are checked before the table is looked up, as AWS does
+        with pytest.raises(ClientError) as excinfo:
+            ddb.put_item(TableName="absent", Item={**KEY, "v": value})
+        assert error(excinfo) == ("ValidationException", message, 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.put_item(TableName="absent", Item={**KEY, "v": {"S": "x" * 410_000}})
+    assert error(excinfo) == ("ValidationException", "Item size has exceeded the maximum allowed size", 400)
+    # an empty string in a string set is allowed (only keys refuse empty strings)
+    ddb.put_item(TableName="items", Item={**KEY, "v": {"SS": ["", "a"]}})
+    assert sorted(get(ddb)["v"]["SS"]) == ["", "a"]
 
 
 def test_nesting_depth_and_item_size(ddb):
@@ -315,6 +325,28 @@ def test_legacy_parameters(ddb):
     assert out["Count"] == 1
     out = ddb.scan(TableName="items", ScanFilter={"v": {"ComparisonOperator": "NULL"}})
     assert out["Count"] == 0 and out["ScannedCount"] == 1
+    # Expected: a Value is the argument of a ComparisonOperator; AWS's errors for the other mixes
+    ddb.put_item(TableName="items", Item={**KEY, "v": {"N": "3"}},
+                 Expected={"v": {"ComparisonOperator": "GT", "Value": {"N": "2"}}})
+    invalid = "One or more parameter values were invalid: "
+    cases = [
+        ({}, "Value must be provided when Exists is null for Attribute: v"),
+        ({"ComparisonOperator": "LT"}, "Value or AttributeValueList must be used with ComparisonOperator: LT for "
+                                       "Attribute: v"),
+        ({"Exists": True, "ComparisonOperator": "LT"}, "Exists and ComparisonOperator cannot be used together for "
+                                                       "Attribute: v"),
+        ({"ComparisonOperator": "LT", "Value": {"N": "1"}, "AttributeValueList": [{"N": "1"}]},
+         "Value and AttributeValueList cannot be used together for Attribute: v"),
+        ({"AttributeValueList": [{"N": "1"}]}, "AttributeValueList can only be used with a ComparisonOperator for "
+                                               "Attribute: v"),
+        ({"ComparisonOperator": "NULL", "Value": {"N": "1"}}, "Invalid number of argument(s) for the NULL "
+                                                              "ComparisonOperator"),
+    ]
+    for expected, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.put_item(TableName="items", Item=KEY, Expected={"v": expected})
+        assert error(excinfo) == ("ValidationException", invalid + message, 400), expected
+    assert get(ddb)["v"] == {"N": "3"}
 
 
 def test_resource_api(cloudlet, ddb):

@@ -89,9 +89,10 @@ class Items:
         exprs = requests.parse(params)
         if kind == "ConditionCheck" and exprs.condition is None:
             raise validation("The ConditionExpression parameter is required for a ConditionCheck")
+        # Values (and a Put's size) are checked before the table is looked up, as DynamoDB does.
+        value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
         table = get_table(conn, ctx, params["TableName"])
-        value = params["Item"] if kind == "Put" else params["Key"]
-        return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"))
+        return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"), checked=size)
 
     def _new_item(self, write: Write, old: dict | None) -> dict | None:
         """The item after the write (None: deleted or unchanged for a ConditionCheck)."""
@@ -442,19 +443,30 @@ def request_fingerprint(entries: list) -> str:
     return hashlib.sha256(orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def check_value(kind: str, value: dict) -> tuple[dict, int]:
+    """A write's item (Put) or key, normalized, with its size; the checks that need no table."""
+    if kind != "Put":
+        return V.normalize_item(value, "key"), 0
+    item = V.normalize_item(value)
+    size = item_size(item)
+    if size > MAX_ITEM_BYTES:
+        raise validation("Item size has exceeded the maximum allowed size")
+    return item, size
+
+
 def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
-         return_on_failure: str | None = None) -> Write:
-    """Check the item (Put) or key (other kinds) of a write against the table and plan it."""
+         return_on_failure: str | None = None, checked: int | None = None) -> Write:
+    """Check the item (Put) or key (other kinds) of a write against the table and plan it
+    (`checked`: the value already passed check_value, which found this size)."""
+    if checked is None:
+        value, checked = check_value(kind, value)
     if kind == "Put":
-        item = V.normalize_item(value)
+        item = value
         table.check_item_keys(item)
         check_key_sizes(table, item)
-        size = item_size(item)
-        if size > MAX_ITEM_BYTES:
-            raise validation("Item size has exceeded the maximum allowed size")
         pk, sk = table.encode_key(item)
-        return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, size)
-    key = V.normalize_item(value, "key")
+        return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)
+    key = value
     pk, sk = table.check_key(key)
     check_key_sizes(table, key)
     return Write(table, pk, sk, key, kind, exprs, None, return_on_failure)

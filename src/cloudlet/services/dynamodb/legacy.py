@@ -29,27 +29,32 @@ def conditions(spec: dict | None, operator: str | None, *, expected: bool = Fals
 
 
 def _expected(name: str, cond: dict):
-    if "ComparisonOperator" in cond:
-        if "Value" in cond:
-            raise validation(
-                "One or more parameter values were invalid: Value or ComparisonOperator must be used, not both"
-            )
-        return _comparison(name, cond)
+    """One Expected entry: Exists / Value, or a ComparisonOperator whose argument may be the Value."""
+    value, values = cond.get("Value"), cond.get("AttributeValueList")
+    exists = cond.get("Exists")
+    op = cond.get("ComparisonOperator")
+    if op is not None:
+        if exists is not None:
+            raise _invalid(f"Exists and ComparisonOperator cannot be used together for Attribute: {name}")
+        if value is not None and values is not None:
+            raise _invalid(f"Value and AttributeValueList cannot be used together for Attribute: {name}")
+        if value is None and values is None and op not in ("NULL", "NOT_NULL"):
+            raise _invalid(f"Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {name}")
+        return _comparison(name, {"ComparisonOperator": op, "AttributeValueList": [value] if value is not None else values})
+    if values is not None:
+        raise _invalid(f"AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}")
     path = A.Path((name,))
-    exists = cond.get("Exists", True)
-    if "Value" in cond:
+    if value is not None:
         if exists is False:
-            raise validation(
-                "One or more parameter values were invalid: Value cannot be used when Exists is false for "
-                f"Attribute: {name}"
-            )
-        return A.Compare("=", path, A.Value(V.normalize(cond["Value"])))
-    if exists is True:
-        raise validation(
-            "One or more parameter values were invalid: Value must be provided when Exists is true for "
-            f"Attribute: {name}"
-        )
+            raise _invalid(f"Value cannot be used when Exists is false for Attribute: {name}")
+        return A.Compare("=", path, A.Value(V.normalize(value)))
+    if exists is not False:
+        raise _invalid(f"Value must be provided when Exists is {'null' if exists is None else 'true'} for Attribute: {name}")
     return A.Function("attribute_not_exists", (path,))
+
+
+def _invalid(detail: str):
+    return validation(f"One or more parameter values were invalid: {detail}")
 
 
 def _comparison(name: str, cond: dict):
@@ -80,9 +85,7 @@ def _comparison(name: str, cond: dict):
 
 
 def _bad_count(op: str):
-    return validation(
-        f"One or more parameter values were invalid: Invalid number of argument(s) for the {op} ComparisonOperator"
-    )
+    return _invalid(f"Invalid number of argument(s) for the {op} ComparisonOperator")
 
 
 def projection(names: list[str] | None) -> list[A.Path] | None:
