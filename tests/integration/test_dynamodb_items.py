@@ -202,7 +202,20 @@ def test_update_creates_item_and_rejects_bad_updates(ddb):
         ("SET pk = :s", {":s": {"S": "x"}},
          "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"),
         ("SET c = c + :s", {":s": {"S": "x"}},
-         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: +, operand type: STRING"),
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand "
+         "type: S"),
+        ("SET c = list_append(c, :s)", {":s": {"M": {}}},
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: "
+         "list_append, operand type: M"),
+        ("ADD c :s", {":s": {"S": "x"}},
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: "
+         "STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"),
+        ("DELETE c :s", {":s": {"N": "1"}},
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: "
+         "NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"),
+        ("SET c = if_not_exists(c)", None,
+         "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: "
+         "if_not_exists, number of operands: 1"),
         ("SET c = :s REMOVE c", {":s": {"S": "x"}},
          "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these "
          "paths; path one: [c], path two: [c]"),
@@ -221,7 +234,8 @@ def test_update_creates_item_and_rejects_bad_updates(ddb):
     ]
     for expression, values, message in cases:
         with pytest.raises(ClientError) as excinfo:
-            ddb.update_item(TableName="items", Key=other, UpdateExpression=expression, ExpressionAttributeValues=values)
+            ddb.update_item(TableName="items", Key=other, UpdateExpression=expression,
+                            **({"ExpressionAttributeValues": values} if values else {}))
         assert error(excinfo) == ("ValidationException", message, 400), expression
     assert get(ddb, other) == {**other, "c": {"N": "1"}}
 

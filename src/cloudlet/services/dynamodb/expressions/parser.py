@@ -308,7 +308,7 @@ class _Parser:
         if V.type_of(value) not in allowed:
             raise ExpressionError(
                 f"Incorrect operand type for operator or function; operator: {clause}, operand type: "
-                f"{_TYPE_WORDS[V.type_of(value)]}"
+                f"{_TYPE_WORDS[V.type_of(value)]}, typeSet: ALLOWED_FOR_{clause}_OPERAND"
             )
         return A.UpdateAction(clause, path, A.Value(value))
 
@@ -320,8 +320,8 @@ class _Parser:
             for side in (left, right):
                 if isinstance(side, A.Value) and V.type_of(side.value) != "N":
                     raise ExpressionError(
-                        f"Incorrect operand type for operator or function; operator: {op}, operand type: "
-                        f"{_TYPE_WORDS[V.type_of(side.value)]}"
+                        f"Incorrect operand type for operator or function; operator or function: {op}, operand type: "
+                        f"{V.type_of(side.value)}"
                     )
             return A.Arithmetic(op, left, right)
         return left
@@ -340,10 +340,17 @@ class _Parser:
                     )
                 raise ExpressionError(f"Invalid function name; function: {name}")
             self.expect_op("(")
-            first = self.set_operand()
-            self.expect_op(",")
-            second = self.set_operand()
+            args = [self.set_operand()]
+            while self.is_op(","):
+                self.advance()
+                args.append(self.set_operand())
             self.expect_op(")")
+            if len(args) != 2:
+                raise ExpressionError(
+                    f"Incorrect number of operands for operator or function; operator or function: {name}, "
+                    f"number of operands: {len(args)}"
+                )
+            first, second = args
             if name == "if_not_exists":
                 if not isinstance(first, A.Path):
                     raise ExpressionError(
@@ -354,7 +361,7 @@ class _Parser:
                 if isinstance(side, A.Value) and V.type_of(side.value) != "L":
                     raise ExpressionError(
                         "Incorrect operand type for operator or function; operator or function: list_append, "
-                        f"operand type: {_TYPE_WORDS[V.type_of(side.value)]}"
+                        f"operand type: {V.type_of(side.value)}"
                     )
             return A.ListAppend(first, second)
         return self.path()
