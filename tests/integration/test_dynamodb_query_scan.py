@@ -306,3 +306,26 @@ def test_write_capacity_counts_index_entries(ddb):
     # v is projected into the gsi, whose small entry costs 1 though the item is 3 KB
     assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 4.0, "Table": {"CapacityUnits": 3.0},
                                        "GlobalSecondaryIndexes": {"gsi": {"CapacityUnits": 1.0}}}
+
+
+def test_updates_of_index_key_attributes(ddb):
+    key = {"pk": {"S": "u"}, "sk": {"N": "1"}}
+    ddb.put_item(TableName="qtab", Item={**key, "n": {"N": "5"}})
+    invalid = "One or more parameter values were invalid: "
+    scalar = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: g"
+    cases = [
+        ("SET g.x = :s", {":s": {"S": "x"}}, scalar),
+        ("SET copied = g[0]", None, scalar),
+        # known before reading the item: a value or a sum of the wrong type
+        ("SET g = :n", {":n": {"N": "1"}}, invalid + "Type mismatch for Index Key g Expected: S Actual: N IndexName: gsi"),
+        ("SET g = n + :n", {":n": {"N": "1"}},
+         invalid + "Type mismatch for Index Key g Expected: S Actual: N IndexName: gsi"),
+        # known only from the stored item
+        ("SET g = n", None, "The update expression attempted to update the secondary index key to unsupported type"),
+    ]
+    for expression, values, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.update_item(TableName="qtab", Key=key, UpdateExpression=expression,
+                            **({"ExpressionAttributeValues": values} if values else {}))
+        assert error(excinfo) == ("ValidationException", message, 400), expression
+    assert ddb.get_item(TableName="qtab", Key=key)["Item"] == {**key, "n": {"N": "5"}}

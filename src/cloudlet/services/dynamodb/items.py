@@ -26,7 +26,7 @@ from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
 from cloudlet.services.dynamodb.expressions.update import apply as apply_update
-from cloudlet.services.dynamodb.expressions.update import check_keys_untouched
+from cloudlet.services.dynamodb.expressions.update import check_index_keys, check_keys_untouched
 from cloudlet.services.dynamodb.schema import TableDef, check_key_sizes
 from cloudlet.services.dynamodb.size import MAX_ITEM_BYTES, item_size
 from cloudlet.services.dynamodb.tables import get_table
@@ -104,7 +104,15 @@ class Items:
             return old
         base = old if old is not None else dict(write.key)
         new = apply_update(base, write.exprs.update, write.table.key.names) if write.exprs.update else dict(base)
-        write.table.check_item_keys(new)
+        try:
+            write.table.check_item_keys(new)
+        except AWSError as err:
+            if old is None or "Type mismatch for Index Key" not in err.message:
+                raise
+            # A stored item that an update turns into a wrong index key type gets AWS's own wording.
+            raise validation(
+                "The update expression attempted to update the secondary index key to unsupported type"
+            ) from None
         write.size = item_size(new)
         if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -468,6 +476,8 @@ def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
         return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)
     key = value
     pk, sk = table.check_key(key)
+    if kind == "Update" and exprs.update is not None:
+        check_index_keys(exprs.update, table.index_keys())
     check_key_sizes(table, key)
     return Write(table, pk, sk, key, kind, exprs, None, return_on_failure)
 

@@ -97,6 +97,15 @@ class TableDef:
         data["indexes"] = [IndexDef(**{**i, "key": KeyDef(**i["key"])}) for i in data["indexes"]]
         return cls(**data)
 
+    def index_keys(self) -> dict[str, tuple[str, str]]:
+        """The secondary-index key attributes that are not table key attributes: name -> (type, index)."""
+        out: dict[str, tuple[str, str]] = {}
+        for index in self.indexes:
+            for name, wanted in _index_key_types(index):
+                if name not in self.key.names:
+                    out.setdefault(name, (wanted, index.name))
+        return out
+
     # item keys
     def item_key(self, item: dict) -> dict:
         return {name: item[name] for name in self.key.names if name in item}
