@@ -215,6 +215,10 @@ def test_key_condition_errors(ddb):
           ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"N": "5"}})
     assert error(excinfo) == ("ValidationException", "The provided starting key does not match the range key predicate",
                               400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.scan(TableName="qtab", ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"N": "x"}})
+    assert error(excinfo) == ("ValidationException", "The provided starting key is invalid: The parameter cannot be "
+                              "converted to a numeric value: x", 400)
     # operands may come in either order: ":n < sk" is "sk > :n"
     assert sks(q(ddb, "pk = :p AND :n < sk", {":p": {"S": "p"}, ":n": {"N": "5"}})) == sks(
         q(ddb, "sk > :n AND pk = :p", {":p": {"S": "p"}, ":n": {"N": "5"}}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import capacity, key_conditions, keys, requests, storage
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import invalid_params, validation
@@ -206,7 +207,10 @@ def _key_of(table: TableDef, index: IndexDef | None, item: dict) -> dict:
 
 
 def _start_key(table: TableDef, index: IndexDef | None, start: dict) -> dict:
-    start = {k: V.normalize(v) for k, v in start.items()}
+    try:
+        start = {k: V.normalize(v) for k, v in start.items()}
+    except AWSError as err:
+        raise validation(f"The provided starting key is invalid: {err.message}") from None
     wanted = dict(zip(table.key.names, (table.key.pk_type, table.key.sk_type), strict=False))
     if index:
         wanted.update(zip(index.key.names, (index.key.pk_type, index.key.sk_type), strict=False))
