@@ -356,6 +356,8 @@ def test_legacy_parameters(ddb):
         ({"ComparisonOperator": "NULL", "Value": {"N": "1"}}, "Invalid number of argument(s) for the NULL "
                                                               "ComparisonOperator"),
     ]
+    cases.append(({"ComparisonOperator": "IN", "AttributeValueList": [{"N": "1"}, {"S": "1"}]},
+                  "AttributeValues inside AttributeValueList must be of same type"))
     for expected, message in cases:
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item=KEY, Expected={"v": expected})

@@ -60,6 +60,8 @@ def _invalid(detail: str):
 def _comparison(name: str, cond: dict):
     op = cond.get("ComparisonOperator")
     args = [A.Value(V.normalize(v)) for v in cond.get("AttributeValueList") or []]
+    if op in ("IN", "BETWEEN") and len({V.type_of(a.value) for a in args}) > 1:
+        raise _invalid("AttributeValues inside AttributeValueList must be of same type")
     path = A.Path((name,))
     if op == "IN":
         if not args:
