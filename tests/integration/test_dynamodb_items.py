@@ -363,6 +363,9 @@ def test_legacy_parameters(ddb):
             ddb.put_item(TableName="items", Item=KEY, Expected={"v": expected})
         assert error(excinfo) == ("ValidationException", invalid + message, 400), expected
     assert get(ddb)["v"] == {"N": "3"}
+    with pytest.raises(ClientError) as excinfo:
+        ddb.get_item(TableName="items", Key=KEY, AttributesToGet=["v", "v"])
+    assert error(excinfo) == ("ValidationException", invalid + "Duplicate value in attribute name: v", 400)
 
 
 def test_resource_api(cloudlet, ddb):

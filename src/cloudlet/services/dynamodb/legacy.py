@@ -93,7 +93,12 @@ def _bad_count(op: str):
 def projection(names: list[str] | None) -> list[A.Path] | None:
     if names is None:
         return None
-    return [A.Path((name,)) for name in dict.fromkeys(names)]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _invalid(f"Duplicate value in attribute name: {name}")
+        seen.add(name)
+    return [A.Path((name,)) for name in names]
 
 
 def updates(spec: dict | None) -> A.Update | None:
