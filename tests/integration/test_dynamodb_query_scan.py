@@ -180,7 +180,8 @@ def test_key_condition_errors(ddb):
         ("pk < :p", {":p": {"S": "p"}}, "Query key condition not supported"),
         ("pk = :p AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
          "Query condition missed key schema element: sk"),
-        ("pk = :p AND sk = :n AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}}, "Query key condition not supported"),
+        ("pk = :p AND sk = :n AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Conditions can be of length 1 or 2 only"),
         ("pk = :n", {":n": {"N": "1"}}, "One or more parameter values were invalid: Condition parameter type does not "
                                         "match schema type"),
         (":n > pk", {":n": {"N": "1"}}, "One or more parameter values were invalid: Condition parameter type does not "
@@ -224,6 +225,10 @@ def test_key_condition_errors(ddb):
         q(ddb, "sk > :n AND pk = :p", {":p": {"S": "p"}, ":n": {"N": "5"}}))
     # the legacy form allows only indexable comparisons
     legacy = [
+        ({}, "Conditions can be of length 1 or 2 only"),
+        ({"pk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"N": "1"}]}},
+         "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N AttributeValue "
+         "type"),
         ({"pk": {"ComparisonOperator": "NULL"}}, "Attempted conditional constraint is not an indexable operation"),
         ({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]},
           "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "2"}, {"N": "1"}]}},

@@ -28,7 +28,10 @@ class KeyCondition:
 
 def parse(node) -> list[KeyCondition]:
     """The conditions of a key condition AST, or DynamoDB's error for a shape it does not accept."""
-    conditions = [_condition(part) for part in _conjuncts(node)]
+    parts = _conjuncts(node)
+    if len(parts) > 2:
+        raise validation("Conditions can be of length 1 or 2 only")
+    conditions = [_condition(part) for part in parts]
     seen: set[str] = set()
     for condition in conditions:
         if condition.name in seen:

@@ -12,6 +12,13 @@ _ARITY = {
     "CONTAINS": 1, "NOT_CONTAINS": 1, "BEGINS_WITH": 1, "BETWEEN": 2,
 }
 _COMPARE = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
+_SCALARS = frozenset(("S", "N", "B"))
+# The value types each comparison takes (EQ and NE take any).
+_OPERAND_TYPES = {
+    "LT": _SCALARS, "LE": _SCALARS, "GT": _SCALARS, "GE": _SCALARS, "IN": _SCALARS, "BETWEEN": _SCALARS,
+    "CONTAINS": _SCALARS | {"BOOL", "NULL"}, "NOT_CONTAINS": _SCALARS | {"BOOL", "NULL"},
+    "BEGINS_WITH": frozenset(("S", "B")),
+}
 
 
 def conditions(spec: dict | None, operator: str | None, *, expected: bool = False):
@@ -62,6 +69,10 @@ def _comparison(name: str, cond: dict):
     args = [A.Value(V.normalize(v)) for v in cond.get("AttributeValueList") or []]
     if op in ("IN", "BETWEEN") and len({V.type_of(a.value) for a in args}) > 1:
         raise _invalid("AttributeValues inside AttributeValueList must be of same type")
+    allowed = _OPERAND_TYPES.get(op)
+    for arg in args:
+        if allowed is not None and V.type_of(arg.value) not in allowed:
+            raise _invalid(f"ComparisonOperator {op} is not valid for {V.type_of(arg.value)} AttributeValue type")
     path = A.Path((name,))
     if op == "IN":
         if not args:

@@ -22,6 +22,8 @@ PAGE_BYTES = 1024 * 1024
 
 def query(store: Store, ctx, params: dict) -> dict:
     exprs = requests.parse(params)
+    if params.get("KeyConditions") is not None and not (1 <= len(params["KeyConditions"]) <= 2):
+        raise validation("Conditions can be of length 1 or 2 only")
     if exprs.key_condition is None:
         raise validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
     if params.get("KeyConditionExpression") is not None:
