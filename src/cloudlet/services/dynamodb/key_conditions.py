@@ -28,15 +28,14 @@ class KeyCondition:
 
 def parse(node) -> list[KeyCondition]:
     """The conditions of a key condition AST, or DynamoDB's error for a shape it does not accept."""
-    parts = _conjuncts(node)
-    if len(parts) > 2:
-        raise validation("Conditions can be of length 1 or 2 only")
-    conditions = [_condition(part) for part in parts]
+    conditions = [_condition(part) for part in _conjuncts(node)]
     seen: set[str] = set()
     for condition in conditions:
         if condition.name in seen:
             raise validation("KeyConditionExpressions must only contain one condition per key")
         seen.add(condition.name)
+    if len(conditions) > 2:
+        raise validation("Conditions can be of length 1 or 2 only")
     return conditions
 
 
