@@ -471,6 +471,11 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     ddb = cloudlet.client("dynamodb")
     plain = create(ddb, name="plain")
     assert "SSEDescription" not in plain and "OnDemandThroughput" not in plain  # the AWS owned key
+    assert "TableClassSummary" not in plain  # never given
+    assert create(ddb, name="standard", TableClass="STANDARD")["TableClassSummary"] == {"TableClass": "STANDARD"}
+    out = ddb.update_table(TableName="plain", TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"]
+    assert out["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    assert "LastUpdateDateTime" in out["TableClassSummary"]
     created = create(ddb, SSESpecification={"Enabled": True},
                      OnDemandThroughput={"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50})
     sse = created["SSEDescription"]

@@ -69,6 +69,8 @@ class TableDef:
     ttl_status: str = "DISABLED"
     tags: dict = field(default_factory=dict)
     table_class: str = "STANDARD"
+    table_class_set: bool = False  # given explicitly (only then is it described)
+    table_class_updated: float = 0.0
     deletion_protection: bool = False
     updated: float = 0.0
     billing_updated: float = 0.0

@@ -204,6 +204,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         stream=stream, stream_label=_stream_label(now) if stream else None,
         tags=_add_tags({}, params.get("Tags") or []),
         table_class=params.get("TableClass") or "STANDARD",
+        table_class_set=bool(params.get("TableClass")),
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
         billing_updated=now if billing == "PAY_PER_REQUEST" else 0.0,
         sse=encryption.settings(params.get("SSESpecification"), ctx.account_id, ctx.region),
@@ -252,8 +253,11 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
             "BillingMode": table.billing_mode,
             "LastUpdateToPayPerRequestDateTime": timestamp(table.billing_updated or table.created),
         }
-    if table.table_class != "STANDARD":
+    # As in AWS, a table whose class was never given has no TableClassSummary.
+    if table.table_class_set or table.table_class != "STANDARD":
         out["TableClassSummary"] = {"TableClass": table.table_class}
+        if table.table_class_updated:
+            out["TableClassSummary"]["LastUpdateDateTime"] = timestamp(table.table_class_updated)
     sse = encryption.description(table.sse)
     if sse:
         out["SSEDescription"] = sse
@@ -476,7 +480,10 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             table.deletion_protection = bool(params["DeletionProtectionEnabled"])
             changed = True
         if params.get("TableClass"):
+            if params["TableClass"] != table.table_class:
+                table.table_class_updated = time.time()
             table.table_class = params["TableClass"]
+            table.table_class_set = True
             changed = True
         if params.get("SSESpecification") is not None:
             table.sse = encryption.settings(params["SSESpecification"], ctx.account_id, ctx.region)
