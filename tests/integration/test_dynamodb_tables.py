@@ -109,6 +109,14 @@ def test_list_tables_paging(cloudlet):
     everything = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2})
                   for n in p["TableNames"]]
     assert everything == names
+    raw = cloudlet.client("dynamodb", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as excinfo:
+        raw.list_tables(ExclusiveStartTableName="a;")
+    assert error(excinfo) == (
+        "ValidationException",
+        "2 validation errors detected: Value 'a;' at 'exclusiveStartTableName' failed to satisfy constraint: Member "
+        "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a;' at 'exclusiveStartTableName' failed to "
+        "satisfy constraint: Member must have length greater than or equal to 3", 400)
 
 
 def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):

@@ -53,16 +53,7 @@ class DynamoDB(Service):
         except InputValidationError as err:
             problems = list(err.problems)
         problems.extend(constraints.problems(params, problems))
-        name = params.get("TableName")
-        if isinstance(name, str) and not name.startswith("arn:"):
-            if len(name) < 3 and not any(p[0] == "tableName" for p in problems):
-                problems.append(("tableName", name, "Member must have length greater than or equal to 3"))
-            if len(name) > 255 and not any(p[0] == "tableName" for p in problems):
-                problems.append(("tableName", name, "Member must have length less than or equal to 255"))
-            if not constraints.NAME_PATTERN.fullmatch(name):
-                problems.append(
-                    ("tableName", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
-                )
+        problems = constraints.with_table_names(params, problems)
         if problems:
             raise InputValidationError(problems)
 

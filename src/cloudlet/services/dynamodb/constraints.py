@@ -1,7 +1,7 @@
 """Request constraints DynamoDB enforces beyond what the shared validator checks from the model:
-key schemas of at most two elements (the published model dropped that limit) and the pattern of
-index names (the validator checks lengths only). Problems are (path, value, constraint) triples
-for InputValidationError."""
+key schemas of at most two elements (the published model dropped that limit), the pattern of table
+and index names (the validator checks lengths only) and the 3..255 length of table names given as
+names rather than ARNs. Problems are (path, value, constraint) triples for InputValidationError."""
 
 from __future__ import annotations
 
@@ -44,3 +44,20 @@ def _index_specs(params: dict) -> Iterator[tuple[str, dict]]:
             spec = update.get(action) if isinstance(update, dict) else None
             if isinstance(spec, dict):
                 yield f"globalSecondaryIndexUpdates.{i}.member.{action.lower()}", spec
+
+
+def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
+    """`problems` with the table-name rules applied, in AWS's order for a name: pattern, then length."""
+    out = list(problems)
+    for member, path in (("TableName", "tableName"), ("ExclusiveStartTableName", "exclusiveStartTableName")):
+        name = params.get(member)
+        if not isinstance(name, str) or name.startswith("arn:"):
+            continue
+        out = [p for p in out if p[0] != path]
+        if not NAME_PATTERN.fullmatch(name):
+            out.append((path, name, f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
+        if len(name) < 3:
+            out.append((path, name, "Member must have length greater than or equal to 3"))
+        if len(name) > 255:
+            out.append((path, name, "Member must have length less than or equal to 255"))
+    return out
