@@ -332,6 +332,9 @@ def test_legacy_parameters(ddb):
     assert ddb.get_item(TableName="items", Key=KEY, AttributesToGet=["v", "w"])["Item"] == {"v": {"N": "3"}, "w": {"S": "x"}}
     ddb.update_item(TableName="items", Key=KEY, AttributeUpdates={"w": {"Action": "DELETE"}})
     assert "w" not in get(ddb)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_item(TableName="items", Key=KEY, AttributeUpdates={"v": {"Action": "ADD", "Value": {"NS": ["1"]}}})
+    assert error(excinfo) == ("ValidationException", "Type mismatch for attribute to update", 400)
     out = ddb.query(TableName="items", KeyConditions={
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
         "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "0"}, {"N": "5"}]},

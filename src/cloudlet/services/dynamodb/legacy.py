@@ -141,7 +141,7 @@ def updates(spec: dict | None) -> A.Update | None:
                 actions.append(A.UpdateAction("ADD", path, A.Value(value)))
         else:
             raise validation(f"Unsupported Action: {action}")
-    return A.Update(tuple(actions))
+    return A.Update(tuple(actions), legacy=True)
 
 
 def _legacy_type(value: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import numbers
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import validation
@@ -74,7 +75,12 @@ def apply(item: dict | None, update: A.Update, key_names: tuple[str, ...]) -> di
         if action.action == "SET":
             planned.append((action, _value(original, action.value)))
         elif action.action in ("ADD", "DELETE"):
-            planned.append((action, _add_delete(action, resolve(original, action.path))))
+            try:
+                planned.append((action, _add_delete(action, resolve(original, action.path))))
+            except AWSError as err:
+                if update.legacy and err.message == WRONG_TYPE:
+                    raise validation("Type mismatch for attribute to update") from None
+                raise
         else:
             planned.append((action, None))
     result = {name: _copy(value) for name, value in original.items()}
