@@ -107,6 +107,9 @@ def test_attribute_value_errors(ddb):
             ddb.put_item(TableName="absent", Item={**KEY, "v": value})
         assert error(excinfo) == ("ValidationException", message, 400)
     with pytest.raises(ClientError) as excinfo:
+        ddb.get_item(TableName="absent", Key={"pk": {"N": "x"}})
+    assert error(excinfo) == ("ValidationException", "The parameter cannot be converted to a numeric value: x", 400)
+    with pytest.raises(ClientError) as excinfo:
         ddb.put_item(TableName="absent", Item={**KEY, "v": {"S": "x" * 410_000}})
     assert error(excinfo) == ("ValidationException", "Item size has exceeded the maximum allowed size", 400)
     # an empty string in a string set is allowed (only keys refuse empty strings)

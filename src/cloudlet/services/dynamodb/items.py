@@ -193,9 +193,9 @@ class Items:
 
     def get_item(self, ctx, params: dict) -> dict:
         exprs = requests.parse(params)
+        key = V.normalize_item(params["Key"], "key")  # checked before the table is looked up, as in AWS
         with self.store.read() as conn:
             table = get_table(conn, ctx, params["TableName"])
-            key = V.normalize_item(params["Key"], "key")
             pk, sk = table.check_key(key)
             item = storage.get_item(conn, table, pk, sk)
         out: dict = {}
