@@ -61,6 +61,11 @@ def test_batch_limits_and_duplicates(ddb):
                                            "tbl-missing": [{"PutRequest": {"Item": key("a")}}]})
     assert error(excinfo)[0] == "ResourceNotFoundException"
     assert count(ddb) == 0  # nothing of a rejected batch was written
+    # key values are checked before any table is looked up
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_get_item(RequestItems={"tbl-missing": {"Keys": [key("a")]},
+                                         "tbl-one": {"Keys": [{"pk": {"N": "x"}}]}})
+    assert error(excinfo) == ("ValidationException", "The parameter cannot be converted to a numeric value: x", 400)
 
 
 def test_transact_write_is_atomic_with_cancellation_reasons(ddb):

@@ -218,15 +218,17 @@ class Items:
         consumed: dict = {}
         unprocessed: dict = {}
         returned = 0
+        # Expressions and key values are checked before any table is looked up, as in AWS.
+        checked = {name: (requests.parse(spec), [V.normalize_item(raw, "key") for raw in spec["Keys"]])
+                   for name, spec in request.items()}
         with self.store.read() as conn:
             for name, spec in request.items():
-                exprs = requests.parse(spec)
+                exprs, keys = checked[name]
                 table = get_table(conn, ctx, name)
                 seen = set()
                 found = responses.setdefault(name, [])
                 units = 0.0
-                for raw in spec["Keys"]:
-                    key = V.normalize_item(raw, "key")
+                for raw, key in zip(spec["Keys"], keys, strict=True):
                     pk, sk = table.check_key(key)
                     if (pk, sk) in seen:
                         raise validation("Provided list of item keys contains duplicates")
