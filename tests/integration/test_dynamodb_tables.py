@@ -409,7 +409,7 @@ def test_update_table_index_rules_and_billing_switches(cloudlet):
          ("ValidationException", invalid + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for "
           "index: by-h when BillingMode is PAY_PER_REQUEST", 400)),
         (dict(BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}),
-         ("ValidationException", invalid + "ProvisionedThroughput is not specified for index: by-g", 400)),
+         ("ValidationException", invalid + "ProvisionedThroughput must be specified for index: by-g", 400)),
         (dict(GlobalSecondaryIndexUpdates=[{}]),
          ("ValidationException", invalid + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
           "GlobalSecondaryIndexUpdate.Delete must not be null", 400)),
@@ -436,7 +436,8 @@ def test_update_table_index_rules_and_billing_switches(cloudlet):
     with pytest.raises(ClientError) as excinfo:
         ddb.update_table(TableName="tbl", AttributeDefinitions=h_s[:1],
                          GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h")}])
-    assert error(excinfo) == ("ValidationException", invalid + "ProvisionedThroughput is not specified for index: by-h", 400)
+    assert error(excinfo) == ("ValidationException", invalid + "ProvisionedThroughput must be specified for index: by-h",
+                              400)
     ddb.update_table(TableName="tbl", AttributeDefinitions=h_s[:1],
                      GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h", throughput=1)}])
     assert [i["IndexName"] for i in ddb.describe_table(TableName="tbl")["Table"]["GlobalSecondaryIndexes"]] == [
@@ -497,3 +498,114 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     assert out["TableDescription"]["SSEDescription"]["KMSMasterKeyArn"] == key
     ddb.update_table(TableName="tbl", SSESpecification={"Enabled": False})
     assert "SSEDescription" not in ddb.describe_table(TableName="tbl")["Table"]
+
+
+def test_update_table_request_rules(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    create(ddb, KeySchema=HASH + [{"AttributeName": "s", "KeyType": "RANGE"}],
+           AttributeDefinitions=HASH_S + [{"AttributeName": "s", "AttributeType": "S"},
+                                          {"AttributeName": "g", "AttributeType": "S"},
+                                          {"AttributeName": "l", "AttributeType": "S"}],
+           GlobalSecondaryIndexes=[_gsi()],
+           LocalSecondaryIndexes=[{"IndexName": "by-l", "KeySchema": HASH + [{"AttributeName": "l", "KeyType": "RANGE"}],
+                                   "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    invalid = "One or more parameter values were invalid: "
+    h_s = [{"AttributeName": "h", "AttributeType": "S"}]
+    throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    stream = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    cases = [
+        (dict(), "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, "
+                 "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, "
+                 "MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass "
+                 "is required"),
+        (dict(DeletionProtectionEnabled=True, GlobalSecondaryIndexUpdates=[]),
+         invalid + "List of GlobalSecondaryIndexUpdates is empty"),
+        (dict(DeletionProtectionEnabled=True, TableClass="STANDARD"),
+         invalid + "TableClass modification must be the only operation in the request"),
+        (dict(SSESpecification={"Enabled": True}, DeletionProtectionEnabled=True),
+         invalid + "Server-Side Encryption modification must be the only operation in the request"),
+        (dict(StreamSpecification=stream, AttributeDefinitions=h_s,
+              GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h")}]),
+         invalid + "You cannot create or delete index while changing stream status"),
+        (dict(GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": throughput},
+                                            "Delete": {"IndexName": "by-g"}}]),
+         invalid + "Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object"),
+        (dict(AttributeDefinitions=h_s, GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-g", "h")}]),
+         "Attempting to create an index which already exists"),
+        (dict(GlobalSecondaryIndexUpdates=[{"Create": _gsi("by-h", "h")}]),
+         invalid + "AttributeDefinitions is not specified for index: by-h"),
+        (dict(GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-l"}}]),
+         "Cannot delete an index that is not a GlobalSecondaryIndex: by-l"),
+        (dict(GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": throughput}}]),
+         invalid + "The only Updates for index: by-g when TableThroughputMode is PAY_PER_REQUEST can be to "
+                   "OnDemandThroughput, WarmThroughput"),
+        (dict(StreamSpecification={"StreamEnabled": True}),
+         invalid + "If stream is being enabled then UpdateViewType is required"),
+        (dict(SSESpecification={"Enabled": False}), invalid + "Table is already encrypted by default"),
+        (dict(BillingMode="PROVISIONED"), invalid + "ProvisionedThroughput must be specified when BillingMode is "
+                                                    "PROVISIONED"),
+    ]
+    before = ddb.describe_table(TableName="tbl")["Table"]
+    for kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.update_table(TableName="tbl", **kwargs)
+        assert error(excinfo) == ("ValidationException", message, 400), kwargs
+    assert ddb.describe_table(TableName="tbl")["Table"] == before
+    # AttributeDefinitions that no new index needs are ignored, even with another type
+    ddb.update_table(TableName="tbl", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "N"}],
+                     StreamSpecification=stream)
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert table["AttributeDefinitions"] == sorted(before["AttributeDefinitions"], key=lambda d: d["AttributeName"])
+    # the index key of a provisioned index that does not change
+    ddb.update_table(TableName="tbl", BillingMode="PROVISIONED", ProvisionedThroughput=throughput,
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": throughput}}])
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="tbl", GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "by-g", "ProvisionedThroughput": throughput}}])
+    assert error(excinfo)[1].startswith("The provisioned throughput for the index by-g will not change. The requested "
+                                        "value equals the current value. Current ReadCapacityUnits provisioned for "
+                                        "index by-g: 1.")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="tbl", OnDemandThroughput={"MaxReadRequestUnits": 10})
+    assert error(excinfo) == ("ValidationException", invalid + "MaxReadRequestUnits for OnDemandThroughput cannot be "
+                              "specified when the table BillingMode is PROVISIONED", 400)
+
+
+def test_create_table_definition_stream_and_encryption_rules(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    g_s = HASH_S + [{"AttributeName": "g", "AttributeType": "S"}]
+    invalid = "One or more parameter values were invalid: "
+    cases = [
+        (dict(AttributeDefinitions=HASH_S * 2), "Attribute Name is duplicated: pk"),
+        # unused definitions are reported before any index rule
+        (dict(AttributeDefinitions=g_s + [{"AttributeName": "x", "AttributeType": "S"}],
+              GlobalSecondaryIndexes=[{**_gsi(), "Projection": {}}]),
+         invalid + "Some AttributeDefinitions are not used. AttributeDefinitions: [pk, g, x], keys used: [pk, g]"),
+        (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[
+            {**_gsi(), "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "a"]}}]),
+         invalid + "Duplicate element in NonKeyAttributes: a"),
+        (dict(StreamSpecification={"StreamEnabled": True}),
+         invalid + "Table is being created with a stream enabled, UpdateViewType is required"),
+        (dict(StreamSpecification={"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"}),
+         invalid + "Table is being created with a stream disabled, UpdateViewType should not be specified"),
+        (dict(SSESpecification={"Enabled": False, "SSEType": "KMS"}), invalid + "SSEType can not be specified if "
+                                                                              "Enabled is false"),
+        (dict(SSESpecification={"Enabled": True, "SSEType": "AES256"}), invalid + "SSEType AES256 is not supported"),
+        (dict(SSESpecification={"Enabled": True, "KMSMasterKeyId": "alias/mine"}),
+         invalid + "SSEType KMS is required if KMSMasterKeyId is specified"),
+        (dict(ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
+              OnDemandThroughput={"MaxWriteRequestUnits": 5}),
+         invalid + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is "
+                   "PROVISIONED"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            create(ddb, **kwargs)
+        assert error(excinfo) == ("ValidationException", message, 400), kwargs
+    assert ddb.list_tables()["TableNames"] == []
+    # AWS describes AttributeDefinitions and NonKeyAttributes sorted by name
+    table = create(ddb, AttributeDefinitions=[{"AttributeName": "z", "AttributeType": "S"}, *HASH_S],
+                   GlobalSecondaryIndexes=[{**_gsi("by-z", "z"),
+                                            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["b", "a"]}}])
+    assert [d["AttributeName"] for d in table["AttributeDefinitions"]] == ["pk", "z"]
+    assert table["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"] == ["a", "b"]

@@ -7,7 +7,7 @@ import time
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import encryption, storage
+from cloudlet.services.dynamodb import encryption, storage, update_rules
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
@@ -86,9 +86,15 @@ def _projection(spec: dict | None, name: str) -> dict:
         raise invalid_params(
             f"ProjectionType is {kind}, but NonKeyAttributes is specified"
         )
+    if non_key:
+        seen: set[str] = set()
+        for attr in non_key:
+            if attr in seen:
+                raise invalid_params(f"Duplicate element in NonKeyAttributes: {attr}")
+            seen.add(attr)
     out = {"ProjectionType": kind}
     if non_key:
-        out["NonKeyAttributes"] = list(non_key)
+        out["NonKeyAttributes"] = sorted(non_key)  # AWS describes them sorted by name
     return out
 
 
@@ -122,7 +128,7 @@ def _index_throughput(billing: str, spec: dict | None, index: str, on_create: bo
             )
         return None
     if not spec:
-        raise invalid_params(f"ProvisionedThroughput is not specified for index: {index}")
+        raise invalid_params(f"ProvisionedThroughput {'is not' if on_create else 'must be'} specified for index: {index}")
     return _throughput(billing, spec)
 
 
@@ -142,15 +148,17 @@ def create_table(store: Store, ctx, params: dict) -> dict:
     types: dict[str, str] = {}
     for d in definitions:
         if d["AttributeName"] in types:
-            raise invalid_params("Duplicate AttributeName in AttributeDefinitions")
+            raise validation(f"Attribute Name is duplicated: {d['AttributeName']}")
         types[d["AttributeName"]] = d["AttributeType"]
     key = _key_def(params["KeySchema"], types, "table")
+    lsis, gsis = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
+    _check_definitions_used(types, key, [*(lsis or []), *(gsis or [])])
     billing = params.get("BillingMode") or "PROVISIONED"
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
+    if params.get("OnDemandThroughput"):
+        _check_on_demand(billing, params["OnDemandThroughput"])
     table_id = ids.new_uuid()
     indexes: list[IndexDef] = []
-    used = set(key.names)
-    lsis, gsis = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
     if lsis is not None and not lsis:
         raise invalid_params("List of LocalSecondaryIndexes is empty")
     if gsis is not None and not gsis:
@@ -174,27 +182,13 @@ def create_table(store: Store, ctx, params: dict) -> dict:
             )
         indexes.append(IndexDef(spec["IndexName"], "LSI", lkey, _projection(spec.get("Projection"), spec["IndexName"]),
                                 f"{table_id}:{spec['IndexName']}", created=time.time()))
-        used |= set(lkey.names)
     for spec in gsis or []:
-        gsi = _new_gsi(table_id, spec, types, billing, on_create=True)
-        indexes.append(gsi)
-        used |= set(gsi.key.names)
+        indexes.append(_new_gsi(table_id, spec, types, billing, on_create=True))
     seen: set[str] = set()
     for index in indexes:
         if index.name in seen:
             raise invalid_params(f"Duplicate index name: {index.name}")
         seen.add(index.name)
-    if set(types) - used:
-        if not indexes:
-            raise invalid_params(
-                "Number of attributes in KeySchema does not exactly match number of attributes defined in "
-                "AttributeDefinitions"
-            )
-        keys_used = list(dict.fromkeys(n for i in [key, *(x.key for x in indexes)] for n in i.names))
-        raise invalid_params(
-            f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(types)}], "
-            f"keys used: [{', '.join(keys_used)}]"
-        )
     stream = _stream_spec(params.get("StreamSpecification"))
     now = time.time()
     table = TableDef(
@@ -217,13 +211,35 @@ def create_table(store: Store, ctx, params: dict) -> dict:
     return {"TableDescription": describe(None, table, status="CREATING")}
 
 
+def _check_definitions_used(types: dict[str, str], key: KeyDef, index_specs: list[dict]) -> None:
+    """AttributeDefinitions must name exactly the key attributes; AWS checks this before the index rules."""
+    used = list(key.names)
+    for spec in index_specs:
+        for element in spec.get("KeySchema") or []:
+            if isinstance(element, dict) and element.get("AttributeName") not in used:
+                used.append(element.get("AttributeName"))
+    if not set(types) - set(used):
+        return
+    if not index_specs:
+        raise invalid_params(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+            "AttributeDefinitions"
+        )
+    keys_used = [n for n in used if n in types]
+    raise invalid_params(
+        f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(types)}], "
+        f"keys used: [{', '.join(keys_used)}]"
+    )
+
+
 def _stream_spec(spec: dict | None) -> dict | None:
+    """The stream of a CreateTable StreamSpecification (UpdateTable checks its own rules first)."""
     if not spec or not spec.get("StreamEnabled"):
         if spec and spec.get("StreamViewType"):
-            raise validation("One or more parameter values were invalid: StreamSpecification: StreamViewType cannot be specified when StreamEnabled is false")
+            raise invalid_params("Table is being created with a stream disabled, UpdateViewType should not be specified")
         return None
     if not spec.get("StreamViewType"):
-        raise validation("One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true")
+        raise invalid_params("Table is being created with a stream enabled, UpdateViewType is required")
     return {"StreamEnabled": True, "StreamViewType": spec["StreamViewType"]}
 
 
@@ -235,7 +251,7 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
     """The TableDescription of a table (item counts and sizes read from the store when `conn` is given)."""
     count, size = storage.table_stats(conn, table) if conn is not None else (0, 0)
     out: dict = {
-        "AttributeDefinitions": table.attribute_definitions,
+        "AttributeDefinitions": sorted(table.attribute_definitions, key=lambda d: d["AttributeName"]),
         "TableName": table.name,
         "KeySchema": table.key.schema(),
         "TableStatus": status,
@@ -352,150 +368,39 @@ def list_tables(store: Store, ctx, params: dict) -> dict:
     return out
 
 
-def _check_index_updates(updates: list[dict]) -> None:
-    """The GlobalSecondaryIndexUpdates rules DynamoDB checks before it looks at the table."""
-    seen: set[str] = set()
-    for update in updates:
-        actions = [update.get(a) for a in ("Update", "Create", "Delete") if update.get(a) is not None]
-        if not actions:
-            raise invalid_params(
-                "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
-                "GlobalSecondaryIndexUpdate.Delete must not be null"
-            )
-        name = actions[0].get("IndexName")
-        if name in seen:
-            raise invalid_params(
-                f"Only one global secondary index update per index is allowed simultaneously. Index: {name}"
-            )
-        seen.add(name)
-
-
 def update_table(store: Store, ctx, params: dict) -> dict:
-    _check_index_updates(params.get("GlobalSecondaryIndexUpdates") or [])
+    update_rules.check(params)
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
-        changed = False
-        created: list[str] = []
-        deleted: list[dict] = []
         types = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
+        # Only a GSI creation reads AttributeDefinitions; AWS ignores what does not concern it.
         for d in params.get("AttributeDefinitions") or []:
-            if types.get(d["AttributeName"], d["AttributeType"]) != d["AttributeType"]:
-                raise invalid_params(
-                    f"Cannot change the type of an existing attribute: {d['AttributeName']}"
-                )
-            types[d["AttributeName"]] = d["AttributeType"]
-        billing = params.get("BillingMode")
-        if billing and billing != table.billing_mode:
-            table.billing_mode = billing
-            if billing == "PAY_PER_REQUEST":
-                table.billing_updated = time.time()
-            changed = True
-            if billing == "PAY_PER_REQUEST":
-                table.throughput = {}
-                for index in table.indexes:
-                    index.throughput = None if index.kind == "GSI" else index.throughput
-        if params.get("ProvisionedThroughput"):
-            if table.billing_mode == "PAY_PER_REQUEST":
-                raise invalid_params(
-                    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
-                )
-            new = _throughput("PROVISIONED", params["ProvisionedThroughput"])
-            if new == table.throughput and not changed:
-                raise validation(
-                    "The provisioned throughput for the table will not change. The requested value equals the "
-                    "current value. Current ReadCapacityUnits provisioned for the table: "
-                    f"{new['ReadCapacityUnits']}. Requested ReadCapacityUnits: {new['ReadCapacityUnits']}. Current "
-                    f"WriteCapacityUnits provisioned for the table: {new['WriteCapacityUnits']}. Requested "
-                    f"WriteCapacityUnits: {new['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide "
-                    "for current limits and how to request higher limits."
-                )
-            now = time.time()
-            current = table.throughput or {}
-            if any(new[k] > current.get(k, 0) for k in new):
-                table.last_increase = now
-            if any(new[k] < current.get(k, new[k]) for k in new):
-                table.last_decrease = now
-                table.decreases = [t for t in table.decreases if t > now - 86400] + [now]
-            table.throughput = new
-            changed = True
-        elif billing == "PROVISIONED" and not table.throughput:
-            raise invalid_params(
-                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
-            )
-        gsi_updates = params.get("GlobalSecondaryIndexUpdates") or []
-        if sum(1 for u in gsi_updates if "Create" in u or "Delete" in u) > 1:
-            raise AWSError(
-                "LimitExceededException",
-                "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
-                400,
-            )
-        for update in gsi_updates:
-            changed = True
-            if "Create" in update:
-                spec = update["Create"]
-                if table.index(spec["IndexName"]):
-                    raise invalid_params(f"Duplicate index name: {spec['IndexName']}")
-                if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
-                    raise validation(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
-                gsi = _new_gsi(table.id, spec, types, table.billing_mode, on_create=False)
-                table.indexes.append(gsi)
-                storage.backfill_index(conn, table, gsi)
-                created.append(gsi.name)
-            elif "Delete" in update:
-                index = table.index(update["Delete"]["IndexName"])
-                if index is None or index.kind != "GSI":
-                    raise not_found(f"Requested resource not found: Index: {update['Delete']['IndexName']} not found")
-                table.indexes.remove(index)
-                storage.drop_index(conn, index)
-                deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
-            elif "Update" in update:
-                index = table.index(update["Update"]["IndexName"])
-                if index is None or index.kind != "GSI":
-                    raise not_found(f"Requested resource not found: Index: {update['Update']['IndexName']} not found")
-                index.throughput = _index_throughput(
-                    table.billing_mode, update["Update"].get("ProvisionedThroughput"), index.name, on_create=False
-                )
+            types.setdefault(d["AttributeName"], d["AttributeType"])
+        _update_billing(table, params)
+        created, deleted = _update_indexes(conn, table, params, types)
         if table.billing_mode == "PROVISIONED":
             # Switching to provisioned capacity needs every GSI's throughput in the same request.
             for index in table.indexes:
                 if index.kind == "GSI" and not index.throughput:
-                    raise invalid_params(f"ProvisionedThroughput is not specified for index: {index.name}")
+                    raise invalid_params(f"ProvisionedThroughput must be specified for index: {index.name}")
         used = set(table.key.names)
         for index in table.indexes:
             used |= set(index.key.names)
         table.attribute_definitions = [{"AttributeName": n, "AttributeType": t} for n, t in types.items() if n in used]
         if "StreamSpecification" in params:
-            spec = params["StreamSpecification"]
-            if spec.get("StreamEnabled") and table.stream:
-                raise validation(f"Table already has an enabled stream: TableName: {table.name}")
-            if not spec.get("StreamEnabled") and not table.stream:
-                raise validation(f"Table has no stream to disable: TableName: {table.name}")
-            if not spec.get("StreamEnabled") and spec.get("StreamViewType"):
-                raise invalid_params("If stream is being disabled, then UpdateViewType must not be specified")
-            table.stream = _stream_spec(spec)
-            if table.stream:
-                table.stream_label = _stream_label(time.time())
-            changed = True
+            _update_stream(table, params["StreamSpecification"])
         if "DeletionProtectionEnabled" in params:
             table.deletion_protection = bool(params["DeletionProtectionEnabled"])
-            changed = True
         if params.get("TableClass"):
             if params["TableClass"] != table.table_class:
                 table.table_class_updated = time.time()
             table.table_class = params["TableClass"]
             table.table_class_set = True
-            changed = True
         if params.get("SSESpecification") is not None:
-            table.sse = encryption.settings(params["SSESpecification"], ctx.account_id, ctx.region)
-            changed = True
+            table.sse = encryption.updated(table.sse, params["SSESpecification"], ctx.account_id, ctx.region)
         if params.get("OnDemandThroughput"):
+            _check_on_demand(table.billing_mode, params["OnDemandThroughput"])
             table.on_demand = params["OnDemandThroughput"]
-            changed = True
-        if not changed:
-            raise validation(
-                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
-                "or SSESpecification or ReplicaUpdates is required"
-            )
         table.updated = time.time()
         storage.save_table(conn, table)
         description = describe(conn, table, status="UPDATING")
@@ -507,6 +412,123 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     if deleted:
         description["GlobalSecondaryIndexes"] = description.get("GlobalSecondaryIndexes", []) + deleted
     return {"TableDescription": description}
+
+
+def _update_billing(table: TableDef, params: dict) -> None:
+    """BillingMode and ProvisionedThroughput of an UpdateTable request."""
+    billing = params.get("BillingMode")
+    switched = bool(billing) and billing != table.billing_mode
+    if switched:
+        table.billing_mode = billing
+        table.on_demand = None  # a billing switch drops the on-demand limits
+        if billing == "PAY_PER_REQUEST":
+            table.billing_updated = time.time()
+            table.throughput = {}
+            for index in table.indexes:
+                if index.kind == "GSI":
+                    index.throughput = None
+    spec = params.get("ProvisionedThroughput")
+    if not spec:
+        if billing == "PROVISIONED":
+            raise invalid_params("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+        return
+    if table.billing_mode == "PAY_PER_REQUEST":
+        raise invalid_params(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+        )
+    new = _throughput("PROVISIONED", spec)
+    if new == table.throughput and not switched:
+        raise validation(_unchanged_throughput("the table", "for the table", new))
+    now = time.time()
+    current = table.throughput or {}
+    if any(new[k] > current.get(k, 0) for k in new):
+        table.last_increase = now
+    if any(new[k] < current.get(k, new[k]) for k in new):
+        table.last_decrease = now
+        table.decreases = [t for t in table.decreases if t > now - 86400] + [now]
+    table.throughput = new
+
+
+def _unchanged_throughput(subject: str, where: str, value: dict) -> str:
+    read, write = value["ReadCapacityUnits"], value["WriteCapacityUnits"]
+    return (
+        f"The provisioned throughput for {subject} will not change. The requested value equals the current value. "
+        f"Current ReadCapacityUnits provisioned {where}: {read}. Requested ReadCapacityUnits: {read}. Current "
+        f"WriteCapacityUnits provisioned {where}: {write}. Requested WriteCapacityUnits: {write}. Refer to the "
+        "Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
+    )
+
+
+def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> tuple[list[str], list[dict]]:
+    """Apply GlobalSecondaryIndexUpdates; returns the names created and the descriptions deleted."""
+    created: list[str] = []
+    deleted: list[dict] = []
+    for update in params.get("GlobalSecondaryIndexUpdates") or []:
+        if "Create" in update:
+            spec = update["Create"]
+            if table.index(spec["IndexName"]):
+                raise validation("Attempting to create an index which already exists")
+            if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
+                raise AWSError(
+                    "LimitExceededException",
+                    f"Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of {MAX_GSIS}",
+                    400,
+                )
+            if not params.get("AttributeDefinitions"):
+                raise invalid_params(f"AttributeDefinitions is not specified for index: {spec['IndexName']}")
+            gsi = _new_gsi(table.id, spec, types, table.billing_mode, on_create=False)
+            table.indexes.append(gsi)
+            storage.backfill_index(conn, table, gsi)
+            created.append(gsi.name)
+            continue
+        action = "Delete" if "Delete" in update else "Update"
+        name = update[action]["IndexName"]
+        index = table.index(name)
+        if index is None:
+            raise not_found(f"Requested resource not found: Index: {name} not found")
+        if index.kind != "GSI":
+            raise validation(f"Cannot {action.lower()} an index that is not a GlobalSecondaryIndex: {name}")
+        if action == "Delete":
+            table.indexes.remove(index)
+            storage.drop_index(conn, index)
+            deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
+            continue
+        spec = update["Update"].get("ProvisionedThroughput")
+        if spec and table.billing_mode == "PAY_PER_REQUEST":
+            raise invalid_params(
+                f"The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to "
+                "OnDemandThroughput, WarmThroughput"
+            )
+        if spec:
+            new = _throughput("PROVISIONED", spec)
+            if new == index.throughput:
+                raise validation(_unchanged_throughput(f"the index {name}", f"for index {name}", new))
+            index.throughput = new
+    return created, deleted
+
+
+def _update_stream(table: TableDef, spec: dict) -> None:
+    if spec.get("StreamEnabled") and table.stream:
+        raise validation(f"Table already has an enabled stream: TableName: {table.name}")
+    if not spec.get("StreamEnabled") and not table.stream:
+        raise validation(f"Table has no stream to disable: TableName: {table.name}")
+    if spec.get("StreamEnabled") and not spec.get("StreamViewType"):
+        raise invalid_params("If stream is being enabled then UpdateViewType is required")
+    if not spec.get("StreamEnabled") and spec.get("StreamViewType"):
+        raise invalid_params("If stream is being disabled, then UpdateViewType must not be specified")
+    table.stream = _stream_spec(spec)
+    if table.stream:
+        table.stream_label = _stream_label(time.time())
+
+
+def _check_on_demand(billing: str, spec: dict, index: str | None = None) -> None:
+    """OnDemandThroughput belongs to on-demand tables."""
+    if billing == "PROVISIONED":
+        member = "MaxReadRequestUnits" if "MaxReadRequestUnits" in spec else "MaxWriteRequestUnits"
+        where = f"for index : {index} " if index else ""
+        raise invalid_params(
+            f"{member} for OnDemandThroughput {where}cannot be specified when the table BillingMode is PROVISIONED"
+        )
 
 
 # TTL
