@@ -244,10 +244,29 @@ def test_tags(cloudlet):
     ddb.tag_resource(ResourceArn=arn, Tags=many)
     out = ddb.list_tags_of_resource(ResourceArn=arn)
     assert out["Tags"] == [{"Key": "b", "Value": "2"}, *many] and "NextToken" not in out
-    for tags in ([{"Key": "one-too-many", "Value": "x"}], [{"Key": "aws:owner", "Value": "x"}]):
+    cases = [
+        ([{"Key": "one-too-many", "Value": "x"}], "Number of Tags exceed the current limit for the provided ResourceArn"),
+        ([{"Key": "aws:owner", "Value": "x"}], "Tag Key cannot be prefixed with aws:, Key: aws:owner"),
+        ([{"Key": "k00", "Value": "x"}, {"Key": "k00", "Value": "y"}],
+         "Duplicate Tag Keys provided as input: Duplicate Tag Key found k00"),
+        ([{"Key": "bad*key", "Value": "x"}], "The Tag Key provided is invalid, Key: bad*key"),
+        ([], "Atleast one Tag needs to be provided as Input."),
+    ]
+    for tags, message in cases:
         with pytest.raises(ClientError) as excinfo:
             ddb.tag_resource(ResourceArn=arn, Tags=tags)
-        assert error(excinfo)[0::2] == ("ValidationException", 400)
+        assert error(excinfo) == ("ValidationException", message, 400), tags
+    arns = [
+        ("nope", "One or more parameter values were invalid: ARNs must start with 'arn:': nope"),
+        ("arn:aws:sqs:us-east-1:000000000000:q", "One or more parameter values were invalid: Provided Arn is not a "
+                                                 "DynamoDB resource arn: arn:aws:sqs:us-east-1:000000000000:q"),
+        (arn + "/index/by-g", "One or more parameter values were invalid: Invalid resource arn provided, only table or "
+                              f"stream is accepted. Provided resource arn: {arn}/index/by-g"),
+    ]
+    for bad, message in arns:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.list_tags_of_resource(ResourceArn=bad)
+        assert error(excinfo) == ("ValidationException", message, 400), bad
     assert len(ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]) == 50
     with pytest.raises(ClientError) as excinfo:
         create(ddb, name="other", Tags=[{"Key": "AWS:x", "Value": "1"}])

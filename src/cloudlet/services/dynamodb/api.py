@@ -12,7 +12,7 @@ from botocore.model import OperationModel
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
-from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables
+from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
 
@@ -122,13 +122,13 @@ class DynamoDB(Service):
         return tables.describe_time_to_live(self.store, ctx, params)
 
     def tag_resource(self, ctx, params: dict) -> dict:
-        return tables.tag_resource(self.store, ctx, params)
+        return tags.tag_resource(self.store, ctx, params)
 
     def untag_resource(self, ctx, params: dict) -> dict:
-        return tables.untag_resource(self.store, ctx, params)
+        return tags.untag_resource(self.store, ctx, params)
 
     def list_tags_of_resource(self, ctx, params: dict) -> dict:
-        return tables.list_tags_of_resource(self.store, ctx, params)
+        return tags.list_tags_of_resource(self.store, ctx, params)
 
     def describe_limits(self, ctx, params: dict) -> dict:
         return {

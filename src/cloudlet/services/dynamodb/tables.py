@@ -7,7 +7,7 @@ import time
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import encryption, storage, update_rules
+from cloudlet.services.dynamodb import encryption, storage, tags, update_rules
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
@@ -196,7 +196,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         attribute_definitions=[{"AttributeName": n, "AttributeType": t} for n, t in types.items()],
         created=now, billing_mode=billing, throughput=throughput or {}, indexes=indexes,
         stream=stream, stream_label=_stream_label(now) if stream else None,
-        tags=_add_tags({}, params.get("Tags") or []),
+        tags=tags.add({}, params.get("Tags") or []),
         table_class=params.get("TableClass") or "STANDARD",
         table_class_set=bool(params.get("TableClass")),
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
@@ -562,53 +562,3 @@ def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
     if table.ttl_attribute:
         description["AttributeName"] = table.ttl_attribute
     return {"TimeToLiveDescription": description}
-
-
-# tags
-
-
-def _table_by_arn(conn: Conn, ctx, arn: str) -> TableDef:
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "dynamodb":
-        raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-    table = None
-    if parts[3] == ctx.region and parts[4] == ctx.account_id and parts[5].startswith("table/"):
-        table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):], for_update=True)
-    if table is None:
-        raise AWSError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
-    return table
-
-
-def _add_tags(tags: dict, new: list[dict]) -> dict:
-    """Tags with `new` set on them: at most 50, and none under the prefix AWS keeps for itself."""
-    for tag in new:
-        if tag["Key"].lower().startswith("aws:"):
-            raise invalid_params(f"Tag key {tag['Key']} uses the aws: prefix, which is reserved for AWS use")
-        tags[tag["Key"]] = tag["Value"]
-    if len(tags) > 50:
-        raise invalid_params("Too many tags")
-    return tags
-
-
-def tag_resource(store: Store, ctx, params: dict) -> dict:
-    with store.tx() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
-        _add_tags(table.tags, params["Tags"])
-        storage.save_table(conn, table)
-    return {}
-
-
-def untag_resource(store: Store, ctx, params: dict) -> dict:
-    with store.tx() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
-        for key in params["TagKeys"]:
-            table.tags.pop(key, None)
-        storage.save_table(conn, table)
-    return {}
-
-
-def list_tags_of_resource(store: Store, ctx, params: dict) -> dict:
-    """Every tag in one answer: a table has at most 50, and DynamoDB does not page them."""
-    with store.read() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
-    return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(table.tags.items())]}
