@@ -491,6 +491,11 @@ def test_point_in_time_recovery(cloudlet):
     with pytest.raises(ClientError) as excinfo:
         ddb.update_continuous_backups(TableName="nope", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
     assert error(excinfo) == ("TableNotFoundException", "Table not found: nope", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_continuous_backups(TableName="tbl", PointInTimeRecoverySpecification={
+            "PointInTimeRecoveryEnabled": False, "RecoveryPeriodInDays": 7})
+    assert error(excinfo) == ("ValidationException", "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling "
+                              "point-in-time recovery.", 400)
     out = ddb.update_continuous_backups(TableName="tbl", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
     assert out["ContinuousBackupsDescription"] == disabled
 

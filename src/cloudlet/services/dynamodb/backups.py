@@ -7,6 +7,7 @@ import time
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import storage
+from cloudlet.services.dynamodb.errors import validation
 from cloudlet.services.dynamodb.schema import TableDef
 from cloudlet.services.dynamodb.tables import resolve_name, timestamp
 from cloudlet.store import Conn, Store
@@ -29,6 +30,8 @@ def update_continuous_backups(store: Store, ctx, params: dict) -> dict:
                 table.pitr_since = time.time()
             table.pitr_days = days or table.pitr_days or 35
         else:
+            if days is not None:
+                raise validation("Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.")
             table.pitr_since = 0.0
             table.pitr_days = 35
         storage.save_table(conn, table)
