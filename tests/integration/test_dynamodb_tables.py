@@ -596,7 +596,7 @@ def test_update_table_request_rules(cloudlet):
 
 
 def test_create_table_definition_stream_and_encryption_rules(cloudlet):
-    ddb = cloudlet.client("dynamodb")
+    ddb = cloudlet.client("dynamodb", config=Config(parameter_validation=False))
     g_s = HASH_S + [{"AttributeName": "g", "AttributeType": "S"}]
     invalid = "One or more parameter values were invalid: "
     cases = [
@@ -617,6 +617,8 @@ def test_create_table_definition_stream_and_encryption_rules(cloudlet):
         (dict(SSESpecification={"Enabled": True, "SSEType": "AES256"}), invalid + "SSEType AES256 is not supported"),
         (dict(SSESpecification={"Enabled": True, "KMSMasterKeyId": "alias/mine"}),
          invalid + "SSEType KMS is required if KMSMasterKeyId is specified"),
+        (dict(TableClass="GLACIER"), "Invalid table-class parameter provided. Please try again with a valid "
+                                     "table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS]."),
         (dict(ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
               OnDemandThroughput={"MaxWriteRequestUnits": 5}),
          invalid + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is "

@@ -45,6 +45,9 @@ class DynamoDB(Service):
             spec = params.get("TimeToLiveSpecification")
             if isinstance(spec, dict) and spec.get("AttributeName") == "":
                 raise AWSError("ValidationException", "TimeToLiveSpecification.AttributeName must be non empty", 400)
+        if params.get("TableClass") not in (None, "STANDARD", "STANDARD_INFREQUENT_ACCESS"):
+            raise AWSError("ValidationException", "Invalid table-class parameter provided. Please try again with a "
+                           "valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].", 400)
         problems = []
         try:
             # Attribute values are checked (with DynamoDB's own messages) when they are read.
