@@ -575,6 +575,9 @@ def test_update_table_request_rules(cloudlet):
             ddb.update_table(TableName="tbl", **kwargs)
         assert error(excinfo) == ("ValidationException", message, 400), kwargs
     assert ddb.describe_table(TableName="tbl")["Table"] == before
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="tbl", GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "ghost"}}])
+    assert error(excinfo) == ("ResourceNotFoundException", "Requested resource not found: Index ghost for table tbl", 400)
     # AttributeDefinitions that no new index needs are ignored, even with another type
     ddb.update_table(TableName="tbl", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "N"}],
                      StreamSpecification=stream)

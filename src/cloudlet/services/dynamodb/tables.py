@@ -485,7 +485,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
         name = update[action]["IndexName"]
         index = table.index(name)
         if index is None:
-            raise not_found(f"Requested resource not found: Index: {name} not found")
+            raise not_found(f"Requested resource not found: Index {name} for table {table.name}")
         if index.kind != "GSI":
             raise validation(f"Cannot {action.lower()} an index that is not a GlobalSecondaryIndex: {name}")
         if action == "Delete":
