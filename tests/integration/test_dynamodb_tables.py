@@ -504,6 +504,7 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     ddb = cloudlet.client("dynamodb")
     plain = create(ddb, name="plain")
     assert "SSEDescription" not in plain and "OnDemandThroughput" not in plain  # the AWS owned key
+    assert plain["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
     assert "TableClassSummary" not in plain  # never given
     assert create(ddb, name="standard", TableClass="STANDARD")["TableClassSummary"] == {"TableClass": "STANDARD"}
     out = ddb.update_table(TableName="plain", TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"]

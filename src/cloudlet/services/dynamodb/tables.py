@@ -15,6 +15,8 @@ from cloudlet.store import Conn, Store
 MAX_GSIS = 20
 MAX_LSIS = 5
 MAX_CAPACITY_UNITS = 1_000_000_000_000
+# What AWS describes for on-demand tables and their GSIs that set no warm throughput.
+ON_DEMAND_WARM_THROUGHPUT = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
 
 
 def resolve_name(name_or_arn: str) -> str:
@@ -274,6 +276,8 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["TableClassSummary"] = {"TableClass": table.table_class}
         if table.table_class_updated:
             out["TableClassSummary"]["LastUpdateDateTime"] = timestamp(table.table_class_updated)
+    if table.billing_mode == "PAY_PER_REQUEST":
+        out["WarmThroughput"] = dict(ON_DEMAND_WARM_THROUGHPUT)
     sse = encryption.description(table.sse)
     if sse:
         out["SSEDescription"] = sse
@@ -288,6 +292,8 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         else:
             if status == "CREATING":
                 entry["IndexStatus"] = "CREATING"
+            if table.billing_mode == "PAY_PER_REQUEST":
+                entry["WarmThroughput"] = dict(ON_DEMAND_WARM_THROUGHPUT)
             gsis.append(entry)
     if lsis:
         out["LocalSecondaryIndexes"] = lsis
