@@ -639,3 +639,71 @@ def test_create_table_definition_stream_and_encryption_rules(cloudlet):
                                             "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["b", "a"]}}])
     assert [d["AttributeName"] for d in table["AttributeDefinitions"]] == ["pk", "z"]
     assert table["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"] == ["a", "b"]
+
+
+def test_warm_throughput_rules(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    invalid = "One or more parameter values were invalid: "
+    initial = ("is lower than initial throughput for OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/latest/"
+               "developerguide/on-demand-capacity-mode.html#on-demand-capacity-mode-initial")
+    attrs = [*HASH_S, {"AttributeName": "g", "AttributeType": "S"}]
+    refused = [
+        ({"WarmThroughput": {"ReadUnitsPerSecond": 1, "WriteUnitsPerSecond": 1}},
+         f"Requested ReadUnitsPerSecond for WarmThroughput for table {initial}"),
+        ({"WarmThroughput": {"WriteUnitsPerSecond": 3999}},
+         f"Requested WriteUnitsPerSecond for WarmThroughput for table {initial}"),
+        ({"ProvisionedThroughput": {"ReadCapacityUnits": 10, "WriteCapacityUnits": 10},
+          "WarmThroughput": {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 5}},
+         "Requested ReadUnitsPerSecond for WarmThroughput for table is lower than ReadCapacityUnits of "
+         "ProvisionedThroughput"),
+        ({"AttributeDefinitions": attrs,
+          "GlobalSecondaryIndexes": [{**_gsi(), "WarmThroughput": {"ReadUnitsPerSecond": 5}}]},
+         f"Requested ReadUnitsPerSecond for WarmThroughput for index by-g {initial}"),
+    ]
+    for kwargs, message in refused:
+        with pytest.raises(ClientError) as excinfo:
+            create(ddb, **kwargs)
+        assert error(excinfo) == ("ValidationException", invalid + message, 400)
+
+    created = create(ddb, AttributeDefinitions=attrs, WarmThroughput={"ReadUnitsPerSecond": 12001},
+                     GlobalSecondaryIndexes=[{**_gsi(), "WarmThroughput": {"WriteUnitsPerSecond": 4500}}])
+    assert created["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert created["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4500, "Status": "ACTIVE"}
+    decrease = "for WarmThroughput for {} is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
+    refused_updates = [
+        ({"WarmThroughput": {"ReadUnitsPerSecond": 12000}}, "Requested ReadUnitsPerSecond " + decrease.format("table")),
+        ({"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "by-g", "WarmThroughput": {"WriteUnitsPerSecond": 4000}}}]},
+         "Requested WriteUnitsPerSecond " + decrease.format("index by-g")),
+        ({"WarmThroughput": {"ReadUnitsPerSecond": 13000}, "BillingMode": "PAY_PER_REQUEST"},
+         "WarmThroughput must be the only operation in the request"),
+        ({"WarmThroughput": {"ReadUnitsPerSecond": 13000}, "AttributeDefinitions": attrs,
+          "GlobalSecondaryIndexUpdates": [{"Create": _gsi("other")}]},
+         "Create global secondary index cannot be specified when updating WarmThroughput"),
+    ]
+    for kwargs, message in refused_updates:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.update_table(TableName="tbl", **kwargs)
+        assert error(excinfo) == ("ValidationException", invalid + message, 400)
+    ddb.update_table(TableName="tbl", WarmThroughput={"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 5000},
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g",
+                                                              "WarmThroughput": {"ReadUnitsPerSecond": 20000}}}])
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert table["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 5000, "Status": "ACTIVE"}
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 20000, "WriteUnitsPerSecond": 4500, "Status": "ACTIVE"}
+    # Warm throughput does not fall when the table leaves on-demand mode.
+    ddb.update_table(TableName="tbl", BillingMode="PROVISIONED",
+                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": {
+                         "ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}}])
+    assert ddb.describe_table(TableName="tbl")["Table"]["WarmThroughput"]["WriteUnitsPerSecond"] == 5000
+
+    provisioned = create(ddb, name="prov", ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 10})
+    assert "WarmThroughput" not in provisioned
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="prov", WarmThroughput={"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 50})
+    assert error(excinfo)[1] == invalid + "Requested ReadUnitsPerSecond " + decrease.format("table")
+    out = ddb.update_table(TableName="prov", WarmThroughput={"ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50})
+    assert out["TableDescription"]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50, "Status": "ACTIVE"}

@@ -39,6 +39,7 @@ class IndexDef:
     throughput: dict | None = None
     status: str = "ACTIVE"
     created: float = 0.0
+    warm: dict | None = None  # WarmThroughput asked for (see warm.py)
 
     def projects(self, table_key: KeyDef) -> set[str] | None:
         """Attribute names the index holds (None: all)."""
@@ -81,6 +82,7 @@ class TableDef:
     decreases: list = field(default_factory=list)  # times of the decreases, for NumberOfDecreasesToday
     sse: dict | None = None  # {"SSEType", "KMSMasterKeyArn"} when a KMS key encrypts the table
     on_demand: dict | None = None  # OnDemandThroughput, as given
+    warm: dict | None = None  # WarmThroughput asked for (see warm.py)
 
     @property
     def arn(self) -> str:

@@ -7,7 +7,7 @@ import time
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import encryption, storage, tags, update_rules
+from cloudlet.services.dynamodb import encryption, storage, tags, update_rules, warm
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
@@ -15,8 +15,6 @@ from cloudlet.store import Conn, Store
 MAX_GSIS = 20
 MAX_LSIS = 5
 MAX_CAPACITY_UNITS = 1_000_000_000_000
-# What AWS describes for on-demand tables and their GSIs that set no warm throughput.
-ON_DEMAND_WARM_THROUGHPUT = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
 
 
 def resolve_name(name_or_arn: str) -> str:
@@ -137,10 +135,11 @@ def _index_throughput(billing: str, spec: dict | None, index: str, on_create: bo
 def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, on_create: bool) -> IndexDef:
     name = spec["IndexName"]
     key = _key_def(spec["KeySchema"], types, "GSI")
+    throughput = _index_throughput(billing, spec.get("ProvisionedThroughput"), name, on_create)
     return IndexDef(
         name=name, kind="GSI", key=key, projection=_projection(spec.get("Projection"), name),
-        id=f"{table_id}:{name}", throughput=_index_throughput(billing, spec.get("ProvisionedThroughput"), name, on_create),
-        created=time.time(),
+        id=f"{table_id}:{name}", throughput=throughput, created=time.time(),
+        warm=warm.on_create(billing, throughput, spec.get("WarmThroughput"), name),
     )
 
 
@@ -159,6 +158,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
     if params.get("OnDemandThroughput"):
         _check_on_demand(billing, params["OnDemandThroughput"])
+    table_warm = warm.on_create(billing, throughput, params.get("WarmThroughput"))
     table_id = ids.new_uuid()
     indexes: list[IndexDef] = []
     if lsis is not None and not lsis:
@@ -205,6 +205,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         billing_updated=now if billing == "PAY_PER_REQUEST" else 0.0,
         sse=encryption.settings(params.get("SSESpecification"), ctx.account_id, ctx.region),
         on_demand=params.get("OnDemandThroughput") or None,
+        warm=table_warm,
     )
     with store.tx() as conn:
         if storage.load_table(conn, ctx.account_id, ctx.region, name) is not None:
@@ -276,8 +277,8 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["TableClassSummary"] = {"TableClass": table.table_class}
         if table.table_class_updated:
             out["TableClassSummary"]["LastUpdateDateTime"] = timestamp(table.table_class_updated)
-    if table.billing_mode == "PAY_PER_REQUEST":
-        out["WarmThroughput"] = dict(ON_DEMAND_WARM_THROUGHPUT)
+    if table.billing_mode == "PAY_PER_REQUEST" or table.warm:
+        out["WarmThroughput"] = warm.description(table.billing_mode, table.throughput, table.warm)
     sse = encryption.description(table.sse)
     if sse:
         out["SSEDescription"] = sse
@@ -292,8 +293,8 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         else:
             if status == "CREATING":
                 entry["IndexStatus"] = "CREATING"
-            if table.billing_mode == "PAY_PER_REQUEST":
-                entry["WarmThroughput"] = dict(ON_DEMAND_WARM_THROUGHPUT)
+            if table.billing_mode == "PAY_PER_REQUEST" or index.warm:
+                entry["WarmThroughput"] = warm.description(table.billing_mode, index.throughput, index.warm)
             gsis.append(entry)
     if lsis:
         out["LocalSecondaryIndexes"] = lsis
@@ -407,6 +408,9 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         if params.get("OnDemandThroughput"):
             _check_on_demand(table.billing_mode, params["OnDemandThroughput"])
             table.on_demand = params["OnDemandThroughput"]
+        if params.get("WarmThroughput"):
+            current = warm.current(table.billing_mode, table.throughput, table.warm)
+            table.warm = warm.on_update(current, params["WarmThroughput"]) or table.warm
         table.updated = time.time()
         storage.save_table(conn, table)
         description = describe(conn, table, status="UPDATING")
@@ -425,6 +429,11 @@ def _update_billing(table: TableDef, params: dict) -> None:
     billing = params.get("BillingMode")
     switched = bool(billing) and billing != table.billing_mode
     if switched:
+        # Warm throughput never decreases, not even when the capacity mode changes.
+        table.warm = warm.current(table.billing_mode, table.throughput, table.warm)
+        for index in table.indexes:
+            if index.kind == "GSI":
+                index.warm = warm.current(table.billing_mode, index.throughput, index.warm)
         table.billing_mode = billing
         table.on_demand = None  # a billing switch drops the on-demand limits
         if billing == "PAY_PER_REQUEST":
@@ -499,6 +508,9 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
             storage.drop_index(conn, index)
             deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
             continue
+        if update["Update"].get("WarmThroughput"):
+            current = warm.current(table.billing_mode, index.throughput, index.warm)
+            index.warm = warm.on_update(current, update["Update"]["WarmThroughput"], name) or index.warm
         spec = update["Update"].get("ProvisionedThroughput")
         if spec and table.billing_mode == "PAY_PER_REQUEST":
             raise invalid_params(

@@ -24,7 +24,7 @@ def check(params: dict) -> None:
     """Refuse an UpdateTable request whose changes cannot go together (or that changes nothing)."""
     updates = params.get("GlobalSecondaryIndexUpdates")
     present = {m for m in ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "SSESpecification",
-                           "TableClass", "DeletionProtectionEnabled", "OnDemandThroughput")
+                           "TableClass", "DeletionProtectionEnabled", "OnDemandThroughput", "WarmThroughput")
                if params.get(m) is not None}
     if updates:
         present.add("GlobalSecondaryIndexUpdates")
@@ -35,6 +35,11 @@ def check(params: dict) -> None:
     for member, what in _ALONE:
         if member in present and len(present) > 1:
             raise invalid_params(f"{what} must be the only operation in the request")
+    if "WarmThroughput" in present:
+        if any("Create" in u for u in updates or [] if isinstance(u, dict)):
+            raise invalid_params("Create global secondary index cannot be specified when updating WarmThroughput")
+        if present - {"WarmThroughput", "GlobalSecondaryIndexUpdates"}:
+            raise invalid_params("WarmThroughput must be the only operation in the request")
     if "OnDemandThroughput" in present and present - {"OnDemandThroughput", "BillingMode"}:
         raise invalid_params("OnDemandThroughput can only be combined with BillingMode in an UpdateTable request")
     creates_or_deletes = _check_index_updates(updates or [])
