@@ -625,8 +625,13 @@ def test_create_table_definition_stream_and_encryption_rules(cloudlet):
                                      "table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS]."),
         (dict(ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1},
               OnDemandThroughput={"MaxWriteRequestUnits": 5}),
-         invalid + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is "
-                   "PROVISIONED"),
+         invalid + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when table BillingMode is "
+                   "PROVISIONED."),
+        (dict(OnDemandThroughput={"MaxReadRequestUnits": -1}),
+         invalid + "Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"),
+        (dict(AttributeDefinitions=[*HASH_S, {"AttributeName": "g", "AttributeType": "S"}],
+              GlobalSecondaryIndexes=[{**_gsi(), "OnDemandThroughput": {"MaxWriteRequestUnits": 0}}]),
+         invalid + "Requested MaxWriteRequestUnits for OnDemandThroughput for index : by-g is outside of valid range"),
     ]
     for kwargs, message in cases:
         with pytest.raises(ClientError) as excinfo:
@@ -707,3 +712,37 @@ def test_warm_throughput_rules(cloudlet):
     out = ddb.update_table(TableName="prov", WarmThroughput={"ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50})
     assert out["TableDescription"]["WarmThroughput"] == {
         "ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50, "Status": "ACTIVE"}
+
+
+def test_on_demand_limits_of_tables_and_indexes(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    attrs = [*HASH_S, {"AttributeName": "g", "AttributeType": "S"}]
+    created = create(ddb, AttributeDefinitions=attrs, OnDemandThroughput={"MaxReadRequestUnits": 100},
+                     GlobalSecondaryIndexes=[{**_gsi(), "OnDemandThroughput": {"MaxWriteRequestUnits": 50}}])
+    assert created["OnDemandThroughput"] == {"MaxReadRequestUnits": 100}
+    assert created["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == {"MaxWriteRequestUnits": 50}
+    ddb.update_table(TableName="tbl", OnDemandThroughput={"MaxWriteRequestUnits": 10})
+    ddb.update_table(TableName="tbl", GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "by-g", "OnDemandThroughput": {"MaxReadRequestUnits": 7}}}])
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert table["OnDemandThroughput"] == {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 10}
+    assert table["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == {"MaxReadRequestUnits": 7, "MaxWriteRequestUnits": 50}
+    # On UpdateTable, -1 removes a limit; 0 is out of range.
+    ddb.update_table(TableName="tbl", OnDemandThroughput={"MaxReadRequestUnits": -1})
+    assert ddb.describe_table(TableName="tbl")["Table"]["OnDemandThroughput"] == {"MaxWriteRequestUnits": 10}
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="tbl", OnDemandThroughput={"MaxWriteRequestUnits": 0})
+    assert error(excinfo)[1] == ("One or more parameter values were invalid: Requested MaxWriteRequestUnits for "
+                                 "OnDemandThroughput for table is outside of valid range")
+    # Leaving on-demand mode drops the limits of the table and of its indexes.
+    ddb.update_table(TableName="tbl", BillingMode="PROVISIONED",
+                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": {
+                         "ReadCapacityUnits": 5, "WriteCapacityUnits": 5}}}])
+    table = ddb.describe_table(TableName="tbl")["Table"]
+    assert "OnDemandThroughput" not in table and "OnDemandThroughput" not in table["GlobalSecondaryIndexes"][0]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName="tbl", GlobalSecondaryIndexUpdates=[
+            {"Update": {"IndexName": "by-g", "OnDemandThroughput": {"MaxReadRequestUnits": 7}}}])
+    assert error(excinfo)[1] == ("One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput "
+                                 "for index : by-g cannot be specified when the table BillingMode is PROVISIONED")

@@ -39,6 +39,7 @@ class IndexDef:
     throughput: dict | None = None
     status: str = "ACTIVE"
     created: float = 0.0
+    on_demand: dict | None = None  # OnDemandThroughput limits (see on_demand.py)
     warm: dict | None = None  # WarmThroughput asked for (see warm.py)
 
     def projects(self, table_key: KeyDef) -> set[str] | None:

@@ -7,7 +7,7 @@ import time
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import encryption, storage, tags, update_rules, warm
+from cloudlet.services.dynamodb import encryption, on_demand, storage, tags, update_rules, warm
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
@@ -139,6 +139,7 @@ def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, on_create: bo
     return IndexDef(
         name=name, kind="GSI", key=key, projection=_projection(spec.get("Projection"), name),
         id=f"{table_id}:{name}", throughput=throughput, created=time.time(),
+        on_demand=on_demand.check(billing, spec.get("OnDemandThroughput"), name),
         warm=warm.on_create(billing, throughput, spec.get("WarmThroughput"), name),
     )
 
@@ -156,8 +157,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
     _check_definitions_used(types, key, [*(lsis or []), *(gsis or [])])
     billing = params.get("BillingMode") or "PROVISIONED"
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
-    if params.get("OnDemandThroughput"):
-        _check_on_demand(billing, params["OnDemandThroughput"])
+    table_on_demand = on_demand.check(billing, params.get("OnDemandThroughput"))
     table_warm = warm.on_create(billing, throughput, params.get("WarmThroughput"))
     table_id = ids.new_uuid()
     indexes: list[IndexDef] = []
@@ -204,7 +204,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
         billing_updated=now if billing == "PAY_PER_REQUEST" else 0.0,
         sse=encryption.settings(params.get("SSESpecification"), ctx.account_id, ctx.region),
-        on_demand=params.get("OnDemandThroughput") or None,
+        on_demand=table_on_demand,
         warm=table_warm,
     )
     with store.tx() as conn:
@@ -322,6 +322,8 @@ def _index_description(table: TableDef, index: IndexDef, count: int, size: int) 
         if index.status == "CREATING":
             entry["Backfilling"] = True
         entry["ProvisionedThroughput"] = _throughput_description(index.throughput or {})
+        if index.on_demand:
+            entry["OnDemandThroughput"] = index.on_demand
     return entry
 
 
@@ -405,9 +407,8 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             table.table_class_set = True
         if params.get("SSESpecification") is not None:
             table.sse = encryption.updated(table.sse, params["SSESpecification"], ctx.account_id, ctx.region)
-        if params.get("OnDemandThroughput"):
-            _check_on_demand(table.billing_mode, params["OnDemandThroughput"])
-            table.on_demand = params["OnDemandThroughput"]
+        given = on_demand.check(table.billing_mode, params.get("OnDemandThroughput"), creating=False)
+        table.on_demand = on_demand.updated(table.on_demand, given)
         if params.get("WarmThroughput"):
             current = warm.current(table.billing_mode, table.throughput, table.warm)
             table.warm = warm.on_update(current, params["WarmThroughput"]) or table.warm
@@ -436,6 +437,8 @@ def _update_billing(table: TableDef, params: dict) -> None:
                 index.warm = warm.current(table.billing_mode, index.throughput, index.warm)
         table.billing_mode = billing
         table.on_demand = None  # a billing switch drops the on-demand limits
+        for index in table.indexes:
+            index.on_demand = None
         if billing == "PAY_PER_REQUEST":
             table.billing_updated = time.time()
             table.throughput = {}
@@ -508,6 +511,8 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
             storage.drop_index(conn, index)
             deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
             continue
+        given = on_demand.check(table.billing_mode, update["Update"].get("OnDemandThroughput"), name, creating=False)
+        index.on_demand = on_demand.updated(index.on_demand, given)
         if update["Update"].get("WarmThroughput"):
             current = warm.current(table.billing_mode, index.throughput, index.warm)
             index.warm = warm.on_update(current, update["Update"]["WarmThroughput"], name) or index.warm
@@ -537,16 +542,6 @@ def _update_stream(table: TableDef, spec: dict) -> None:
     table.stream = _stream_spec(spec)
     if table.stream:
         table.stream_label = _stream_label(time.time())
-
-
-def _check_on_demand(billing: str, spec: dict, index: str | None = None) -> None:
-    """OnDemandThroughput belongs to on-demand tables."""
-    if billing == "PROVISIONED":
-        member = "MaxReadRequestUnits" if "MaxReadRequestUnits" in spec else "MaxWriteRequestUnits"
-        where = f"for index : {index} " if index else ""
-        raise invalid_params(
-            f"{member} for OnDemandThroughput {where}cannot be specified when the table BillingMode is PROVISIONED"
-        )
 
 
 # TTL
