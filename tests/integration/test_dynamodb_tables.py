@@ -57,7 +57,7 @@ def test_create_table_errors(cloudlet):
     cases = [
         (dict(KeySchema=[{"AttributeName": "pk", "KeyType": "RANGE"}]),
          "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"),
-        (dict(AttributeDefinitions=[]), None),
+        (dict(AttributeDefinitions=[]), "Invalid KeySchema: Some index key attribute have no definition"),
         (dict(AttributeDefinitions=HASH_S + [{"AttributeName": "x", "AttributeType": "S"}]),
          "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match number "
          "of attributes defined in AttributeDefinitions"),

@@ -46,10 +46,10 @@ def timestamp(epoch: float) -> dt.datetime:
 def _key_def(schema: list[dict], types: dict[str, str], what: str) -> KeyDef:
     """A KeySchema checked in DynamoDB's order: definitions, then element names and key types."""
     names = [e["AttributeName"] for e in schema]
-    if what == "table" and len(names) == 2:
-        if len(types) < 2 or any(n not in types for n in names):
-            raise validation("Invalid KeySchema: Some index key attribute have no definition")
-    elif what != "table":
+    if what == "table" and (len(types) < len(names) or (len(names) == 2 and any(n not in types for n in names))):
+        # Fewer definitions than key elements (AttributeDefinitions [] too) are refused in these words.
+        raise validation("Invalid KeySchema: Some index key attribute have no definition")
+    if what != "table":
         _check_defined(names, types)
     if len(names) == 2 and names[0] == names[1]:
         raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
