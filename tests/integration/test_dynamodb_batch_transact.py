@@ -61,6 +61,11 @@ def test_batch_limits_and_duplicates(ddb):
                                            "tbl-missing": [{"PutRequest": {"Item": key("a")}}]})
     assert error(excinfo)[0] == "ResourceNotFoundException"
     assert count(ddb) == 0  # nothing of a rejected batch was written
+    # key values are checked before any table is looked up
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_get_item(RequestItems={"tbl-missing": {"Keys": [key("a")]},
+                                         "tbl-one": {"Keys": [{"pk": {"N": "x"}}]}})
+    assert error(excinfo) == ("ValidationException", "The parameter cannot be converted to a numeric value: x", 400)
 
 
 def test_transact_write_is_atomic_with_cancellation_reasons(ddb):
@@ -103,6 +108,36 @@ def test_transact_write_validation(ddb):
                                                 for i in range(101)])
     assert error(excinfo)[0] == "ValidationException"
     assert count(ddb) == 0
+
+
+def test_transact_write_cancels_on_what_an_update_makes_of_the_item(ddb):
+    ddb.put_item(TableName="tbl-one", Item={**key("a"), "s": {"S": "text"}, "l": {"L": []}})
+    one = {":v": {"N": "1"}}
+    cases = [
+        ("ADD s :v", one, "An operand in the update expression has an incorrect data type"),
+        ("SET absent.x = :v", one, "The document path provided in the update expression is invalid for update"),
+        ("SET n = absent + :v", one, "The provided expression refers to an attribute that does not exist in the item"),
+        ("SET big = :v", {":v": {"S": "x" * 410_000}}, "Item size to update has exceeded the maximum allowed size"),
+    ]
+    put_b = {"Put": {"TableName": "tbl-two", "Item": key("b")}}
+    for expression, values, message in cases:
+        update = {"Update": {"TableName": "tbl-one", "Key": key("a"), "UpdateExpression": expression,
+                             "ExpressionAttributeValues": values}}
+        with pytest.raises(ClientError) as excinfo:
+            ddb.transact_write_items(TransactItems=[put_b, update])
+        assert error(excinfo) == ("TransactionCanceledException", "Transaction cancelled, please refer cancellation "
+                                  "reasons for specific reasons [None, ValidationError]", 400), expression
+        assert excinfo.value.response["CancellationReasons"] == [
+            {"Code": "None"}, {"Code": "ValidationError", "Message": message}]
+    # a fault of the request itself is still a ValidationException
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=[put_b, {"Update": {
+            "TableName": "tbl-one", "Key": key("a"), "UpdateExpression": "SET pk = :v",
+            "ExpressionAttributeValues": {":v": {"S": "b"}}}}])
+    assert error(excinfo) == ("ValidationException", "One or more parameter values were invalid: Cannot update "
+                              "attribute pk. This attribute is part of the key", 400)
+    assert count(ddb, "tbl-two") == 0
+    assert ddb.get_item(TableName="tbl-one", Key=key("a"))["Item"] == {**key("a"), "s": {"S": "text"}, "l": {"L": []}}
 
 
 def test_client_request_token_idempotency(ddb):

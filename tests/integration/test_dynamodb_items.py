@@ -102,6 +102,19 @@ def test_attribute_value_errors(ddb):
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item={**KEY, "v": value})
         assert error(excinfo) == ("ValidationException", message, 400)
+        # values (and the item's size) are checked before the table is looked up, as AWS does
+        with pytest.raises(ClientError) as excinfo:
+            ddb.put_item(TableName="absent", Item={**KEY, "v": value})
+        assert error(excinfo) == ("ValidationException", message, 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.get_item(TableName="absent", Key={"pk": {"N": "x"}})
+    assert error(excinfo) == ("ValidationException", "The parameter cannot be converted to a numeric value: x", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.put_item(TableName="absent", Item={**KEY, "v": {"S": "x" * 410_000}})
+    assert error(excinfo) == ("ValidationException", "Item size has exceeded the maximum allowed size", 400)
+    # an empty string in a string set is allowed (only keys refuse empty strings)
+    ddb.put_item(TableName="items", Item={**KEY, "v": {"SS": ["", "a"]}})
+    assert sorted(get(ddb)["v"]["SS"]) == ["", "a"]
 
 
 def test_nesting_depth_and_item_size(ddb):
@@ -192,7 +205,20 @@ def test_update_creates_item_and_rejects_bad_updates(ddb):
         ("SET pk = :s", {":s": {"S": "x"}},
          "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"),
         ("SET c = c + :s", {":s": {"S": "x"}},
-         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: +, operand type: STRING"),
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: +, operand "
+         "type: S"),
+        ("SET c = list_append(c, :s)", {":s": {"M": {}}},
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: "
+         "list_append, operand type: M"),
+        ("ADD c :s", {":s": {"S": "x"}},
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: "
+         "STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"),
+        ("DELETE c :s", {":s": {"N": "1"}},
+         "Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: "
+         "NUMBER, typeSet: ALLOWED_FOR_DELETE_OPERAND"),
+        ("SET c = if_not_exists(c)", None,
+         "Invalid UpdateExpression: Incorrect number of operands for operator or function; operator or function: "
+         "if_not_exists, number of operands: 1"),
         ("SET c = :s REMOVE c", {":s": {"S": "x"}},
          "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these "
          "paths; path one: [c], path two: [c]"),
@@ -211,7 +237,8 @@ def test_update_creates_item_and_rejects_bad_updates(ddb):
     ]
     for expression, values, message in cases:
         with pytest.raises(ClientError) as excinfo:
-            ddb.update_item(TableName="items", Key=other, UpdateExpression=expression, ExpressionAttributeValues=values)
+            ddb.update_item(TableName="items", Key=other, UpdateExpression=expression,
+                            **({"ExpressionAttributeValues": values} if values else {}))
         assert error(excinfo) == ("ValidationException", message, 400), expression
     assert get(ddb, other) == {**other, "c": {"N": "1"}}
 
@@ -308,6 +335,9 @@ def test_legacy_parameters(ddb):
     assert ddb.get_item(TableName="items", Key=KEY, AttributesToGet=["v", "w"])["Item"] == {"v": {"N": "3"}, "w": {"S": "x"}}
     ddb.update_item(TableName="items", Key=KEY, AttributeUpdates={"w": {"Action": "DELETE"}})
     assert "w" not in get(ddb)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_item(TableName="items", Key=KEY, AttributeUpdates={"v": {"Action": "ADD", "Value": {"NS": ["1"]}}})
+    assert error(excinfo) == ("ValidationException", "Type mismatch for attribute to update", 400)
     out = ddb.query(TableName="items", KeyConditions={
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]},
         "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "0"}, {"N": "5"}]},
@@ -315,6 +345,33 @@ def test_legacy_parameters(ddb):
     assert out["Count"] == 1
     out = ddb.scan(TableName="items", ScanFilter={"v": {"ComparisonOperator": "NULL"}})
     assert out["Count"] == 0 and out["ScannedCount"] == 1
+    # Expected: a Value is the argument of a ComparisonOperator; AWS's errors for the other mixes
+    ddb.put_item(TableName="items", Item={**KEY, "v": {"N": "3"}},
+                 Expected={"v": {"ComparisonOperator": "GT", "Value": {"N": "2"}}})
+    invalid = "One or more parameter values were invalid: "
+    cases = [
+        ({}, "Value must be provided when Exists is null for Attribute: v"),
+        ({"ComparisonOperator": "LT"}, "Value or AttributeValueList must be used with ComparisonOperator: LT for "
+                                       "Attribute: v"),
+        ({"Exists": True, "ComparisonOperator": "LT"}, "Exists and ComparisonOperator cannot be used together for "
+                                                       "Attribute: v"),
+        ({"ComparisonOperator": "LT", "Value": {"N": "1"}, "AttributeValueList": [{"N": "1"}]},
+         "Value and AttributeValueList cannot be used together for Attribute: v"),
+        ({"AttributeValueList": [{"N": "1"}]}, "AttributeValueList can only be used with a ComparisonOperator for "
+                                               "Attribute: v"),
+        ({"ComparisonOperator": "NULL", "Value": {"N": "1"}}, "Invalid number of argument(s) for the NULL "
+                                                              "ComparisonOperator"),
+    ]
+    cases.append(({"ComparisonOperator": "IN", "AttributeValueList": [{"N": "1"}, {"S": "1"}]},
+                  "AttributeValues inside AttributeValueList must be of same type"))
+    for expected, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.put_item(TableName="items", Item=KEY, Expected={"v": expected})
+        assert error(excinfo) == ("ValidationException", invalid + message, 400), expected
+    assert get(ddb)["v"] == {"N": "3"}
+    with pytest.raises(ClientError) as excinfo:
+        ddb.get_item(TableName="items", Key=KEY, AttributesToGet=["v", "v"])
+    assert error(excinfo) == ("ValidationException", invalid + "Duplicate value in attribute name: v", 400)
 
 
 def test_resource_api(cloudlet, ddb):

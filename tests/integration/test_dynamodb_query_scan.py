@@ -178,10 +178,28 @@ def test_key_condition_errors(ddb):
         ("sk = :n", {":n": {"N": "1"}}, "Query condition missed key schema element: pk"),
         ("pk = :p OR sk = :n", {":p": {"S": "p"}, ":n": {"N": "1"}}, None),
         ("pk < :p", {":p": {"S": "p"}}, "Query key condition not supported"),
-        ("pk = :p AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}}, "Query key condition not supported"),
+        ("pk = :p AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Query condition missed key schema element: sk"),
+        ("pk = :p AND sk = :n AND nonkey = :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Conditions can be of length 1 or 2 only"),
         ("pk = :n", {":n": {"N": "1"}}, "One or more parameter values were invalid: Condition parameter type does not "
                                         "match schema type"),
+        (":n > pk", {":n": {"N": "1"}}, "One or more parameter values were invalid: Condition parameter type does not "
+                                        "match schema type"),
         ("pk = :p AND begins_with(sk, :n)", {":p": {"S": "p"}, ":n": {"N": "1"}}, None),
+        # the shape of the expression, checked before anything else
+        ("pk = :p AND sk > :n AND sk < :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "KeyConditionExpressions must only contain one condition per key"),
+        ("pk = :p AND sk > size(pk)", {":p": {"S": "p"}}, "KeyConditionExpressions cannot contain nested operations"),
+        ("pk = :p AND sk > pk", {":p": {"S": "p"}},
+         "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
+        ("pk.x = :p", {":p": {"S": "p"}}, "KeyConditionExpressions cannot have conditions on nested attributes"),
+        (":p = :p", {":p": {"S": "p"}}, "Invalid condition in KeyConditionExpression: No key attribute specified"),
+        ("pk = :p AND :n BETWEEN sk AND :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first "
+         "operand"),
+        ("pk = :p AND sk <> :n", {":p": {"S": "p"}, ":n": {"N": "1"}},
+         "Invalid operator used in KeyConditionExpression: <>"),
     ]
     for expr, values, message in cases:
         with pytest.raises(ClientError) as excinfo:
@@ -193,6 +211,38 @@ def test_key_condition_errors(ddb):
     with pytest.raises(ClientError) as excinfo:
         q(ddb, "pk = :p", {":p": {"S": "p"}}, ExclusiveStartKey={"pk": {"S": "p"}})
     assert error(excinfo)[1].startswith("The provided starting key is invalid")
+    with pytest.raises(ClientError) as excinfo:
+        q(ddb, "pk = :p AND sk > :n", {":p": {"S": "p"}, ":n": {"N": "5"}},
+          ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"N": "5"}})
+    assert error(excinfo) == ("ValidationException", "The provided starting key does not match the range key predicate",
+                              400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.scan(TableName="qtab", ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"N": "x"}})
+    assert error(excinfo) == ("ValidationException", "The provided starting key is invalid: The parameter cannot be "
+                              "converted to a numeric value: x", 400)
+    # operands may come in either order: ":n < sk" is "sk > :n"
+    assert sks(q(ddb, "pk = :p AND :n < sk", {":p": {"S": "p"}, ":n": {"N": "5"}})) == sks(
+        q(ddb, "sk > :n AND pk = :p", {":p": {"S": "p"}, ":n": {"N": "5"}}))
+    # the legacy form allows only indexable comparisons
+    legacy = [
+        ({}, "Conditions can be of length 1 or 2 only"),
+        ({"pk": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"N": "1"}]}},
+         "One or more parameter values were invalid: ComparisonOperator BEGINS_WITH is not valid for N AttributeValue "
+         "type"),
+        ({"pk": {"ComparisonOperator": "NULL"}}, "Attempted conditional constraint is not an indexable operation"),
+        ({"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]},
+          "sk": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "2"}, {"N": "1"}]}},
+         "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"),
+    ]
+    for conditions, message in legacy:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.query(TableName="qtab", KeyConditions=conditions)
+        assert error(excinfo) == ("ValidationException", message, 400)
+    # the shape of a key condition is checked before the table is looked up
+    with pytest.raises(ClientError) as excinfo:
+        ddb.query(TableName="absent", KeyConditionExpression="pk = :p AND pk = :p",
+                  ExpressionAttributeValues={":p": {"S": "p"}})
+    assert error(excinfo)[1] == "KeyConditionExpressions must only contain one condition per key"
 
 
 def test_parallel_scan_segments_partition_the_table(ddb):
@@ -253,4 +303,38 @@ def test_write_capacity_counts_index_entries(ddb):
     }
     out = ddb.update_item(TableName="qtab", Key={"pk": {"S": "c"}, "sk": {"N": "1"}}, UpdateExpression="SET gs = :n",
                           ExpressionAttributeValues={":n": {"S": "t"}}, ReturnConsumedCapacity="TOTAL")
-    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 4.0}  # table 1 + gsi moved 2 + lsi 1
+    # table 1 + gsi entry moved 2; the lsi (KEYS_ONLY) entry does not change, so it is not written
+    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 3.0}
+    # an index is written only when its entry changes, and priced by the entry's size
+    key = {"pk": {"S": "c"}, "sk": {"N": "1"}}
+    out = ddb.update_item(TableName="qtab", Key=key, UpdateExpression="SET big = :b",
+                          ExpressionAttributeValues={":b": {"S": "b" * 3000}}, ReturnConsumedCapacity="INDEXES")
+    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 3.0, "Table": {"CapacityUnits": 3.0}}
+    out = ddb.update_item(TableName="qtab", Key=key, UpdateExpression="SET v = :v",
+                          ExpressionAttributeValues={":v": {"S": "v"}}, ReturnConsumedCapacity="INDEXES")
+    # v is projected into the gsi, whose small entry costs 1 though the item is 3 KB
+    assert out["ConsumedCapacity"] == {"TableName": "qtab", "CapacityUnits": 4.0, "Table": {"CapacityUnits": 3.0},
+                                       "GlobalSecondaryIndexes": {"gsi": {"CapacityUnits": 1.0}}}
+
+
+def test_updates_of_index_key_attributes(ddb):
+    key = {"pk": {"S": "u"}, "sk": {"N": "1"}}
+    ddb.put_item(TableName="qtab", Item={**key, "n": {"N": "5"}})
+    invalid = "One or more parameter values were invalid: "
+    scalar = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: g"
+    cases = [
+        ("SET g.x = :s", {":s": {"S": "x"}}, scalar),
+        ("SET copied = g[0]", None, scalar),
+        # known before reading the item: a value or a sum of the wrong type
+        ("SET g = :n", {":n": {"N": "1"}}, invalid + "Type mismatch for Index Key g Expected: S Actual: N IndexName: gsi"),
+        ("SET g = n + :n", {":n": {"N": "1"}},
+         invalid + "Type mismatch for Index Key g Expected: S Actual: N IndexName: gsi"),
+        # known only from the stored item
+        ("SET g = n", None, "The update expression attempted to update the secondary index key to unsupported type"),
+    ]
+    for expression, values, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.update_item(TableName="qtab", Key=key, UpdateExpression=expression,
+                            **({"ExpressionAttributeValues": values} if values else {}))
+        assert error(excinfo) == ("ValidationException", message, 400), expression
+    assert ddb.get_item(TableName="qtab", Key=key)["Item"] == {**key, "n": {"N": "5"}}

@@ -518,3 +518,24 @@ def test_expressions_are_limited_to_4_kb():
         f"Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: {len(text)}"
     )
     assert P.parse_condition(" OR ".join(["a = :v"] * 300), attrs(values={":v": {"S": "x"}})) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a = :v AND ((b = :v))", "The expression has redundant parentheses;"),
+        ("a > ((b))", "The expression has redundant parentheses;"),
+        ("attribute_not_exists(a) = :v", "The function is not allowed to be used this way in an expression; "
+                                         "function: attribute_not_exists"),
+        ("size(a, b) > :v", "Incorrect number of operands for operator or function; operator or function: size, "
+                            "number of operands: 2"),
+        ("size(size(a)) > :v", "Incorrect operand type for operator or function; operator or function: size, "
+                               "operand type: N"),
+    ],
+)
+def test_condition_shape_errors(text, message):
+    with pytest.raises(AWSError) as excinfo:
+        P.parse_condition(text, P.Attributes(None, {":v": {"N": "1"}}), "Filter")
+    assert excinfo.value.message == f"Invalid FilterExpression: {message}"
+    # single parentheses and function calls are fine
+    P.parse_condition("(a = :v) AND (begins_with(b, :v) OR c = :v)", P.Attributes(None, {":v": {"S": "1"}}))

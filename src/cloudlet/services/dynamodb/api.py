@@ -6,19 +6,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 
 from botocore.model import OperationModel
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
-from cloudlet.services.dynamodb import reads, storage, tables
+from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
 
 log = logging.getLogger("cloudlet.dynamodb")
-_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
 _ATTRIBUTE_MAPS = frozenset(("Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"))
 
 
@@ -43,6 +41,13 @@ class DynamoDB(Service):
                 len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
             ) > 100:
                 raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+        if op.name == "UpdateTimeToLive":
+            spec = params.get("TimeToLiveSpecification")
+            if isinstance(spec, dict) and spec.get("AttributeName") == "":
+                raise AWSError("ValidationException", "TimeToLiveSpecification.AttributeName must be non empty", 400)
+        if params.get("TableClass") not in (None, "STANDARD", "STANDARD_INFREQUENT_ACCESS"):
+            raise AWSError("ValidationException", "Invalid table-class parameter provided. Please try again with a "
+                           "valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].", 400)
         problems = []
         try:
             # Attribute values are checked (with DynamoDB's own messages) when they are read.
@@ -50,16 +55,8 @@ class DynamoDB(Service):
             validate_input(op, shallow, check_enums=True)
         except InputValidationError as err:
             problems = list(err.problems)
-        name = params.get("TableName")
-        if isinstance(name, str) and not name.startswith("arn:"):
-            if len(name) < 3 and not any(p[0] == "tableName" for p in problems):
-                problems.append(("tableName", name, "Member must have length greater than or equal to 3"))
-            if len(name) > 255 and not any(p[0] == "tableName" for p in problems):
-                problems.append(("tableName", name, "Member must have length less than or equal to 255"))
-            if not _TABLE_NAME.fullmatch(name):
-                problems.append(
-                    ("tableName", name, "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
-                )
+        problems.extend(constraints.problems(params, problems))
+        problems = constraints.with_table_names(params, problems)
         if problems:
             raise InputValidationError(problems)
 
@@ -128,13 +125,13 @@ class DynamoDB(Service):
         return tables.describe_time_to_live(self.store, ctx, params)
 
     def tag_resource(self, ctx, params: dict) -> dict:
-        return tables.tag_resource(self.store, ctx, params)
+        return tags.tag_resource(self.store, ctx, params)
 
     def untag_resource(self, ctx, params: dict) -> dict:
-        return tables.untag_resource(self.store, ctx, params)
+        return tags.untag_resource(self.store, ctx, params)
 
     def list_tags_of_resource(self, ctx, params: dict) -> dict:
-        return tables.list_tags_of_resource(self.store, ctx, params)
+        return tags.list_tags_of_resource(self.store, ctx, params)
 
     def describe_limits(self, ctx, params: dict) -> dict:
         return {
@@ -148,14 +145,10 @@ class DynamoDB(Service):
         return {"Endpoints": [{"Address": ctx.host or f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}]}
 
     def describe_continuous_backups(self, ctx, params: dict) -> dict:
-        with self.store.read() as conn:
-            name = tables.resolve_name(params["TableName"])
-            if storage.load_table(conn, ctx.account_id, ctx.region, name) is None:
-                raise AWSError("TableNotFoundException", f"Table not found: {name}", 400)
-        return {"ContinuousBackupsDescription": {
-            "ContinuousBackupsStatus": "ENABLED",
-            "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},
-        }}
+        return backups.describe_continuous_backups(self.store, ctx, params)
+
+    def update_continuous_backups(self, ctx, params: dict) -> dict:
+        return backups.update_continuous_backups(self.store, ctx, params)
 
     # items
     def put_item(self, ctx, params: dict) -> dict:
@@ -187,9 +180,6 @@ class DynamoDB(Service):
 
     def scan(self, ctx, params: dict) -> dict:
         return reads.scan(self.store, ctx, params)
-
-
-
 
     # PartiQL
     def execute_statement(self, ctx, params: dict) -> dict:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from cloudlet.services.dynamodb import storage
-from cloudlet.services.dynamodb.schema import TableDef
+from cloudlet.services.dynamodb.schema import IndexDef, TableDef
+from cloudlet.services.dynamodb.size import item_size
 
 
 def read_units(size: int, consistent: bool) -> float:
@@ -35,21 +36,41 @@ def report(mode: str | None, table: str, units: float, index: str | None = None,
 
 def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict | None, size: int,
                  factor: float = 1.0) -> dict | None:
-    """ConsumedCapacity of one item write: the table's units plus one write per index entry
-    written or deleted (INDEXES itemizes them)."""
+    """ConsumedCapacity of one item write: the table's units plus the index writes (INDEXES
+    itemizes them)."""
     if mode not in ("TOTAL", "INDEXES"):
         return None
     table_units = write_units(size) * factor
     per_index: dict[str, tuple[float, bool]] = {}
     for index in table.indexes:
-        before = storage.index_key(index, old) if old else None
-        after = storage.index_key(index, new) if new else None
-        writes = 0 if before is None and after is None else (2 if before and after and before != after else 1)
-        if writes:
-            per_index[index.name] = (writes * write_units(size) * factor, index.kind == "GSI")
+        units = _index_write_units(table, index, old, new) * factor
+        if units:
+            per_index[index.name] = (units, index.kind == "GSI")
     out: dict = {"TableName": table.name, "CapacityUnits": table_units + sum(u for u, _ in per_index.values())}
     if mode == "INDEXES":
         out["Table"] = {"CapacityUnits": table_units}
         for name, (units, gsi) in per_index.items():
             out.setdefault("GlobalSecondaryIndexes" if gsi else "LocalSecondaryIndexes", {})[name] = {"CapacityUnits": units}
     return out
+
+
+def _index_write_units(table: TableDef, index: IndexDef, old: dict | None, new: dict | None) -> float:
+    """Index writes as AWS prices them, by the size of the index entry: one to put or delete an entry,
+    two when its key changes, none when neither its key nor a projected attribute changes."""
+    before = _entry(table, index, old)
+    after = _entry(table, index, new)
+    if before is None and after is None:
+        return 0.0
+    if before is None or after is None:
+        return write_units(item_size(after if before is None else before))
+    if storage.index_key(index, old) != storage.index_key(index, new):
+        return write_units(item_size(before)) + write_units(item_size(after))
+    return 0.0 if before == after else write_units(item_size(after))
+
+
+def _entry(table: TableDef, index: IndexDef, item: dict | None) -> dict | None:
+    """The index entry of an item (None: the item is not in the index)."""
+    if item is None or storage.index_key(index, item) is None:
+        return None
+    names = index.projects(table.key)
+    return item if names is None else {k: v for k, v in item.items() if k in names}

@@ -26,6 +26,7 @@ from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
 from cloudlet.services.dynamodb.expressions.update import apply as apply_update
+from cloudlet.services.dynamodb.expressions.update import check_index_keys, check_keys_untouched
 from cloudlet.services.dynamodb.schema import TableDef, check_key_sizes
 from cloudlet.services.dynamodb.size import MAX_ITEM_BYTES, item_size
 from cloudlet.services.dynamodb.tables import get_table
@@ -88,9 +89,10 @@ class Items:
         exprs = requests.parse(params)
         if kind == "ConditionCheck" and exprs.condition is None:
             raise validation("The ConditionExpression parameter is required for a ConditionCheck")
+        # Values (and a Put's size) are checked before the table is looked up, as DynamoDB does.
+        value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
         table = get_table(conn, ctx, params["TableName"])
-        value = params["Item"] if kind == "Put" else params["Key"]
-        return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"))
+        return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"), checked=size)
 
     def _new_item(self, write: Write, old: dict | None) -> dict | None:
         """The item after the write (None: deleted or unchanged for a ConditionCheck)."""
@@ -102,7 +104,15 @@ class Items:
             return old
         base = old if old is not None else dict(write.key)
         new = apply_update(base, write.exprs.update, write.table.key.names) if write.exprs.update else dict(base)
-        write.table.check_item_keys(new)
+        try:
+            write.table.check_item_keys(new)
+        except AWSError as err:
+            if old is None or "Type mismatch for Index Key" not in err.message:
+                raise
+            # A stored item that an update turns into a wrong index key type gets AWS's own wording.
+            raise validation(
+                "The update expression attempted to update the secondary index key to unsupported type"
+            ) from None
         write.size = item_size(new)
         if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -183,9 +193,9 @@ class Items:
 
     def get_item(self, ctx, params: dict) -> dict:
         exprs = requests.parse(params)
+        key = V.normalize_item(params["Key"], "key")  # checked before the table is looked up, as in AWS
         with self.store.read() as conn:
             table = get_table(conn, ctx, params["TableName"])
-            key = V.normalize_item(params["Key"], "key")
             pk, sk = table.check_key(key)
             item = storage.get_item(conn, table, pk, sk)
         out: dict = {}
@@ -208,15 +218,17 @@ class Items:
         consumed: dict = {}
         unprocessed: dict = {}
         returned = 0
+        # Expressions and key values are checked before any table is looked up, as in AWS.
+        checked = {name: (requests.parse(spec), [V.normalize_item(raw, "key") for raw in spec["Keys"]])
+                   for name, spec in request.items()}
         with self.store.read() as conn:
             for name, spec in request.items():
-                exprs = requests.parse(spec)
+                exprs, keys = checked[name]
                 table = get_table(conn, ctx, name)
                 seen = set()
                 found = responses.setdefault(name, [])
                 units = 0.0
-                for raw in spec["Keys"]:
-                    key = V.normalize_item(raw, "key")
+                for raw, key in zip(spec["Keys"], keys, strict=True):
                     pk, sk = table.check_key(key)
                     if (pk, sk) in seen:
                         raise validation("Provided list of item keys contains duplicates")
@@ -317,19 +329,32 @@ class Items:
             if ident in seen:
                 raise validation("Transaction request cannot include multiple operations on one item")
             seen.add(ident)
+            if write.exprs.update is not None:
+                check_keys_untouched(write.exprs.update, write.table.key.names)
         for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
             storage.lock_item(conn, write.table, write.pk, write.sk)
         olds = [storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
-        reasons, failed = [], False
+        reasons, news, failed = [], [], False
         for write, old in zip(writes, olds, strict=True):
-            if matches(old, write.exprs.condition):
-                reasons.append({"Code": "None"})
+            if not matches(old, write.exprs.condition):
+                failed = True
+                reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+                if write.return_on_failure == "ALL_OLD" and old is not None:
+                    reason["Item"] = old
+                reasons.append(reason)
+                news.append(None)
                 continue
-            failed = True
-            reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-            if write.return_on_failure == "ALL_OLD" and old is not None:
-                reason["Item"] = old
-            reasons.append(reason)
+            try:
+                news.append(self._new_item(write, old))
+            except AWSError as err:
+                # What the write would make of the stored item is invalid: AWS cancels the transaction.
+                if err.code != "ValidationException":
+                    raise
+                failed = True
+                reasons.append({"Code": "ValidationError", "Message": err.message})
+                news.append(None)
+                continue
+            reasons.append({"Code": "None"})
         if failed:
             codes = ", ".join(r["Code"] for r in reasons)
             raise AWSError(
@@ -338,7 +363,6 @@ class Items:
                 400,
                 fields={"CancellationReasons": reasons},
             )
-        news = [self._new_item(w, old) for w, old in zip(writes, olds, strict=True)]
         with self._changes_at_end(conn):
             for write, old, new in zip(writes, olds, news, strict=True):
                 self._store(conn, write, old, new)
@@ -429,20 +453,33 @@ def request_fingerprint(entries: list) -> str:
     return hashlib.sha256(orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
+def check_value(kind: str, value: dict) -> tuple[dict, int]:
+    """A write's item (Put) or key, normalized, with its size; the checks that need no table."""
+    if kind != "Put":
+        return V.normalize_item(value, "key"), 0
+    item = V.normalize_item(value)
+    size = item_size(item)
+    if size > MAX_ITEM_BYTES:
+        raise validation("Item size has exceeded the maximum allowed size")
+    return item, size
+
+
 def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
-         return_on_failure: str | None = None) -> Write:
-    """Check the item (Put) or key (other kinds) of a write against the table and plan it."""
+         return_on_failure: str | None = None, checked: int | None = None) -> Write:
+    """Check the item (Put) or key (other kinds) of a write against the table and plan it
+    (`checked`: the value already passed check_value, which found this size)."""
+    if checked is None:
+        value, checked = check_value(kind, value)
     if kind == "Put":
-        item = V.normalize_item(value)
+        item = value
         table.check_item_keys(item)
         check_key_sizes(table, item)
-        size = item_size(item)
-        if size > MAX_ITEM_BYTES:
-            raise validation("Item size has exceeded the maximum allowed size")
         pk, sk = table.encode_key(item)
-        return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, size)
-    key = V.normalize_item(value, "key")
+        return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)
+    key = value
     pk, sk = table.check_key(key)
+    if kind == "Update" and exprs.update is not None:
+        check_index_keys(exprs.update, table.index_keys())
     check_key_sizes(table, key)
     return Write(table, pk, sk, key, kind, exprs, None, return_on_failure)
 

@@ -12,6 +12,13 @@ _ARITY = {
     "CONTAINS": 1, "NOT_CONTAINS": 1, "BEGINS_WITH": 1, "BETWEEN": 2,
 }
 _COMPARE = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
+_SCALARS = frozenset(("S", "N", "B"))
+# The value types each comparison takes (EQ and NE take any).
+_OPERAND_TYPES = {
+    "LT": _SCALARS, "LE": _SCALARS, "GT": _SCALARS, "GE": _SCALARS, "IN": _SCALARS, "BETWEEN": _SCALARS,
+    "CONTAINS": _SCALARS | {"BOOL", "NULL"}, "NOT_CONTAINS": _SCALARS | {"BOOL", "NULL"},
+    "BEGINS_WITH": frozenset(("S", "B")),
+}
 
 
 def conditions(spec: dict | None, operator: str | None, *, expected: bool = False):
@@ -29,32 +36,43 @@ def conditions(spec: dict | None, operator: str | None, *, expected: bool = Fals
 
 
 def _expected(name: str, cond: dict):
-    if "ComparisonOperator" in cond:
-        if "Value" in cond:
-            raise validation(
-                "One or more parameter values were invalid: Value or ComparisonOperator must be used, not both"
-            )
-        return _comparison(name, cond)
+    """One Expected entry: Exists / Value, or a ComparisonOperator whose argument may be the Value."""
+    value, values = cond.get("Value"), cond.get("AttributeValueList")
+    exists = cond.get("Exists")
+    op = cond.get("ComparisonOperator")
+    if op is not None:
+        if exists is not None:
+            raise _invalid(f"Exists and ComparisonOperator cannot be used together for Attribute: {name}")
+        if value is not None and values is not None:
+            raise _invalid(f"Value and AttributeValueList cannot be used together for Attribute: {name}")
+        if value is None and values is None and op not in ("NULL", "NOT_NULL"):
+            raise _invalid(f"Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {name}")
+        return _comparison(name, {"ComparisonOperator": op, "AttributeValueList": [value] if value is not None else values})
+    if values is not None:
+        raise _invalid(f"AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}")
     path = A.Path((name,))
-    exists = cond.get("Exists", True)
-    if "Value" in cond:
+    if value is not None:
         if exists is False:
-            raise validation(
-                "One or more parameter values were invalid: Value cannot be used when Exists is false for "
-                f"Attribute: {name}"
-            )
-        return A.Compare("=", path, A.Value(V.normalize(cond["Value"])))
-    if exists is True:
-        raise validation(
-            "One or more parameter values were invalid: Value must be provided when Exists is true for "
-            f"Attribute: {name}"
-        )
+            raise _invalid(f"Value cannot be used when Exists is false for Attribute: {name}")
+        return A.Compare("=", path, A.Value(V.normalize(value)))
+    if exists is not False:
+        raise _invalid(f"Value must be provided when Exists is {'null' if exists is None else 'true'} for Attribute: {name}")
     return A.Function("attribute_not_exists", (path,))
+
+
+def _invalid(detail: str):
+    return validation(f"One or more parameter values were invalid: {detail}")
 
 
 def _comparison(name: str, cond: dict):
     op = cond.get("ComparisonOperator")
     args = [A.Value(V.normalize(v)) for v in cond.get("AttributeValueList") or []]
+    if op in ("IN", "BETWEEN") and len({V.type_of(a.value) for a in args}) > 1:
+        raise _invalid("AttributeValues inside AttributeValueList must be of same type")
+    allowed = _OPERAND_TYPES.get(op)
+    for arg in args:
+        if allowed is not None and V.type_of(arg.value) not in allowed:
+            raise _invalid(f"ComparisonOperator {op} is not valid for {V.type_of(arg.value)} AttributeValue type")
     path = A.Path((name,))
     if op == "IN":
         if not args:
@@ -80,15 +98,18 @@ def _comparison(name: str, cond: dict):
 
 
 def _bad_count(op: str):
-    return validation(
-        f"One or more parameter values were invalid: Invalid number of argument(s) for the {op} ComparisonOperator"
-    )
+    return _invalid(f"Invalid number of argument(s) for the {op} ComparisonOperator")
 
 
 def projection(names: list[str] | None) -> list[A.Path] | None:
     if names is None:
         return None
-    return [A.Path((name,)) for name in dict.fromkeys(names)]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _invalid(f"Duplicate value in attribute name: {name}")
+        seen.add(name)
+    return [A.Path((name,)) for name in names]
 
 
 def updates(spec: dict | None) -> A.Update | None:
@@ -120,7 +141,7 @@ def updates(spec: dict | None) -> A.Update | None:
                 actions.append(A.UpdateAction("ADD", path, A.Value(value)))
         else:
             raise validation(f"Unsupported Action: {action}")
-    return A.Update(tuple(actions))
+    return A.Update(tuple(actions), legacy=True)
 
 
 def _legacy_type(value: dict) -> str:

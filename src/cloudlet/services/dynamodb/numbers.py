@@ -13,20 +13,17 @@ CONTEXT = decimal.Context(prec=300, Emax=999999, Emin=-999999, traps=[decimal.In
 MAX_DIGITS = 38
 MIN_EXP = -130  # smallest magnitude 1E-130
 MAX_ADJUSTED = 125  # largest magnitude < 1E+126
+_SYNTAX = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def parse(text: str) -> Decimal:
     """Parse an N value as DynamoDB does, raising its ValidationException for bad input."""
     if not isinstance(text, str):
         raise validation("The parameter cannot be converted to a numeric value")
-    stripped = text.strip()
-    try:
-        if not stripped or stripped.lower().lstrip("+-") in ("nan", "inf", "infinity", "snan"):
-            raise decimal.InvalidOperation
-        value = Decimal(stripped)  # exact: the precision check below sees every digit
-    except decimal.InvalidOperation:
-        raise validation(f"The parameter cannot be converted to a numeric value: {text}") from None
-    return check(value)
+    # DynamoDB's number syntax: no surrounding blanks, no digit separators, NaN or infinities.
+    if not _SYNTAX.fullmatch(text):
+        raise validation(f"The parameter cannot be converted to a numeric value: {text}")
+    return check(Decimal(text))  # exact: the precision check sees every digit
 
 
 def check(value: Decimal) -> Decimal:

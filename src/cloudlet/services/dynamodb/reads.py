@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cloudlet.services.dynamodb import capacity, keys, requests, storage
+from cloudlet.aws.errors import AWSError
+from cloudlet.services.dynamodb import capacity, key_conditions, keys, requests, storage
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import invalid_params, validation
 from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
-from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
+from cloudlet.services.dynamodb.schema import IndexDef, TableDef
 from cloudlet.services.dynamodb.size import item_size
 from cloudlet.services.dynamodb.tables import get_table
 from cloudlet.store import Store
@@ -21,10 +22,16 @@ PAGE_BYTES = 1024 * 1024
 
 def query(store: Store, ctx, params: dict) -> dict:
     exprs = requests.parse(params)
+    if params.get("KeyConditions") is not None and not (1 <= len(params["KeyConditions"]) <= 2):
+        raise validation("Conditions can be of length 1 or 2 only")
     if exprs.key_condition is None:
         raise validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
+    if params.get("KeyConditionExpression") is not None:
+        key_conditions.parse(exprs.key_condition)  # its shape is checked before the table is looked up
     with store.read() as conn:
         table = get_table(conn, ctx, params["TableName"])
+        if params.get("KeyConditions"):
+            key_conditions.check_indexable(params["KeyConditions"])
         index = index_of(table, params.get("IndexName"))
         key = index.key if index else table.key
         for name in sorted(_top_level_names(exprs.filter)):
@@ -60,7 +67,7 @@ def _top_level_names(node) -> set[str]:
 def run_query(conn, table: TableDef, index: IndexDef | None, exprs: requests.Expressions, params: dict) -> dict:
     """A Query page of a table or index from parsed expressions (params: Limit, ExclusiveStartKey, ...)."""
     key = index.key if index else table.key
-    pk_value, bounds = key_condition(exprs.key_condition, key)
+    pk_value, bounds = key_conditions.key_range(exprs.key_condition, key)
     pk = keys.encode(pk_value)
     forward = params.get("ScanIndexForward", True) is not False
     start = None
@@ -68,6 +75,8 @@ def run_query(conn, table: TableDef, index: IndexDef | None, exprs: requests.Exp
         start_key = _start_key(table, index, params["ExclusiveStartKey"])
         if keys.encode(start_key[key.pk]) != pk:
             raise validation("The provided starting key is outside query boundaries based on provided conditions")
+        if key.sk and not key_conditions.within(bounds, keys.encode(start_key[key.sk])):
+            raise validation("The provided starting key does not match the range key predicate")
         start = _index_position(table, index, start_key)[2:] if index else (table.encode_key(start_key)[1],)
     rows = storage.query_rows(conn, table, index, pk, bounds, forward, start, _batch(params))
     return _page(table, index, rows, exprs, params, consistent=bool(params.get("ConsistentRead")))
@@ -200,7 +209,10 @@ def _key_of(table: TableDef, index: IndexDef | None, item: dict) -> dict:
 
 
 def _start_key(table: TableDef, index: IndexDef | None, start: dict) -> dict:
-    start = {k: V.normalize(v) for k, v in start.items()}
+    try:
+        start = {k: V.normalize(v) for k, v in start.items()}
+    except AWSError as err:
+        raise validation(f"The provided starting key is invalid: {err.message}") from None
     wanted = dict(zip(table.key.names, (table.key.pk_type, table.key.sk_type), strict=False))
     if index:
         wanted.update(zip(index.key.names, (index.key.pk_type, index.key.sk_type), strict=False))
@@ -216,87 +228,3 @@ def _index_position(table: TableDef, index: IndexDef, start: dict) -> tuple:
     return (storage.partition_hash(ipk), ipk, isk, tpk, tsk)
 
 
-def key_condition(node, key: KeyDef) -> tuple[dict, tuple]:
-    """Split a key condition into the partition key value and the sort key bounds."""
-    parts = _conjuncts(node)
-    pk_value, bounds = None, (None, False, None, False)
-    sk_seen = False
-    for part in parts:
-        name, value_cond = _key_part(part)
-        if name == key.pk:
-            if pk_value is not None or not isinstance(part, A.Compare) or part.op != "=":
-                raise validation("Query key condition not supported")
-            pk_value = value_cond
-            _check_type(pk_value, key.pk_type)
-        elif name == key.sk:
-            if sk_seen:
-                raise validation("Query key condition not supported")
-            sk_seen = True
-            bounds = _sk_bounds(part, key.sk_type)
-        else:
-            raise validation("Query key condition not supported")
-    if pk_value is None:
-        raise validation(f"Query condition missed key schema element: {key.pk}")
-    return pk_value, bounds
-
-
-def _conjuncts(node) -> list:
-    if isinstance(node, A.And):
-        return _conjuncts(node.left) + _conjuncts(node.right)
-    if isinstance(node, A.Compare | A.Between | A.Function):
-        return [node]
-    raise validation("Invalid operator used in KeyConditionExpression: " + type(node).__name__.upper())
-
-
-def _key_part(part) -> tuple[str | None, dict | None]:
-    if isinstance(part, A.Compare):
-        path, value = part.left, part.right
-    elif isinstance(part, A.Between):
-        path, value = part.operand, None
-    elif part.name == "begins_with":
-        path, value = part.args[0], None
-    else:
-        raise validation(f"Invalid operator used in KeyConditionExpression: {part.name}")
-    if not isinstance(path, A.Path) or len(path.elements) != 1:
-        raise validation("Query key condition not supported")
-    if isinstance(part, A.Compare) and not isinstance(value, A.Value):
-        raise validation("Query key condition not supported")
-    return path.elements[0], value.value if isinstance(value, A.Value) else None
-
-
-def _check_type(value: dict, wanted: str) -> None:
-    if V.type_of(value) != wanted:
-        raise invalid_params("Condition parameter type does not match schema type")
-
-
-def _sk_bounds(part, sk_type: str) -> tuple:
-    if isinstance(part, A.Compare):
-        if part.op == "<>":
-            raise validation("Unsupported operator on KeyCondition: NE")
-        value = part.right.value
-        _check_type(value, sk_type)
-        raw = keys.encode(value)
-        return {
-            "=": (raw, True, raw, True),
-            "<": (None, False, raw, False),
-            "<=": (None, False, raw, True),
-            ">": (raw, False, None, False),
-            ">=": (raw, True, None, False),
-        }[part.op]
-    if isinstance(part, A.Between):
-        if not isinstance(part.low, A.Value) or not isinstance(part.high, A.Value):
-            raise validation("Query key condition not supported")
-        _check_type(part.low.value, sk_type)
-        _check_type(part.high.value, sk_type)
-        return (keys.encode(part.low.value), True, keys.encode(part.high.value), True)
-    prefix = part.args[1]
-    if not isinstance(prefix, A.Value):
-        raise validation("Query key condition not supported")
-    if sk_type not in ("S", "B"):
-        raise validation(
-            f"Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: "
-            f"begins_with, operand type: {sk_type}"
-        )
-    _check_type(prefix.value, sk_type)
-    raw = keys.encode(prefix.value)
-    return (raw, True, keys.prefix_upper_bound(raw), False)

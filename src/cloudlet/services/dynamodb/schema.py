@@ -39,6 +39,8 @@ class IndexDef:
     throughput: dict | None = None
     status: str = "ACTIVE"
     created: float = 0.0
+    on_demand: dict | None = None  # OnDemandThroughput limits (see on_demand.py)
+    warm: dict | None = None  # WarmThroughput asked for (see warm.py)
 
     def projects(self, table_key: KeyDef) -> set[str] | None:
         """Attribute names the index holds (None: all)."""
@@ -69,9 +71,19 @@ class TableDef:
     ttl_status: str = "DISABLED"
     tags: dict = field(default_factory=dict)
     table_class: str = "STANDARD"
+    table_class_set: bool = False  # given explicitly (only then is it described)
+    table_class_updated: float = 0.0
     deletion_protection: bool = False
     updated: float = 0.0
     billing_updated: float = 0.0
+    pitr_since: float = 0.0  # when point-in-time recovery was enabled (0: disabled)
+    pitr_days: int = 35
+    last_increase: float = 0.0  # when provisioned throughput last went up / down
+    last_decrease: float = 0.0
+    decreases: list = field(default_factory=list)  # times of the decreases, for NumberOfDecreasesToday
+    sse: dict | None = None  # {"SSEType", "KMSMasterKeyArn"} when a KMS key encrypts the table
+    on_demand: dict | None = None  # OnDemandThroughput, as given
+    warm: dict | None = None  # WarmThroughput asked for (see warm.py)
 
     @property
     def arn(self) -> str:
@@ -89,6 +101,15 @@ class TableDef:
         data["key"] = KeyDef(**data["key"])
         data["indexes"] = [IndexDef(**{**i, "key": KeyDef(**i["key"])}) for i in data["indexes"]]
         return cls(**data)
+
+    def index_keys(self) -> dict[str, tuple[str, str]]:
+        """The secondary-index key attributes that are not table key attributes: name -> (type, index)."""
+        out: dict[str, tuple[str, str]] = {}
+        for index in self.indexes:
+            for name, wanted in _index_key_types(index):
+                if name not in self.key.names:
+                    out.setdefault(name, (wanted, index.name))
+        return out
 
     # item keys
     def item_key(self, item: dict) -> dict:

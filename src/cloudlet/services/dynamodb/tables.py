@@ -7,13 +7,14 @@ import time
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import storage
+from cloudlet.services.dynamodb import encryption, on_demand, storage, tags, update_rules, warm
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
 
 MAX_GSIS = 20
 MAX_LSIS = 5
+MAX_CAPACITY_UNITS = 1_000_000_000_000
 
 
 def resolve_name(name_or_arn: str) -> str:
@@ -37,26 +38,38 @@ def get_table(conn: Conn, ctx, name: str, *, for_update: bool = False, control: 
     return table
 
 
-def _ts(epoch: float) -> dt.datetime:
+def timestamp(epoch: float) -> dt.datetime:
+    """An epoch time as the aware datetime the wire format expects."""
     return dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
 def _key_def(schema: list[dict], types: dict[str, str], what: str) -> KeyDef:
+    """A KeySchema checked in DynamoDB's order: definitions, then element names and key types."""
+    names = [e["AttributeName"] for e in schema]
+    if what == "table" and (len(types) < len(names) or (len(names) == 2 and any(n not in types for n in names))):
+        # Fewer definitions than key elements (AttributeDefinitions [] too) are refused in these words.
+        raise validation("Invalid KeySchema: Some index key attribute have no definition")
+    if what != "table":
+        _check_defined(names, types)
+    if len(names) == 2 and names[0] == names[1]:
+        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
     if not schema or schema[0].get("KeyType") != "HASH":
         raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
     if len(schema) == 2 and schema[1].get("KeyType") != "RANGE":
         raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-    if len(schema) == 2 and schema[0]["AttributeName"] == schema[1]["AttributeName"]:
-        raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
-    names = [e["AttributeName"] for e in schema]
-    missing = [n for n in names if n not in types]
-    if missing:
-        raise invalid_params(
-            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(missing)}], "
-            f"AttributeDefinitions: [{', '.join(types)}]"
-        )
+    _check_defined(names, types)
     sk = names[1] if len(names) == 2 else None
     return KeyDef(names[0], types[names[0]], sk, types[sk] if sk else None)
+
+
+def _check_defined(names: list[str], types: dict[str, str]) -> None:
+    missing = [n for n in names if n not in types]
+    if missing:
+        # AWS lists both in reverse order.
+        raise invalid_params(
+            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(reversed(missing))}], "
+            f"AttributeDefinitions: [{', '.join(reversed(list(types)))}]"
+        )
 
 
 def _projection(spec: dict | None, name: str) -> dict:
@@ -73,9 +86,15 @@ def _projection(spec: dict | None, name: str) -> dict:
         raise invalid_params(
             f"ProjectionType is {kind}, but NonKeyAttributes is specified"
         )
+    if non_key:
+        seen: set[str] = set()
+        for attr in non_key:
+            if attr in seen:
+                raise invalid_params(f"Duplicate element in NonKeyAttributes: {attr}")
+            seen.add(attr)
     out = {"ProjectionType": kind}
     if non_key:
-        out["NonKeyAttributes"] = list(non_key)
+        out["NonKeyAttributes"] = sorted(non_key)  # AWS describes them sorted by name
     return out
 
 
@@ -90,16 +109,38 @@ def _throughput(billing: str, spec: dict | None, what: str = "") -> dict | None:
         raise invalid_params(
             "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
         )
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        if spec[member] > MAX_CAPACITY_UNITS:
+            raise validation(f"Given value {spec[member]} for {member} is out of bounds")
     return {"ReadCapacityUnits": spec["ReadCapacityUnits"], "WriteCapacityUnits": spec["WriteCapacityUnits"]}
 
 
-def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, table_key: KeyDef) -> IndexDef:
+def _index_throughput(billing: str, spec: dict | None, index: str, on_create: bool) -> dict | None:
+    """A GSI's own throughput: required on PROVISIONED tables, refused on PAY_PER_REQUEST ones (AWS words
+    the refusal differently in CreateTable and UpdateTable)."""
+    if billing == "PAY_PER_REQUEST":
+        if spec:
+            raise invalid_params(
+                f"ProvisionedThroughput should not be specified for index: {index} when BillingMode is PAY_PER_REQUEST"
+                if on_create else
+                f"Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {index} when "
+                "BillingMode is PAY_PER_REQUEST"
+            )
+        return None
+    if not spec:
+        raise invalid_params(f"ProvisionedThroughput {'is not' if on_create else 'must be'} specified for index: {index}")
+    return _throughput(billing, spec)
+
+
+def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, on_create: bool) -> IndexDef:
     name = spec["IndexName"]
     key = _key_def(spec["KeySchema"], types, "GSI")
+    throughput = _index_throughput(billing, spec.get("ProvisionedThroughput"), name, on_create)
     return IndexDef(
         name=name, kind="GSI", key=key, projection=_projection(spec.get("Projection"), name),
-        id=f"{table_id}:{name}", throughput=_throughput(billing, spec.get("ProvisionedThroughput")),
-        created=time.time(),
+        id=f"{table_id}:{name}", throughput=throughput, created=time.time(),
+        on_demand=on_demand.check(billing, spec.get("OnDemandThroughput"), name),
+        warm=warm.on_create(billing, throughput, spec.get("WarmThroughput"), name),
     )
 
 
@@ -109,15 +150,17 @@ def create_table(store: Store, ctx, params: dict) -> dict:
     types: dict[str, str] = {}
     for d in definitions:
         if d["AttributeName"] in types:
-            raise invalid_params("Duplicate AttributeName in AttributeDefinitions")
+            raise validation(f"Attribute Name is duplicated: {d['AttributeName']}")
         types[d["AttributeName"]] = d["AttributeType"]
     key = _key_def(params["KeySchema"], types, "table")
+    lsis, gsis = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
+    _check_definitions_used(types, key, [*(lsis or []), *(gsis or [])])
     billing = params.get("BillingMode") or "PROVISIONED"
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
+    table_on_demand = on_demand.check(billing, params.get("OnDemandThroughput"))
+    table_warm = warm.on_create(billing, throughput, params.get("WarmThroughput"))
     table_id = ids.new_uuid()
     indexes: list[IndexDef] = []
-    used = set(key.names)
-    lsis, gsis = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
     if lsis is not None and not lsis:
         raise invalid_params("List of LocalSecondaryIndexes is empty")
     if gsis is not None and not gsis:
@@ -132,29 +175,22 @@ def create_table(store: Store, ctx, params: dict) -> dict:
                 "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
             )
         lkey = _key_def(spec["KeySchema"], types, "LSI")
+        if not lkey.sk:
+            raise invalid_params(f"Index KeySchema does not have a range key for index: {spec['IndexName']}")
         if lkey.pk != key.pk:
             raise invalid_params(
                 f"Index KeySchema does not have the same leading hash key as table KeySchema for index: "
                 f"{spec['IndexName']}. index hash key: {lkey.pk}, table hash key: {key.pk}"
             )
-        if not lkey.sk:
-            raise invalid_params(f"Index KeySchema does not have a range key for index: {spec['IndexName']}")
         indexes.append(IndexDef(spec["IndexName"], "LSI", lkey, _projection(spec.get("Projection"), spec["IndexName"]),
                                 f"{table_id}:{spec['IndexName']}", created=time.time()))
-        used |= set(lkey.names)
     for spec in gsis or []:
-        gsi = _new_gsi(table_id, spec, types, billing, key)
-        indexes.append(gsi)
-        used |= set(gsi.key.names)
+        indexes.append(_new_gsi(table_id, spec, types, billing, on_create=True))
     seen: set[str] = set()
     for index in indexes:
         if index.name in seen:
             raise invalid_params(f"Duplicate index name: {index.name}")
         seen.add(index.name)
-    if set(types) - used:
-        raise invalid_params(
-            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
-        )
     stream = _stream_spec(params.get("StreamSpecification"))
     now = time.time()
     table = TableDef(
@@ -162,10 +198,14 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         attribute_definitions=[{"AttributeName": n, "AttributeType": t} for n, t in types.items()],
         created=now, billing_mode=billing, throughput=throughput or {}, indexes=indexes,
         stream=stream, stream_label=_stream_label(now) if stream else None,
-        tags={t["Key"]: t["Value"] for t in params.get("Tags") or []},
+        tags=tags.add({}, params.get("Tags") or []),
         table_class=params.get("TableClass") or "STANDARD",
+        table_class_set=bool(params.get("TableClass")),
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
         billing_updated=now if billing == "PAY_PER_REQUEST" else 0.0,
+        sse=encryption.settings(params.get("SSESpecification"), ctx.account_id, ctx.region),
+        on_demand=table_on_demand,
+        warm=table_warm,
     )
     with store.tx() as conn:
         if storage.load_table(conn, ctx.account_id, ctx.region, name) is not None:
@@ -174,61 +214,87 @@ def create_table(store: Store, ctx, params: dict) -> dict:
     return {"TableDescription": describe(None, table, status="CREATING")}
 
 
+def _check_definitions_used(types: dict[str, str], key: KeyDef, index_specs: list[dict]) -> None:
+    """AttributeDefinitions must name exactly the key attributes; AWS checks this before the index rules."""
+    used = list(key.names)
+    for spec in index_specs:
+        for element in spec.get("KeySchema") or []:
+            if isinstance(element, dict) and element.get("AttributeName") not in used:
+                used.append(element.get("AttributeName"))
+    if not set(types) - set(used):
+        return
+    if not index_specs:
+        raise invalid_params(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+            "AttributeDefinitions"
+        )
+    keys_used = [n for n in used if n in types]
+    raise invalid_params(
+        f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(types)}], "
+        f"keys used: [{', '.join(keys_used)}]"
+    )
+
+
 def _stream_spec(spec: dict | None) -> dict | None:
+    """The stream of a CreateTable StreamSpecification (UpdateTable checks its own rules first)."""
     if not spec or not spec.get("StreamEnabled"):
         if spec and spec.get("StreamViewType"):
-            raise validation("One or more parameter values were invalid: StreamSpecification: StreamViewType cannot be specified when StreamEnabled is false")
+            raise invalid_params("Table is being created with a stream disabled, UpdateViewType should not be specified")
         return None
     if not spec.get("StreamViewType"):
-        raise validation("One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true")
+        raise invalid_params("Table is being created with a stream enabled, UpdateViewType is required")
     return {"StreamEnabled": True, "StreamViewType": spec["StreamViewType"]}
 
 
 def _stream_label(now: float) -> str:
-    return _ts(now).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return timestamp(now).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
 
 
 def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict:
     """The TableDescription of a table (item counts and sizes read from the store when `conn` is given)."""
     count, size = storage.table_stats(conn, table) if conn is not None else (0, 0)
     out: dict = {
-        "AttributeDefinitions": table.attribute_definitions,
+        "AttributeDefinitions": sorted(table.attribute_definitions, key=lambda d: d["AttributeName"]),
         "TableName": table.name,
         "KeySchema": table.key.schema(),
         "TableStatus": status,
-        "CreationDateTime": _ts(table.created),
-        "ProvisionedThroughput": _throughput_description(table.throughput),
+        "CreationDateTime": timestamp(table.created),
+        "ProvisionedThroughput": _table_throughput(table),
         "TableSizeBytes": size,
         "ItemCount": count,
         "TableArn": table.arn,
         "TableId": table.id,
         "DeletionProtectionEnabled": table.deletion_protection,
     }
-    if table.billing_mode == "PAY_PER_REQUEST":
+    # As in AWS, a table that never was on-demand has no BillingModeSummary.
+    if table.billing_mode == "PAY_PER_REQUEST" or table.billing_updated:
         out["BillingModeSummary"] = {
-            "BillingMode": "PAY_PER_REQUEST",
-            "LastUpdateToPayPerRequestDateTime": _ts(table.billing_updated or table.created),
+            "BillingMode": table.billing_mode,
+            "LastUpdateToPayPerRequestDateTime": timestamp(table.billing_updated or table.created),
         }
-    if table.table_class != "STANDARD":
+    # As in AWS, a table whose class was never given has no TableClassSummary.
+    if table.table_class_set or table.table_class != "STANDARD":
         out["TableClassSummary"] = {"TableClass": table.table_class}
+        if table.table_class_updated:
+            out["TableClassSummary"]["LastUpdateDateTime"] = timestamp(table.table_class_updated)
+    if table.billing_mode == "PAY_PER_REQUEST" or table.warm:
+        out["WarmThroughput"] = warm.description(table.billing_mode, table.throughput, table.warm)
+    sse = encryption.description(table.sse)
+    if sse:
+        out["SSEDescription"] = sse
+    if table.on_demand:
+        out["OnDemandThroughput"] = table.on_demand
     lsis, gsis = [], []
     for index in table.indexes:
         icount, isize = storage.index_stats(conn, table, index) if conn is not None else (0, 0)
-        entry = {
-            "IndexName": index.name,
-            "KeySchema": index.key.schema(),
-            "Projection": index.projection,
-            "IndexSizeBytes": isize,
-            "ItemCount": icount,
-            "IndexArn": f"{table.arn}/index/{index.name}",
-        }
+        entry = _index_description(table, index, icount, isize)
         if index.kind == "LSI":
             lsis.append(entry)
         else:
-            entry["IndexStatus"] = "CREATING" if status == "CREATING" else index.status
-            if index.status == "CREATING":
-                entry["Backfilling"] = True
-            entry["ProvisionedThroughput"] = _throughput_description(index.throughput or {})
+            if status == "CREATING":
+                entry["IndexStatus"] = "CREATING"
+            if table.billing_mode == "PAY_PER_REQUEST" or index.warm:
+                entry["WarmThroughput"] = warm.description(table.billing_mode, index.throughput, index.warm)
             gsis.append(entry)
     if lsis:
         out["LocalSecondaryIndexes"] = lsis
@@ -239,6 +305,37 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
     if table.stream_label:
         out["LatestStreamLabel"] = table.stream_label
         out["LatestStreamArn"] = f"{table.arn}/stream/{table.stream_label}"
+    return out
+
+
+def _index_description(table: TableDef, index: IndexDef, count: int, size: int) -> dict:
+    entry = {
+        "IndexName": index.name,
+        "KeySchema": index.key.schema(),
+        "Projection": index.projection,
+        "IndexSizeBytes": size,
+        "ItemCount": count,
+        "IndexArn": f"{table.arn}/index/{index.name}",
+    }
+    if index.kind == "GSI":
+        entry["IndexStatus"] = index.status
+        if index.status == "CREATING":
+            entry["Backfilling"] = True
+        entry["ProvisionedThroughput"] = _throughput_description(index.throughput or {})
+        if index.on_demand:
+            entry["OnDemandThroughput"] = index.on_demand
+    return entry
+
+
+def _table_throughput(table: TableDef) -> dict:
+    """The table's ProvisionedThroughput, with when it last went up or down and today's decreases."""
+    out = _throughput_description(table.throughput)
+    if table.last_increase:
+        out["LastIncreaseDateTime"] = timestamp(table.last_increase)
+    if table.last_decrease:
+        out["LastDecreaseDateTime"] = timestamp(table.last_decrease)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    out["NumberOfDecreasesToday"] = sum(1 for t in table.decreases if time.strftime("%Y-%m-%d", time.gmtime(t)) == today)
     return out
 
 
@@ -270,105 +367,51 @@ def delete_table(store: Store, ctx, params: dict) -> dict:
 
 
 def list_tables(store: Store, ctx, params: dict) -> dict:
+    """A page of table names; like DynamoDB, a full page names its last table even when no more follow."""
     limit = params.get("Limit") or 100
     with store.read() as conn:
-        names = storage.list_table_names(conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName"), limit + 1)
-    out: dict = {"TableNames": names[:limit]}
-    if len(names) > limit:
-        out["LastEvaluatedTableName"] = names[limit - 1]
+        names = storage.list_table_names(conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName"), limit)
+    out: dict = {"TableNames": names}
+    if len(names) == limit:
+        out["LastEvaluatedTableName"] = names[-1]
     return out
 
 
 def update_table(store: Store, ctx, params: dict) -> dict:
+    update_rules.check(params)
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
-        changed = False
-        created: list[str] = []
         types = {d["AttributeName"]: d["AttributeType"] for d in table.attribute_definitions}
+        # Only a GSI creation reads AttributeDefinitions; AWS ignores what does not concern it.
         for d in params.get("AttributeDefinitions") or []:
-            if types.get(d["AttributeName"], d["AttributeType"]) != d["AttributeType"]:
-                raise invalid_params(
-                    f"Cannot change the type of an existing attribute: {d['AttributeName']}"
-                )
-            types[d["AttributeName"]] = d["AttributeType"]
-        billing = params.get("BillingMode")
-        if billing and billing != table.billing_mode:
-            table.billing_mode = billing
-            table.billing_updated = time.time()
-            changed = True
-            if billing == "PAY_PER_REQUEST":
-                table.throughput = {}
-                for index in table.indexes:
-                    index.throughput = None if index.kind == "GSI" else index.throughput
-        if params.get("ProvisionedThroughput"):
-            if table.billing_mode == "PAY_PER_REQUEST":
-                raise invalid_params(
-                    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
-                )
-            new = _throughput("PROVISIONED", params["ProvisionedThroughput"])
-            if new == table.throughput and not changed:
-                raise validation(
-                    "The provisioned throughput for the table will not change. The requested value equals the "
-                    "current value. Current ReadCapacityUnits provisioned for the table: "
-                    f"{new['ReadCapacityUnits']}. Requested ReadCapacityUnits: {new['ReadCapacityUnits']}. Current "
-                    f"WriteCapacityUnits provisioned for the table: {new['WriteCapacityUnits']}. Requested "
-                    f"WriteCapacityUnits: {new['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide "
-                    "for current limits and how to request higher limits."
-                )
-            table.throughput = new
-            changed = True
-        elif billing == "PROVISIONED" and not table.throughput:
-            raise invalid_params(
-                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
-            )
-        for update in params.get("GlobalSecondaryIndexUpdates") or []:
-            changed = True
-            if "Create" in update:
-                spec = update["Create"]
-                if table.index(spec["IndexName"]):
-                    raise invalid_params(f"Duplicate index name: {spec['IndexName']}")
-                if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
-                    raise validation(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
-                gsi = _new_gsi(table.id, spec, types, table.billing_mode, table.key)
-                table.indexes.append(gsi)
-                storage.backfill_index(conn, table, gsi)
-                created.append(gsi.name)
-            elif "Delete" in update:
-                index = table.index(update["Delete"]["IndexName"])
-                if index is None or index.kind != "GSI":
-                    raise not_found(f"Requested resource not found: Index: {update['Delete']['IndexName']} not found")
-                table.indexes.remove(index)
-                storage.drop_index(conn, index)
-            elif "Update" in update:
-                index = table.index(update["Update"]["IndexName"])
-                if index is None or index.kind != "GSI":
-                    raise not_found(f"Requested resource not found: Index: {update['Update']['IndexName']} not found")
-                index.throughput = _throughput(table.billing_mode, update["Update"].get("ProvisionedThroughput"))
+            types.setdefault(d["AttributeName"], d["AttributeType"])
+        _update_billing(table, params)
+        created, deleted = _update_indexes(conn, table, params, types)
+        if table.billing_mode == "PROVISIONED":
+            # Switching to provisioned capacity needs every GSI's throughput in the same request.
+            for index in table.indexes:
+                if index.kind == "GSI" and not index.throughput:
+                    raise invalid_params(f"ProvisionedThroughput must be specified for index: {index.name}")
         used = set(table.key.names)
         for index in table.indexes:
             used |= set(index.key.names)
         table.attribute_definitions = [{"AttributeName": n, "AttributeType": t} for n, t in types.items() if n in used]
         if "StreamSpecification" in params:
-            spec = params["StreamSpecification"]
-            if spec.get("StreamEnabled") and table.stream:
-                raise validation(f"Table already has an enabled stream: {table.arn}/stream/{table.stream_label}")
-            if not spec.get("StreamEnabled") and not table.stream:
-                raise validation("Table already has no stream enabled")
-            table.stream = _stream_spec(spec)
-            if table.stream:
-                table.stream_label = _stream_label(time.time())
-            changed = True
+            _update_stream(table, params["StreamSpecification"])
         if "DeletionProtectionEnabled" in params:
             table.deletion_protection = bool(params["DeletionProtectionEnabled"])
-            changed = True
         if params.get("TableClass"):
+            if params["TableClass"] != table.table_class:
+                table.table_class_updated = time.time()
             table.table_class = params["TableClass"]
-            changed = True
-        if not changed:
-            raise validation(
-                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
-                "or SSESpecification or ReplicaUpdates is required"
-            )
+            table.table_class_set = True
+        if params.get("SSESpecification") is not None:
+            table.sse = encryption.updated(table.sse, params["SSESpecification"], ctx.account_id, ctx.region)
+        given = on_demand.check(table.billing_mode, params.get("OnDemandThroughput"), creating=False)
+        table.on_demand = on_demand.updated(table.on_demand, given)
+        if params.get("WarmThroughput"):
+            current = warm.current(table.billing_mode, table.throughput, table.warm)
+            table.warm = warm.on_update(current, params["WarmThroughput"]) or table.warm
         table.updated = time.time()
         storage.save_table(conn, table)
         description = describe(conn, table, status="UPDATING")
@@ -376,7 +419,129 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     for entry in description.get("GlobalSecondaryIndexes", []):
         if entry["IndexName"] in created:
             entry.update(IndexStatus="CREATING", Backfilling=True)
+    # Likewise a deleted index is still listed, as being deleted.
+    if deleted:
+        description["GlobalSecondaryIndexes"] = description.get("GlobalSecondaryIndexes", []) + deleted
     return {"TableDescription": description}
+
+
+def _update_billing(table: TableDef, params: dict) -> None:
+    """BillingMode and ProvisionedThroughput of an UpdateTable request."""
+    billing = params.get("BillingMode")
+    switched = bool(billing) and billing != table.billing_mode
+    if switched:
+        # Warm throughput never decreases, not even when the capacity mode changes.
+        table.warm = warm.current(table.billing_mode, table.throughput, table.warm)
+        for index in table.indexes:
+            if index.kind == "GSI":
+                index.warm = warm.current(table.billing_mode, index.throughput, index.warm)
+        table.billing_mode = billing
+        table.on_demand = None  # a billing switch drops the on-demand limits
+        for index in table.indexes:
+            index.on_demand = None
+        if billing == "PAY_PER_REQUEST":
+            table.billing_updated = time.time()
+            table.throughput = {}
+            for index in table.indexes:
+                if index.kind == "GSI":
+                    index.throughput = None
+    spec = params.get("ProvisionedThroughput")
+    if not spec:
+        if billing == "PROVISIONED":
+            raise invalid_params("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+        return
+    if table.billing_mode == "PAY_PER_REQUEST":
+        raise invalid_params(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+        )
+    new = _throughput("PROVISIONED", spec)
+    if new == table.throughput and not switched:
+        raise validation(_unchanged_throughput("the table", "for the table", new))
+    now = time.time()
+    current = table.throughput or {}
+    if any(new[k] > current.get(k, 0) for k in new):
+        table.last_increase = now
+    if any(new[k] < current.get(k, new[k]) for k in new):
+        table.last_decrease = now
+        table.decreases = [t for t in table.decreases if t > now - 86400] + [now]
+    table.throughput = new
+
+
+def _unchanged_throughput(subject: str, where: str, value: dict) -> str:
+    read, write = value["ReadCapacityUnits"], value["WriteCapacityUnits"]
+    return (
+        f"The provisioned throughput for {subject} will not change. The requested value equals the current value. "
+        f"Current ReadCapacityUnits provisioned {where}: {read}. Requested ReadCapacityUnits: {read}. Current "
+        f"WriteCapacityUnits provisioned {where}: {write}. Requested WriteCapacityUnits: {write}. Refer to the "
+        "Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
+    )
+
+
+def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> tuple[list[str], list[dict]]:
+    """Apply GlobalSecondaryIndexUpdates; returns the names created and the descriptions deleted."""
+    created: list[str] = []
+    deleted: list[dict] = []
+    for update in params.get("GlobalSecondaryIndexUpdates") or []:
+        if "Create" in update:
+            spec = update["Create"]
+            if table.index(spec["IndexName"]):
+                raise validation("Attempting to create an index which already exists")
+            if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
+                raise AWSError(
+                    "LimitExceededException",
+                    f"Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of {MAX_GSIS}",
+                    400,
+                )
+            if not params.get("AttributeDefinitions"):
+                raise invalid_params(f"AttributeDefinitions is not specified for index: {spec['IndexName']}")
+            gsi = _new_gsi(table.id, spec, types, table.billing_mode, on_create=False)
+            table.indexes.append(gsi)
+            storage.backfill_index(conn, table, gsi)
+            created.append(gsi.name)
+            continue
+        action = "Delete" if "Delete" in update else "Update"
+        name = update[action]["IndexName"]
+        index = table.index(name)
+        if index is None:
+            raise not_found(f"Requested resource not found: Index {name} for table {table.name}")
+        if index.kind != "GSI":
+            raise validation(f"Cannot {action.lower()} an index that is not a GlobalSecondaryIndex: {name}")
+        if action == "Delete":
+            table.indexes.remove(index)
+            storage.drop_index(conn, index)
+            deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
+            continue
+        given = on_demand.check(table.billing_mode, update["Update"].get("OnDemandThroughput"), name, creating=False)
+        index.on_demand = on_demand.updated(index.on_demand, given)
+        if update["Update"].get("WarmThroughput"):
+            current = warm.current(table.billing_mode, index.throughput, index.warm)
+            index.warm = warm.on_update(current, update["Update"]["WarmThroughput"], name) or index.warm
+        spec = update["Update"].get("ProvisionedThroughput")
+        if spec and table.billing_mode == "PAY_PER_REQUEST":
+            raise invalid_params(
+                f"The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to "
+                "OnDemandThroughput, WarmThroughput"
+            )
+        if spec:
+            new = _throughput("PROVISIONED", spec)
+            if new == index.throughput:
+                raise validation(_unchanged_throughput(f"the index {name}", f"for index {name}", new))
+            index.throughput = new
+    return created, deleted
+
+
+def _update_stream(table: TableDef, spec: dict) -> None:
+    if spec.get("StreamEnabled") and table.stream:
+        raise validation(f"Table already has an enabled stream: TableName: {table.name}")
+    if not spec.get("StreamEnabled") and not table.stream:
+        raise validation(f"Table has no stream to disable: TableName: {table.name}")
+    if spec.get("StreamEnabled") and not spec.get("StreamViewType"):
+        raise invalid_params("If stream is being enabled then UpdateViewType is required")
+    if not spec.get("StreamEnabled") and spec.get("StreamViewType"):
+        raise invalid_params("If stream is being disabled, then UpdateViewType must not be specified")
+    table.stream = _stream_spec(spec)
+    if table.stream:
+        table.stream_label = _stream_label(time.time())
 
 
 # TTL
@@ -387,18 +552,20 @@ def update_time_to_live(store: Store, ctx, params: dict) -> dict:
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], for_update=True, control=True)
         enabled = bool(spec["Enabled"])
-        if enabled and table.ttl_status == "ENABLED":
-            raise validation("TimeToLive is already enabled")
         if not enabled and table.ttl_status != "ENABLED":
             raise validation("TimeToLive is already disabled")
-        if not enabled and spec["AttributeName"] != table.ttl_attribute:
+        if table.ttl_status == "ENABLED" and spec["AttributeName"] != table.ttl_attribute:
             raise validation("TimeToLive is active on a different AttributeName: current AttributeName is "
                              f"{table.ttl_attribute}")
+        if enabled and table.ttl_status == "ENABLED":
+            raise validation("TimeToLive is already enabled")
         table.ttl_status = "ENABLED" if enabled else "DISABLED"
         table.ttl_attribute = spec["AttributeName"] if enabled else None
         storage.save_table(conn, table)
         storage.refresh_ttl(conn, table)
-    return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": spec["AttributeName"]}}
+    if not enabled:
+        return {"TimeToLiveSpecification": {"Enabled": False}}  # AWS names no attribute when disabling
+    return {"TimeToLiveSpecification": {"Enabled": True, "AttributeName": spec["AttributeName"]}}
 
 
 def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
@@ -408,50 +575,3 @@ def describe_time_to_live(store: Store, ctx, params: dict) -> dict:
     if table.ttl_attribute:
         description["AttributeName"] = table.ttl_attribute
     return {"TimeToLiveDescription": description}
-
-
-# tags
-
-
-def _table_by_arn(conn: Conn, ctx, arn: str) -> TableDef:
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "dynamodb":
-        raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-    table = None
-    if parts[3] == ctx.region and parts[4] == ctx.account_id and parts[5].startswith("table/"):
-        table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):], for_update=True)
-    if table is None:
-        raise AWSError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
-    return table
-
-
-def tag_resource(store: Store, ctx, params: dict) -> dict:
-    with store.tx() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
-        for tag in params["Tags"]:
-            table.tags[tag["Key"]] = tag["Value"]
-        if len(table.tags) > 50:
-            raise validation("One or more parameter values were invalid: Too many tags")
-        storage.save_table(conn, table)
-    return {}
-
-
-def untag_resource(store: Store, ctx, params: dict) -> dict:
-    with store.tx() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
-        for key in params["TagKeys"]:
-            table.tags.pop(key, None)
-        storage.save_table(conn, table)
-    return {}
-
-
-def list_tags_of_resource(store: Store, ctx, params: dict) -> dict:
-    with store.read() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
-    tags = [{"Key": k, "Value": v} for k, v in sorted(table.tags.items())]
-    start = int(params.get("NextToken") or 0)
-    page = tags[start:start + 10]
-    out: dict = {"Tags": page}
-    if start + 10 < len(tags):
-        out["NextToken"] = str(start + 10)
-    return out

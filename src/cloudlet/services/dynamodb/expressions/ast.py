@@ -102,3 +102,4 @@ class UpdateAction:
 @dataclass(frozen=True, slots=True)
 class Update:
     actions: tuple[UpdateAction, ...]
+    legacy: bool = False  # from AttributeUpdates, whose type errors AWS words differently

@@ -166,12 +166,23 @@ class _Parser:
             if name == "size":
                 self.advance()
                 self.expect_op("(")
-                arg = self.function_arg(name)
+                args = [self.function_arg(name)]
+                while self.is_op(","):
+                    self.advance()
+                    args.append(self.function_arg(name))
                 self.expect_op(")")
+                if len(args) != 1:
+                    raise ExpressionError(
+                        "Incorrect number of operands for operator or function; operator or function: size, "
+                        f"number of operands: {len(args)}"
+                    )
+                arg = args[0]
                 if not isinstance(arg, A.Path):
+                    # size() of size() is the size of a number
+                    kind = "N" if isinstance(arg, A.Size) else V.type_of(arg.value)
                     raise ExpressionError(
                         f"Incorrect operand type for operator or function; operator or function: size, "
-                        f"operand type: {V.type_of(arg.value)}"
+                        f"operand type: {kind}"
                     )
                 return A.Size(arg)
             if name in CONDITION_FUNCTIONS or name in UPDATE_FUNCTIONS:
@@ -222,7 +233,13 @@ class _Parser:
             self.expect_op(")")
             return inner
         if self.is_function_call() and self.tok.text != "size":
-            return self.function()
+            name = self.tok.text
+            node = self.function()
+            if (self.tok.kind == "op" and self.tok.text in COMPARATORS) or self.is_keyword("BETWEEN") or self.is_keyword("IN"):
+                raise ExpressionError(
+                    f"The function is not allowed to be used this way in an expression; function: {name}"
+                )
+            return node
         left = self.operand()
         tok = self.tok
         if tok.kind == "op" and tok.text in COMPARATORS:
@@ -308,7 +325,7 @@ class _Parser:
         if V.type_of(value) not in allowed:
             raise ExpressionError(
                 f"Incorrect operand type for operator or function; operator: {clause}, operand type: "
-                f"{_TYPE_WORDS[V.type_of(value)]}"
+                f"{_TYPE_WORDS[V.type_of(value)]}, typeSet: ALLOWED_FOR_{clause}_OPERAND"
             )
         return A.UpdateAction(clause, path, A.Value(value))
 
@@ -320,8 +337,8 @@ class _Parser:
             for side in (left, right):
                 if isinstance(side, A.Value) and V.type_of(side.value) != "N":
                     raise ExpressionError(
-                        f"Incorrect operand type for operator or function; operator: {op}, operand type: "
-                        f"{_TYPE_WORDS[V.type_of(side.value)]}"
+                        f"Incorrect operand type for operator or function; operator or function: {op}, operand type: "
+                        f"{V.type_of(side.value)}"
                     )
             return A.Arithmetic(op, left, right)
         return left
@@ -340,10 +357,17 @@ class _Parser:
                     )
                 raise ExpressionError(f"Invalid function name; function: {name}")
             self.expect_op("(")
-            first = self.set_operand()
-            self.expect_op(",")
-            second = self.set_operand()
+            args = [self.set_operand()]
+            while self.is_op(","):
+                self.advance()
+                args.append(self.set_operand())
             self.expect_op(")")
+            if len(args) != 2:
+                raise ExpressionError(
+                    f"Incorrect number of operands for operator or function; operator or function: {name}, "
+                    f"number of operands: {len(args)}"
+                )
+            first, second = args
             if name == "if_not_exists":
                 if not isinstance(first, A.Path):
                     raise ExpressionError(
@@ -354,7 +378,7 @@ class _Parser:
                 if isinstance(side, A.Value) and V.type_of(side.value) != "L":
                     raise ExpressionError(
                         "Incorrect operand type for operator or function; operator or function: list_append, "
-                        f"operand type: {_TYPE_WORDS[V.type_of(side.value)]}"
+                        f"operand type: {V.type_of(side.value)}"
                     )
             return A.ListAppend(first, second)
         return self.path()
@@ -456,7 +480,29 @@ def _run(kind: str, text: str | None, attrs: Attributes, method: str):
 
 def parse_condition(text: str | None, attrs: Attributes, kind: str = "Condition"):
     """Parse a Condition/Filter/KeyCondition expression to its AST (None when absent)."""
+    if text and text.strip():
+        try:
+            _check_redundant_parentheses(tokenize(text))
+        except ExpressionError as exc:
+            raise invalid(kind, str(exc)) from None
     return _run(kind, text, attrs, "condition")
+
+
+def _check_redundant_parentheses(tokens: tuple[Token, ...]) -> None:
+    """DynamoDB refuses a parenthesized group that only wraps another one, as in ((a = b)); the
+    parentheses of a function call do not count."""
+    opened: list[int] = []
+    closing: dict[int, int] = {}
+    for i, tok in enumerate(tokens):
+        if tok.kind == "op" and tok.text == "(":
+            opened.append(i)
+        elif tok.kind == "op" and tok.text == ")" and opened:
+            closing[opened.pop()] = i
+    for start, end in closing.items():
+        inner = start + 1
+        call = start > 0 and tokens[start - 1].kind == "ident"
+        if not call and inner in closing and closing[inner] == end - 1:
+            raise ExpressionError("The expression has redundant parentheses;")
 
 
 def parse_update(text: str | None, attrs: Attributes) -> A.Update | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import numbers
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import validation
@@ -14,22 +15,72 @@ INVALID_PATH = "The document path provided in the update expression is invalid f
 WRONG_TYPE = "An operand in the update expression has an incorrect data type"
 
 
-def apply(item: dict | None, update: A.Update, key_names: tuple[str, ...]) -> dict:
-    """The item after the update (a new dict; `item` is left unchanged)."""
-    original = item or {}
+def check_keys_untouched(update: A.Update, key_names: tuple[str, ...]) -> None:
+    """Refuse an update that would change a key attribute (a fault of the request, whatever the item)."""
     for action in update.actions:
         if action.path.elements[0] in key_names:
             raise validation(
                 "One or more parameter values were invalid: Cannot update attribute "
                 f"{action.path.elements[0]}. This attribute is part of the key"
             )
+
+
+def check_index_keys(update: A.Update, index_keys: dict[str, tuple[str, str]]) -> None:
+    """Refuse what an update says about secondary-index key attributes, whatever the item holds:
+    nested paths into them, and values of another type. `index_keys`: name -> (type, index name)."""
+    for action in update.actions:
+        for path in [action.path, *_paths(action.value)]:
+            if path.elements[0] in index_keys and len(path.elements) > 1:
+                raise validation(
+                    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+                    f"IndexKey: {path.elements[0]}"
+                )
+    for action in update.actions:
+        name = action.path.elements[0]
+        if name not in index_keys or action.action not in ("SET", "ADD"):
+            continue
+        # The type is known before reading the item for a value, or a sum or difference (a number).
+        if isinstance(action.value, A.Value):
+            actual = V.type_of(action.value.value)
+        elif isinstance(action.value, A.Arithmetic):
+            actual = "N"
+        else:
+            continue
+        wanted, index = index_keys[name]
+        if actual != wanted:
+            raise validation(
+                "One or more parameter values were invalid: Type mismatch for Index Key "
+                f"{name} Expected: {wanted} Actual: {actual} IndexName: {index}"
+            )
+
+
+def _paths(node) -> list[A.Path]:
+    """The document paths an update value reads."""
+    if isinstance(node, A.Path):
+        return [node]
+    if isinstance(node, A.Arithmetic | A.ListAppend):
+        return _paths(node.left) + _paths(node.right)
+    if isinstance(node, A.IfNotExists):
+        return [node.path, *_paths(node.default)]
+    return []
+
+
+def apply(item: dict | None, update: A.Update, key_names: tuple[str, ...]) -> dict:
+    """The item after the update (a new dict; `item` is left unchanged)."""
+    original = item or {}
+    check_keys_untouched(update, key_names)
     # Compute every new value from the original item first.
     planned = []
     for action in update.actions:
         if action.action == "SET":
             planned.append((action, _value(original, action.value)))
         elif action.action in ("ADD", "DELETE"):
-            planned.append((action, _add_delete(action, resolve(original, action.path))))
+            try:
+                planned.append((action, _add_delete(action, resolve(original, action.path))))
+            except AWSError as err:
+                if update.legacy and err.message == WRONG_TYPE:
+                    raise validation("Type mismatch for attribute to update") from None
+                raise
         else:
             planned.append((action, None))
     result = {name: _copy(value) for name, value in original.items()}

@@ -1,0 +1,63 @@
+"""Request constraints DynamoDB enforces beyond what the shared validator checks from the model:
+key schemas of at most two elements (the published model dropped that limit), the pattern of table
+and index names (the validator checks lengths only) and the 3..255 length of table names given as
+names rather than ARNs. Problems are (path, value, constraint) triples for InputValidationError."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]+")
+Problem = tuple[str, object, str]
+
+
+def problems(params: dict, known: list[Problem]) -> list[Problem]:
+    """The broken constraints of a request, skipping paths `known` already reports."""
+    reported = {p[0] for p in known}
+    out: list[Problem] = []
+    name = params.get("IndexName")
+    if isinstance(name, str) and "indexName" not in reported and not NAME_PATTERN.fullmatch(name):
+        out.append(("indexName", name, f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
+    for path, spec in _index_specs(params):
+        schema = spec.get("KeySchema")
+        if isinstance(schema, list) and len(schema) > 2:
+            out.append((f"{path}.keySchema", schema, "Member must have length less than or equal to 2"))
+        name = spec.get("IndexName")
+        if isinstance(name, str) and f"{path}.indexName" not in reported and not NAME_PATTERN.fullmatch(name):
+            out.append((f"{path}.indexName", name,
+                        f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
+    schema = params.get("KeySchema")
+    if isinstance(schema, list) and len(schema) > 2:
+        out.insert(0, ("keySchema", schema, "Member must have length less than or equal to 2"))
+    return out
+
+
+def _index_specs(params: dict) -> Iterator[tuple[str, dict]]:
+    """(message path, spec) of every index a CreateTable or UpdateTable request describes."""
+    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for i, spec in enumerate(params.get(member) or [], 1):
+            if isinstance(spec, dict):
+                yield f"{member[0].lower()}{member[1:]}.{i}.member", spec
+    for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], 1):
+        for action in ("Create", "Update", "Delete"):
+            spec = update.get(action) if isinstance(update, dict) else None
+            if isinstance(spec, dict):
+                yield f"globalSecondaryIndexUpdates.{i}.member.{action.lower()}", spec
+
+
+def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
+    """`problems` with the table-name rules applied, in AWS's order for a name: pattern, then length."""
+    out = list(problems)
+    for member, path in (("TableName", "tableName"), ("ExclusiveStartTableName", "exclusiveStartTableName")):
+        name = params.get(member)
+        if not isinstance(name, str) or name.startswith("arn:"):
+            continue
+        out = [p for p in out if p[0] != path]
+        if not NAME_PATTERN.fullmatch(name):
+            out.append((path, name, f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
+        if len(name) < 3:
+            out.append((path, name, "Member must have length greater than or equal to 3"))
+        if len(name) > 255:
+            out.append((path, name, "Member must have length less than or equal to 255"))
+    return out

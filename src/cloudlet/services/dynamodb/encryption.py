@@ -1,0 +1,56 @@
+"""Encryption at rest as DynamoDB describes it: the SSESpecification of CreateTable / UpdateTable
+turned into the SSEDescription of DescribeTable. Items are not encrypted by cloudlet."""
+
+from __future__ import annotations
+
+import uuid
+
+from cloudlet.services.dynamodb.errors import invalid_params
+
+_MANAGED_KEY = uuid.UUID("6d2a3b64-1e0c-4d8e-9a35-7c0e8f1b2d40")  # namespace of the aws/dynamodb keys
+
+
+def settings(spec: dict | None, account: str, region: str) -> dict | None:
+    """The stored encryption settings of an SSESpecification (None: the AWS owned key, the default)."""
+    if not spec:
+        return None
+    if not spec.get("Enabled"):
+        for member in ("SSEType", "KMSMasterKeyId"):
+            if spec.get(member):
+                raise invalid_params(f"{member} can not be specified if Enabled is false")
+        return None
+    if spec.get("SSEType") == "AES256":
+        raise invalid_params("SSEType AES256 is not supported")
+    if spec.get("KMSMasterKeyId") and spec.get("SSEType") != "KMS":
+        raise invalid_params("SSEType KMS is required if KMSMasterKeyId is specified")
+    return {"SSEType": "KMS", "KMSMasterKeyArn": _key_arn(spec.get("KMSMasterKeyId"), account, region)}
+
+
+def updated(current: dict | None, spec: dict, account: str, region: str) -> dict | None:
+    """The settings an UpdateTable SSESpecification leads to; re-sending the current ones is refused."""
+    new = settings(spec, account, region)
+    if new == current:
+        if current is None:
+            raise invalid_params("Table is already encrypted by default")
+        raise invalid_params(
+            "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to "
+            "change Master Key"
+        )
+    return new
+
+
+def description(sse: dict | None) -> dict | None:
+    """The SSEDescription of a table, or None when it uses the AWS owned key (AWS then omits it)."""
+    if not sse:
+        return None
+    return {"Status": "ENABLED", **sse}
+
+
+def _key_arn(key_id: str | None, account: str, region: str) -> str:
+    if key_id and key_id.startswith("arn:"):
+        return key_id
+    if key_id and key_id.startswith("alias/"):
+        return f"arn:aws:kms:{region}:{account}:{key_id}"
+    # Without a key, DynamoDB uses the account's AWS managed key (alias/aws/dynamodb).
+    key = key_id or str(uuid.uuid5(_MANAGED_KEY, f"{account}:{region}"))
+    return f"arn:aws:kms:{region}:{account}:key/{key}"

@@ -1,0 +1,157 @@
+"""Query key conditions: the shape rules of a KeyConditionExpression (checked before the table is
+looked up, as DynamoDB does), then the partition key value and sort key bounds for a key schema,
+with DynamoDB's messages for each way a condition can miss the schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cloudlet.services.dynamodb import keys
+from cloudlet.services.dynamodb import values as V
+from cloudlet.services.dynamodb.errors import invalid_params, validation
+from cloudlet.services.dynamodb.expressions import ast as A
+from cloudlet.services.dynamodb.schema import KeyDef
+
+_FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_INDEXABLE = frozenset(("EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN"))
+Bounds = tuple  # (low bytes | None, low inclusive, high bytes | None, high inclusive)
+
+
+@dataclass(frozen=True)
+class KeyCondition:
+    """One condition on one key attribute: `name op values` (op: = < <= > >= BETWEEN begins_with)."""
+
+    name: str
+    op: str
+    values: tuple
+
+
+def parse(node) -> list[KeyCondition]:
+    """The conditions of a key condition AST, or DynamoDB's error for a shape it does not accept."""
+    conditions = [_condition(part) for part in _conjuncts(node)]
+    seen: set[str] = set()
+    for condition in conditions:
+        if condition.name in seen:
+            raise validation("KeyConditionExpressions must only contain one condition per key")
+        seen.add(condition.name)
+    if len(conditions) > 2:
+        raise validation("Conditions can be of length 1 or 2 only")
+    return conditions
+
+
+def check_indexable(legacy: dict) -> None:
+    """KeyConditions (the legacy form) allow only the comparisons a key range supports."""
+    for spec in legacy.values():
+        if isinstance(spec, dict) and spec.get("ComparisonOperator") not in _INDEXABLE:
+            raise validation("Attempted conditional constraint is not an indexable operation")
+        if isinstance(spec, dict) and spec.get("ComparisonOperator") == "BETWEEN":
+            low, high = (V.normalize(v) for v in spec.get("AttributeValueList") or [])
+            if V.type_of(low) == V.type_of(high) and V.compare(low, high, ">"):
+                raise validation(
+                    "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
+                )
+
+
+def key_range(node, key: KeyDef) -> tuple[dict, Bounds]:
+    """The partition key value and the sort key bounds a key condition selects on `key`."""
+    conditions = parse(node)
+    names = [c.name for c in conditions]
+    if len(conditions) > len(key.names):
+        raise validation("Query key condition not supported")
+    if key.pk not in names:
+        raise validation(f"Query condition missed key schema element: {key.pk}")
+    if any(name not in key.names for name in names):
+        raise validation(f"Query condition missed key schema element: {key.sk}")
+    pk_value, bounds = None, (None, False, None, False)
+    for condition in conditions:
+        if condition.name == key.pk:
+            for value in condition.values:
+                _check_type(value, key.pk_type)
+            if condition.op != "=":
+                raise validation("Query key condition not supported")
+            pk_value = condition.values[0]
+        else:
+            bounds = _sort_bounds(condition, key.sk_type)
+    return pk_value, bounds
+
+
+def within(bounds: Bounds, encoded: bytes) -> bool:
+    """Whether an encoded sort key value satisfies the sort key bounds."""
+    low, low_inclusive, high, high_inclusive = bounds
+    if low is not None and (encoded < low or (encoded == low and not low_inclusive)):
+        return False
+    return high is None or encoded < high or (encoded == high and high_inclusive)
+
+
+def _conjuncts(node) -> list:
+    if isinstance(node, A.And):
+        return _conjuncts(node.left) + _conjuncts(node.right)
+    if isinstance(node, A.Or):
+        raise validation("Invalid operator used in KeyConditionExpression: OR")
+    if isinstance(node, A.Not):
+        raise validation("Invalid operator used in KeyConditionExpression: NOT")
+    if isinstance(node, A.In):
+        raise validation("Invalid operator used in KeyConditionExpression: IN")
+    if isinstance(node, A.Function) and node.name != "begins_with":
+        raise validation(f"Invalid operator used in KeyConditionExpression: {node.name}")
+    if isinstance(node, A.Compare) and node.op == "<>":
+        raise validation("Invalid operator used in KeyConditionExpression: <>")
+    return [node]
+
+
+def _condition(part) -> KeyCondition:
+    """One conjunct as a KeyCondition; its operands are read left to right, as DynamoDB reports."""
+    if isinstance(part, A.Compare):
+        operands, op = [part.left, part.right], part.op
+    elif isinstance(part, A.Between):
+        operands, op = [part.operand, part.low, part.high], "BETWEEN"
+    else:
+        operands, op = list(part.args), "begins_with"
+    if op in ("BETWEEN", "begins_with") and not isinstance(operands[0], A.Path):
+        raise validation(
+            f"Invalid condition in KeyConditionExpression: {op} operator must have the key attribute as its first operand"
+        )
+    path, values = None, []
+    for position, operand in enumerate(operands):
+        if isinstance(operand, A.Value):
+            values.append(operand.value)
+            continue
+        if not isinstance(operand, A.Path):
+            raise validation("KeyConditionExpressions cannot contain nested operations")
+        if path is not None:
+            raise validation("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
+        if len(operand.elements) != 1:
+            raise validation("KeyConditionExpressions cannot have conditions on nested attributes")
+        path = operand
+        if op in _FLIPPED and position == 1:
+            op = _FLIPPED[op]  # ":v < k" is "k > :v"
+    if path is None:
+        raise validation("Invalid condition in KeyConditionExpression: No key attribute specified")
+    return KeyCondition(path.elements[0], op, tuple(values))
+
+
+def _check_type(value: dict, wanted: str) -> None:
+    if V.type_of(value) != wanted:
+        raise invalid_params("Condition parameter type does not match schema type")
+
+
+def _sort_bounds(condition: KeyCondition, sk_type: str) -> Bounds:
+    if condition.op == "begins_with" and sk_type not in ("S", "B"):
+        raise validation(
+            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or "
+            f"function: begins_with, operand type: {sk_type}"
+        )
+    for value in condition.values:
+        _check_type(value, sk_type)
+    raw = [keys.encode(v) for v in condition.values]
+    if condition.op == "BETWEEN":
+        return (raw[0], True, raw[1], True)
+    if condition.op == "begins_with":
+        return (raw[0], True, keys.prefix_upper_bound(raw[0]), False)
+    return {
+        "=": (raw[0], True, raw[0], True),
+        "<": (None, False, raw[0], False),
+        "<=": (None, False, raw[0], True),
+        ">": (raw[0], False, None, False),
+        ">=": (raw[0], True, None, False),
+    }[condition.op]
