@@ -8,82 +8,23 @@ were in flight become visible again after their (short) visibility timeout.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
+import server_process as sp
 
 VISIBILITY = 2
 QUEUES = ["d-0", "d-1", "d-2", "d-3.fifo"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(port: int, data_dir: Path, log) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOUDLET_")}
-    src = str(Path(__file__).resolve().parents[2] / "src")
-    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cloudlet.cli",
-            "up",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-            "--store",
-            "sqlite",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_cloudlet/health", timeout=1):
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("cloudlet exited at start-up") from None
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("cloudlet did not start")
-
-
-def _client(port: int):
-    return boto3.client(
-        "sqs",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=5),
-    )
-
-
 @pytest.mark.slow
 def test_messages_survive_kill_9(tmp_path):
-    port = _free_port()
+    port = sp.free_port()
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    server = _start(port, tmp_path / "data", log)
+    server = sp.start(port, tmp_path / "data", log)
     try:
-        sqs = _client(port)
+        sqs = sp.client("sqs", port)
         urls = {}
         for name in QUEUES:
             attrs = {"VisibilityTimeout": str(VISIBILITY)}
@@ -98,7 +39,7 @@ def test_messages_survive_kill_9(tmp_path):
         stop = threading.Event()
 
         def producer(name: str, worker: int) -> None:
-            client = _client(port)
+            client = sp.client("sqs", port)
             i = 0
             while not stop.is_set():
                 body = f"{name}/{worker}/{i}"
@@ -117,7 +58,7 @@ def test_messages_survive_kill_9(tmp_path):
                             acked_sends[name].update(
                                 e["MessageBody"]
                                 for e in entries
-                                if e["Id"] in {s["Id"] for s in result["Successful"]}
+                                if e["Id"] in {s["Id"] for s in result.get("Successful", [])}
                             )
                     else:
                         client.send_message(QueueUrl=urls[name], MessageBody=body, **extra)
@@ -128,7 +69,7 @@ def test_messages_survive_kill_9(tmp_path):
                 i += 1
 
         def consumer(name: str) -> None:
-            client = _client(port)
+            client = sp.client("sqs", port)
             while not stop.is_set():
                 try:
                     messages = client.receive_message(QueueUrl=urls[name], MaxNumberOfMessages=10).get(
@@ -150,9 +91,8 @@ def test_messages_survive_kill_9(tmp_path):
         for t in threads:
             t.start()
         time.sleep(2.0)
-        os.kill(server.pid, signal.SIGKILL)
+        sp.kill_9(server)
         killed = time.monotonic()
-        server.wait(timeout=10)
         stop.set()
         for t in threads:
             t.join(timeout=10)
@@ -161,8 +101,8 @@ def test_messages_survive_kill_9(tmp_path):
         assert total > 100, "the load did not get going"
         assert sum(len(s) for s in acked_deletes.values()) > 10
 
-        server = _start(port, tmp_path / "data", log)
-        sqs = _client(port)
+        server = sp.start(port, tmp_path / "data", log)
+        sqs = sp.client("sqs", port)
         # in-flight messages come back once their visibility timeout has run out
         time.sleep(max(0.0, killed + VISIBILITY + 0.2 - time.monotonic()))
         started = time.monotonic()
@@ -194,12 +134,7 @@ def test_messages_survive_kill_9(tmp_path):
             assert kept - deletes <= survivors, f"{name}: in-flight messages did not come back"
         assert time.monotonic() - started < 10
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        sp.stop(server)
         log.close()
 
 

@@ -5,7 +5,9 @@ A function error is retried MaximumRetryAttempts times (default 2) after the con
 (Lambda: about 1 and 2 minutes); a throttled attempt is retried without counting; an event older
 than MaximumEventAgeInSeconds is dropped. Then the OnSuccess / OnFailure destination gets
 Lambda's invocation record, and on failure the function's dead-letter queue gets the event.
-Rows survive restarts: a lease that ran out (the node stopped mid-invocation) is taken again.
+Rows survive restarts and crashes. A node renews the leases of the rows it is running every
+LEASE_S / 3, so a row whose node died is taken again within LEASE_S; on SQLite, where one process
+owns the store, a starting node frees every lease at once (whoever held them is gone).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ log = logging.getLogger("cloudlet.lambda")
 
 DEFAULT_RETRIES = 2
 DEFAULT_MAX_AGE_S = 21600
-LEASE_S = 960  # longer than the longest invocation (900 s)
+LEASE_S = 60.0  # renewed while the invocation runs
 
 
 class AsyncQueue:
@@ -42,6 +44,8 @@ class AsyncQueue:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._running: set[asyncio.Task] = set()
+        self._leased: set[str] = set()  # ids of the rows this node is running
+        self._renewed = 0.0
 
     def enqueue(self, ref: Ref, qualifier: str, payload: bytes, request_id: str) -> None:
         """Store an Event invocation (blocking: call through run_sync)."""
@@ -55,7 +59,21 @@ class AsyncQueue:
         self._wake.set()
 
     async def start(self) -> None:
+        if not self.store.blocking:  # SQLite: this process owns the store, no lease is held
+            await self.service.platform.run_sync(self._free_leases)
         self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    def _free_leases(self) -> None:
+        with self.store.tx() as conn:
+            conn.execute("UPDATE lambda_async SET lease_until = 0 WHERE lease_until > 0")
+
+    def _renew(self, ids: list[str]) -> None:
+        until = time.time() + LEASE_S
+        with self.store.tx() as conn:
+            for row_id in ids:
+                # a row set for a retry (lease 0) stays free: only a held lease is extended
+                conn.execute("UPDATE lambda_async SET lease_until = ? WHERE id = ? AND lease_until > 0",
+                             (until, row_id))
 
     async def stop(self) -> None:
         tasks = [t for t in (self._task, *self._running) if t is not None]
@@ -70,18 +88,28 @@ class AsyncQueue:
             except TimeoutError:
                 pass
             self._wake.clear()
+            if self._leased and time.monotonic() - self._renewed >= LEASE_S / 3:
+                try:
+                    await self.service.platform.run_sync(self._renew, sorted(self._leased))
+                    self._renewed = time.monotonic()
+                except Exception:
+                    log.exception("renewing the leases of async invocations")
             try:
                 rows = await self.service.platform.run_sync(self._lease, self.parallel - len(self._running))
             except Exception:
                 log.exception("leasing async invocations")
                 continue
+            if rows and not self._leased:
+                self._renewed = time.monotonic()
             for row in rows:
                 task = asyncio.get_running_loop().create_task(self._attempt(*row))
                 self._running.add(task)
-                task.add_done_callback(self._done)
+                self._leased.add(row[0])
+                task.add_done_callback(lambda t, row_id=row[0]: self._done(t, row_id))
 
-    def _done(self, task: asyncio.Task) -> None:
+    def _done(self, task: asyncio.Task, row_id: str) -> None:
         self._running.discard(task)
+        self._leased.discard(row_id)
         self._wake.set()
 
     def _lease(self, limit: int) -> list[tuple]:
