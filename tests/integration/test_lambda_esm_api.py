@@ -133,6 +133,9 @@ def test_duplicates_unknown_ids_and_bad_updates(fast):
     with pytest.raises(ClientError) as exc:
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", StartingPosition="LATEST")
     assert error(exc) == ("ResourceConflictException", 409)
+    assert exc.value.response["Error"]["Message"] == (
+        f'The event source arn (" {arn} ") and function (" rec ") provided mapping already exists. Please update '
+        f"or delete the existing mapping with UUID {mapping['UUID']}")
     wait_state(lam, mapping["UUID"], "Enabled")
     for call in (lam.get_event_source_mapping, lam.delete_event_source_mapping):
         with pytest.raises(ClientError) as exc:

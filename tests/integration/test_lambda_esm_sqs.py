@@ -2,6 +2,7 @@
 redrive to the dead-letter queue after failed receives, FIFO order per group, filters, errors."""
 
 import json
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -147,3 +148,71 @@ def test_larger_batches_with_a_window_and_scaling_config(fast):
                                                       for i in range(10)])
     wait_for(lambda: sum(len(b["keys"]) for b in batches(fast)) == 20)
     assert max(len(b["keys"]) for b in batches(fast)) > 10
+
+
+@pytest.mark.parametrize("kwargs,fifo,message", [
+    ({"StartingPosition": "TRIM_HORIZON"}, False, "StartingPosition is not valid for SQS event sources."),
+    ({"BatchSize": 11}, False,
+     "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"),
+    ({"BatchSize": 11}, True,
+     "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"),
+    ({"BatchSize": 5, "MaximumBatchingWindowInSeconds": 1}, True, "Batching window is not supported for FIFO queues"),
+])
+def test_sqs_refusals_are_worded_as_lambda_words_them(fast, kwargs, fifo, message):
+    _, arn = make_queue(fast, "jobs.fifo", FifoQueue="true") if fifo else make_queue(fast)
+    recorder(fast)
+    lam = fast.client("lambda")
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", **kwargs)
+    assert error(exc) == ("InvalidParameterValueException", 400)
+    assert exc.value.response["Error"]["Message"] == message
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_a_second_mapping_of_a_queue_and_function_conflicts(fast):
+    _, arn = make_queue(fast)
+    recorder(fast)
+    lam = fast.client("lambda")
+    first = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec")
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=5)
+    assert error(exc) == ("ResourceConflictException", 409)
+    assert exc.value.response["Error"]["Message"] == (
+        f'An event source mapping with SQS arn (" {arn} ") and function (" rec ") already exists. Please update '
+        f"or delete the existing mapping with UUID {first['UUID']}")
+    assert [m["UUID"] for m in lam.list_event_source_mappings()["EventSourceMappings"]] == [first["UUID"]]
+
+
+# Replies with the "reply" of its first message's body (JSON), after logging the batch.
+REPLIER = """
+import json
+def handler(event, context):
+    print("BATCH " + json.dumps({"keys": [r["body"] for r in event["Records"]], "ids": [], "names": []}))
+    return json.loads(event["Records"][0]["body"])["reply"]
+"""
+
+
+def test_batch_item_failure_responses(fast):
+    """An empty or null list, or a null response, deletes the batch; an unknown identifier or a
+    response that is not an object leaves the whole batch to come back; a known one keeps only it."""
+    from lambda_helpers import create
+    create(fast.client("lambda"), "rec", REPLIER, Timeout=10)
+    lam, sqs = fast.client("lambda"), fast.client("sqs")
+    cases = {"empty": {"batchItemFailures": []}, "nulllist": {"batchItemFailures": None}, "null": None,
+             "unknown": {"batchItemFailures": [{"itemIdentifier": "nope"}]}, "text": "ok",
+             "blank": {"batchItemFailures": [{"itemIdentifier": ""}]}}
+    urls = {}
+    for name, reply in cases.items():
+        url, arn = make_queue(fast, name, VisibilityTimeout="60")
+        urls[name] = url
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": json.dumps({"reply": reply})},
+                                                      {"Id": "b", "MessageBody": json.dumps({"reply": None})}])
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=10,
+                                        MaximumBatchingWindowInSeconds=1,
+                                        FunctionResponseTypes=["ReportBatchItemFailures"])
+    wait_for(lambda: sum(len(b["keys"]) for b in batches(fast)) >= 2 * len(cases), 20)
+    for name in ("empty", "nulllist", "null"):
+        wait_for(lambda name=name: counts(fast, urls[name]) == (0, 0))
+    time.sleep(0.5)  # the other batches were handled as long ago: nothing of theirs was deleted
+    assert {name: counts(fast, urls[name]) for name in ("unknown", "text", "blank")} == \
+        {"unknown": (0, 2), "text": (0, 2), "blank": (0, 2)}

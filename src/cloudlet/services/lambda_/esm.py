@@ -46,6 +46,15 @@ def in_use(doc: dict) -> AWSError:
                     f"is in state {doc['State']}. Please try again later.", 400, fields={"Type": "User"})
 
 
+def duplicate(kind: str, arn: str, function: str, existing: str) -> AWSError:
+    """A second mapping of one source and function, worded per source as Lambda words it."""
+    if kind == "sqs":
+        head = f'An event source mapping with SQS arn (" {arn} ") and function (" {function} ") already exists.'
+    else:
+        head = f'The event source arn (" {arn} ") and function (" {function} ") provided mapping already exists.'
+    return errors.conflict(f"{head} Please update or delete the existing mapping with UUID {existing}")
+
+
 def public_mapping(doc: dict) -> dict:
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     out["LastModified"] = datetime.fromtimestamp(doc["LastModified"], UTC)
@@ -77,6 +86,8 @@ class EventSourceMappingOps:
     def _esm_settings(self, kind: str, params: dict, doc: dict) -> None:
         """Apply the settings of a Create/Update request to doc (checked against the source kind)."""
         if kind == "sqs":
+            if "StartingPosition" in params:
+                raise errors.invalid("StartingPosition is not valid for SQS event sources.")
             extra = [k for k in STREAM_ONLY if k in params]
             if extra:
                 raise errors.invalid(f"Unsupported {extra[0]} parameter for the given event source")
@@ -102,11 +113,12 @@ class EventSourceMappingOps:
             raise errors.invalid("MaximumRecordAgeInSeconds must be -1 (infinite) or between 60 and 604800 seconds.")
         batch = doc["BatchSize"]
         if kind == "sqs":
-            fifo = doc["EventSourceArn"].endswith(".fifo")
             window = doc.get("MaximumBatchingWindowInSeconds", 0)
-            if batch > 10 and (fifo or not window):
-                raise errors.invalid("Maximum batch size is 10 for FIFO queues and for standard queues without a "
-                                     "batching window; with MaximumBatchingWindowInSeconds set, up to 10000.")
+            if window and doc["EventSourceArn"].endswith(".fifo"):
+                raise errors.invalid("Batching window is not supported for FIFO queues")
+            if batch > 10 and not window:
+                raise errors.invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+                                     "greater than 10")
             concurrency = (doc.get("ScalingConfig") or {}).get("MaximumConcurrency")
             if concurrency is not None and not 2 <= concurrency <= 1000:
                 raise errors.invalid("ScalingConfig.MaximumConcurrency must be between 2 and 1000.")
@@ -183,9 +195,7 @@ class EventSourceMappingOps:
         await self._esm_source(ctx, kind, arn)
         for other in await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region):
             if other["EventSourceArn"] == arn and other["FunctionArn"] == function_arn and other["State"] != "Deleting":
-                raise errors.conflict(f"The event source arn ({arn}) and function ({ref.name}) provided mapping "
-                                      f"already exists. Please update or delete the existing mapping with UUID "
-                                      f"{other['UUID']}")
+                raise duplicate(kind, arn, ref.name, other["UUID"])
         checkpoints = {}
         if kind == "dynamodb":
             stamp = datetime.fromtimestamp(doc["StartingPositionTimestamp"], UTC) if position == "AT_TIMESTAMP" else None
