@@ -181,6 +181,17 @@ def test_a_second_mapping_of_a_queue_and_function_conflicts(fast):
         f'An event source mapping with SQS arn (" {arn} ") and function (" rec ") already exists. Please update '
         f"or delete the existing mapping with UUID {first['UUID']}")
     assert [m["UUID"] for m in lam.list_event_source_mappings()["EventSourceMappings"]] == [first["UUID"]]
+    # pointing another mapping of the queue at the same function conflicts too, and changes nothing
+    recorder(fast, "other")
+    second = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="other")
+    wait_state(lam, second["UUID"], "Enabled")
+    with pytest.raises(ClientError) as exc:
+        lam.update_event_source_mapping(UUID=second["UUID"], FunctionName="rec", BatchSize=3)
+    assert error(exc) == ("ResourceConflictException", 409)
+    assert first["UUID"] in exc.value.response["Error"]["Message"]
+    kept = lam.get_event_source_mapping(UUID=second["UUID"])
+    assert kept["FunctionArn"].endswith(":function:other") and kept["BatchSize"] == 10
+    assert lam.update_event_source_mapping(UUID=second["UUID"], FunctionName="other")["State"] == "Updating"
 
 
 # Replies with the "reply" of its first message's body (JSON), after logging the batch.
@@ -216,3 +227,26 @@ def test_batch_item_failure_responses(fast):
     time.sleep(0.5)  # the other batches were handled as long ago: nothing of theirs was deleted
     assert {name: counts(fast, urls[name]) for name in ("unknown", "text", "blank")} == \
         {"unknown": (0, 2), "text": (0, 2), "blank": (0, 2)}
+
+
+def test_filters_on_plain_and_json_bodies(fast):
+    """A plain-text body matches plain-string patterns on `body`; a JSON body matches patterns on its
+    fields; a pattern of the other form never matches. Filters are ORed; unmatched messages go."""
+    url, arn = make_queue(fast)
+    recorder(fast)
+    filters = [{"body": [{"prefix": "keep"}]},
+               {"body": {"n": [{"numeric": [">", 10, "<=", 20]}], "tag": [{"exists": False}]}},
+               {"body": {"name": [{"equals-ignore-case": "ALICE"}, {"anything-but": {"prefix": "x"}}],
+                         "$or": [{"kind": ["a"]}, {"kind": [{"suffix": "-b"}]}]}}]
+    bodies = {"keep plain": True, "drop plain": False, json.dumps({"n": 15}): True,
+              json.dumps({"n": 25}): False, json.dumps({"n": 15, "tag": "t"}): False,
+              json.dumps({"name": "alice", "kind": "a"}): True, json.dumps({"name": "bob", "kind": "x-b"}): True,
+              json.dumps({"name": "xavier", "kind": "a"}): False, json.dumps({"name": "bob", "kind": "c"}): False,
+              json.dumps({"keep": 1}): False}
+    send(fast, url, *bodies)
+    fast.client("lambda").create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="rec", BatchSize=20, MaximumBatchingWindowInSeconds=1,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps(f)} for f in filters]})
+    wait_for(lambda: counts(fast, url) == (0, 0))
+    wait_for(lambda: sorted(k for b in batches(fast) for k in b["keys"]) == sorted(b for b, keep in bodies.items()
+                                                                               if keep))

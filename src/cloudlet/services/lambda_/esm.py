@@ -141,6 +141,13 @@ class EventSourceMappingOps:
             except AWSError:
                 raise errors.invalid(f"The provided queue does not exist: {arn}") from None
 
+    async def _no_duplicate(self, ctx, kind: str, arn: str, ref: Ref, function_arn: str, own: str = "") -> None:
+        """ResourceConflictException when another live mapping joins this source and function."""
+        for other in await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region):
+            if (other["EventSourceArn"], other["FunctionArn"]) == (arn, function_arn) and other["UUID"] != own \
+                    and other["State"] != "Deleting":
+                raise duplicate(kind, arn, ref.name, other["UUID"])
+
     async def _starting_checkpoints(self, arn: str, position: str, timestamp) -> dict[str, str]:
         """For LATEST and AT_TIMESTAMP: where each existing shard starts (TRIM_HORIZON: nothing)."""
         if position == "TRIM_HORIZON":
@@ -193,9 +200,7 @@ class EventSourceMappingOps:
                 doc["StartingPositionTimestamp"] = params["StartingPositionTimestamp"].timestamp()
         self._esm_settings(kind, params, doc)
         await self._esm_source(ctx, kind, arn)
-        for other in await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region):
-            if other["EventSourceArn"] == arn and other["FunctionArn"] == function_arn and other["State"] != "Deleting":
-                raise duplicate(kind, arn, ref.name, other["UUID"])
+        await self._no_duplicate(ctx, kind, arn, ref, function_arn)
         checkpoints = {}
         if kind == "dynamodb":
             stamp = datetime.fromtimestamp(doc["StartingPositionTimestamp"], UTC) if position == "AT_TIMESTAMP" else None
@@ -229,7 +234,9 @@ class EventSourceMappingOps:
         current = await self._esm_doc(ctx, params["UUID"])
         function_arn = None
         if params.get("FunctionName"):
-            _, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+            ref, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+            await self._no_duplicate(ctx, current["_kind"], current["EventSourceArn"], ref, function_arn,
+                                     own=current["UUID"])
         probe = dict(current)
         self._esm_settings(current["_kind"], params, probe)  # refuse bad input before writing
 
