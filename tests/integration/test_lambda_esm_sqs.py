@@ -47,10 +47,15 @@ def test_messages_reach_the_function_and_are_deleted(fast):
     out = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", BatchSize=10,
                                           MaximumBatchingWindowInSeconds=1)
     assert out["State"] == "Creating" and out["BatchSize"] == 10 and "StartingPosition" not in out
+    assert out["MaximumBatchingWindowInSeconds"] == 1 and out["FunctionResponseTypes"] == []
+    assert out["StateTransitionReason"] == "USER_INITIATED" and "LastProcessingResult" not in out
+    assert out["EventSourceMappingArn"].endswith(":event-source-mapping:" + out["UUID"])
+    for absent in ("ParallelizationFactor", "MaximumRetryAttempts", "DestinationConfig", "TumblingWindowInSeconds"):
+        assert absent not in out
     wait_state(lam, out["UUID"], "Enabled")
     wait_for(lambda: sorted(k for b in batches(fast) for k in b["keys"]) == ["m1", "m2", "m3"])
     wait_for(lambda: counts(fast, url) == (0, 0))
-    wait_for(lambda: lam.get_event_source_mapping(UUID=out["UUID"])["LastProcessingResult"] == "OK")
+    assert "LastProcessingResult" not in lam.get_event_source_mapping(UUID=out["UUID"])  # null for queues
 
 
 def test_event_has_the_sqs_record_format(fast):
