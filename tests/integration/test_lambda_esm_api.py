@@ -112,6 +112,7 @@ def test_list_filters_and_paging(fast):
     ({"FilterCriteria": {"Filters": [{"Pattern": "{\"a\": [1]}"}] * 6}}, ("InvalidParameterValueException", 400)),
     ({"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:kinesis:us-east-1:000000000000:stream/x"}}},
      ("InvalidParameterValueException", 400)),
+    ({"ScalingConfig": {"MaximumConcurrency": 5}}, ("InvalidParameterValueException", 400)),  # SQS only
 ])
 def test_bad_input_is_refused_and_stores_nothing(fast, kwargs, expected):
     lam = fast.client("lambda", config=__import__("botocore.config").config.Config(

@@ -162,6 +162,12 @@ def test_larger_batches_with_a_window_and_scaling_config(fast):
     ({"BatchSize": 11}, True,
      "Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10"),
     ({"BatchSize": 5, "MaximumBatchingWindowInSeconds": 1}, True, "Batching window is not supported for FIFO queues"),
+    ({"MaximumRetryAttempts": 2}, False,
+     "Unsupported 'maximumRetryAttempts' parameter for given event source mapping type."),
+    ({"BisectBatchOnFunctionError": True}, False,
+     "Unsupported 'bisectBatchOnFunctionError' parameter for given event source mapping type."),
+    ({"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:dlq"}}}, False,
+     "Unsupported 'destinationConfig' parameter for given event source mapping type."),
 ])
 def test_sqs_refusals_are_worded_as_lambda_words_them(fast, kwargs, fifo, message):
     _, arn = make_queue(fast, "jobs.fifo", FifoQueue="true") if fifo else make_queue(fast)

@@ -22,6 +22,7 @@ MAX_FILTERS = 5
 MAX_ITEMS = 100
 STREAM_ONLY = ("StartingPosition", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
                "ParallelizationFactor", "DestinationConfig", "TumblingWindowInSeconds")
+SQS_ONLY = ("ScalingConfig",)
 _STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table/[^/]+/stream/.+")
 _QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -85,12 +86,12 @@ class EventSourceMappingOps:
 
     def _esm_settings(self, kind: str, params: dict, doc: dict) -> None:
         """Apply the settings of a Create/Update request to doc (checked against the source kind)."""
-        if kind == "sqs":
-            if "StartingPosition" in params:
-                raise errors.invalid("StartingPosition is not valid for SQS event sources.")
-            extra = [k for k in STREAM_ONLY if k in params]
-            if extra:
-                raise errors.invalid(f"Unsupported {extra[0]} parameter for the given event source")
+        if kind == "sqs" and "StartingPosition" in params:
+            raise errors.invalid("StartingPosition is not valid for SQS event sources.")
+        extra = [k for k in (STREAM_ONLY if kind == "sqs" else SQS_ONLY) if k in params]
+        if extra:
+            raise errors.invalid(f"Unsupported '{extra[0][0].lower()}{extra[0][1:]}' parameter for given event "
+                                 "source mapping type.")
         for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "ParallelizationFactor", "MaximumRetryAttempts",
                     "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "TumblingWindowInSeconds",
                     "FunctionResponseTypes", "ScalingConfig"):
