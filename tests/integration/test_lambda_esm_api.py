@@ -109,6 +109,9 @@ def test_list_filters_and_paging(fast):
     ({"FunctionResponseTypes": ["Nope"]}, ("ValidationException", 400)),
     ({"FilterCriteria": {"Filters": [{"Pattern": "{\"a\": 1}"}]}}, ("InvalidParameterValueException", 400)),
     ({"FilterCriteria": {"Filters": [{"Pattern": "not json"}]}}, ("InvalidParameterValueException", 400)),
+    ({"FilterCriteria": {"Filters": [{"Pattern": "null"}]}}, ("InvalidParameterValueException", 400)),
+    ({"FilterCriteria": {"Filters": [{"Pattern": '{"eventName": [{"prefix": 1}]}'}]}},
+     ("InvalidParameterValueException", 400)),
     ({"FilterCriteria": {"Filters": [{"Pattern": "{\"a\": [1]}"}] * 6}}, ("InvalidParameterValueException", 400)),
     ({"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:kinesis:us-east-1:000000000000:stream/x"}}},
      ("InvalidParameterValueException", 400)),
@@ -123,6 +126,8 @@ def test_bad_input_is_refused_and_stores_nothing(fast, kwargs, expected):
     with pytest.raises(ClientError) as exc:
         lam.create_event_source_mapping(**params)
     assert error(exc) == expected
+    if len((kwargs.get("FilterCriteria") or {}).get("Filters") or [None] * 6) <= 5:  # a malformed pattern
+        assert exc.value.response["Error"]["Message"] == "Invalid filter pattern definition."
     assert lam.list_event_source_mappings()["EventSourceMappings"] == []
 
 

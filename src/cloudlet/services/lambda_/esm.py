@@ -71,8 +71,8 @@ def check_filters(criteria: dict | None) -> None:
     for item in filters:
         try:
             compile_pattern(item.get("Pattern") or "")
-        except PatternError as exc:
-            raise errors.invalid(f"Invalid filter pattern definition. {exc}") from None
+        except PatternError:
+            raise errors.invalid("Invalid filter pattern definition.") from None  # Lambda says no more
 
 
 class EventSourceMappingOps:
