@@ -150,6 +150,8 @@ def test_duplicates_unknown_ids_and_bad_updates(fast):
     with pytest.raises(ClientError) as exc:
         lam.update_event_source_mapping(UUID=mapping["UUID"], MaximumRecordAgeInSeconds=5)
     assert error(exc) == ("InvalidParameterValueException", 400)
+    assert exc.value.response["Error"]["Message"] == \
+        "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)"
     with pytest.raises(ClientError) as exc:
         lam.update_event_source_mapping(UUID=mapping["UUID"], FunctionName="missing")
     assert error(exc) == ("ResourceNotFoundException", 404)

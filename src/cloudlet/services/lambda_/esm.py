@@ -111,7 +111,8 @@ class EventSourceMappingOps:
             doc["DestinationConfig"] = {"OnFailure": {"Destination": target} if target else {}}
         record_age = doc.get("MaximumRecordAgeInSeconds", -1)
         if record_age != -1 and not 60 <= record_age <= 604800:
-            raise errors.invalid("MaximumRecordAgeInSeconds must be -1 (infinite) or between 60 and 604800 seconds.")
+            raise errors.invalid("MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 "
+                                 "(inclusive)")
         batch = doc["BatchSize"]
         if kind == "sqs":
             window = doc.get("MaximumBatchingWindowInSeconds", 0)
