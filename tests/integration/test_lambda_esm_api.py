@@ -101,7 +101,9 @@ def test_list_filters_and_paging(fast):
     ({"EventSourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/nope/stream/2020-01-01T00:00:00.000"},
      ("InvalidParameterValueException", 400)),
     ({"StartingPosition": None}, ("InvalidParameterValueException", 400)),
-    ({"StartingPosition": "AT_TIMESTAMP"}, ("InvalidParameterValueException", 400)),
+    ({"StartingPosition": "AT_TIMESTAMP"}, ("InvalidParameterValueException", 400)),  # Kinesis and Kafka only
+    ({"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": 1700000000},
+     ("InvalidParameterValueException", 400)),
     ({"BatchSize": 0}, ("ValidationException", 400)),
     ({"BatchSize": 10001}, ("ValidationException", 400)),
     ({"MaximumRecordAgeInSeconds": 30}, ("InvalidParameterValueException", 400)),
@@ -126,6 +128,10 @@ def test_bad_input_is_refused_and_stores_nothing(fast, kwargs, expected):
     with pytest.raises(ClientError) as exc:
         lam.create_event_source_mapping(**params)
     assert error(exc) == expected
+    if "StartingPosition" in kwargs and kwargs["StartingPosition"] is None:
+        assert exc.value.response["Error"]["Message"] == ("1 validation error detected: Value null at "
+                                                          "'startingPosition' failed to satisfy constraint: Member "
+                                                          "must not be null.")
     if len((kwargs.get("FilterCriteria") or {}).get("Filters") or [None] * 6) <= 5:  # a malformed pattern
         assert exc.value.response["Error"]["Message"] == "Invalid filter pattern definition."
     assert lam.list_event_source_mappings()["EventSourceMappings"] == []

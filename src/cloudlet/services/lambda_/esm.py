@@ -150,8 +150,8 @@ class EventSourceMappingOps:
                     and other["State"] != "Deleting":
                 raise duplicate(kind, arn, ref.name, other["UUID"])
 
-    async def _starting_checkpoints(self, arn: str, position: str, timestamp) -> dict[str, str]:
-        """For LATEST and AT_TIMESTAMP: where each existing shard starts (TRIM_HORIZON: nothing)."""
+    async def _starting_checkpoints(self, arn: str, position: str) -> dict[str, str]:
+        """For LATEST: where each existing shard starts (TRIM_HORIZON: nothing)."""
         if position == "TRIM_HORIZON":
             return {}
         streams = await self.platform.service("dynamodbstreams")
@@ -163,7 +163,7 @@ class EventSourceMappingOps:
             with reader.store.read() as conn:
                 stream = reader.stream(conn, arn)
                 for shard in reader.shards(arn):
-                    pos = reader.position(conn, stream, shard["ShardId"], position, timestamp=timestamp)
+                    pos = reader.position(conn, stream, shard["ShardId"], position)
                     if not pos.horizon:
                         out[shard["ShardId"]] = seq_text(pos.after)
             return out
@@ -178,11 +178,15 @@ class EventSourceMappingOps:
         ref, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
         position = params.get("StartingPosition")
         if kind == "dynamodb":
-            if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
-                raise errors.invalid("StartingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP for a "
-                                     "DynamoDB stream.")
-            if position == "AT_TIMESTAMP" and not params.get("StartingPositionTimestamp"):
-                raise errors.invalid("StartingPositionTimestamp is required with StartingPosition AT_TIMESTAMP.")
+            if position is None:
+                raise errors.invalid("1 validation error detected: Value null at 'startingPosition' failed to "
+                                     "satisfy constraint: Member must not be null.")
+            # AT_TIMESTAMP is for Kinesis, DocumentDB and Kafka sources only
+            if position == "AT_TIMESTAMP" or "StartingPositionTimestamp" in params:
+                raise errors.invalid("Unsupported starting position AT_TIMESTAMP for the given event source: a "
+                                     "DynamoDB stream starts at TRIM_HORIZON or LATEST.")
+        elif "StartingPositionTimestamp" in params:
+            raise errors.invalid("StartingPosition is not valid for SQS event sources.")
         now = datetime.now(UTC).timestamp()
         mapping_id = str(uuidlib.uuid4())
         doc: dict = {"UUID": mapping_id, "BatchSize": params.get("BatchSize", DEFAULT_BATCH[kind]),
@@ -198,15 +202,12 @@ class EventSourceMappingOps:
             doc.update(StartingPosition=position, ParallelizationFactor=1, MaximumRecordAgeInSeconds=-1,
                        BisectBatchOnFunctionError=False, MaximumRetryAttempts=-1, TumblingWindowInSeconds=0,
                        DestinationConfig={"OnFailure": {}}, LastProcessingResult="No records processed")
-            if position == "AT_TIMESTAMP":
-                doc["StartingPositionTimestamp"] = params["StartingPositionTimestamp"].timestamp()
         self._esm_settings(kind, params, doc)
         await self._esm_source(ctx, kind, arn)
         await self._no_duplicate(ctx, kind, arn, ref, function_arn)
         checkpoints = {}
         if kind == "dynamodb":
-            stamp = datetime.fromtimestamp(doc["StartingPositionTimestamp"], UTC) if position == "AT_TIMESTAMP" else None
-            checkpoints = await self._starting_checkpoints(arn, position, stamp)
+            checkpoints = await self._starting_checkpoints(arn, position)
         await self.platform.run_sync(self.esm_store.insert, doc, checkpoints)
         self.pollers.wake()
         return _out(doc)
