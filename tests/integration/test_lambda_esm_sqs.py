@@ -77,7 +77,7 @@ def test_failures_return_to_the_queue_and_redrive_to_the_dlq(fast):
     dlq_url, dlq_arn = make_queue(fast, "dead")
     url, arn = make_queue(fast, VisibilityTimeout="1", RedrivePolicy=json.dumps(
         {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}))
-    recorder(fast)
+    recorder(fast, timeout=1)  # a queue's visibility timeout must cover the function's timeout
     send(fast, url, json.dumps({"fail": 1}))
     fast.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="rec")
     wait_for(lambda: counts(fast, dlq_url)[0] == 1, 20)
@@ -178,6 +178,20 @@ def test_sqs_refusals_are_worded_as_lambda_words_them(fast, kwargs, fifo, messag
     assert error(exc) == ("InvalidParameterValueException", 400)
     assert exc.value.response["Error"]["Message"] == message
     assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_a_queue_whose_visibility_timeout_is_shorter_than_the_function_timeout_is_refused(fast):
+    _, arn = make_queue(fast, VisibilityTimeout="5")
+    recorder(fast, timeout=6)
+    recorder(fast, "fits", timeout=5)
+    lam = fast.client("lambda")
+    with pytest.raises(ClientError) as exc:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec")
+    assert error(exc) == ("InvalidParameterValueException", 400)
+    assert exc.value.response["Error"]["Message"] == \
+        "Queue visibility timeout: 5 seconds is less than Function timeout: 6 seconds"
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+    assert lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="fits")["State"] == "Creating"
 
 
 def test_a_second_mapping_of_a_queue_and_function_conflicts(fast):

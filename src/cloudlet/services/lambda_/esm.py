@@ -79,10 +79,11 @@ class EventSourceMappingOps:
     """The event source mapping operations of the Lambda service (self.esm_store, self.pollers)."""
 
     # -- validation --------------------------------------------------------------------------------
-    def _esm_function(self, ctx, name: str) -> tuple[Ref, str]:
+    def _esm_function(self, ctx, name: str) -> tuple[Ref, str, dict]:
+        """The function (version, alias) a mapping names, which must exist: its ref, ARN and configuration."""
         ref = parse_ref(ctx, name)
-        self._version_doc(ref)  # the function (version, alias) must exist
-        return ref, ref.qualified_arn() if ref.qualifier else ref.arn
+        doc = self._version_doc(ref)
+        return ref, ref.qualified_arn() if ref.qualifier else ref.arn, doc
 
     def _esm_settings(self, kind: str, params: dict, doc: dict) -> None:
         """Apply the settings of a Create/Update request to doc (checked against the source kind)."""
@@ -125,8 +126,8 @@ class EventSourceMappingOps:
             if concurrency is not None and not 2 <= concurrency <= 1000:
                 raise errors.invalid("ScalingConfig.MaximumConcurrency must be between 2 and 1000.")
 
-    async def _esm_source(self, ctx, kind: str, arn: str) -> None:
-        """The source must exist in the caller's account and region."""
+    async def _esm_source(self, ctx, kind: str, arn: str) -> int | None:
+        """The source must exist in the caller's account and region; a queue's visibility timeout."""
         match = (_STREAM_ARN if kind == "dynamodb" else _QUEUE_ARN).fullmatch(arn)
         if (match.group(1), match.group(2)) != (ctx.region, ctx.account_id):
             raise errors.invalid(f"The event source {arn} is not in this account and region.")
@@ -139,9 +140,12 @@ class EventSourceMappingOps:
         else:
             sqs = await self.platform.service("sqs")
             try:
-                await self.platform.run_sync(sqs.get_queue_url, ctx, {"QueueName": match.group(3)})
+                attributes = await self.platform.run_sync(sqs.get_queue_attributes, ctx, {
+                    "QueueUrl": f"/{match.group(2)}/{match.group(3)}", "AttributeNames": ["VisibilityTimeout"]})
             except AWSError:
                 raise errors.invalid(f"The provided queue does not exist: {arn}") from None
+            return int(attributes["Attributes"]["VisibilityTimeout"])
+        return None
 
     async def _no_duplicate(self, ctx, kind: str, arn: str, ref: Ref, function_arn: str, own: str = "") -> None:
         """ResourceConflictException when another live mapping joins this source and function."""
@@ -175,7 +179,7 @@ class EventSourceMappingOps:
         if not arn:
             raise errors.invalid("EventSourceArn is required: cloudlet polls DynamoDB streams and SQS queues.")
         kind = source_kind(arn)
-        ref, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+        ref, function_arn, function = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
         position = params.get("StartingPosition")
         if kind == "dynamodb":
             if position is None:
@@ -203,7 +207,10 @@ class EventSourceMappingOps:
                        BisectBatchOnFunctionError=False, MaximumRetryAttempts=-1, TumblingWindowInSeconds=0,
                        DestinationConfig={"OnFailure": {}}, LastProcessingResult="No records processed")
         self._esm_settings(kind, params, doc)
-        await self._esm_source(ctx, kind, arn)
+        visibility = await self._esm_source(ctx, kind, arn)
+        if visibility is not None and visibility < function["Timeout"]:
+            raise errors.invalid(f"Queue visibility timeout: {visibility} seconds is less than Function timeout: "
+                                 f"{function['Timeout']} seconds")
         await self._no_duplicate(ctx, kind, arn, ref, function_arn)
         checkpoints = {}
         if kind == "dynamodb":
@@ -237,7 +244,7 @@ class EventSourceMappingOps:
         current = await self._esm_doc(ctx, params["UUID"])
         function_arn = None
         if params.get("FunctionName"):
-            ref, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+            ref, function_arn, _ = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
             await self._no_duplicate(ctx, current["_kind"], current["EventSourceArn"], ref, function_arn,
                                      own=current["UUID"])
         probe = dict(current)
