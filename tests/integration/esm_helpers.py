@@ -36,9 +36,9 @@ def fast_fixtures():
     return lambda_helpers.fast_fixtures(FAST)
 
 
-def recorder(handle, name: str = "rec") -> str:
+def recorder(handle, name: str = "rec", timeout: int = 10) -> str:
     """Create the recording function; returns its ARN."""
-    return create(handle.client("lambda"), name, RECORDER, Timeout=10)["FunctionArn"]
+    return create(handle.client("lambda"), name, RECORDER, Timeout=timeout)["FunctionArn"]
 
 
 EVENT_LOGGER = "import json\ndef handler(e, c):\n    print('EVENT ' + json.dumps(e))\n"

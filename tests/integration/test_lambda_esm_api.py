@@ -101,7 +101,9 @@ def test_list_filters_and_paging(fast):
     ({"EventSourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/nope/stream/2020-01-01T00:00:00.000"},
      ("InvalidParameterValueException", 400)),
     ({"StartingPosition": None}, ("InvalidParameterValueException", 400)),
-    ({"StartingPosition": "AT_TIMESTAMP"}, ("InvalidParameterValueException", 400)),
+    ({"StartingPosition": "AT_TIMESTAMP"}, ("InvalidParameterValueException", 400)),  # Kinesis and Kafka only
+    ({"StartingPosition": "AT_TIMESTAMP", "StartingPositionTimestamp": 1700000000},
+     ("InvalidParameterValueException", 400)),
     ({"BatchSize": 0}, ("ValidationException", 400)),
     ({"BatchSize": 10001}, ("ValidationException", 400)),
     ({"MaximumRecordAgeInSeconds": 30}, ("InvalidParameterValueException", 400)),
@@ -109,9 +111,13 @@ def test_list_filters_and_paging(fast):
     ({"FunctionResponseTypes": ["Nope"]}, ("ValidationException", 400)),
     ({"FilterCriteria": {"Filters": [{"Pattern": "{\"a\": 1}"}]}}, ("InvalidParameterValueException", 400)),
     ({"FilterCriteria": {"Filters": [{"Pattern": "not json"}]}}, ("InvalidParameterValueException", 400)),
+    ({"FilterCriteria": {"Filters": [{"Pattern": "null"}]}}, ("InvalidParameterValueException", 400)),
+    ({"FilterCriteria": {"Filters": [{"Pattern": '{"eventName": [{"prefix": 1}]}'}]}},
+     ("InvalidParameterValueException", 400)),
     ({"FilterCriteria": {"Filters": [{"Pattern": "{\"a\": [1]}"}] * 6}}, ("InvalidParameterValueException", 400)),
     ({"DestinationConfig": {"OnFailure": {"Destination": "arn:aws:kinesis:us-east-1:000000000000:stream/x"}}},
      ("InvalidParameterValueException", 400)),
+    ({"ScalingConfig": {"MaximumConcurrency": 5}}, ("InvalidParameterValueException", 400)),  # SQS only
 ])
 def test_bad_input_is_refused_and_stores_nothing(fast, kwargs, expected):
     lam = fast.client("lambda", config=__import__("botocore.config").config.Config(
@@ -122,6 +128,12 @@ def test_bad_input_is_refused_and_stores_nothing(fast, kwargs, expected):
     with pytest.raises(ClientError) as exc:
         lam.create_event_source_mapping(**params)
     assert error(exc) == expected
+    if "StartingPosition" in kwargs and kwargs["StartingPosition"] is None:
+        assert exc.value.response["Error"]["Message"] == ("1 validation error detected: Value null at "
+                                                          "'startingPosition' failed to satisfy constraint: Member "
+                                                          "must not be null.")
+    if len((kwargs.get("FilterCriteria") or {}).get("Filters") or [None] * 6) <= 5:  # a malformed pattern
+        assert exc.value.response["Error"]["Message"] == "Invalid filter pattern definition."
     assert lam.list_event_source_mappings()["EventSourceMappings"] == []
 
 
@@ -133,6 +145,9 @@ def test_duplicates_unknown_ids_and_bad_updates(fast):
     with pytest.raises(ClientError) as exc:
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="rec", StartingPosition="LATEST")
     assert error(exc) == ("ResourceConflictException", 409)
+    assert exc.value.response["Error"]["Message"] == (
+        f'The event source arn (" {arn} ") and function (" rec ") provided mapping already exists. Please update '
+        f"or delete the existing mapping with UUID {mapping['UUID']}")
     wait_state(lam, mapping["UUID"], "Enabled")
     for call in (lam.get_event_source_mapping, lam.delete_event_source_mapping):
         with pytest.raises(ClientError) as exc:
@@ -141,6 +156,8 @@ def test_duplicates_unknown_ids_and_bad_updates(fast):
     with pytest.raises(ClientError) as exc:
         lam.update_event_source_mapping(UUID=mapping["UUID"], MaximumRecordAgeInSeconds=5)
     assert error(exc) == ("InvalidParameterValueException", 400)
+    assert exc.value.response["Error"]["Message"] == \
+        "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)"
     with pytest.raises(ClientError) as exc:
         lam.update_event_source_mapping(UUID=mapping["UUID"], FunctionName="missing")
     assert error(exc) == ("ResourceNotFoundException", 404)

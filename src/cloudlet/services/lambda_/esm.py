@@ -22,6 +22,7 @@ MAX_FILTERS = 5
 MAX_ITEMS = 100
 STREAM_ONLY = ("StartingPosition", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
                "ParallelizationFactor", "DestinationConfig", "TumblingWindowInSeconds")
+SQS_ONLY = ("ScalingConfig",)
 _STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table/[^/]+/stream/.+")
 _QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -46,6 +47,15 @@ def in_use(doc: dict) -> AWSError:
                     f"is in state {doc['State']}. Please try again later.", 400, fields={"Type": "User"})
 
 
+def duplicate(kind: str, arn: str, function: str, existing: str) -> AWSError:
+    """A second mapping of one source and function, worded per source as Lambda words it."""
+    if kind == "sqs":
+        head = f'An event source mapping with SQS arn (" {arn} ") and function (" {function} ") already exists.'
+    else:
+        head = f'The event source arn (" {arn} ") and function (" {function} ") provided mapping already exists.'
+    return errors.conflict(f"{head} Please update or delete the existing mapping with UUID {existing}")
+
+
 def public_mapping(doc: dict) -> dict:
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
     out["LastModified"] = datetime.fromtimestamp(doc["LastModified"], UTC)
@@ -61,25 +71,28 @@ def check_filters(criteria: dict | None) -> None:
     for item in filters:
         try:
             compile_pattern(item.get("Pattern") or "")
-        except PatternError as exc:
-            raise errors.invalid(f"Invalid filter pattern definition. {exc}") from None
+        except PatternError:
+            raise errors.invalid("Invalid filter pattern definition.") from None  # Lambda says no more
 
 
 class EventSourceMappingOps:
     """The event source mapping operations of the Lambda service (self.esm_store, self.pollers)."""
 
     # -- validation --------------------------------------------------------------------------------
-    def _esm_function(self, ctx, name: str) -> tuple[Ref, str]:
+    def _esm_function(self, ctx, name: str) -> tuple[Ref, str, dict]:
+        """The function (version, alias) a mapping names, which must exist: its ref, ARN and configuration."""
         ref = parse_ref(ctx, name)
-        self._version_doc(ref)  # the function (version, alias) must exist
-        return ref, ref.qualified_arn() if ref.qualifier else ref.arn
+        doc = self._version_doc(ref)
+        return ref, ref.qualified_arn() if ref.qualifier else ref.arn, doc
 
     def _esm_settings(self, kind: str, params: dict, doc: dict) -> None:
         """Apply the settings of a Create/Update request to doc (checked against the source kind)."""
-        if kind == "sqs":
-            extra = [k for k in STREAM_ONLY if k in params]
-            if extra:
-                raise errors.invalid(f"Unsupported {extra[0]} parameter for the given event source")
+        if kind == "sqs" and "StartingPosition" in params:
+            raise errors.invalid("StartingPosition is not valid for SQS event sources.")
+        extra = [k for k in (STREAM_ONLY if kind == "sqs" else SQS_ONLY) if k in params]
+        if extra:
+            raise errors.invalid(f"Unsupported '{extra[0][0].lower()}{extra[0][1:]}' parameter for given event "
+                                 "source mapping type.")
         for key in ("BatchSize", "MaximumBatchingWindowInSeconds", "ParallelizationFactor", "MaximumRetryAttempts",
                     "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "TumblingWindowInSeconds",
                     "FunctionResponseTypes", "ScalingConfig"):
@@ -99,20 +112,22 @@ class EventSourceMappingOps:
             doc["DestinationConfig"] = {"OnFailure": {"Destination": target} if target else {}}
         record_age = doc.get("MaximumRecordAgeInSeconds", -1)
         if record_age != -1 and not 60 <= record_age <= 604800:
-            raise errors.invalid("MaximumRecordAgeInSeconds must be -1 (infinite) or between 60 and 604800 seconds.")
+            raise errors.invalid("MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 "
+                                 "(inclusive)")
         batch = doc["BatchSize"]
         if kind == "sqs":
-            fifo = doc["EventSourceArn"].endswith(".fifo")
             window = doc.get("MaximumBatchingWindowInSeconds", 0)
-            if batch > 10 and (fifo or not window):
-                raise errors.invalid("Maximum batch size is 10 for FIFO queues and for standard queues without a "
-                                     "batching window; with MaximumBatchingWindowInSeconds set, up to 10000.")
+            if window and doc["EventSourceArn"].endswith(".fifo"):
+                raise errors.invalid("Batching window is not supported for FIFO queues")
+            if batch > 10 and not window:
+                raise errors.invalid("Maximum batch window in seconds must be greater than 0 if maximum batch size is "
+                                     "greater than 10")
             concurrency = (doc.get("ScalingConfig") or {}).get("MaximumConcurrency")
             if concurrency is not None and not 2 <= concurrency <= 1000:
                 raise errors.invalid("ScalingConfig.MaximumConcurrency must be between 2 and 1000.")
 
-    async def _esm_source(self, ctx, kind: str, arn: str) -> None:
-        """The source must exist in the caller's account and region."""
+    async def _esm_source(self, ctx, kind: str, arn: str) -> int | None:
+        """The source must exist in the caller's account and region; a queue's visibility timeout."""
         match = (_STREAM_ARN if kind == "dynamodb" else _QUEUE_ARN).fullmatch(arn)
         if (match.group(1), match.group(2)) != (ctx.region, ctx.account_id):
             raise errors.invalid(f"The event source {arn} is not in this account and region.")
@@ -125,12 +140,22 @@ class EventSourceMappingOps:
         else:
             sqs = await self.platform.service("sqs")
             try:
-                await self.platform.run_sync(sqs.get_queue_url, ctx, {"QueueName": match.group(3)})
+                attributes = await self.platform.run_sync(sqs.get_queue_attributes, ctx, {
+                    "QueueUrl": f"/{match.group(2)}/{match.group(3)}", "AttributeNames": ["VisibilityTimeout"]})
             except AWSError:
                 raise errors.invalid(f"The provided queue does not exist: {arn}") from None
+            return int(attributes["Attributes"]["VisibilityTimeout"])
+        return None
 
-    async def _starting_checkpoints(self, arn: str, position: str, timestamp) -> dict[str, str]:
-        """For LATEST and AT_TIMESTAMP: where each existing shard starts (TRIM_HORIZON: nothing)."""
+    async def _no_duplicate(self, ctx, kind: str, arn: str, ref: Ref, function_arn: str, own: str = "") -> None:
+        """ResourceConflictException when another live mapping joins this source and function."""
+        for other in await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region):
+            if (other["EventSourceArn"], other["FunctionArn"]) == (arn, function_arn) and other["UUID"] != own \
+                    and other["State"] != "Deleting":
+                raise duplicate(kind, arn, ref.name, other["UUID"])
+
+    async def _starting_checkpoints(self, arn: str, position: str) -> dict[str, str]:
+        """For LATEST: where each existing shard starts (TRIM_HORIZON: nothing)."""
         if position == "TRIM_HORIZON":
             return {}
         streams = await self.platform.service("dynamodbstreams")
@@ -142,7 +167,7 @@ class EventSourceMappingOps:
             with reader.store.read() as conn:
                 stream = reader.stream(conn, arn)
                 for shard in reader.shards(arn):
-                    pos = reader.position(conn, stream, shard["ShardId"], position, timestamp=timestamp)
+                    pos = reader.position(conn, stream, shard["ShardId"], position)
                     if not pos.horizon:
                         out[shard["ShardId"]] = seq_text(pos.after)
             return out
@@ -154,14 +179,18 @@ class EventSourceMappingOps:
         if not arn:
             raise errors.invalid("EventSourceArn is required: cloudlet polls DynamoDB streams and SQS queues.")
         kind = source_kind(arn)
-        ref, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+        ref, function_arn, function = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
         position = params.get("StartingPosition")
         if kind == "dynamodb":
-            if position not in ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"):
-                raise errors.invalid("StartingPosition must be TRIM_HORIZON, LATEST or AT_TIMESTAMP for a "
-                                     "DynamoDB stream.")
-            if position == "AT_TIMESTAMP" and not params.get("StartingPositionTimestamp"):
-                raise errors.invalid("StartingPositionTimestamp is required with StartingPosition AT_TIMESTAMP.")
+            if position is None:
+                raise errors.invalid("1 validation error detected: Value null at 'startingPosition' failed to "
+                                     "satisfy constraint: Member must not be null.")
+            # AT_TIMESTAMP is for Kinesis, DocumentDB and Kafka sources only
+            if position == "AT_TIMESTAMP" or "StartingPositionTimestamp" in params:
+                raise errors.invalid("Unsupported starting position AT_TIMESTAMP for the given event source: a "
+                                     "DynamoDB stream starts at TRIM_HORIZON or LATEST.")
+        elif "StartingPositionTimestamp" in params:
+            raise errors.invalid("StartingPosition is not valid for SQS event sources.")
         now = datetime.now(UTC).timestamp()
         mapping_id = str(uuidlib.uuid4())
         doc: dict = {"UUID": mapping_id, "BatchSize": params.get("BatchSize", DEFAULT_BATCH[kind]),
@@ -177,19 +206,15 @@ class EventSourceMappingOps:
             doc.update(StartingPosition=position, ParallelizationFactor=1, MaximumRecordAgeInSeconds=-1,
                        BisectBatchOnFunctionError=False, MaximumRetryAttempts=-1, TumblingWindowInSeconds=0,
                        DestinationConfig={"OnFailure": {}}, LastProcessingResult="No records processed")
-            if position == "AT_TIMESTAMP":
-                doc["StartingPositionTimestamp"] = params["StartingPositionTimestamp"].timestamp()
         self._esm_settings(kind, params, doc)
-        await self._esm_source(ctx, kind, arn)
-        for other in await self.platform.run_sync(self.esm_store.listing, ctx.account_id, ctx.region):
-            if other["EventSourceArn"] == arn and other["FunctionArn"] == function_arn and other["State"] != "Deleting":
-                raise errors.conflict(f"The event source arn ({arn}) and function ({ref.name}) provided mapping "
-                                      f"already exists. Please update or delete the existing mapping with UUID "
-                                      f"{other['UUID']}")
+        visibility = await self._esm_source(ctx, kind, arn)
+        if visibility is not None and visibility < function["Timeout"]:
+            raise errors.invalid(f"Queue visibility timeout: {visibility} seconds is less than Function timeout: "
+                                 f"{function['Timeout']} seconds")
+        await self._no_duplicate(ctx, kind, arn, ref, function_arn)
         checkpoints = {}
         if kind == "dynamodb":
-            stamp = datetime.fromtimestamp(doc["StartingPositionTimestamp"], UTC) if position == "AT_TIMESTAMP" else None
-            checkpoints = await self._starting_checkpoints(arn, position, stamp)
+            checkpoints = await self._starting_checkpoints(arn, position)
         await self.platform.run_sync(self.esm_store.insert, doc, checkpoints)
         self.pollers.wake()
         return _out(doc)
@@ -219,7 +244,9 @@ class EventSourceMappingOps:
         current = await self._esm_doc(ctx, params["UUID"])
         function_arn = None
         if params.get("FunctionName"):
-            _, function_arn = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+            ref, function_arn, _ = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+            await self._no_duplicate(ctx, current["_kind"], current["EventSourceArn"], ref, function_arn,
+                                     own=current["UUID"])
         probe = dict(current)
         self._esm_settings(current["_kind"], params, probe)  # refuse bad input before writing
 

@@ -179,13 +179,20 @@ class Pollers:
 
 
 def _first_failure(payload: bytes, ids: list[str]) -> int | None:
-    """Index of the first failed record from a batchItemFailures response; None: all succeeded;
-    0 (whole batch failed) when the response names an identifier that is not in the batch."""
+    """Index of the first failed record from a batchItemFailures response; None: all succeeded
+    (an empty or null list, an empty or null response); 0 (whole batch failed) for a response that
+    is not a JSON object or names an identifier that is not in the batch."""
+    if not payload.strip():
+        return None
     try:
         response = orjson.loads(payload)
     except ValueError:
+        return 0
+    if response is None:
         return None
-    failures = response.get("batchItemFailures") if isinstance(response, dict) else None
+    if not isinstance(response, dict):
+        return 0
+    failures = response.get("batchItemFailures")
     if not failures:
         return None
     if not isinstance(failures, list):

@@ -4,6 +4,7 @@ Messages of a failed invocation are left alone: they become visible again after 
 visibility timeout, and the queue's redrive policy moves them to its dead-letter queue after
 maxReceiveCount receives. With ReportBatchItemFailures only the reported messages stay (for a FIFO
 queue, every message from the first reported one on). Messages that match no filter are deleted.
+An SQS mapping has no LastProcessingResult (Lambda leaves it null for queues).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class SqsPoller:
                     raise
                 except AWSError as exc:
                     slots.release()
-                    await self.pollers.processed(self.doc, f"PROBLEM: {exc.message}")
+                    log.warning("receiving from %s for mapping %s: %s", self.arn, self.doc["UUID"], exc.message)
                     await asyncio.sleep(self.pollers.settings.retry_max_s)
                     continue
                 task = asyncio.create_task(self.handle(sqs, messages))
@@ -124,9 +125,7 @@ class SqsPoller:
         outcome = await self.pollers.invoke(self.doc, {"Records": chosen}, ids)
         if outcome.failed_at is None:
             await self.delete(sqs, chosen)
-            await self.pollers.processed(self.doc, "OK")
             return
-        await self.pollers.processed(self.doc, f"PROBLEM: {outcome.error or 'Function call failed'}")
         reported = _reported(outcome) if outcome.result is not None and not outcome.result.function_error else []
         if not reported or any(i not in ids for i in reported):
             return  # the whole batch comes back after the visibility timeout
