@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -66,3 +68,36 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+class Cloudlet:
+    """One `cloudlet up` on a data directory under `tmp_path`, which a test may kill and restart."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.port = free_port()
+        self.data_dir = tmp_path / "data"
+        self.log = open(tmp_path / "server.log", "ab")  # noqa: SIM115 (closed by close())
+        self.proc = start(self.port, self.data_dir, self.log)
+
+    def client(self, service: str):
+        return client(service, self.port)
+
+    def kill_9(self) -> None:
+        kill_9(self.proc)
+
+    def restart(self) -> None:
+        self.proc = start(self.port, self.data_dir, self.log)
+
+    def close(self) -> None:
+        stop(self.proc)
+        self.log.close()
+
+
+@contextmanager
+def running(tmp_path: Path) -> Iterator[Cloudlet]:
+    """A `Cloudlet`, stopped when the block ends."""
+    server = Cloudlet(tmp_path)
+    try:
+        yield server
+    finally:
+        server.close()

@@ -43,8 +43,8 @@ def _scan_keys(ddb, table: str) -> dict[str, dict]:
         start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
-def _stream_inserts(port: int, stream_arn: str) -> Counter:
-    streams = sp.client("dynamodbstreams", port)
+def _stream_inserts(server: sp.Cloudlet, stream_arn: str) -> Counter:
+    streams = server.client("dynamodbstreams")
     keys: Counter = Counter()
     for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard["ShardId"],
@@ -60,11 +60,8 @@ def _stream_inserts(port: int, stream_arn: str) -> Counter:
 
 @pytest.mark.slow
 def test_dynamodb_writes_and_streams_survive_kill_9(tmp_path):
-    port = sp.free_port()
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    server = sp.start(port, tmp_path / "data", log)
-    try:
-        ddb = sp.client("dynamodb", port)
+    with sp.running(tmp_path) as server:
+        ddb = server.client("dynamodb")
         _table(ddb, "items", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
         _table(ddb, "counters")
         _table(ddb, "pairs")
@@ -75,7 +72,7 @@ def test_dynamodb_writes_and_streams_survive_kill_9(tmp_path):
         transactions = {"acked": set(), "tried": set()}
 
         def putter(worker: int) -> None:
-            client = sp.client("dynamodb", port)
+            client = server.client("dynamodb")
             for i in range(100_000):
                 if done.is_set():
                     return
@@ -88,7 +85,7 @@ def test_dynamodb_writes_and_streams_survive_kill_9(tmp_path):
                     puts.add(key)
 
         def counter(worker: int) -> None:
-            client = sp.client("dynamodb", port)
+            client = server.client("dynamodb")
             key = f"c{worker}"
             while not done.is_set():
                 with lock:
@@ -102,7 +99,7 @@ def test_dynamodb_writes_and_streams_survive_kill_9(tmp_path):
                     increments["acked"][key] += 1
 
         def transactor(worker: int) -> None:
-            client = sp.client("dynamodb", port)
+            client = server.client("dynamodb")
             for i in range(100_000):
                 if done.is_set():
                     return
@@ -125,21 +122,21 @@ def test_dynamodb_writes_and_streams_survive_kill_9(tmp_path):
         for t in threads:
             t.start()
         time.sleep(2.0)
-        sp.kill_9(server)
+        server.kill_9()
         done.set()
         for t in threads:
             t.join(timeout=10)
         assert len(puts) > 50 and len(transactions["acked"]) > 20, "the load did not get going"
 
-        server = sp.start(port, tmp_path / "data", log)
-        ddb = sp.client("dynamodb", port)
+        server.restart()
+        ddb = server.client("dynamodb")
         table = ddb.describe_table(TableName="items")["Table"]
         assert table["TableStatus"] == "ACTIVE" and table["StreamSpecification"]["StreamEnabled"]
 
         items = _scan_keys(ddb, "items")
         assert puts <= set(items), "acknowledged puts were lost"
         # every stored item has exactly one INSERT record, and no record names an item that is not stored
-        inserts = _stream_inserts(port, table["LatestStreamArn"])
+        inserts = _stream_inserts(server, table["LatestStreamArn"])
         assert set(inserts) == set(items) and set(inserts.values()) == {1}
 
         counters = {k: int(v["n"]["N"]) for k, v in _scan_keys(ddb, "counters").items()}
@@ -153,18 +150,12 @@ def test_dynamodb_writes_and_streams_survive_kill_9(tmp_path):
         assert transactions["acked"] <= applied, "acknowledged transactions were lost"
         for worker in range(2):
             assert counters.get(f"tx{worker}", 0) == sum(1 for t in applied if t.startswith(f"t{worker}-"))
-    finally:
-        sp.stop(server)
-        log.close()
 
 
 @pytest.mark.slow
 def test_queued_event_invocations_run_after_kill_9(tmp_path):
-    port = sp.free_port()
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    server = sp.start(port, tmp_path / "data", log)
-    try:
-        ddb, lam = sp.client("dynamodb", port), sp.client("lambda", port)
+    with sp.running(tmp_path) as server:
+        ddb, lam = server.client("dynamodb"), server.client("lambda")
         _table(ddb, "done")
         package = io.BytesIO()
         with zipfile.ZipFile(package, "w") as archive:
@@ -176,14 +167,11 @@ def test_queued_event_invocations_run_after_kill_9(tmp_path):
         for n in events:
             assert lam.invoke(FunctionName="recorder", InvocationType="Event",
                               Payload=f'{{"n": {n}}}'.encode())["StatusCode"] == 202
-        sp.kill_9(server)  # some events ran, some are running, most are still queued
+        server.kill_9()  # some events ran, some are running, most are still queued
 
-        server = sp.start(port, tmp_path / "data", log)
-        ddb = sp.client("dynamodb", port)
+        server.restart()
+        ddb = server.client("dynamodb")
         deadline = time.monotonic() + 60
         while set(_scan_keys(ddb, "done")) != set(events) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert set(_scan_keys(ddb, "done")) == set(events)
-    finally:
-        sp.stop(server)
-        log.close()

@@ -20,11 +20,8 @@ QUEUES = ["d-0", "d-1", "d-2", "d-3.fifo"]
 
 @pytest.mark.slow
 def test_messages_survive_kill_9(tmp_path):
-    port = sp.free_port()
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    server = sp.start(port, tmp_path / "data", log)
-    try:
-        sqs = sp.client("sqs", port)
+    with sp.running(tmp_path) as server:
+        sqs = server.client("sqs")
         urls = {}
         for name in QUEUES:
             attrs = {"VisibilityTimeout": str(VISIBILITY)}
@@ -39,7 +36,7 @@ def test_messages_survive_kill_9(tmp_path):
         stop = threading.Event()
 
         def producer(name: str, worker: int) -> None:
-            client = sp.client("sqs", port)
+            client = server.client("sqs")
             i = 0
             while not stop.is_set():
                 body = f"{name}/{worker}/{i}"
@@ -69,7 +66,7 @@ def test_messages_survive_kill_9(tmp_path):
                 i += 1
 
         def consumer(name: str) -> None:
-            client = sp.client("sqs", port)
+            client = server.client("sqs")
             while not stop.is_set():
                 try:
                     messages = client.receive_message(QueueUrl=urls[name], MaxNumberOfMessages=10).get(
@@ -91,7 +88,7 @@ def test_messages_survive_kill_9(tmp_path):
         for t in threads:
             t.start()
         time.sleep(2.0)
-        sp.kill_9(server)
+        server.kill_9()
         killed = time.monotonic()
         stop.set()
         for t in threads:
@@ -101,8 +98,8 @@ def test_messages_survive_kill_9(tmp_path):
         assert total > 100, "the load did not get going"
         assert sum(len(s) for s in acked_deletes.values()) > 10
 
-        server = sp.start(port, tmp_path / "data", log)
-        sqs = sp.client("sqs", port)
+        server.restart()
+        sqs = server.client("sqs")
         # in-flight messages come back once their visibility timeout has run out
         time.sleep(max(0.0, killed + VISIBILITY + 0.2 - time.monotonic()))
         started = time.monotonic()
@@ -133,9 +130,6 @@ def test_messages_survive_kill_9(tmp_path):
             assert not (survivors & deletes), f"{name}: deleted messages came back"
             assert kept - deletes <= survivors, f"{name}: in-flight messages did not come back"
         assert time.monotonic() - started < 10
-    finally:
-        sp.stop(server)
-        log.close()
 
 
 def _dedup(extra: dict, k: int) -> dict:
