@@ -36,6 +36,7 @@ class InitFailed(Exception):
         self.doc = doc
         self.lines: list[str] = []
         self.log_stream = ""
+        self.init_ms = 0.0
 
 
 class _Exited(Exception):
@@ -204,11 +205,13 @@ class Environment:
             exc = InitFailed({"errorType": "Runtime.InitTimeout",
                               "errorMessage": f"Init phase timed out after {init_timeout:.2f} seconds"})
             exc.lines, exc.log_stream = self._init_lines, self.log_stream
+            exc.init_ms = (time.perf_counter() - begin) * 1000
             raise exc from None
         except InitFailed as exc:
             self._read()
             self.destroy()
             exc.lines, exc.log_stream = self._init_lines, self.log_stream
+            exc.init_ms = (time.perf_counter() - begin) * 1000
             raise
         self.init_ms = (time.perf_counter() - begin) * 1000
         self.state = "idle"
@@ -329,6 +332,7 @@ class Environment:
         timer = self._loop.call_later(config.timeout_s, _expire, inv.future)
         self.channel.deliver(inv)
         function_error = None
+        status = platform_error = ""  # for the REPORT line: how a run that did not end normally ended
         try:
             body, error_type = await inv.future
             if error_type is not None:
@@ -337,12 +341,15 @@ class Environment:
                     body = _platform_error(request_id, "Runtime.OutOfMemory",
                                            "Runtime exited with error: signal: killed")
                     self.destroy()
+                    self.emit(logs.exit_lines(request_id, "signal: killed", "Runtime.OutOfMemory"))
+                    status, platform_error = "error", "Runtime.OutOfMemory"
         except _TimedOut:
             self.emit(f"{logs.timestamp()} {request_id} Task timed out after {config.timeout_s:.2f} seconds\n")
             self.destroy()
             function_error = "Unhandled"
             body = _platform_error(request_id, "Sandbox.Timedout",
                                    f"Task timed out after {config.timeout_s:.2f} seconds")
+            status = "timeout"
         except _Exited as exc:
             function_error = "Unhandled"
             peak = max(self.max_memory_mb, Cgroups.peak_mb(self.cgroup) or 0)
@@ -353,8 +360,8 @@ class Environment:
                 self.max_memory_mb = max(self.max_memory_mb, config.memory_mb)
             error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
             body = _platform_error(request_id, error_type, f"Runtime exited with error: {exc.description}")
-            self.emit(f"{logs.timestamp()} {request_id} Error: Runtime exited with error: {exc.description}\n"
-                      f"Runtime.{'OutOfMemory' if oom else 'ExitError'}\n")
+            self.emit(logs.exit_lines(request_id, exc.description, error_type))
+            status, platform_error = "error", error_type
         except BaseException:  # cancelled by the caller, or a bug: this environment is in an unknown state
             self.destroy()
             raise
@@ -370,9 +377,12 @@ class Environment:
             function_error = "Unhandled"  # over its memory size: what Lambda's memory limit would have killed
             body = _platform_error(request_id, "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
             self.destroy()
-        metering = logs.metering(duration, config.memory_mb, self.max_memory_mb, self.init_ms if cold else None)
+            self.emit(logs.exit_lines(request_id, "signal: killed", "Runtime.OutOfMemory"))
+            status, platform_error = "error", "Runtime.OutOfMemory"
+        metering = logs.metering(duration, config.memory_mb, min(self.max_memory_mb, config.memory_mb),
+                                 self.init_ms if cold else None)
         self.emit(logs.end_line(request_id))
-        self.emit(logs.report_line(request_id, metering))
+        self.emit(logs.report_line(request_id, metering, status, platform_error))
         tail = ""
         if self._tail is not None:
             raw = "".join(self._tail).encode()[-logs.TAIL_BYTES:]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -308,6 +309,11 @@ class RuntimeAPIServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+
+def new_trace_id() -> str:
+    """An X-Ray trace header for an invocation that arrived without one (not sampled)."""
+    return (f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0")
 
 
 def next_headers(request_id: str, deadline_ms: int, function_arn: str, trace_id: str,

@@ -71,18 +71,33 @@ async function answerAndNext(method, route, body, headers) {
   return next;
 }
 
+// What the runtime answers for a failure: an Error gives its name, message and stack lines; any
+// other thrown value gives its type and text, with no trace.
 function errorDoc(err) {
-  if (err && err.lambdaType) return { errorType: err.lambdaType, errorMessage: err.message, stackTrace: err.lambdaTrace || [] };
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { errorType: e.name || "Error", errorMessage: e.message, trace: (e.stack || "").split("\n") };
+  if (err instanceof Error || (err && typeof err.message === "string" && typeof err.stack === "string")) {
+    return { errorType: err.name || "Error", errorMessage: err.message, trace: (err.stack || "").split("\n") };
+  }
+  return { errorType: typeof err, errorMessage: String(err), trace: [] };
 }
 
-function fault(type, message, trace) {
+// The form the error takes in the log line: Lambda logs the error's own properties and its stack.
+function loggedError(err) {
+  if (!(err instanceof Error)) return JSON.stringify(err === undefined ? null : err);
+  const { name, message, stack, ...rest } = err;
+  return JSON.stringify({ errorType: name || "Error", errorMessage: message, ...rest, stack: (stack || "").split("\n") });
+}
+
+// A runtime error (Runtime.ImportModuleError ...): named by its type, its stack follows the cause's.
+function fault(type, message, cause) {
   const e = new Error(message);
-  e.lambdaType = type;
-  e.lambdaTrace = trace;
+  e.name = type;
+  const frames = cause && cause.stack ? cause.stack.split("\n").filter((l) => l.startsWith("    at ")) : [];
+  e.stack = [`${type}: ${message}`, ...frames].join("\n");
   return e;
 }
+
+// The runtime's entry module as Lambda's Node.js runtime names it in require stacks
+const ENTRY = "/var/runtime/index.mjs";
 
 async function loadHandler() {
   const spec = process.env._HANDLER || "";
@@ -96,26 +111,28 @@ async function loadHandler() {
   try {
     const candidates = [".js", ".mjs", ".cjs"].map((ext) => base + ext).filter((p) => fs.existsSync(p));
     if (candidates.length === 0) {
-      const e = new Error(`Cannot find module '${modulePath}'`);
+      const e = new Error(`Cannot find module '${modulePath}'\nRequire stack:\n- ${ENTRY}`);
       e.code = "MODULE_NOT_FOUND";
       throw e;
     }
     const file = candidates[0];
     mod = file.endsWith(".mjs") ? await import(pathToFileURL(file).href) : require(file);
   } catch (e) {
-    if (e instanceof SyntaxError) throw fault("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, (e.stack || "").split("\n"));
-    if (e && e.code === "MODULE_NOT_FOUND") throw fault("Runtime.ImportModuleError", `Error: Cannot find module '${modulePath}'`, (e.stack || "").split("\n"));
+    if (e instanceof SyntaxError) throw fault("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, e);
+    if (e && (e.code === "MODULE_NOT_FOUND" || e.code === "ERR_MODULE_NOT_FOUND")) {
+      throw fault("Runtime.ImportModuleError", `Error: ${e.message.split(__filename).join(ENTRY)}`, e);
+    }
     throw e;
   }
   let handler = mod;
   for (const n of names) handler = handler ? handler[n] : undefined;
-  if (typeof handler !== "function") throw fault("Runtime.HandlerNotFound", `${modulePath}.${names.join(".")} is undefined or not exported`);
+  if (typeof handler !== "function") throw fault("Runtime.HandlerNotFound", `${modulePath}.${names.join(".")} is undefined or not exported`, new Error());
   return handler;
 }
 
-function logError(doc) {
-  const lines = [`${new Date().toISOString()}\t${doc.requestId || "undefined"}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`];
-  process.stderr.write(lines.join("\r") + "\n");
+// Lambda's log line for a failure: "Invoke Error" during an invocation, "Uncaught Exception" at init
+function logError(requestId, label, err) {
+  process.stdout.write(`${new Date().toISOString()}\t${requestId}\tERROR\t${label} \t${loggedError(err)}\n`);
 }
 
 function runHandler(handler, event, context) {
@@ -139,6 +156,15 @@ function runHandler(handler, event, context) {
   });
 }
 
+// A result JSON cannot represent (a cycle, a BigInt) fails the invocation as Lambda's runtime does
+function serialize(result) {
+  try {
+    return JSON.stringify(result === undefined ? null : result);
+  } catch (err) {
+    throw new Error("Unable to stringify response body");
+  }
+}
+
 // console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>,
 // one line per call (line breaks inside a message become \r, so a message stays one log event)
 let currentRequestId;
@@ -157,7 +183,7 @@ async function main() {
     handler = await loadHandler();
   } catch (e) {
     const doc = errorDoc(e);
-    logError(doc);
+    logError(undefined, "Uncaught Exception", e);
     await request("POST", "init/error", JSON.stringify(doc), { "Lambda-Runtime-Function-Error-Type": doc.errorType });
     process.exit(1);
   }
@@ -192,12 +218,11 @@ async function main() {
     let answer;
     try {
       const result = await runHandler(handler, event, context);
-      answer = ["POST", `invocation/${requestId}/response`, result === undefined ? "null" : JSON.stringify(result)];
+      answer = ["POST", `invocation/${requestId}/response`, serialize(result)];
     } catch (e) {
       const doc = errorDoc(e);
-      doc.requestId = requestId;
-      logError(doc);
-      answer = ["POST", `invocation/${requestId}/error`, JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, trace: doc.trace || doc.stackTrace }),
+      logError(requestId, "Invoke Error", e);
+      answer = ["POST", `invocation/${requestId}/error`, JSON.stringify(doc),
         { "Lambda-Runtime-Function-Error-Type": doc.errorType }];
     }
     next = await answerAndNext(...answer);

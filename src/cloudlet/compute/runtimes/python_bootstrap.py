@@ -96,6 +96,10 @@ class CognitoIdentity:
         self.cognito_identity_id = doc.get("cognitoIdentityId")
         self.cognito_identity_pool_id = doc.get("cognitoIdentityPoolId")
 
+    def __repr__(self):
+        return (f"CognitoIdentity([cognito_identity_id={self.cognito_identity_id},"
+                f"cognito_identity_pool_id={self.cognito_identity_pool_id}])")
+
 
 class Client:
     __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
@@ -107,14 +111,22 @@ class Client:
         self.app_version_code = doc.get("app_version_code")
         self.app_package_name = doc.get("app_package_name")
 
+    def __repr__(self):
+        return (f"Client([installation_id={self.installation_id},app_title={self.app_title},"
+                f"app_version_name={self.app_version_name},app_version_code={self.app_version_code},"
+                f"app_package_name={self.app_package_name}])")
+
 
 class ClientContext:
     __slots__ = ("client", "custom", "env")
 
     def __init__(self, doc):
-        self.client = Client(doc["client"]) if doc.get("client") else None
+        self.client = Client(doc["client"]) if isinstance(doc.get("client"), dict) else None
         self.custom = doc.get("custom")
         self.env = doc.get("env")
+
+    def __repr__(self):
+        return f"ClientContext([custom={self.custom},env={self.env},client={self.client}])"
 
 
 class LambdaContext:
@@ -131,6 +143,7 @@ class LambdaContext:
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.client_context = ClientContext(json.loads(client_context)) if client_context else None
         self.identity = CognitoIdentity(json.loads(identity) if identity else {})
+        self.tenant_id = None
         self._deadline_ms = deadline_ms
 
     def get_remaining_time_in_millis(self):
@@ -141,7 +154,7 @@ class LambdaContext:
                 f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
                 f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
                 f"invoked_function_arn={self.invoked_function_arn},client_context={self.client_context},"
-                f"identity={self.identity}])")
+                f"identity={self.identity},tenant_id={self.tenant_id}])")
 
 
 class FaultError(Exception):
@@ -192,7 +205,8 @@ def log_error(doc):
     lines = [text]
     if doc.get("stackTrace") is not None:
         lines.append("Traceback (most recent call last):")
-        lines.extend(line.rstrip("\n") for line in doc["stackTrace"])
+        for element in doc["stackTrace"]:  # one frame holds two lines: each is its own line of the event
+            lines.extend(element.splitlines() if element else [""])
     sys.stdout.write("\r".join(lines) + "\n")
     sys.stdout.flush()
 
