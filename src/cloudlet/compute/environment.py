@@ -234,19 +234,19 @@ class Environment:
 
     def _on_exit(self, returncode: int | None) -> None:
         self._read()
-        if returncode is None:
+        if returncode is None or returncode == 0:  # Lambda's words for a runtime that ends without an error
             description, killed = "Runtime exited without providing a reason", False
         elif returncode < 0 or returncode > 128:
             signum = -returncode if returncode < 0 else returncode - 128
             name = {9: "killed", 6: "aborted", 11: "segmentation fault", 15: "terminated"}.get(signum, str(signum))
-            description, killed = f"signal: {name}", signum == 9
+            description, killed = f"Runtime exited with error: signal: {name}", signum == 9
         else:
-            description, killed = f"exit status {returncode}", False
+            description, killed = f"Runtime exited with error: exit status {returncode}", False
         self.exit_description = description
         if not self._ready.done():
             self._ready.set_exception(InitFailed({
                 "errorType": "Runtime.ExitError",
-                "errorMessage": f"RequestId: {{request_id}} Error: Runtime exited with error: {description}"}))
+                "errorMessage": f"RequestId: {{request_id}} Error: {description}"}))
         inv = self._current
         if inv is not None and not inv.future.done():
             inv.future.set_exception(_Exited(description, killed))
@@ -341,7 +341,7 @@ class Environment:
                     body = _platform_error(request_id, "Runtime.OutOfMemory",
                                            "Runtime exited with error: signal: killed")
                     self.destroy()
-                    self.emit(logs.exit_lines(request_id, "signal: killed", "Runtime.OutOfMemory"))
+                    self.emit(logs.exit_lines(request_id, "Runtime exited with error: signal: killed", "Runtime.OutOfMemory"))
                     status, platform_error = "error", "Runtime.OutOfMemory"
         except _TimedOut:
             self.emit(f"{logs.timestamp()} {request_id} Task timed out after {config.timeout_s:.2f} seconds\n")
@@ -359,7 +359,7 @@ class Environment:
             if oom:
                 self.max_memory_mb = max(self.max_memory_mb, config.memory_mb)
             error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
-            body = _platform_error(request_id, error_type, f"Runtime exited with error: {exc.description}")
+            body = _platform_error(request_id, error_type, exc.description)
             self.emit(logs.exit_lines(request_id, exc.description, error_type))
             status, platform_error = "error", error_type
         except BaseException:  # cancelled by the caller, or a bug: this environment is in an unknown state
@@ -377,7 +377,7 @@ class Environment:
             function_error = "Unhandled"  # over its memory size: what Lambda's memory limit would have killed
             body = _platform_error(request_id, "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
             self.destroy()
-            self.emit(logs.exit_lines(request_id, "signal: killed", "Runtime.OutOfMemory"))
+            self.emit(logs.exit_lines(request_id, "Runtime exited with error: signal: killed", "Runtime.OutOfMemory"))
             status, platform_error = "error", "Runtime.OutOfMemory"
         metering = logs.metering(duration, config.memory_mb, min(self.max_memory_mb, config.memory_mb),
                                  self.init_ms if cold else None)

@@ -73,7 +73,7 @@ def init_report_line(init_ms: float, phase: str, error_type: str) -> str:
 
 def exit_lines(request_id: str, description: str, error_type: str) -> str:
     """What Lambda logs when the runtime process ends during an invocation (one log event)."""
-    return f"RequestId: {request_id} Error: Runtime exited with error: {description}\n{error_type}\n"
+    return f"RequestId: {request_id} Error: {description}\n{error_type}\n"
 
 
 def metering(duration_ms: float, memory_mb: int, max_memory_mb: int, init_ms: float | None) -> Metering:
