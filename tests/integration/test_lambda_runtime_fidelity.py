@@ -165,10 +165,12 @@ def test_python_errors_as_lambda_shapes_them(cloudlet):
     assert list(body) == ["errorMessage", "errorType", "requestId", "stackTrace"]
     assert (body["errorMessage"], body["errorType"], body["requestId"]) == ("bad input", "ValueError", rid)
     assert body["stackTrace"] == ['  File "/var/task/app.py", line 6, in handler\n    raise ValueError("bad input")\n']
-    # the error is one log event: its lines are joined by carriage returns
+    # the error is one log event: its lines are joined by carriage returns, indented with no-break spaces
     error_lines = [line for line in lines if line.startswith("[ERROR]")]
     assert error_lines == ['[ERROR] ValueError: bad input\rTraceback (most recent call last):\r'
-                           '  File "/var/task/app.py", line 6, in handler\r    raise ValueError("bad input")']
+                           '\u00a0\u00a0File "/var/task/app.py", line 6, in handler\r'
+                           '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad input")']
+    assert not any("LAMBDA_WARNING" in line for line in lines)  # written for init errors only
     assert report(rid, True).fullmatch(lines[-1])  # a handler's own error is no platform error
 
     _, body, _, rid = run(lam, "pyerr", {"a": "set"})
@@ -209,13 +211,17 @@ def test_python_init_errors(cloudlet, files, handler, error_type, message, trace
     create(lam, "pyinit", files=files, Handler=handler)
     response, body, lines, rid = run(lam, "pyinit", {})
     assert (response["StatusCode"], response["FunctionError"]) == (200, "Unhandled")
-    assert body == {"errorMessage": message, "errorType": error_type, "stackTrace": trace}
-    assert lines[0] == "\r".join([f"[ERROR] {error_type}: {message}", "Traceback (most recent call last):",
-                                  *[part for element in trace for part in element.splitlines()]])
+    assert body == {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": trace}
+    assert re.fullmatch(rf"\[WARNING\]\t{TS}\t\tLAMBDA_WARNING: Unhandled exception\. The most likely cause is "
+                        r"an issue in the function code\. .*", lines[0])
+    indented = [re.sub("^ +", lambda m: "\u00a0" * len(m.group()), part)
+                for element in trace for part in element.splitlines()]
+    assert lines[1] == "\r".join([f"[ERROR] {error_type}: {message}", "Traceback (most recent call last):",
+                                  *indented])
     assert re.fullmatch(rf"INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error\tError Type: "
-                        rf"{re.escape(error_type)}", lines[1])
-    assert lines[2:4] == [f"START RequestId: {rid} Version: $LATEST", f"END RequestId: {rid}"]
-    assert report(rid, False, rf"Status: error\tError Type: {re.escape(error_type)}\t").fullmatch(lines[4])
+                        rf"{re.escape(error_type)}", lines[2])
+    assert lines[3:5] == [f"START RequestId: {rid} Version: $LATEST", f"END RequestId: {rid}"]
+    assert report(rid, False, rf"Status: error\tError Type: {re.escape(error_type)}\t").fullmatch(lines[5])
 
 
 def test_node_errors_as_lambda_shapes_them(cloudlet):

@@ -228,7 +228,6 @@ class Environment:
         except ValueError:
             doc = {"errorMessage": body.decode("utf-8", "replace"), "errorType": error_type or "Runtime.Unknown"}
         doc.setdefault("errorType", error_type or "Runtime.Unknown")
-        doc.pop("requestId", None)
         if not self._ready.done():
             self._ready.set_exception(InitFailed(doc))
 

@@ -200,18 +200,31 @@ def error_document(exc, request_id=""):
             "stackTrace": traceback.format_list(frames)}
 
 
+def _nbsp_indent(line):
+    """Lambda indents the traceback lines of an error log event with no-break spaces."""
+    stripped = line.lstrip(" ")
+    return "\u00a0" * (len(line) - len(stripped)) + stripped
+
+
 def log_error(doc):
     text = "[ERROR] " + doc["errorType"] + (": " + doc["errorMessage"] if doc["errorMessage"] else "")
     lines = [text]
     if doc.get("stackTrace") is not None:
         lines.append("Traceback (most recent call last):")
         for element in doc["stackTrace"]:  # one frame holds two lines: each is its own line of the event
-            lines.extend(element.splitlines() if element else [""])
+            lines.extend([_nbsp_indent(line) for line in element.splitlines()] if element else [""])
     sys.stdout.write("\r".join(lines) + "\n")
     sys.stdout.flush()
 
 
 _request_id = None  # of the invocation being handled, for log records
+UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. However, in rare "
+    "cases, a Lambda runtime update can cause unexpected function behavior. For functions using managed runtimes, "
+    "runtime updates can be triggered by a function change, or can be applied automatically. To determine if the "
+    "runtime has been updated, check the runtime version in the INIT_START log entry. If this error correlates with a "
+    "change in the runtime version, you may be able to mitigate this error by temporarily rolling back to the previous "
+    "runtime version. For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html")
 
 
 def install_logging():
@@ -220,7 +233,7 @@ def install_logging():
 
     class RequestId(logging.Filter):
         def filter(self, record):
-            record.aws_request_id = _request_id
+            record.aws_request_id = _request_id or ""
             return True
 
     formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
@@ -255,6 +268,9 @@ def serve():
         handler = load_handler(env["_HANDLER"])
     except Exception as exc:
         doc = error_document(exc)
+        import logging
+
+        logging.warning(UNHANDLED_WARNING)
         log_error(doc)
         client.request(b"POST", b"init/error", json.dumps(doc).encode(),
                        b"Lambda-Runtime-Function-Error-Type: %s\r\n" % doc["errorType"].encode())
