@@ -44,8 +44,12 @@ exports.handler = async (event, context) => {
     case "string": throw "plain";
     case "cycle": { const o = {}; o.o = o; return o; }
     case "exit": process.exit(3);
+    case "uncaught": setTimeout(() => { throw new RangeError("later"); }, 0); break;
+    case "rejection": Promise.reject(new Error("ignored")); break;
+    case "undefined": throw undefined;
     case "log": console.log("line one\\nline two"); console.warn("warned", { x: 1 }); return null;
   }
+  if (event.a) { await new Promise((resolve) => setTimeout(resolve, 300)); return "survived"; }
   return { env: process.env, cwd: process.cwd(), context,
            remaining: context.getRemainingTimeInMillis(), hasDone: typeof context.done };
 };
@@ -247,6 +251,26 @@ def test_node_errors_as_lambda_shapes_them(cloudlet):
     assert body == {"errorType": "Runtime.ExitError",
                     "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: exit status 3"}
     assert report(rid, False, r"Status: error\tError Type: Runtime.ExitError\t").fullmatch(lines[-1])
+
+    # an exception nobody catches, or a rejection nobody handles, fails the invocation and ends the runtime
+    for event, label, error_type, message in (
+            ({"a": "uncaught"}, "Uncaught Exception", "RangeError", "later"),
+            ({"a": "rejection"}, "Unhandled Promise Rejection", "Runtime.UnhandledPromiseRejection",
+             "Error: ignored")):
+        response, body, lines, rid = run(lam, "nderr", event)
+        assert response["FunctionError"] == "Unhandled"
+        assert (body["errorType"], body["errorMessage"]) == (error_type, message)
+        assert body["trace"][0] == f"{error_type}: {message}"
+        logged = [line.split("\t", 3)[3] for line in lines if "\tERROR\t" in line]
+        assert [text.split(" \t")[0] for text in logged] == [label]
+        assert report(rid, event["a"] == "uncaught").fullmatch(lines[-1])  # the first follows an exit
+        # the next invocation starts a new runtime, whenever it comes
+        _, body, lines, rid = run(lam, "nderr", {"a": "string"})
+        assert body == {"errorType": "string", "errorMessage": "plain", "trace": []}
+        assert report(rid, True).fullmatch(lines[-1])
+    assert invoke(lam, "nderr", {"a": "undefined"})[1] == {
+        "errorType": "handled", "errorMessage": "callback called with Error argument, but there was a problem while "
+                                                "retrieving one or more of its message, name, and stack"}
 
 
 @pytest.mark.parametrize("files,handler,error_type,message", [

@@ -39,6 +39,11 @@ class InitFailed(Exception):
         self.init_ms = 0.0
 
 
+class EnvironmentLost(Exception):
+    """The runtime ended between invocations (after answering the last one) without asking for the
+    next: the invocation did not start here and may run in another environment."""
+
+
 class _Exited(Exception):
     def __init__(self, description: str, killed: bool) -> None:
         super().__init__(description)
@@ -249,6 +254,9 @@ class Environment:
         inv = self._current
         if inv is not None and not inv.future.done():
             inv.future.set_exception(_Exited(description, killed))
+        polled = self.channel.polled
+        if polled is not None and not polled.done():
+            polled.set_exception(EnvironmentLost(description))
         if self.state != "dead":
             self.destroy()
 
@@ -314,6 +322,8 @@ class Environment:
         """Run one invocation; the environment is destroyed when it times out, crashes or runs out of memory."""
         config = self.config
         self.state = "busy"
+        if not self.channel.polling:
+            await self._await_poll(config.timeout_s)
         request_id = meta.request_id
         cold = self.cold
         self.cold = False
@@ -391,6 +401,24 @@ class Environment:
             self.state = "idle"
             self.last_used = time.monotonic()
         return InvocationResult(request_id, body, function_error, config.version, tail, metering, cold)
+
+    async def _await_poll(self, timeout_s: float) -> None:
+        """Wait for the runtime to ask for its next invocation; EnvironmentLost if it ends instead
+        (a runtime that reports a fatal error for the last invocation, then exits)."""
+        polled = self.channel.polled = self._loop.create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(polled), timeout_s)
+        except TimeoutError:
+            pass  # delivered anyway: the invocation times out as it would have
+        except EnvironmentLost:
+            self.destroy()
+            raise
+        finally:
+            self.channel.polled = None
+            if polled.done() and not polled.cancelled():
+                polled.exception()  # retrieved: no "never retrieved" warning
+            else:
+                polled.cancel()
 
     # -- end ---------------------------------------------------------------------------------------
     def destroy(self) -> None:

@@ -27,7 +27,7 @@ import orjson
 
 from cloudlet.compute import logs
 from cloudlet.compute.codestore import CodeStore, layers_key
-from cloudlet.compute.environment import Environment, InitFailed, spawn_process
+from cloudlet.compute.environment import Environment, EnvironmentLost, InitFailed, spawn_process
 from cloudlet.compute.errors import Throttled
 from cloudlet.compute.model import PROVIDED_RUNTIMES, FunctionConfig, InvocationMeta, InvocationResult
 from cloudlet.compute.runtime_api import RuntimeAPIServer, new_trace_id
@@ -154,22 +154,27 @@ class Pool:
             if group is None:
                 group = self.groups[config.key] = _Group(config)
             group.config = config  # new environments start with the latest credentials
-            env = None
-            while group.idle:
-                candidate = group.idle.pop()
-                if candidate.state == "idle":
-                    env = candidate
-                    break
-            if env is None:
+            while True:
+                env = None
+                while group.idle:
+                    candidate = group.idle.pop()
+                    if candidate.state == "idle":
+                        env = candidate
+                        break
+                if env is None:
+                    try:
+                        env = await self._new_environment(group)
+                    except InitFailed as exc:
+                        return self._init_failure(config, meta, exc)
                 try:
-                    env = await self._new_environment(group)
-                except InitFailed as exc:
-                    return self._init_failure(config, meta, exc)
-            try:
-                result = await env.invoke(payload, meta)
-            except BaseException:
-                group.all.discard(env)  # the environment destroyed itself
-                raise
+                    result = await env.invoke(payload, meta)
+                except EnvironmentLost:
+                    group.all.discard(env)  # it ended before taking the invocation: run it elsewhere
+                    continue
+                except BaseException:
+                    group.all.discard(env)  # the environment destroyed itself
+                    raise
+                break
             if env.state == "idle":
                 group.idle.append(env)
             else:

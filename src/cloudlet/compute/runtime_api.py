@@ -58,6 +58,7 @@ class RuntimeChannel:
         self.waiter: _Connection | None = None  # a parked /next
         self.pending: Invocation | None = None  # waiting for a /next
         self.current: Invocation | None = None  # delivered, not answered yet
+        self.polled: asyncio.Future | None = None  # resolved when the runtime next parks a /next
         self.listener: asyncio.base_events.Server | None = None  # its own port, after listen()
 
     @property
@@ -76,6 +77,11 @@ class RuntimeChannel:
         self.listener = await loop.create_server(lambda: _ChannelConnection(self.server, self.token, owners),
                                                  "127.0.0.1", 0, backlog=16, start_serving=False)
         await self.listener.start_serving()
+
+    @property
+    def polling(self) -> bool:
+        """Whether the runtime is waiting on /next now."""
+        return self.waiter is not None and not self.waiter.closed
 
     def deliver(self, inv: Invocation) -> None:
         """Hand an invocation to the runtime (now if it is polling, else on its next /next)."""
@@ -106,6 +112,8 @@ class RuntimeChannel:
         else:
             conn.parked = True
             self.waiter = conn
+            if self.polled is not None and not self.polled.done():
+                self.polled.set_result(None)
 
     def finish(self, request_id: str, body: bytes, error_type: str | None) -> int:
         inv = self.current

@@ -74,17 +74,24 @@ async function answerAndNext(method, route, body, headers) {
 // What the runtime answers for a failure: an Error gives its name, message and stack lines; any
 // other thrown value gives its type and text, with no trace.
 function errorDoc(err) {
-  if (err instanceof Error || (err && typeof err.message === "string" && typeof err.stack === "string")) {
-    return { errorType: err.name || "Error", errorMessage: err.message, trace: (err.stack || "").split("\n") };
+  const errorLike = err && typeof err.name === "string" && err.name && typeof err.message === "string" &&
+    err.message && typeof err.stack === "string" && err.stack;
+  if (require("util").types.isNativeError(err) || errorLike) {
+    return { errorType: err.name, errorMessage: err.message, trace: err.stack.split("\n") };
   }
-  return { errorType: typeof err, errorMessage: String(err), trace: [] };
+  if (err === null || err === undefined) {
+    return { errorType: "handled", errorMessage: "callback called with Error argument, but there was a problem while " +
+      "retrieving one or more of its message, name, and stack" };
+  }
+  return { errorType: typeof err, errorMessage: err.toString(), trace: [] };
 }
 
 // The form the error takes in the log line: Lambda logs the error's own properties and its stack.
 function loggedError(err) {
   if (!(err instanceof Error)) return JSON.stringify(err === undefined ? null : err);
   const { name, message, stack, ...rest } = err;
-  return JSON.stringify({ errorType: name || "Error", errorMessage: message, ...rest, stack: (stack || "").split("\n") });
+  return JSON.stringify({ errorType: name, errorMessage: message, code: err.code, ...rest,
+    stack: typeof stack === "string" ? stack.split("\n") : undefined });
 }
 
 // A runtime error (Runtime.ImportModuleError ...): named by its type, its stack follows the cause's.
@@ -135,23 +142,27 @@ function logError(requestId, label, err) {
   process.stdout.write(`${new Date().toISOString()}\t${requestId}\tERROR\t${label} \t${loggedError(err)}\n`);
 }
 
+// Resolves with {result} or {error}: a promise rejected with any value (undefined too) fails the invocation
 function runHandler(handler, event, context) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let done = false;
-    const callback = (err, result) => {
+    const finish = (outcome) => {
       if (done) return;
       done = true;
-      if (err !== null && err !== undefined) reject(err); else resolve(result);
+      resolve(outcome);
+    };
+    const callback = (err, result) => {
+      if (err !== null && err !== undefined) finish({ error: err }); else finish({ result });
     };
     context.done = callback;
     context.succeed = (r) => callback(null, r);
     context.fail = (e) => callback(e || new Error("handled"));
     try {
       const out = handler(event, context, callback);
-      if (out && typeof out.then === "function") out.then((r) => callback(null, r), (e) => callback(e));
+      if (out && typeof out.then === "function") out.then((result) => finish({ result }), (error) => finish({ error }));
       else if (handler.length < 3) callback(null, out);
-    } catch (e) {
-      callback(e);
+    } catch (error) {
+      finish({ error });
     }
   });
 }
@@ -177,6 +188,31 @@ for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"]
   };
 }
 
+function errorAnswer(requestId, err) {
+  const doc = errorDoc(err);
+  return ["POST", `invocation/${requestId}/error`, JSON.stringify(doc),
+    { "Lambda-Runtime-Function-Error-Type": doc.errorType }];
+}
+
+// An exception nobody catches, or a rejection nobody handles, ends the runtime as Lambda's does: it is
+// logged, reported for the invocation running (or as the init error), and the process exits.
+let inInvocation = false;
+function fatal(label, err, code) {
+  logError(currentRequestId, label, err);
+  const done = () => process.exit(code);
+  const sent = inInvocation ? request(...errorAnswer(currentRequestId, err))
+    : request("POST", "init/error", JSON.stringify(errorDoc(err)),
+      { "Lambda-Runtime-Function-Error-Type": errorDoc(err).errorType });
+  sent.then(done, done);
+}
+process.on("uncaughtException", (err) => fatal("Uncaught Exception", err, 129));
+process.on("unhandledRejection", (reason) => {
+  const err = new Error(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+  err.name = "Runtime.UnhandledPromiseRejection";
+  err.reason = reason;
+  fatal("Unhandled Promise Rejection", err, 128);
+});
+
 async function main() {
   let handler;
   try {
@@ -185,7 +221,7 @@ async function main() {
     const doc = errorDoc(e);
     logError(undefined, "Uncaught Exception", e);
     await request("POST", "init/error", JSON.stringify(doc), { "Lambda-Runtime-Function-Error-Type": doc.errorType });
-    process.exit(1);
+    process.exit(129);
   }
   const env = process.env;
   let next = await request("GET", "invocation/next");
@@ -193,6 +229,7 @@ async function main() {
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
     currentRequestId = requestId;
+    inInvocation = true;
     const deadline = Number(h["lambda-runtime-deadline-ms"]);
     if (h["lambda-runtime-trace-id"]) env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
     else delete env._X_AMZN_TRACE_ID;
@@ -207,7 +244,7 @@ async function main() {
       clientContext: h["lambda-runtime-client-context"] ? JSON.parse(h["lambda-runtime-client-context"]) : undefined,
       identity: h["lambda-runtime-cognito-identity"] ? JSON.parse(h["lambda-runtime-cognito-identity"]) : undefined,
       callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+      getRemainingTimeInMillis: () => deadline - Date.now(),
     };
     let event;
     try {
@@ -216,15 +253,20 @@ async function main() {
       event = next.body.toString("utf8");
     }
     let answer;
-    try {
-      const result = await runHandler(handler, event, context);
-      answer = ["POST", `invocation/${requestId}/response`, serialize(result)];
-    } catch (e) {
-      const doc = errorDoc(e);
-      logError(requestId, "Invoke Error", e);
-      answer = ["POST", `invocation/${requestId}/error`, JSON.stringify(doc),
-        { "Lambda-Runtime-Function-Error-Type": doc.errorType }];
+    const outcome = await runHandler(handler, event, context);
+    let failure = outcome.error;
+    if (!("error" in outcome)) {
+      try {
+        answer = ["POST", `invocation/${requestId}/response`, serialize(outcome.result)];
+      } catch (e) {
+        failure = e;
+      }
     }
+    if (answer === undefined) {
+      logError(requestId, "Invoke Error", failure);
+      answer = errorAnswer(requestId, failure);
+    }
+    inInvocation = false;
     next = await answerAndNext(...answer);
   }
 }
