@@ -96,13 +96,13 @@ def test_python_environment_and_context(cloudlet):
         "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
         "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME",
         "AWS_LAMBDA_INITIALIZATION_TYPE", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "_HANDLER", "TZ", "LANG",
-        "MINE")} == {
+        "MINE", "AWS_XRAY_CONTEXT_MISSING")} == {
         "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
         "AWS_LAMBDA_FUNCTION_NAME": "pyenv", "AWS_LAMBDA_FUNCTION_VERSION": "1",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/pyenv",
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand", "LAMBDA_TASK_ROOT": "/var/task",
         "LAMBDA_RUNTIME_DIR": "/var/runtime", "_HANDLER": "app.handler",
-        "TZ": "America/New_York", "LANG": "C.UTF-8", "MINE": "x"}  # TZ and LANG are the function's to set
+        "TZ": "America/New_York", "LANG": "C.UTF-8", "MINE": "x", "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR"}  # TZ and LANG are the function's to set
     assert out["tz"] in ("EST", "EDT")
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API",
                 "PATH", "LD_LIBRARY_PATH"):

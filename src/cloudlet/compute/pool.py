@@ -34,6 +34,7 @@ from cloudlet.compute.runtime_api import RuntimeAPIServer, new_trace_id
 from cloudlet.compute.runtimes import RuntimeLaunch, launch_for
 from cloudlet.compute.sandbox import Sandbox, SandboxSpec
 
+XRAY_DAEMON = "169.254.79.129:2000"  # where Lambda's environments find the X-Ray daemon (none runs here)
 log = logging.getLogger("cloudlet.compute")
 
 
@@ -321,7 +322,9 @@ class Pool:
     def _environment(self, config: FunctionConfig, env: Environment | None, launch: RuntimeLaunch) -> dict[str, str]:
         """The variables Lambda sets, the function's own, and the way back to cloudlet."""
         environ = dict(launch.env)
-        environ["TZ"] = ":UTC"
+        environ.update(TZ=":UTC", AWS_XRAY_CONTEXT_MISSING="LOG_ERROR", AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON,
+                       _AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON.split(":")[0],
+                       _AWS_XRAY_DAEMON_PORT=XRAY_DAEMON.split(":")[1])
         environ["AWS_ENDPOINT_URL"] = self.settings.endpoint_url
         # Lambda's unreserved variables (TZ, LANG, PATH, LD_LIBRARY_PATH ...) take the function's values;
         # the reserved ones below cannot be set by the function (CreateFunction refuses them)
