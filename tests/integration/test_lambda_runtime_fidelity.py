@@ -21,6 +21,8 @@ def handler(event, context):
     if a == "exit0":
         os._exit(0)
     if a == "sleep":
+        print("before the timeout")
+        context.log("via context.log\\n")
         time.sleep(3)
     if a == "log":
         print("printed")
@@ -196,6 +198,7 @@ def test_python_errors_as_lambda_shapes_them(cloudlet):
     assert body == {"errorType": "Sandbox.Timedout",
                     "errorMessage": f"RequestId: {rid} Error: Task timed out after 1.00 seconds"}
     assert re.fullmatch(rf"{TS} {rid} Task timed out after 1\.00 seconds", lines[-3])
+    assert lines[-5:-3] == ["before the timeout", "via context.log"]  # written before the end: kept
     assert report(rid, True, r"Status: timeout\t").fullmatch(lines[-1])
 
 

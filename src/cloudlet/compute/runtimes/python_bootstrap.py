@@ -146,6 +146,9 @@ class LambdaContext:
         self.tenant_id = None
         self._deadline_ms = deadline_ms
 
+    def log(self, msg):
+        sys.stdout.write(str(msg))
+
     def get_remaining_time_in_millis(self):
         return max(self._deadline_ms - int(time.time() * 1000), 0)
 
@@ -263,6 +266,9 @@ def serve():
     global _request_id
     client = RuntimeClient(env["AWS_LAMBDA_RUNTIME_API"])
     set_paths()
+    # every line reaches the log when it is written, as on Lambda: output before a timeout or a crash is kept
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
     install_logging()
     try:
         handler = load_handler(env["_HANDLER"])
