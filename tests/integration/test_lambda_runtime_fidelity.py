@@ -279,6 +279,8 @@ def test_node_errors_as_lambda_shapes_them(cloudlet):
 @pytest.mark.parametrize("files,handler,error_type,message", [
     ({"index.js": "exports.other = async () => 1;\n"}, "index.handler", "Runtime.HandlerNotFound",
      "index.handler is undefined or not exported"),
+    ({"index.js": "exports.handler = 1;\n"}, "index.handler", "Runtime.HandlerNotFound",
+     "index.handler is not a function"),
     ({"index.js": "exports.handler = 1;\n"}, "missing.handler", "Runtime.ImportModuleError",
      "Error: Cannot find module 'missing'\nRequire stack:\n- /var/runtime/index.mjs"),
     ({"index.js": "require('nothere');\n"}, "index.handler", "Runtime.ImportModuleError",
@@ -299,6 +301,19 @@ def test_node_init_errors(cloudlet, files, handler, error_type, message):
     assert json.loads(text.removeprefix("Uncaught Exception \t"))["stack"] == body["trace"]
     assert lines[1].startswith("INIT_REPORT Init Duration: ") and lines[1].endswith(f"Error Type: {error_type}")
     assert report(rid, False, rf"Status: error\tError Type: {re.escape(error_type)}\t").fullmatch(lines[-1])
+
+
+def test_node_handler_resolution(cloudlet):
+    lam = cloudlet.client("lambda")
+    # a .js file is an ES module under a package.json of type module; the handler path after the
+    # module's name may go through nested exports
+    node(lam, "ndesm", {"package.json": '{"type": "module"}',
+                        "src/app.js": "export const api = { v1: { handler: async (e) => ({ esm: e.n }) } };\n"},
+         handler="src/app.api.v1.handler")
+    response, body = invoke(lam, "ndesm", {"n": 1})
+    assert "FunctionError" not in response and body == {"esm": 1}
+    node(lam, "ndbad", {"index.js": "exports.handler = async () => 1;\n"}, handler="index")
+    assert invoke(lam, "ndbad", {})[1]["errorType"] == "Runtime.MalformedHandlerName"
 
 
 def test_log_lines(cloudlet):

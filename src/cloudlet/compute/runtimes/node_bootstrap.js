@@ -106,34 +106,59 @@ function fault(type, message, cause) {
 // The runtime's entry module as Lambda's Node.js runtime names it in require stacks
 const ENTRY = "/var/runtime/index.mjs";
 
+// Whether the nearest package.json above `folder` says "type": "module" (.js files are then ES modules)
+function typeModule(folder) {
+  if (folder.endsWith("/node_modules")) return false;
+  const manifest = path.join(folder, "package.json");
+  if (fs.existsSync(manifest)) {
+    try {
+      return JSON.parse(fs.readFileSync(manifest, "utf8")).type === "module";
+    } catch (e) {
+      return false;
+    }
+  }
+  return folder === "/" ? false : typeModule(path.resolve(folder, ".."));
+}
+
+// Loads the module of a handler as Lambda's Node.js runtime does: the extensionless file, .js
+// (CommonJS unless package.json says module), .mjs, .cjs, then Node's resolution from the task root.
+async function loadModule(root, moduleRoot, name) {
+  const base = path.resolve(root, moduleRoot, name);
+  const isFile = (p) => fs.existsSync(p) && fs.statSync(p).isFile();
+  const esm = typeModule(path.dirname(base));
+  if (isFile(base)) return require(base);
+  if (!esm && isFile(base + ".js")) return require(base + ".js");
+  if (esm && isFile(base + ".js")) return import(pathToFileURL(base + ".js").href);
+  if (isFile(base + ".mjs")) return import(pathToFileURL(base + ".mjs").href);
+  if (isFile(base + ".cjs")) return require(base + ".cjs");
+  return require(require.resolve(name, { paths: [root, moduleRoot] }));
+}
+
 async function loadHandler() {
   const spec = process.env._HANDLER || "";
-  const dot = spec.lastIndexOf(".");
-  if (dot < 0) throw fault("Runtime.MalformedHandlerName", "Bad handler");
-  const modulePath = spec.slice(0, dot);
-  const names = spec.slice(dot + 1).split(".");
+  if (spec.includes("..")) {
+    throw fault("Runtime.MalformedHandlerName",
+      `'${spec}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+  }
+  const file = path.basename(spec);
+  const moduleRoot = spec.slice(0, spec.length - file.length);
+  const match = file.match(/^([^.]*)\.(.*)$/);
+  if (!match) throw fault("Runtime.MalformedHandlerName", "Bad handler");
+  const [, name, handlerPath] = match;
   const root = process.env.LAMBDA_TASK_ROOT || "/var/task";
-  const base = path.resolve(root, modulePath);
   let mod;
   try {
-    const candidates = [".js", ".mjs", ".cjs"].map((ext) => base + ext).filter((p) => fs.existsSync(p));
-    if (candidates.length === 0) {
-      const e = new Error(`Cannot find module '${modulePath}'\nRequire stack:\n- ${ENTRY}`);
-      e.code = "MODULE_NOT_FOUND";
-      throw e;
-    }
-    const file = candidates[0];
-    mod = file.endsWith(".mjs") ? await import(pathToFileURL(file).href) : require(file);
+    mod = await loadModule(root, moduleRoot, name);
   } catch (e) {
     if (e instanceof SyntaxError) throw fault("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, e);
-    if (e && (e.code === "MODULE_NOT_FOUND" || e.code === "ERR_MODULE_NOT_FOUND")) {
+    if (e && e.code === "MODULE_NOT_FOUND") {
       throw fault("Runtime.ImportModuleError", `Error: ${e.message.split(__filename).join(ENTRY)}`, e);
     }
     throw e;
   }
-  let handler = mod;
-  for (const n of names) handler = handler ? handler[n] : undefined;
-  if (typeof handler !== "function") throw fault("Runtime.HandlerNotFound", `${modulePath}.${names.join(".")} is undefined or not exported`, new Error());
+  const handler = handlerPath.split(".").reduce((nested, key) => nested && nested[key], mod);
+  if (!handler) throw fault("Runtime.HandlerNotFound", `${spec} is undefined or not exported`, new Error());
+  if (typeof handler !== "function") throw fault("Runtime.HandlerNotFound", `${spec} is not a function`, new Error());
   return handler;
 }
 
