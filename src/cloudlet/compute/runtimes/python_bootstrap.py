@@ -265,6 +265,7 @@ def serve():
     env = os.environ
     global _request_id
     client = RuntimeClient(env["AWS_LAMBDA_RUNTIME_API"])
+    time.tzset()  # a forked environment's TZ (the function may set its own) replaces the template's
     set_paths()
     # every line reaches the log when it is written, as on Lambda: output before a timeout or a crash is kept
     sys.stdout.reconfigure(line_buffering=True)
