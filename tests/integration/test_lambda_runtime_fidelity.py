@@ -16,6 +16,11 @@ def handler(event, context):
         raise ValueError("bad input")
     if a == "set":
         return {1, 2}
+    if a == "decimal":
+        import decimal
+        return {"n": decimal.Decimal("12345678901234567890.5"), "i": decimal.Decimal("3"), "s": "caf\u00e9"}
+    if a == "bytes":
+        return b"raw \\xff bytes"
     if a == "exit":
         sys.exit(3)
     if a == "exit0":
@@ -178,6 +183,13 @@ def test_python_errors_as_lambda_shapes_them(cloudlet):
                            '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad input")']
     assert not any("LAMBDA_WARNING" in line for line in lines)  # written for init errors only
     assert report(rid, True).fullmatch(lines[-1])  # a handler's own error is no platform error
+
+    # Decimals (as DynamoDB returns numbers) are JSON numbers with every digit; bytes go out as they are
+    response = lam.invoke(FunctionName="pyerr", Payload=b'{"a": "decimal"}')
+    assert "FunctionError" not in response
+    assert response["Payload"].read() == '{"n": 12345678901234567890.5, "i": 3, "s": "café"}'.encode()
+    response = lam.invoke(FunctionName="pyerr", Payload=b'{"a": "bytes"}')
+    assert "FunctionError" not in response and response["Payload"].read() == b"raw \xff bytes"
 
     _, body, _, rid = run(lam, "pyerr", {"a": "set"})
     assert body == {"errorMessage": "Unable to marshal response: Object of type set is not JSON serializable",

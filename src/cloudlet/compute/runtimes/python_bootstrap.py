@@ -260,6 +260,48 @@ def set_paths():
     os.chdir(task)
 
 
+_DECIMAL_MARK = "\x00decimal:"
+
+
+def _encode_decimal(obj):
+    """Decimals (DynamoDB's numbers) become JSON numbers with all their digits, as on Lambda."""
+    import decimal
+
+    if isinstance(obj, decimal.Decimal):
+        return float("nan") if obj.is_nan() else _DECIMAL_MARK + str(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _contains_decimal(obj):
+    import decimal
+
+    if isinstance(obj, decimal.Decimal):
+        return True
+    if isinstance(obj, dict):
+        return any(_contains_decimal(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return any(_contains_decimal(v) for v in obj)
+    return False
+
+
+def make_marshal():
+    """The result encoder of Lambda's Python runtime: JSON with Decimal numbers (python3.12 keeps
+    non-ASCII characters as they are); bytes results are returned as they are by the caller."""
+    ensure_ascii = os.environ.get("AWS_EXECUTION_ENV") != "AWS_Lambda_python3.12"
+    dumps = json.dumps
+    mark = json.dumps(_DECIMAL_MARK)[:-1]  # how the mark looks inside an encoded string
+
+    def marshal(result):
+        text = dumps(result, default=_encode_decimal, ensure_ascii=ensure_ascii)
+        if mark in text and _contains_decimal(result):
+            import re
+
+            text = re.sub(re.escape(mark) + r'([-+.\w]*)"', r"\1", text)
+        return text.encode("utf-8", "surrogatepass")
+
+    return marshal
+
+
 def serve():
     """Init (import the handler), then loop over invocations until the environment is destroyed."""
     env = os.environ
@@ -286,6 +328,7 @@ def serve():
     sys.stderr.flush()
     dumps = json.dumps
     loads = json.loads
+    marshal = make_marshal()
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
     _, headers, body = client.request(b"GET", b"invocation/next")
     while True:
@@ -306,7 +349,7 @@ def serve():
                 raise FaultError("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from None
             result = handler(event, context)
             try:
-                out = dumps(result).encode()
+                out = result if isinstance(result, bytes) else marshal(result)
             except (TypeError, ValueError) as exc:
                 raise FaultError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
         except MemoryError:
