@@ -176,12 +176,25 @@ function runHandler(handler, event, context) {
       done = true;
       resolve(outcome);
     };
-    const callback = (err, result) => {
+    const answer = (err, result) => {
       if (err !== null && err !== undefined) finish({ error: err }); else finish({ result });
     };
-    context.done = callback;
-    context.succeed = (r) => callback(null, r);
-    context.fail = (e) => callback(e || new Error("handled"));
+    // the callback answers once nothing else is pending (timers, sockets ...) unless the function
+    // turned callbackWaitsForEmptyEventLoop off; done / succeed / fail and promises answer at once
+    const callback = (err, result) => {
+      if ((err !== null && err !== undefined) || !context.callbackWaitsForEmptyEventLoop) {
+        answer(err, result);
+        return;
+      }
+      if (socket) socket.unref();
+      process.once("beforeExit", () => {
+        if (socket) socket.ref();
+        setImmediate(() => answer(null, result));
+      });
+    };
+    context.done = answer;
+    context.succeed = (r) => answer(null, r);
+    context.fail = (e) => answer(e === null || e === undefined ? "handled" : e);
     try {
       const out = handler(event, context, callback);
       if (out && typeof out.then === "function") out.then((result) => finish({ result }), (error) => finish({ error }));
