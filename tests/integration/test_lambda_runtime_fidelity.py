@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from lambda_helpers import ROLE, create, invoke, make_zip
+from lambda_helpers import ROLE, create, invoke, make_zip, wait_for
 
 PY_PROBE = """
 import json, logging, os, sys, time
@@ -176,11 +176,10 @@ def test_python_errors_as_lambda_shapes_them(cloudlet):
     assert list(body) == ["errorMessage", "errorType", "requestId", "stackTrace"]
     assert (body["errorMessage"], body["errorType"], body["requestId"]) == ("bad input", "ValueError", rid)
     assert body["stackTrace"] == ['  File "/var/task/app.py", line 6, in handler\n    raise ValueError("bad input")\n']
-    # the error is one log event: its lines are joined by carriage returns, indented with no-break spaces
-    error_lines = [line for line in lines if line.startswith("[ERROR]")]
-    assert error_lines == ['[ERROR] ValueError: bad input\rTraceback (most recent call last):\r'
-                           '\u00a0\u00a0File "/var/task/app.py", line 6, in handler\r'
-                           '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad input")']
+    # the error is one log event (see test_log_lines), its traceback indented with no-break spaces
+    assert ('\n[ERROR] ValueError: bad input\nTraceback (most recent call last):\n'
+            '\u00a0\u00a0File "/var/task/app.py", line 6, in handler\n'
+            '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad input")\nEND RequestId: ') in "\n".join(lines)
     assert not any("LAMBDA_WARNING" in line for line in lines)  # written for init errors only
     assert report(rid, True).fullmatch(lines[-1])  # a handler's own error is no platform error
 
@@ -235,12 +234,12 @@ def test_python_init_errors(cloudlet, files, handler, error_type, message, trace
                         r"an issue in the function code\. .*", lines[0])
     indented = [re.sub("^ +", lambda m: "\u00a0" * len(m.group()), part)
                 for element in trace for part in element.splitlines()]
-    assert lines[1] == "\r".join([f"[ERROR] {error_type}: {message}", "Traceback (most recent call last):",
-                                  *indented])
+    error = [f"[ERROR] {error_type}: {message}", "Traceback (most recent call last):", *indented]
+    assert lines[1:-4] == error  # one event: see test_log_lines
     assert re.fullmatch(rf"INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: error\tError Type: "
-                        rf"{re.escape(error_type)}", lines[2])
-    assert lines[3:5] == [f"START RequestId: {rid} Version: $LATEST", f"END RequestId: {rid}"]
-    assert report(rid, False, rf"Status: error\tError Type: {re.escape(error_type)}\t").fullmatch(lines[5])
+                        rf"{re.escape(error_type)}", lines[-4])
+    assert lines[-3:-1] == [f"START RequestId: {rid} Version: $LATEST", f"END RequestId: {rid}"]
+    assert report(rid, False, rf"Status: error\tError Type: {re.escape(error_type)}\t").fullmatch(lines[-1])
 
 
 def test_node_errors_as_lambda_shapes_them(cloudlet):
@@ -368,6 +367,31 @@ def test_log_lines(cloudlet):
 
     node(lam, "ndlog", {"index.js": NODE_PROBE})
     _, _, lines, rid = run(lam, "ndlog", {"a": "log"})
-    assert re.fullmatch(rf"{TS}\t{rid}\tINFO\tline one\rline two", lines[1])
-    assert re.fullmatch(rf"{TS}\t{rid}\tWARN\twarned {{ x: 1 }}", lines[2])
+    assert re.fullmatch(rf"{TS}\t{rid}\tINFO\tline one", lines[1]) and lines[2] == "line two"
+    assert re.fullmatch(rf"{TS}\t{rid}\tWARN\twarned {{ x: 1 }}", lines[3])
     assert report(rid, True).fullmatch(lines[-1])
+
+    # in CloudWatch Logs an error with its traceback, a multi-line record or console line is one event
+    create(lam, "pymulti", "import logging\ndef handler(e, c):\n    logging.warning('two\\nlines')\n"
+                           "    raise KeyError('k')\n")
+    rid = invoke(lam, "pymulti", {})[0]["ResponseMetadata"]["RequestId"]
+    events = cloudwatch_events(cloudlet, "pymulti", rid)
+    assert [e for e in events if e.startswith("[WARNING]")] == [
+        events[1]] and events[1].endswith(f"\t{rid}\ttwo\nlines")
+    assert events[2].startswith("[ERROR] KeyError: 'k'\nTraceback (most recent call last):\n\u00a0\u00a0File ")
+    rid = invoke(lam, "ndlog", {"a": "log"})[0]["ResponseMetadata"]["RequestId"]
+    assert any(e.endswith(f"\t{rid}\tINFO\tline one\nline two") for e in cloudwatch_events(cloudlet, "ndlog", rid))
+
+
+def cloudwatch_events(cloudlet, name: str, rid: str) -> list[str]:
+    """The messages of a function's log group once the REPORT line of invocation `rid` is there."""
+    logs = cloudlet.client("logs")
+
+    def read():
+        try:
+            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return None
+        texts = [e["message"] for e in events]
+        return texts if any(t.startswith(f"REPORT RequestId: {rid}") for t in texts) else None
+    return wait_for(read)

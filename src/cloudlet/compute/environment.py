@@ -26,6 +26,10 @@ from cloudlet.compute.sandbox import Cgroups, UserNamespace
 log = logging.getLogger("cloudlet.compute")
 OOM_TYPES = ("Runtime.OutOfMemory", "MemoryError")
 MAX_LINE = 256 * 1024
+# The built-in runtimes write a log event that holds line breaks (an error with its traceback, a
+# multi-line log record) as one line that starts with FRAME, its line breaks written as BREAK, as
+# Lambda's runtimes write such events through a framed channel.
+FRAME, BREAK = b"\x1e", b"\x1f"
 
 
 class InitFailed(Exception):
@@ -287,6 +291,8 @@ class Environment:
             data = self._partial + b"".join(chunks)
             *lines, self._partial = data.split(b"\n")
             for line in lines:
+                if line[:1] == FRAME:
+                    line = line[1:].replace(BREAK, b"\n")
                 while len(line) > MAX_LINE:  # Lambda splits log events above 256 KB
                     self.emit(line[:MAX_LINE].decode("utf-8", "replace") + "\n")
                     line = line[MAX_LINE:]
@@ -303,7 +309,10 @@ class Environment:
             os.close(self._fd)
             self._fd = -1
             if self._partial:
-                self.emit(self._partial.decode("utf-8", "replace") + "\n")
+                partial = self._partial
+                if partial[:1] == FRAME:
+                    partial = partial[1:].replace(BREAK, b"\n")
+                self.emit(partial.decode("utf-8", "replace") + "\n")
                 self._partial = b""
             if self.process is not None and self.process.waiter is None:
                 self._on_exit(None)  # a forked environment: EOF is how its end is seen

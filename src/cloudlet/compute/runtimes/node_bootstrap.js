@@ -214,15 +214,16 @@ function serialize(result) {
   }
 }
 
-// console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>,
-// one line per call (line breaks inside a message become \r, so a message stays one log event)
+// console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>, one log
+// event per call: a message with line breaks goes as one framed line (see compute/environment.py)
 let currentRequestId;
 const util = require("util");
 for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"],
                              ["debug", "DEBUG"], ["trace", "TRACE"]]) {
   console[name] = (...args) => {
-    const message = util.format(...args).replace(/\n/g, "\r");
-    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`);
+    const message = util.format(...args);
+    const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}`;
+    process.stdout.write(message.includes("\n") ? `\x1e${line.replace(/\n/g, "\x1f")}\n` : `${line}\n`);
   };
 }
 

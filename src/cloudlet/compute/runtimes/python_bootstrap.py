@@ -209,6 +209,13 @@ def _nbsp_indent(line):
     return "\u00a0" * (len(line) - len(stripped)) + stripped
 
 
+def write_event(text):
+    """Write one log event; one holding line breaks goes as a framed line (see compute/environment.py)."""
+    if "\n" in text:
+        text = "\x1e" + text.replace("\n", "\x1f")
+    sys.stdout.write(text + "\n")
+
+
 def log_error(doc):
     text = "[ERROR] " + doc["errorType"] + (": " + doc["errorMessage"] if doc["errorMessage"] else "")
     lines = [text]
@@ -216,7 +223,7 @@ def log_error(doc):
         lines.append("Traceback (most recent call last):")
         for element in doc["stackTrace"]:  # one frame holds two lines: each is its own line of the event
             lines.extend([_nbsp_indent(line) for line in element.splitlines()] if element else [""])
-    sys.stdout.write("\r".join(lines) + "\n")
+    write_event("\n".join(lines))
     sys.stdout.flush()
 
 
@@ -239,10 +246,17 @@ def install_logging():
             record.aws_request_id = _request_id or ""
             return True
 
+    class LambdaHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                write_event(self.format(record))
+            except Exception:
+                self.handleError(record)
+
     formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
                                   "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
-    handler = logging.StreamHandler(sys.stdout)
+    handler = LambdaHandler()
     handler.setFormatter(formatter)
     handler.addFilter(RequestId())
     logging.getLogger().addHandler(handler)
