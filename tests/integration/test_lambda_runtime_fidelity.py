@@ -54,6 +54,7 @@ exports.handler = async (event, context) => {
     case "uncaught": setTimeout(() => { throw new RangeError("later"); }, 0); break;
     case "rejection": Promise.reject(new Error("ignored")); break;
     case "undefined": throw undefined;
+    case "never": await new Promise(() => {}); break;
     case "log": console.log("line one\\nline two"); console.warn("warned", { x: 1 }); return null;
   }
   if (event.a) { await new Promise((resolve) => setTimeout(resolve, 300)); return "survived"; }
@@ -334,6 +335,7 @@ exports.handler = (event, context, callback) => {
   if (event.fail) return context.fail();
   callback(null, "answered");
 };
+exports.sync = (event) => 42;
 """
 
 
@@ -351,6 +353,17 @@ def test_node_callback_waits_for_the_event_loop(cloudlet):
     # context.fail() without an error fails with the string "handled"
     assert invoke(lam, "ndcb", {"wait": True, "fail": True})[1] == {
         "errorType": "string", "errorMessage": "handled", "trace": []}
+    # a handler that neither returns a promise nor calls its callback answers null once idle
+    lam.update_function_configuration(FunctionName="ndcb", Handler="index.sync")
+    lam.get_waiter("function_updated_v2").wait(FunctionName="ndcb")
+    response, body = invoke(lam, "ndcb", {})
+    assert "FunctionError" not in response and body is None
+    # an async handler whose promise can never settle fails when nothing is left to run
+    node(lam, "ndnever", {"index.js": NODE_PROBE})
+    response, body = invoke(lam, "ndnever", {"a": "never"})
+    assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.NodeJsExit"
+    assert "a Promise that was never settled" in body["errorMessage"]
+    assert invoke(lam, "ndnever", {"a": "string"})[1]["errorType"] == "string"  # the environment serves on
 
 
 def test_log_lines(cloudlet):

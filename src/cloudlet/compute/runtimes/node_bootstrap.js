@@ -167,6 +167,27 @@ function logError(requestId, label, err) {
   process.stdout.write(`${new Date().toISOString()}\t${requestId}\tERROR\t${label} \t${loggedError(err)}\n`);
 }
 
+// What runs when the event loop has nothing left to do during an invocation (Lambda's runtime
+// keeps one such listener: the callback's delayed answer, else the default below). The Runtime
+// API socket is unref'd while the handler runs so that it does not count as pending work.
+let onEmpty = null;
+process.on("beforeExit", () => {
+  const run = onEmpty;
+  onEmpty = null;
+  if (run) {
+    if (socket) socket.ref();
+    run();
+  }
+});
+
+function nodeJsExit() {
+  const e = new Error("The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly " +
+    "caused by a Promise that was never settled. For more information, see " +
+    "https://nodejs.org/docs/latest/api/process.html#exit-codes");
+  e.name = "Runtime.NodeJsExit";
+  return e;
+}
+
 // Resolves with {result} or {error}: a promise rejected with any value (undefined too) fails the invocation
 function runHandler(handler, event, context) {
   return new Promise((resolve) => {
@@ -174,6 +195,8 @@ function runHandler(handler, event, context) {
     const finish = (outcome) => {
       if (done) return;
       done = true;
+      onEmpty = null;
+      if (socket) socket.ref();
       resolve(outcome);
     };
     const answer = (err, result) => {
@@ -186,19 +209,19 @@ function runHandler(handler, event, context) {
         answer(err, result);
         return;
       }
-      if (socket) socket.unref();
-      process.once("beforeExit", () => {
-        if (socket) socket.ref();
-        setImmediate(() => answer(null, result));
-      });
+      onEmpty = () => setImmediate(() => answer(null, result));
     };
     context.done = answer;
     context.succeed = (r) => answer(null, r);
     context.fail = (e) => answer(e === null || e === undefined ? "handled" : e);
+    // nothing left to run and no answer: an async handler's promise can never settle (an error);
+    // any other handler never called its callback (a null result)
+    const isAsync = handler.constructor && handler.constructor.name === "AsyncFunction";
+    onEmpty = isAsync ? () => finish({ error: nodeJsExit() }) : () => finish({ result: null });
+    if (socket) socket.unref();
     try {
       const out = handler(event, context, callback);
       if (out && typeof out.then === "function") out.then((result) => finish({ result }), (error) => finish({ error }));
-      else if (handler.length < 3) callback(null, out);
     } catch (error) {
       finish({ error });
     }
@@ -237,6 +260,8 @@ function errorAnswer(requestId, err) {
 // logged, reported for the invocation running (or as the init error), and the process exits.
 let inInvocation = false;
 function fatal(label, err, code) {
+  onEmpty = null;
+  if (socket) socket.ref();
   logError(currentRequestId, label, err);
   const done = () => process.exit(code);
   const sent = inInvocation ? request(...errorAnswer(currentRequestId, err))
