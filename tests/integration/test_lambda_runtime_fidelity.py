@@ -212,6 +212,9 @@ def test_python_errors_as_lambda_shapes_them(cloudlet):
     assert re.fullmatch(rf"{TS} {rid} Task timed out after 1\.00 seconds", lines[-3])
     assert lines[-5:-3] == ["before the timeout", "via context.log"]  # written before the end: kept
     assert report(rid, True, r"Status: timeout\t").fullmatch(lines[-1])
+    init_ms = float(re.search(r"Init Duration: ([\d.]+) ms", lines[-1]).group(1))
+    billed = int(re.search(r"Billed Duration: (\d+) ms", lines[-1]).group(1))
+    assert billed <= 1000 + init_ms + 1  # no more than the timeout is billed for the run
 
 
 @pytest.mark.parametrize("files,handler,error_type,message,trace", [

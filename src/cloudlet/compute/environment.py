@@ -398,7 +398,7 @@ class Environment:
             self.emit(logs.exit_lines(request_id, "Runtime exited with error: signal: killed", "Runtime.OutOfMemory"))
             status, platform_error = "error", "Runtime.OutOfMemory"
         metering = logs.metering(duration, config.memory_mb, min(self.max_memory_mb, config.memory_mb),
-                                 self.init_ms if cold else None)
+                                 self.init_ms if cold else None, config.timeout_s * 1000)
         self.emit(logs.end_line(request_id))
         self.emit(logs.report_line(request_id, metering, status, platform_error))
         tail = ""

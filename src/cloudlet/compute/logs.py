@@ -76,9 +76,12 @@ def exit_lines(request_id: str, description: str, error_type: str) -> str:
     return f"RequestId: {request_id} Error: {description}\n{error_type}\n"
 
 
-def metering(duration_ms: float, memory_mb: int, max_memory_mb: int, init_ms: float | None) -> Metering:
-    """Lambda's billing: 1 ms granularity, the init phase billed on cold starts."""
-    billed = max(1, math.ceil(duration_ms + (init_ms or 0.0)))
+def metering(duration_ms: float, memory_mb: int, max_memory_mb: int, init_ms: float | None,
+             timeout_ms: float | None = None) -> Metering:
+    """Lambda's billing: 1 ms granularity, the init phase billed on cold starts, an invocation
+    billed no longer than its timeout."""
+    run_ms = duration_ms if timeout_ms is None else min(duration_ms, timeout_ms)
+    billed = max(1, math.ceil(run_ms + (init_ms or 0.0)))
     return Metering(round(duration_ms, 2), billed, memory_mb, max_memory_mb,
                     None if init_ms is None else round(init_ms, 2))
 
