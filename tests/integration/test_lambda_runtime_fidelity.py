@@ -128,6 +128,11 @@ def test_python_environment_and_context(cloudlet):
     assert again["ctx"][1] == "$LATEST" and again["ctx"][4] == rid2
     assert TRACE.fullmatch(again["env"]["_X_AMZN_TRACE_ID"]) and again["env"]["_X_AMZN_TRACE_ID"] != env[
         "_X_AMZN_TRACE_ID"]
+    # through an alias: the ARN names the alias, the version is the one the alias routes to
+    lam.create_alias(FunctionName="pyenv", Name="live", FunctionVersion="1")
+    response, body = invoke(lam, "pyenv", {}, Qualifier="live")
+    assert response["ExecutedVersion"] == "1"
+    assert body["ctx"][1:3] == ["1", "arn:aws:lambda:us-east-1:000000000000:function:pyenv:live"]
     # a caller's trace header reaches the function as it was sent
     header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 
