@@ -194,5 +194,6 @@ def test_awslambdaric_init_error(harness, ric_layer):
     # awslambdaric reports the failure on init/error (a custom runtime's AWS_LAMBDA_RUNTIME_API is a bare
     # host:port), which the invocation returns as Lambda does; its own error line is in the log
     assert json.loads(result.payload) == {"errorMessage": "Unable to import module 'missing': No module named 'missing'",
-                                          "errorType": "Runtime.ImportModuleError", "stackTrace": []}
+                                          "errorType": "Runtime.ImportModuleError", "requestId": "",
+                                          "stackTrace": []}
     assert "[ERROR] Runtime.ImportModuleError: Unable to import module 'missing'" in result.log_tail

@@ -26,6 +26,10 @@ from cloudlet.compute.sandbox import Cgroups, UserNamespace
 log = logging.getLogger("cloudlet.compute")
 OOM_TYPES = ("Runtime.OutOfMemory", "MemoryError")
 MAX_LINE = 256 * 1024
+# The built-in runtimes write a log event that holds line breaks (an error with its traceback, a
+# multi-line log record) as one line that starts with FRAME, its line breaks written as BREAK, as
+# Lambda's runtimes write such events through a framed channel.
+FRAME, BREAK = b"\x1e", b"\x1f"
 
 
 class InitFailed(Exception):
@@ -36,6 +40,12 @@ class InitFailed(Exception):
         self.doc = doc
         self.lines: list[str] = []
         self.log_stream = ""
+        self.init_ms = 0.0
+
+
+class EnvironmentLost(Exception):
+    """The runtime ended between invocations (after answering the last one) without asking for the
+    next: the invocation did not start here and may run in another environment."""
 
 
 class _Exited(Exception):
@@ -204,11 +214,13 @@ class Environment:
             exc = InitFailed({"errorType": "Runtime.InitTimeout",
                               "errorMessage": f"Init phase timed out after {init_timeout:.2f} seconds"})
             exc.lines, exc.log_stream = self._init_lines, self.log_stream
+            exc.init_ms = (time.perf_counter() - begin) * 1000
             raise exc from None
         except InitFailed as exc:
             self._read()
             self.destroy()
             exc.lines, exc.log_stream = self._init_lines, self.log_stream
+            exc.init_ms = (time.perf_counter() - begin) * 1000
             raise
         self.init_ms = (time.perf_counter() - begin) * 1000
         self.state = "idle"
@@ -225,28 +237,30 @@ class Environment:
         except ValueError:
             doc = {"errorMessage": body.decode("utf-8", "replace"), "errorType": error_type or "Runtime.Unknown"}
         doc.setdefault("errorType", error_type or "Runtime.Unknown")
-        doc.pop("requestId", None)
         if not self._ready.done():
             self._ready.set_exception(InitFailed(doc))
 
     def _on_exit(self, returncode: int | None) -> None:
         self._read()
-        if returncode is None:
+        if returncode is None or returncode == 0:  # Lambda's words for a runtime that ends without an error
             description, killed = "Runtime exited without providing a reason", False
         elif returncode < 0 or returncode > 128:
             signum = -returncode if returncode < 0 else returncode - 128
             name = {9: "killed", 6: "aborted", 11: "segmentation fault", 15: "terminated"}.get(signum, str(signum))
-            description, killed = f"signal: {name}", signum == 9
+            description, killed = f"Runtime exited with error: signal: {name}", signum == 9
         else:
-            description, killed = f"exit status {returncode}", False
+            description, killed = f"Runtime exited with error: exit status {returncode}", False
         self.exit_description = description
         if not self._ready.done():
             self._ready.set_exception(InitFailed({
                 "errorType": "Runtime.ExitError",
-                "errorMessage": f"RequestId: {{request_id}} Error: Runtime exited with error: {description}"}))
+                "errorMessage": f"RequestId: {{request_id}} Error: {description}"}))
         inv = self._current
         if inv is not None and not inv.future.done():
             inv.future.set_exception(_Exited(description, killed))
+        polled = self.channel.polled
+        if polled is not None and not polled.done():
+            polled.set_exception(EnvironmentLost(description))
         if self.state != "dead":
             self.destroy()
 
@@ -277,6 +291,8 @@ class Environment:
             data = self._partial + b"".join(chunks)
             *lines, self._partial = data.split(b"\n")
             for line in lines:
+                if line[:1] == FRAME:
+                    line = line[1:].replace(BREAK, b"\n")
                 while len(line) > MAX_LINE:  # Lambda splits log events above 256 KB
                     self.emit(line[:MAX_LINE].decode("utf-8", "replace") + "\n")
                     line = line[MAX_LINE:]
@@ -293,7 +309,10 @@ class Environment:
             os.close(self._fd)
             self._fd = -1
             if self._partial:
-                self.emit(self._partial.decode("utf-8", "replace") + "\n")
+                partial = self._partial
+                if partial[:1] == FRAME:
+                    partial = partial[1:].replace(BREAK, b"\n")
+                self.emit(partial.decode("utf-8", "replace") + "\n")
                 self._partial = b""
             if self.process is not None and self.process.waiter is None:
                 self._on_exit(None)  # a forked environment: EOF is how its end is seen
@@ -312,6 +331,8 @@ class Environment:
         """Run one invocation; the environment is destroyed when it times out, crashes or runs out of memory."""
         config = self.config
         self.state = "busy"
+        if not self.channel.polling:
+            await self._await_poll(config.timeout_s)
         request_id = meta.request_id
         cold = self.cold
         self.cold = False
@@ -329,6 +350,7 @@ class Environment:
         timer = self._loop.call_later(config.timeout_s, _expire, inv.future)
         self.channel.deliver(inv)
         function_error = None
+        status = platform_error = ""  # for the REPORT line: how a run that did not end normally ended
         try:
             body, error_type = await inv.future
             if error_type is not None:
@@ -337,12 +359,15 @@ class Environment:
                     body = _platform_error(request_id, "Runtime.OutOfMemory",
                                            "Runtime exited with error: signal: killed")
                     self.destroy()
+                    self.emit(logs.exit_lines(request_id, "Runtime exited with error: signal: killed", "Runtime.OutOfMemory"))
+                    status, platform_error = "error", "Runtime.OutOfMemory"
         except _TimedOut:
             self.emit(f"{logs.timestamp()} {request_id} Task timed out after {config.timeout_s:.2f} seconds\n")
             self.destroy()
             function_error = "Unhandled"
             body = _platform_error(request_id, "Sandbox.Timedout",
                                    f"Task timed out after {config.timeout_s:.2f} seconds")
+            status = "timeout"
         except _Exited as exc:
             function_error = "Unhandled"
             peak = max(self.max_memory_mb, Cgroups.peak_mb(self.cgroup) or 0)
@@ -352,9 +377,9 @@ class Environment:
             if oom:
                 self.max_memory_mb = max(self.max_memory_mb, config.memory_mb)
             error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
-            body = _platform_error(request_id, error_type, f"Runtime exited with error: {exc.description}")
-            self.emit(f"{logs.timestamp()} {request_id} Error: Runtime exited with error: {exc.description}\n"
-                      f"Runtime.{'OutOfMemory' if oom else 'ExitError'}\n")
+            body = _platform_error(request_id, error_type, exc.description)
+            self.emit(logs.exit_lines(request_id, exc.description, error_type))
+            status, platform_error = "error", error_type
         except BaseException:  # cancelled by the caller, or a bug: this environment is in an unknown state
             self.destroy()
             raise
@@ -370,9 +395,12 @@ class Environment:
             function_error = "Unhandled"  # over its memory size: what Lambda's memory limit would have killed
             body = _platform_error(request_id, "Runtime.OutOfMemory", "Runtime exited with error: signal: killed")
             self.destroy()
-        metering = logs.metering(duration, config.memory_mb, self.max_memory_mb, self.init_ms if cold else None)
+            self.emit(logs.exit_lines(request_id, "Runtime exited with error: signal: killed", "Runtime.OutOfMemory"))
+            status, platform_error = "error", "Runtime.OutOfMemory"
+        metering = logs.metering(duration, config.memory_mb, min(self.max_memory_mb, config.memory_mb),
+                                 self.init_ms if cold else None, config.timeout_s * 1000)
         self.emit(logs.end_line(request_id))
-        self.emit(logs.report_line(request_id, metering))
+        self.emit(logs.report_line(request_id, metering, status, platform_error))
         tail = ""
         if self._tail is not None:
             raw = "".join(self._tail).encode()[-logs.TAIL_BYTES:]
@@ -382,6 +410,24 @@ class Environment:
             self.state = "idle"
             self.last_used = time.monotonic()
         return InvocationResult(request_id, body, function_error, config.version, tail, metering, cold)
+
+    async def _await_poll(self, timeout_s: float) -> None:
+        """Wait for the runtime to ask for its next invocation; EnvironmentLost if it ends instead
+        (a runtime that reports a fatal error for the last invocation, then exits)."""
+        polled = self.channel.polled = self._loop.create_future()
+        try:
+            await asyncio.wait_for(asyncio.shield(polled), timeout_s)
+        except TimeoutError:
+            pass  # delivered anyway: the invocation times out as it would have
+        except EnvironmentLost:
+            self.destroy()
+            raise
+        finally:
+            self.channel.polled = None
+            if polled.done() and not polled.cancelled():
+                polled.exception()  # retrieved: no "never retrieved" warning
+            else:
+                polled.cancel()
 
     # -- end ---------------------------------------------------------------------------------------
     def destroy(self) -> None:

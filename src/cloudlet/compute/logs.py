@@ -52,17 +52,36 @@ def end_line(request_id: str) -> str:
     return f"END RequestId: {request_id}\n"
 
 
-def report_line(request_id: str, m: Metering) -> str:
+def report_line(request_id: str, m: Metering, status: str = "", error_type: str = "") -> str:
+    """The REPORT line; `status` is "timeout" or "error" (with the platform's `error_type`) when the
+    invocation did not end normally, as Lambda adds them."""
     line = (f"REPORT RequestId: {request_id}\tDuration: {m.duration_ms:.2f} ms\tBilled Duration: {m.billed_ms} ms\t"
             f"Memory Size: {m.memory_mb} MB\tMax Memory Used: {m.max_memory_mb} MB\t")
     if m.init_duration_ms is not None:
         line += f"Init Duration: {m.init_duration_ms:.2f} ms\t"
+    if status:
+        line += f"Status: {status}\t"
+    if error_type:
+        line += f"Error Type: {error_type}\t"
     return line + "\n"
 
 
-def metering(duration_ms: float, memory_mb: int, max_memory_mb: int, init_ms: float | None) -> Metering:
-    """Lambda's billing: 1 ms granularity, the init phase billed on cold starts."""
-    billed = max(1, math.ceil(duration_ms + (init_ms or 0.0)))
+def init_report_line(init_ms: float, phase: str, error_type: str) -> str:
+    """Lambda's line for an init phase that failed."""
+    return f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: {phase}\tStatus: error\tError Type: {error_type}\n"
+
+
+def exit_lines(request_id: str, description: str, error_type: str) -> str:
+    """What Lambda logs when the runtime process ends during an invocation (one log event)."""
+    return f"RequestId: {request_id} Error: {description}\n{error_type}\n"
+
+
+def metering(duration_ms: float, memory_mb: int, max_memory_mb: int, init_ms: float | None,
+             timeout_ms: float | None = None) -> Metering:
+    """Lambda's billing: 1 ms granularity, the init phase billed on cold starts, an invocation
+    billed no longer than its timeout."""
+    run_ms = duration_ms if timeout_ms is None else min(duration_ms, timeout_ms)
+    billed = max(1, math.ceil(run_ms + (init_ms or 0.0)))
     return Metering(round(duration_ms, 2), billed, memory_mb, max_memory_mb,
                     None if init_ms is None else round(init_ms, 2))
 

@@ -27,13 +27,14 @@ import orjson
 
 from cloudlet.compute import logs
 from cloudlet.compute.codestore import CodeStore, layers_key
-from cloudlet.compute.environment import Environment, InitFailed, spawn_process
+from cloudlet.compute.environment import Environment, EnvironmentLost, InitFailed, spawn_process
 from cloudlet.compute.errors import Throttled
 from cloudlet.compute.model import PROVIDED_RUNTIMES, FunctionConfig, InvocationMeta, InvocationResult
-from cloudlet.compute.runtime_api import RuntimeAPIServer
+from cloudlet.compute.runtime_api import RuntimeAPIServer, new_trace_id
 from cloudlet.compute.runtimes import RuntimeLaunch, launch_for
 from cloudlet.compute.sandbox import Sandbox, SandboxSpec
 
+XRAY_DAEMON = "169.254.79.129:2000"  # where Lambda's environments find the X-Ray daemon (none runs here)
 log = logging.getLogger("cloudlet.compute")
 
 
@@ -146,30 +147,35 @@ class Pool:
         meta = meta or InvocationMeta()
         meta.client_context = _decode_client_context(meta.client_context)
         meta.cognito_identity = _one_line_json(meta.cognito_identity)
-        if "\r" in meta.trace_id or "\n" in meta.trace_id:
-            meta.trace_id = ""
+        if not meta.trace_id or "\r" in meta.trace_id or "\n" in meta.trace_id:
+            meta.trace_id = new_trace_id()  # Lambda gives every invocation a trace header, sampled or not
         key, reserved = self._admit(config)
         try:
             group = self.groups.get(config.key)
             if group is None:
                 group = self.groups[config.key] = _Group(config)
             group.config = config  # new environments start with the latest credentials
-            env = None
-            while group.idle:
-                candidate = group.idle.pop()
-                if candidate.state == "idle":
-                    env = candidate
-                    break
-            if env is None:
+            while True:
+                env = None
+                while group.idle:
+                    candidate = group.idle.pop()
+                    if candidate.state == "idle":
+                        env = candidate
+                        break
+                if env is None:
+                    try:
+                        env = await self._new_environment(group)
+                    except InitFailed as exc:
+                        return self._init_failure(config, meta, exc)
                 try:
-                    env = await self._new_environment(group)
-                except InitFailed as exc:
-                    return self._init_failure(config, meta, exc)
-            try:
-                result = await env.invoke(payload, meta)
-            except BaseException:
-                group.all.discard(env)  # the environment destroyed itself
-                raise
+                    result = await env.invoke(payload, meta)
+                except EnvironmentLost:
+                    group.all.discard(env)  # it ended before taking the invocation: run it elsewhere
+                    continue
+                except BaseException:
+                    group.all.discard(env)  # the environment destroyed itself
+                    raise
+                break
             if env.state == "idle":
                 group.idle.append(env)
             else:
@@ -315,9 +321,14 @@ class Pool:
 
     def _environment(self, config: FunctionConfig, env: Environment | None, launch: RuntimeLaunch) -> dict[str, str]:
         """The variables Lambda sets, the function's own, and the way back to cloudlet."""
-        environ = dict(config.environment)
-        environ.setdefault("AWS_ENDPOINT_URL", self.settings.endpoint_url)
-        environ.update(launch.env)
+        environ = dict(launch.env)
+        environ.update(TZ=":UTC", AWS_XRAY_CONTEXT_MISSING="LOG_ERROR", AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON,
+                       _AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON.split(":")[0],
+                       _AWS_XRAY_DAEMON_PORT=XRAY_DAEMON.split(":")[1])
+        environ["AWS_ENDPOINT_URL"] = self.settings.endpoint_url
+        # Lambda's unreserved variables (TZ, LANG, PATH, LD_LIBRARY_PATH ...) take the function's values;
+        # the reserved ones below cannot be set by the function (CreateFunction refuses them)
+        environ.update(config.environment)
         environ.update({
             "AWS_LAMBDA_FUNCTION_NAME": config.name,
             "AWS_LAMBDA_FUNCTION_VERSION": config.version,
@@ -328,7 +339,6 @@ class Pool:
             "_HANDLER": config.handler,
             "LAMBDA_TASK_ROOT": "/var/task",
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
-            "TZ": ":UTC",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if env and env.provisioned else "on-demand",
         })
         if not config.runtime.startswith("provided"):
@@ -347,8 +357,10 @@ class Pool:
         doc = dict(exc.doc)
         doc["errorMessage"] = str(doc.get("errorMessage", "")).replace("{request_id}", meta.request_id)
         rid = meta.request_id
-        lines = [logs.start_line(rid, config.version), logs.end_line(rid),
-                 logs.report_line(rid, logs.metering(0.0, config.memory_mb, 0, None))]
+        error_type = str(doc.get("errorType", "Runtime.Unknown"))
+        lines = [logs.init_report_line(exc.init_ms, "init", error_type), logs.start_line(rid, config.version),
+                 logs.end_line(rid),
+                 logs.report_line(rid, logs.metering(0.0, config.memory_mb, 0, None), "error", error_type)]
         for line in lines:
             self.log_sink.write(config.log_group, exc.log_stream, int(time.time() * 1000), line)
         tail = "".join(exc.lines + lines).encode()[-logs.TAIL_BYTES:].decode("utf-8", "ignore") if meta.log_tail else ""

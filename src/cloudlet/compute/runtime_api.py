@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -57,6 +58,7 @@ class RuntimeChannel:
         self.waiter: _Connection | None = None  # a parked /next
         self.pending: Invocation | None = None  # waiting for a /next
         self.current: Invocation | None = None  # delivered, not answered yet
+        self.polled: asyncio.Future | None = None  # resolved when the runtime next parks a /next
         self.listener: asyncio.base_events.Server | None = None  # its own port, after listen()
 
     @property
@@ -75,6 +77,11 @@ class RuntimeChannel:
         self.listener = await loop.create_server(lambda: _ChannelConnection(self.server, self.token, owners),
                                                  "127.0.0.1", 0, backlog=16, start_serving=False)
         await self.listener.start_serving()
+
+    @property
+    def polling(self) -> bool:
+        """Whether the runtime is waiting on /next now."""
+        return self.waiter is not None and not self.waiter.closed
 
     def deliver(self, inv: Invocation) -> None:
         """Hand an invocation to the runtime (now if it is polling, else on its next /next)."""
@@ -105,6 +112,8 @@ class RuntimeChannel:
         else:
             conn.parked = True
             self.waiter = conn
+            if self.polled is not None and not self.polled.done():
+                self.polled.set_result(None)
 
     def finish(self, request_id: str, body: bytes, error_type: str | None) -> int:
         inv = self.current
@@ -308,6 +317,11 @@ class RuntimeAPIServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+
+def new_trace_id() -> str:
+    """An X-Ray trace header for an invocation that arrived without one (not sampled)."""
+    return (f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0")
 
 
 def next_headers(request_id: str, deadline_ms: int, function_arn: str, trace_id: str,

@@ -71,85 +71,211 @@ async function answerAndNext(method, route, body, headers) {
   return next;
 }
 
+// What the runtime answers for a failure: an Error gives its name, message and stack lines; any
+// other thrown value gives its type and text, with no trace.
 function errorDoc(err) {
-  if (err && err.lambdaType) return { errorType: err.lambdaType, errorMessage: err.message, stackTrace: err.lambdaTrace || [] };
-  const e = err instanceof Error ? err : new Error(String(err));
-  return { errorType: e.name || "Error", errorMessage: e.message, trace: (e.stack || "").split("\n") };
+  const errorLike = err && typeof err.name === "string" && err.name && typeof err.message === "string" &&
+    err.message && typeof err.stack === "string" && err.stack;
+  if (require("util").types.isNativeError(err) || errorLike) {
+    return { errorType: err.name, errorMessage: err.message, trace: err.stack.split("\n") };
+  }
+  if (err === null || err === undefined) {
+    return { errorType: "handled", errorMessage: "callback called with Error argument, but there was a problem while " +
+      "retrieving one or more of its message, name, and stack" };
+  }
+  return { errorType: typeof err, errorMessage: err.toString(), trace: [] };
 }
 
-function fault(type, message, trace) {
+// The form the error takes in the log line: Lambda logs the error's own properties and its stack.
+function loggedError(err) {
+  if (!(err instanceof Error)) return JSON.stringify(err === undefined ? null : err);
+  const { name, message, stack, ...rest } = err;
+  return JSON.stringify({ errorType: name, errorMessage: message, code: err.code, ...rest,
+    stack: typeof stack === "string" ? stack.split("\n") : undefined });
+}
+
+// A runtime error (Runtime.ImportModuleError ...): named by its type, its stack follows the cause's.
+function fault(type, message, cause) {
   const e = new Error(message);
-  e.lambdaType = type;
-  e.lambdaTrace = trace;
+  e.name = type;
+  const frames = cause && cause.stack ? cause.stack.split("\n").filter((l) => l.startsWith("    at ")) : [];
+  e.stack = [`${type}: ${message}`, ...frames].join("\n");
   return e;
+}
+
+// The runtime's entry module as Lambda's Node.js runtime names it in require stacks
+const ENTRY = "/var/runtime/index.mjs";
+
+// Whether the nearest package.json above `folder` says "type": "module" (.js files are then ES modules)
+function typeModule(folder) {
+  if (folder.endsWith("/node_modules")) return false;
+  const manifest = path.join(folder, "package.json");
+  if (fs.existsSync(manifest)) {
+    try {
+      return JSON.parse(fs.readFileSync(manifest, "utf8")).type === "module";
+    } catch (e) {
+      return false;
+    }
+  }
+  return folder === "/" ? false : typeModule(path.resolve(folder, ".."));
+}
+
+// Loads the module of a handler as Lambda's Node.js runtime does: the extensionless file, .js
+// (CommonJS unless package.json says module), .mjs, .cjs, then Node's resolution from the task root.
+async function loadModule(root, moduleRoot, name) {
+  const base = path.resolve(root, moduleRoot, name);
+  const isFile = (p) => fs.existsSync(p) && fs.statSync(p).isFile();
+  const esm = typeModule(path.dirname(base));
+  if (isFile(base)) return require(base);
+  if (!esm && isFile(base + ".js")) return require(base + ".js");
+  if (esm && isFile(base + ".js")) return import(pathToFileURL(base + ".js").href);
+  if (isFile(base + ".mjs")) return import(pathToFileURL(base + ".mjs").href);
+  if (isFile(base + ".cjs")) return require(base + ".cjs");
+  return require(require.resolve(name, { paths: [root, moduleRoot] }));
 }
 
 async function loadHandler() {
   const spec = process.env._HANDLER || "";
-  const dot = spec.lastIndexOf(".");
-  if (dot < 0) throw fault("Runtime.MalformedHandlerName", "Bad handler");
-  const modulePath = spec.slice(0, dot);
-  const names = spec.slice(dot + 1).split(".");
+  if (spec.includes("..")) {
+    throw fault("Runtime.MalformedHandlerName",
+      `'${spec}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+  }
+  const file = path.basename(spec);
+  const moduleRoot = spec.slice(0, spec.length - file.length);
+  const match = file.match(/^([^.]*)\.(.*)$/);
+  if (!match) throw fault("Runtime.MalformedHandlerName", "Bad handler");
+  const [, name, handlerPath] = match;
   const root = process.env.LAMBDA_TASK_ROOT || "/var/task";
-  const base = path.resolve(root, modulePath);
   let mod;
   try {
-    const candidates = [".js", ".mjs", ".cjs"].map((ext) => base + ext).filter((p) => fs.existsSync(p));
-    if (candidates.length === 0) {
-      const e = new Error(`Cannot find module '${modulePath}'`);
-      e.code = "MODULE_NOT_FOUND";
-      throw e;
-    }
-    const file = candidates[0];
-    mod = file.endsWith(".mjs") ? await import(pathToFileURL(file).href) : require(file);
+    mod = await loadModule(root, moduleRoot, name);
   } catch (e) {
-    if (e instanceof SyntaxError) throw fault("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, (e.stack || "").split("\n"));
-    if (e && e.code === "MODULE_NOT_FOUND") throw fault("Runtime.ImportModuleError", `Error: Cannot find module '${modulePath}'`, (e.stack || "").split("\n"));
+    if (e instanceof SyntaxError) throw fault("Runtime.UserCodeSyntaxError", `${e.name}: ${e.message}`, e);
+    if (e && e.code === "MODULE_NOT_FOUND") {
+      throw fault("Runtime.ImportModuleError", `Error: ${e.message.split(__filename).join(ENTRY)}`, e);
+    }
     throw e;
   }
-  let handler = mod;
-  for (const n of names) handler = handler ? handler[n] : undefined;
-  if (typeof handler !== "function") throw fault("Runtime.HandlerNotFound", `${modulePath}.${names.join(".")} is undefined or not exported`);
+  const handler = handlerPath.split(".").reduce((nested, key) => nested && nested[key], mod);
+  if (!handler) throw fault("Runtime.HandlerNotFound", `${spec} is undefined or not exported`, new Error());
+  if (typeof handler !== "function") throw fault("Runtime.HandlerNotFound", `${spec} is not a function`, new Error());
   return handler;
 }
 
-function logError(doc) {
-  const lines = [`${new Date().toISOString()}\t${doc.requestId || "undefined"}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`];
-  process.stderr.write(lines.join("\r") + "\n");
+// Lambda's log line for a failure: "Invoke Error" during an invocation, "Uncaught Exception" at init
+function logError(requestId, label, err) {
+  process.stdout.write(`${new Date().toISOString()}\t${requestId}\tERROR\t${label} \t${loggedError(err)}\n`);
 }
 
+// What runs when the event loop has nothing left to do during an invocation (Lambda's runtime
+// keeps one such listener: the callback's delayed answer, else the default below). The Runtime
+// API socket is unref'd while the handler runs so that it does not count as pending work.
+let onEmpty = null;
+process.on("beforeExit", () => {
+  const run = onEmpty;
+  onEmpty = null;
+  if (run) {
+    if (socket) socket.ref();
+    run();
+  }
+});
+
+function nodeJsExit() {
+  const e = new Error("The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly " +
+    "caused by a Promise that was never settled. For more information, see " +
+    "https://nodejs.org/docs/latest/api/process.html#exit-codes");
+  e.name = "Runtime.NodeJsExit";
+  return e;
+}
+
+// Resolves with {result} or {error}: a promise rejected with any value (undefined too) fails the invocation
 function runHandler(handler, event, context) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     let done = false;
-    const callback = (err, result) => {
+    const finish = (outcome) => {
       if (done) return;
       done = true;
-      if (err !== null && err !== undefined) reject(err); else resolve(result);
+      onEmpty = null;
+      if (socket) socket.ref();
+      resolve(outcome);
     };
-    context.done = callback;
-    context.succeed = (r) => callback(null, r);
-    context.fail = (e) => callback(e || new Error("handled"));
+    const answer = (err, result) => {
+      if (err !== null && err !== undefined) finish({ error: err }); else finish({ result });
+    };
+    // the callback answers once nothing else is pending (timers, sockets ...) unless the function
+    // turned callbackWaitsForEmptyEventLoop off; done / succeed / fail and promises answer at once
+    const callback = (err, result) => {
+      if ((err !== null && err !== undefined) || !context.callbackWaitsForEmptyEventLoop) {
+        answer(err, result);
+        return;
+      }
+      onEmpty = () => setImmediate(() => answer(null, result));
+    };
+    context.done = answer;
+    context.succeed = (r) => answer(null, r);
+    context.fail = (e) => answer(e === null || e === undefined ? "handled" : e);
+    // nothing left to run and no answer: an async handler's promise can never settle (an error);
+    // any other handler never called its callback (a null result)
+    const isAsync = handler.constructor && handler.constructor.name === "AsyncFunction";
+    onEmpty = isAsync ? () => finish({ error: nodeJsExit() }) : () => finish({ result: null });
+    if (socket) socket.unref();
     try {
       const out = handler(event, context, callback);
-      if (out && typeof out.then === "function") out.then((r) => callback(null, r), (e) => callback(e));
-      else if (handler.length < 3) callback(null, out);
-    } catch (e) {
-      callback(e);
+      if (out && typeof out.then === "function") out.then((result) => finish({ result }), (error) => finish({ error }));
+    } catch (error) {
+      finish({ error });
     }
   });
 }
 
-// console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>,
-// one line per call (line breaks inside a message become \r, so a message stays one log event)
+// A result JSON cannot represent (a cycle, a BigInt) fails the invocation as Lambda's runtime does
+function serialize(result) {
+  try {
+    return JSON.stringify(result === undefined ? null : result);
+  } catch (err) {
+    throw new Error("Unable to stringify response body");
+  }
+}
+
+// console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>, one log
+// event per call: a message with line breaks goes as one framed line (see compute/environment.py)
 let currentRequestId;
 const util = require("util");
 for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"],
                              ["debug", "DEBUG"], ["trace", "TRACE"]]) {
   console[name] = (...args) => {
-    const message = util.format(...args).replace(/\n/g, "\r");
-    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}\n`);
+    const message = util.format(...args);
+    const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}`;
+    process.stdout.write(message.includes("\n") ? `\x1e${line.replace(/\n/g, "\x1f")}\n` : `${line}\n`);
   };
 }
+
+function errorAnswer(requestId, err) {
+  const doc = errorDoc(err);
+  return ["POST", `invocation/${requestId}/error`, JSON.stringify(doc),
+    { "Lambda-Runtime-Function-Error-Type": doc.errorType }];
+}
+
+// An exception nobody catches, or a rejection nobody handles, ends the runtime as Lambda's does: it is
+// logged, reported for the invocation running (or as the init error), and the process exits.
+let inInvocation = false;
+function fatal(label, err, code) {
+  onEmpty = null;
+  if (socket) socket.ref();
+  logError(currentRequestId, label, err);
+  const done = () => process.exit(code);
+  const sent = inInvocation ? request(...errorAnswer(currentRequestId, err))
+    : request("POST", "init/error", JSON.stringify(errorDoc(err)),
+      { "Lambda-Runtime-Function-Error-Type": errorDoc(err).errorType });
+  sent.then(done, done);
+}
+process.on("uncaughtException", (err) => fatal("Uncaught Exception", err, 129));
+process.on("unhandledRejection", (reason) => {
+  const err = new Error(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+  err.name = "Runtime.UnhandledPromiseRejection";
+  err.reason = reason;
+  fatal("Unhandled Promise Rejection", err, 128);
+});
 
 async function main() {
   let handler;
@@ -157,9 +283,9 @@ async function main() {
     handler = await loadHandler();
   } catch (e) {
     const doc = errorDoc(e);
-    logError(doc);
+    logError(undefined, "Uncaught Exception", e);
     await request("POST", "init/error", JSON.stringify(doc), { "Lambda-Runtime-Function-Error-Type": doc.errorType });
-    process.exit(1);
+    process.exit(129);
   }
   const env = process.env;
   let next = await request("GET", "invocation/next");
@@ -167,6 +293,7 @@ async function main() {
     const h = next.headers;
     const requestId = h["lambda-runtime-aws-request-id"];
     currentRequestId = requestId;
+    inInvocation = true;
     const deadline = Number(h["lambda-runtime-deadline-ms"]);
     if (h["lambda-runtime-trace-id"]) env._X_AMZN_TRACE_ID = h["lambda-runtime-trace-id"];
     else delete env._X_AMZN_TRACE_ID;
@@ -181,7 +308,7 @@ async function main() {
       clientContext: h["lambda-runtime-client-context"] ? JSON.parse(h["lambda-runtime-client-context"]) : undefined,
       identity: h["lambda-runtime-cognito-identity"] ? JSON.parse(h["lambda-runtime-cognito-identity"]) : undefined,
       callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0),
+      getRemainingTimeInMillis: () => deadline - Date.now(),
     };
     let event;
     try {
@@ -190,16 +317,20 @@ async function main() {
       event = next.body.toString("utf8");
     }
     let answer;
-    try {
-      const result = await runHandler(handler, event, context);
-      answer = ["POST", `invocation/${requestId}/response`, result === undefined ? "null" : JSON.stringify(result)];
-    } catch (e) {
-      const doc = errorDoc(e);
-      doc.requestId = requestId;
-      logError(doc);
-      answer = ["POST", `invocation/${requestId}/error`, JSON.stringify({ errorType: doc.errorType, errorMessage: doc.errorMessage, trace: doc.trace || doc.stackTrace }),
-        { "Lambda-Runtime-Function-Error-Type": doc.errorType }];
+    const outcome = await runHandler(handler, event, context);
+    let failure = outcome.error;
+    if (!("error" in outcome)) {
+      try {
+        answer = ["POST", `invocation/${requestId}/response`, serialize(outcome.result)];
+      } catch (e) {
+        failure = e;
+      }
     }
+    if (answer === undefined) {
+      logError(requestId, "Invoke Error", failure);
+      answer = errorAnswer(requestId, failure);
+    }
+    inInvocation = false;
     next = await answerAndNext(...answer);
   }
 }

@@ -96,6 +96,10 @@ class CognitoIdentity:
         self.cognito_identity_id = doc.get("cognitoIdentityId")
         self.cognito_identity_pool_id = doc.get("cognitoIdentityPoolId")
 
+    def __repr__(self):
+        return (f"CognitoIdentity([cognito_identity_id={self.cognito_identity_id},"
+                f"cognito_identity_pool_id={self.cognito_identity_pool_id}])")
+
 
 class Client:
     __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
@@ -107,14 +111,22 @@ class Client:
         self.app_version_code = doc.get("app_version_code")
         self.app_package_name = doc.get("app_package_name")
 
+    def __repr__(self):
+        return (f"Client([installation_id={self.installation_id},app_title={self.app_title},"
+                f"app_version_name={self.app_version_name},app_version_code={self.app_version_code},"
+                f"app_package_name={self.app_package_name}])")
+
 
 class ClientContext:
     __slots__ = ("client", "custom", "env")
 
     def __init__(self, doc):
-        self.client = Client(doc["client"]) if doc.get("client") else None
+        self.client = Client(doc["client"]) if isinstance(doc.get("client"), dict) else None
         self.custom = doc.get("custom")
         self.env = doc.get("env")
+
+    def __repr__(self):
+        return f"ClientContext([custom={self.custom},env={self.env},client={self.client}])"
 
 
 class LambdaContext:
@@ -131,7 +143,11 @@ class LambdaContext:
         self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.client_context = ClientContext(json.loads(client_context)) if client_context else None
         self.identity = CognitoIdentity(json.loads(identity) if identity else {})
+        self.tenant_id = None
         self._deadline_ms = deadline_ms
+
+    def log(self, msg):
+        sys.stdout.write(str(msg))
 
     def get_remaining_time_in_millis(self):
         return max(self._deadline_ms - int(time.time() * 1000), 0)
@@ -141,7 +157,7 @@ class LambdaContext:
                 f"log_stream_name={self.log_stream_name},function_name={self.function_name},"
                 f"memory_limit_in_mb={self.memory_limit_in_mb},function_version={self.function_version},"
                 f"invoked_function_arn={self.invoked_function_arn},client_context={self.client_context},"
-                f"identity={self.identity}])")
+                f"identity={self.identity},tenant_id={self.tenant_id}])")
 
 
 class FaultError(Exception):
@@ -187,17 +203,38 @@ def error_document(exc, request_id=""):
             "stackTrace": traceback.format_list(frames)}
 
 
+def _nbsp_indent(line):
+    """Lambda indents the traceback lines of an error log event with no-break spaces."""
+    stripped = line.lstrip(" ")
+    return "\u00a0" * (len(line) - len(stripped)) + stripped
+
+
+def write_event(text):
+    """Write one log event; one holding line breaks goes as a framed line (see compute/environment.py)."""
+    if "\n" in text:
+        text = "\x1e" + text.replace("\n", "\x1f")
+    sys.stdout.write(text + "\n")
+
+
 def log_error(doc):
     text = "[ERROR] " + doc["errorType"] + (": " + doc["errorMessage"] if doc["errorMessage"] else "")
     lines = [text]
     if doc.get("stackTrace") is not None:
         lines.append("Traceback (most recent call last):")
-        lines.extend(line.rstrip("\n") for line in doc["stackTrace"])
-    sys.stdout.write("\r".join(lines) + "\n")
+        for element in doc["stackTrace"]:  # one frame holds two lines: each is its own line of the event
+            lines.extend([_nbsp_indent(line) for line in element.splitlines()] if element else [""])
+    write_event("\n".join(lines))
     sys.stdout.flush()
 
 
 _request_id = None  # of the invocation being handled, for log records
+UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. However, in rare "
+    "cases, a Lambda runtime update can cause unexpected function behavior. For functions using managed runtimes, "
+    "runtime updates can be triggered by a function change, or can be applied automatically. To determine if the "
+    "runtime has been updated, check the runtime version in the INIT_START log entry. If this error correlates with a "
+    "change in the runtime version, you may be able to mitigate this error by temporarily rolling back to the previous "
+    "runtime version. For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html")
 
 
 def install_logging():
@@ -206,13 +243,20 @@ def install_logging():
 
     class RequestId(logging.Filter):
         def filter(self, record):
-            record.aws_request_id = _request_id
+            record.aws_request_id = _request_id or ""
             return True
+
+    class LambdaHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                write_event(self.format(record))
+            except Exception:
+                self.handleError(record)
 
     formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
                                   "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
-    handler = logging.StreamHandler(sys.stdout)
+    handler = LambdaHandler()
     handler.setFormatter(formatter)
     handler.addFilter(RequestId())
     logging.getLogger().addHandler(handler)
@@ -230,17 +274,66 @@ def set_paths():
     os.chdir(task)
 
 
+_DECIMAL_MARK = "\x00decimal:"
+
+
+def _encode_decimal(obj):
+    """Decimals (DynamoDB's numbers) become JSON numbers with all their digits, as on Lambda."""
+    import decimal
+
+    if isinstance(obj, decimal.Decimal):
+        return float("nan") if obj.is_nan() else _DECIMAL_MARK + str(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _contains_decimal(obj):
+    import decimal
+
+    if isinstance(obj, decimal.Decimal):
+        return True
+    if isinstance(obj, dict):
+        return any(_contains_decimal(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return any(_contains_decimal(v) for v in obj)
+    return False
+
+
+def make_marshal():
+    """The result encoder of Lambda's Python runtime: JSON with Decimal numbers (python3.12 keeps
+    non-ASCII characters as they are); bytes results are returned as they are by the caller."""
+    ensure_ascii = os.environ.get("AWS_EXECUTION_ENV") != "AWS_Lambda_python3.12"
+    dumps = json.dumps
+    mark = json.dumps(_DECIMAL_MARK)[:-1]  # how the mark looks inside an encoded string
+
+    def marshal(result):
+        text = dumps(result, default=_encode_decimal, ensure_ascii=ensure_ascii)
+        if mark in text and _contains_decimal(result):
+            import re
+
+            text = re.sub(re.escape(mark) + r'([-+.\w]*)"', r"\1", text)
+        return text.encode("utf-8", "surrogatepass")
+
+    return marshal
+
+
 def serve():
     """Init (import the handler), then loop over invocations until the environment is destroyed."""
     env = os.environ
     global _request_id
     client = RuntimeClient(env["AWS_LAMBDA_RUNTIME_API"])
+    time.tzset()  # a forked environment's TZ (the function may set its own) replaces the template's
     set_paths()
+    # every line reaches the log when it is written, as on Lambda: output before a timeout or a crash is kept
+    sys.stdout.reconfigure(line_buffering=True)
+    sys.stderr.reconfigure(line_buffering=True)
     install_logging()
     try:
         handler = load_handler(env["_HANDLER"])
     except Exception as exc:
         doc = error_document(exc)
+        import logging
+
+        logging.warning(UNHANDLED_WARNING)
         log_error(doc)
         client.request(b"POST", b"init/error", json.dumps(doc).encode(),
                        b"Lambda-Runtime-Function-Error-Type: %s\r\n" % doc["errorType"].encode())
@@ -249,6 +342,7 @@ def serve():
     sys.stderr.flush()
     dumps = json.dumps
     loads = json.loads
+    marshal = make_marshal()
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
     _, headers, body = client.request(b"GET", b"invocation/next")
     while True:
@@ -269,7 +363,7 @@ def serve():
                 raise FaultError("Runtime.UnmarshalError", f"Unable to unmarshal input: {exc}") from None
             result = handler(event, context)
             try:
-                out = dumps(result).encode()
+                out = result if isinstance(result, bytes) else marshal(result)
             except (TypeError, ValueError) as exc:
                 raise FaultError("Runtime.MarshalError", f"Unable to marshal response: {exc}") from None
         except MemoryError:
