@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -319,9 +320,12 @@ class RuntimeAPIServer:
             await self._server.wait_closed()
 
 
+_ids = random.Random()  # seeded from the OS once: trace ids are unique, not secret
+
+
 def new_trace_id() -> str:
     """An X-Ray trace header for an invocation that arrived without one (not sampled)."""
-    return (f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0")
+    return f"Root=1-{int(time.time()):08x}-{_ids.getrandbits(96):024x};Parent={_ids.getrandbits(64):016x};Sampled=0"
 
 
 def next_headers(request_id: str, deadline_ms: int, function_arn: str, trace_id: str,
