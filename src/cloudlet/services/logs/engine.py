@@ -238,27 +238,19 @@ class LogsEngine:
         """Every group (with its tags) in name order after `after`, read in chunks; for filters SQL
         cannot express."""
         while True:
-            with self.store.read() as conn:
-                sql = f"SELECT {_GROUP_COLS} FROM logs_groups WHERE account = ? AND region = ?"
-                args: list = [account, region]
-                if group_class:
-                    sql += " AND group_class = ?"
-                    args.append(group_class)
-                if after is not None:
-                    sql += " AND name > ?"
-                    args.append(after)
-                groups = [_group(r) for r in conn.all(sql + " ORDER BY name LIMIT 200", args)]
-                tags: dict[int, dict[str, str]] = {g.id: {} for g in groups}
-                if groups:
+            groups, more = self.list_groups(account, region, group_class=group_class, after=after, limit=200)
+            tags: dict[int, dict[str, str]] = {g.id: {} for g in groups}
+            if groups:
+                with self.store.read() as conn:
                     rows = conn.all(
                         "SELECT group_id, tag_key, tag_value FROM logs_tags"
                         f" WHERE group_id IN ({', '.join('?' * len(groups))})",
                         [g.id for g in groups],
                     )
-                    for group_id, key, value in rows:
-                        tags[group_id][key] = value
+                for group_id, key, value in rows:
+                    tags[group_id][key] = value
             yield from ((g, tags[g.id]) for g in groups)
-            if len(groups) < 200:
+            if not more:
                 return
             after = groups[-1].name
 
