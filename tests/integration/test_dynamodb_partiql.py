@@ -133,3 +133,35 @@ def test_execute_transaction_is_atomic(ddb):
         {"Statement": "SELECT * FROM music WHERE artist = 'A' AND song = 'none'"},
     ])
     assert out["Responses"] == [{"Item": {"n": {"N": "2"}}}, {}]
+
+
+def test_exists_is_a_transaction_condition_check(ddb):
+    run(ddb, "INSERT INTO music VALUE {'artist': 'A', 'song': 's1', 'n': 1}")
+    check = "EXISTS(SELECT * FROM music WHERE artist = 'A' AND song = 's1' AND n = 1)"
+    ddb.execute_transaction(TransactStatements=[
+        {"Statement": check},
+        {"Statement": "INSERT INTO music VALUE {'artist': 'A', 'song': 's2'}"},
+    ])
+    assert ddb.scan(TableName="music")["Count"] == 2
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": "EXISTS(SELECT * FROM music WHERE artist = 'A' AND song = 'missing')"},
+            {"Statement": "INSERT INTO music VALUE {'artist': 'A', 'song': 's3'}"},
+        ])
+    assert error(excinfo)[0] == "TransactionCanceledException"
+    reasons = excinfo.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["ConditionalCheckFailed", "None"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_transaction(TransactStatements=[
+            {"Statement": "EXISTS(SELECT * FROM music WHERE artist = ? AND song = ? AND n > ?)",
+             "Parameters": [{"S": "A"}, {"S": "s1"}, {"N": "1"}]},
+            {"Statement": "DELETE FROM music WHERE artist = 'A' AND song = 's2'"},
+        ])
+    assert [r["Code"] for r in excinfo.value.response["CancellationReasons"]] == ["ConditionalCheckFailed", "None"]
+    assert ddb.scan(TableName="music")["Count"] == 2
+    for bad in (lambda: run(ddb, check),
+                lambda: ddb.batch_execute_statement(Statements=[{"Statement": check}])):
+        with pytest.raises(ClientError) as excinfo:
+            bad()
+        assert error(excinfo)[0] == "ValidationException"
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -33,7 +33,7 @@ class PartiQLError(Exception):
 
 @dataclass
 class Statement:
-    kind: str  # SELECT INSERT UPDATE DELETE
+    kind: str  # SELECT INSERT UPDATE DELETE EXISTS
     table: str
     index: str | None = None
     where: object = None
@@ -108,6 +108,8 @@ class _Parser:
             stmt = self.update()
         elif self.word("DELETE"):
             stmt = self.delete()
+        elif self.word("EXISTS"):
+            stmt = self.exists()
         else:
             self.fail()
         if self.tok.kind != "eof":
@@ -149,6 +151,16 @@ class _Parser:
         table, index = self.table_ref()
         where = self.where(optional=True)
         return Statement("SELECT", table, index, where, projection)
+
+    def exists(self) -> Statement:
+        """EXISTS(SELECT ...): a transaction's condition check on one item."""
+        self.next()
+        self.expect_op("(")
+        if not self.word("SELECT"):
+            self.fail()
+        select = self.select()
+        self.expect_op(")")
+        return Statement("EXISTS", select.table, select.index, select.where, select.projection)
 
     def insert(self) -> Statement:
         self.next()

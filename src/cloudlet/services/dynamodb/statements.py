@@ -99,6 +99,7 @@ class Statements:
 
     def execute_statement(self, ctx, params: dict) -> dict:
         stmt = partiql.parse(params["Statement"], params.get("Parameters"))
+        _refuse_exists_outside_transaction(stmt)
         if stmt.kind == "SELECT":
             with self.store.read() as conn:
                 return self._select(conn, ctx, stmt, params)
@@ -148,6 +149,12 @@ class Statements:
     def _plan(self, conn: Conn, ctx, stmt: partiql.Statement, return_on_failure: str | None) -> Write:
         table = get_table(conn, ctx, stmt.table)
         exists = A.Function("attribute_exists", (A.Path((table.key.pk,)),))
+        if stmt.kind == "EXISTS":
+            if stmt.index:
+                raise validation("Index is not supported in this operation")
+            key, rest = _key_and_rest(table, stmt.where)
+            condition = _and([exists, rest] if rest else [exists])
+            return plan(table, "ConditionCheck", key, requests.Expressions(condition=condition), return_on_failure)
         if stmt.kind == "INSERT":
             missing = A.Function("attribute_not_exists", (A.Path((table.key.pk,)),))
             return plan(table, "Put", stmt.item, requests.Expressions(condition=missing), return_on_failure)
@@ -185,6 +192,8 @@ class Statements:
     def batch_execute_statement(self, ctx, params: dict) -> dict:
         entries = params["Statements"]
         parsed, kinds = _parse_statements(entries, "statements", MAX_BATCH, "a batch")
+        for stmt in parsed:
+            _refuse_exists_outside_transaction(stmt)
         responses = []
         for entry, stmt in zip(entries, parsed, strict=True):
             try:
@@ -230,6 +239,11 @@ class Statements:
             if token:
                 self.items.remember(conn, ctx, token, fingerprint)
         return {"Responses": []}
+
+
+def _refuse_exists_outside_transaction(stmt: partiql.Statement) -> None:
+    if stmt.kind == "EXISTS":
+        raise validation("Unsupported operation: EXISTS is only supported in transactions")
 
 
 def _duplicate(stmt: partiql.Statement, err: AWSError) -> AWSError:
