@@ -77,9 +77,11 @@ def test_put_describe_replace_delete(fast):
 
     # the same name replaces the filter and keeps its creation time
     logs.put_subscription_filter(logGroupName="app", filterName="errors", filterPattern="WARN",
-                                 destinationArn=arn, distribution="Random", applyOnTransformedLogs=True)
+                                 destinationArn=arn, distribution="Random", applyOnTransformedLogs=True,
+                                 fieldSelectionCriteria='@aws.region = "us-east-1"', emitSystemFields=["@aws.region"])
     [found] = logs.describe_subscription_filters(logGroupName="app")["subscriptionFilters"]
     assert (found["filterPattern"], found["distribution"], found["applyOnTransformedLogs"]) == ("WARN", "Random", True)
+    assert (found["fieldSelectionCriteria"], found["emitSystemFields"]) == ('@aws.region = "us-east-1"', ["@aws.region"])
     assert found["creationTime"] == created
 
     logs.delete_subscription_filter(logGroupName="app", filterName="errors")
@@ -244,6 +246,24 @@ def test_matching_events_are_delivered_in_one_batch_per_stream(fast):
             "logEvents": [{"id": stored[m]["eventId"], "timestamp": stored[m]["timestamp"], "message": m}
                           for m in messages],
         }
+
+
+def test_large_batches_are_split_into_several_invocations(fast):
+    logs = fast.client("logs")
+    make_stream(logs, "app", "s")
+    sizes = ("import base64, gzip, json\ndef handler(event, context):\n"
+             "    doc = json.loads(gzip.decompress(base64.b64decode(event['awslogs']['data'])))\n"
+             "    print('GOT ' + json.dumps({'logEvents': [{'message': str(len(e['message']))}"
+             " for e in doc['logEvents']]}))\n")
+    logs.put_subscription_filter(logGroupName="app", filterName="all", filterPattern="",
+                                 destinationArn=sink(fast, group="app", source=sizes))
+    logs.put_log_events(logGroupName="app", logStreamName="s", logEvents=[
+        {"timestamp": now_ms(), "message": c * 150_000} for c in "abc"] + [{"timestamp": now_ms(), "message": "d"}])
+    received_events(fast, 4)
+    time.sleep(0.5)
+    # at most 256 KiB of messages per invocation, in stored order
+    assert sorted([e["message"] for e in d["logEvents"]] for d in received(fast)) == [
+        ["150000"], ["150000"], ["150000", "1"]]
 
 
 def test_two_filters_deliver_separately_and_a_deleted_filter_stops(fast):
