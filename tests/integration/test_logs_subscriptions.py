@@ -14,8 +14,8 @@ CANNOT_INVOKE = (
     "Could not execute the lambda function. Make sure you have given CloudWatch Logs permission to execute"
     " your function."
 )
-FAST = {"lambda_async_poll_s": 0.05, "lambda_log_flush_s": 0.01, "logs_subscription_window_s": 0.3,
-        "logs_subscription_max_chain": 3}
+FAST = {"lambda_async_poll_s": 0.05, "lambda_log_flush_s": 0.01, "lambda_async_retry_delays": [0.1, 0.1],
+        "logs_subscription_window_s": 0.3, "logs_subscription_max_chain": 3}
 fast_server, fast = fast_fixtures(FAST)
 
 # Decodes the awslogs payload and logs what it got.
@@ -304,6 +304,40 @@ def test_function_output_is_delivered_to_another_function(fast):
     [stored] = [e for e in logs.filter_log_events(logGroupName="/aws/lambda/app", filterPattern="ALERT")["events"]
                 if e["message"] == "ALERT second"]
     assert doc["logEvents"][0]["id"] == stored["eventId"]
+
+
+def test_failed_deliveries_are_retried_like_any_event_invocation(fast):
+    logs = fast.client("logs")
+    make_stream(logs, "app", "s")
+    failing = "def handler(event, context):\n    print('ATTEMPT ' + event['awslogs']['data'])\n    raise RuntimeError('no')\n"
+    logs.put_subscription_filter(logGroupName="app", filterName="all", filterPattern="",
+                                 destinationArn=sink(fast, "failing", group="app", source=failing))
+    logs.put_log_events(logGroupName="app", logStreamName="s", logEvents=[{"timestamp": now_ms(), "message": "x"}])
+
+    def attempts():
+        if not logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/failing")["logGroups"]:
+            return []
+        events = logs.filter_log_events(logGroupName="/aws/lambda/failing", filterPattern="ATTEMPT")["events"]
+        return [e["message"] for e in events if e["message"].startswith("ATTEMPT ")]
+    wait_for(lambda: len(attempts()) >= 3)
+    time.sleep(0.5)
+    found = attempts()
+    assert len(found) == 3 and len(set(found)) == 1  # the first try and two retries of the same payload
+
+
+def test_a_deleted_destination_does_not_disturb_writes(fast, caplog):
+    logs = fast.client("logs")
+    make_stream(logs, "app", "s")
+    logs.put_subscription_filter(logGroupName="app", filterName="gone", filterPattern="",
+                                 destinationArn=sink(fast, "gone", group="app"))
+    logs.put_subscription_filter(logGroupName="app", filterName="kept", filterPattern="",
+                                 destinationArn=sink(fast, group="app"))
+    fast.client("lambda").delete_function(FunctionName="gone")
+    out = logs.put_log_events(logGroupName="app", logStreamName="s", logEvents=[{"timestamp": now_ms(), "message": "x"}])
+    assert "nextSequenceToken" in out
+    [doc] = received_events(fast, 1)
+    assert doc["subscriptionFilters"] == ["kept"]
+    wait_for(lambda: any("delivery to " + FN + "gone failed" in r.getMessage() for r in caplog.records))
 
 
 def test_a_function_subscribed_to_its_own_group_stops_after_the_chain_limit(fast):

@@ -84,9 +84,12 @@ class Logs(Service):
 
     def _stored(self, stored: Stored) -> None:
         """Events were committed: hand the ones a subscription filter matches to delivery."""
-        filters = self.subscriptions.active(stored.account, stored.region, stored.group)
-        if filters:
-            self.delivery.stored(stored, filters)
+        try:
+            filters = self.subscriptions.active(stored.account, stored.region, stored.group)
+            if filters:
+                self.delivery.stored(stored, filters)
+        except Exception:  # the events are stored: a delivery problem must not fail their write
+            log.exception("subscription filters of log group %s", stored.group)
 
     # -- retention sweep -----------------------------------------------------------------------
 

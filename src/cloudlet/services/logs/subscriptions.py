@@ -47,6 +47,8 @@ class SubscriptionFilters:
         try:
             with self.store.tx() as conn:
                 group = self.engine.find_group(conn, account, region, group_name)
+                # the group's row lock serializes puts to one group (other nodes' too)
+                conn.execute("UPDATE logs_groups SET id = id WHERE id = ?", (group.id,))
                 exists = conn.one(
                     "SELECT 1 FROM logs_subscription_filters WHERE group_id = ? AND name = ?", (group.id, name)
                 )
