@@ -17,7 +17,7 @@ CANNOT_INVOKE = (
     " your function."
 )
 FAST = {"lambda_async_poll_s": 0.05, "lambda_log_flush_s": 0.01, "lambda_async_retry_delays": [0.1, 0.1],
-        "logs_subscription_window_s": 0.3, "logs_subscription_max_chain": 3}
+        "logs_subscription_window_s": 0.5, "logs_subscription_max_chain": 3}
 fast_server, fast = fast_fixtures(FAST)
 
 # Decodes the awslogs payload and logs what it got.
@@ -121,7 +121,6 @@ def test_two_filters_per_group_prefix_and_paging(fast):
 def test_aws_cli(fast):
     fast.client("logs").create_log_group(logGroupName="app")
     arn = sink(fast, group="app")
-    assert aws(fast, "describe-subscription-filters", "--log-group-name", "app") == {"subscriptionFilters": []}
     stderr = aws_fails(fast, "put-subscription-filter", "--log-group-name", "app", "--filter-name", "f",
                        "--filter-pattern", "", "--destination-arn", FN + "ghost")
     assert "InvalidParameterException" in stderr and CANNOT_INVOKE in stderr
@@ -227,7 +226,7 @@ def test_filters_go_with_their_group(fast):
     make_stream(logs, "app", "s")
     assert logs.describe_subscription_filters(logGroupName="app")["subscriptionFilters"] == []
     logs.put_log_events(logGroupName="app", logStreamName="s", logEvents=[{"timestamp": now_ms(), "message": "x"}])
-    time.sleep(1.0)
+    time.sleep(1.5)
     assert received(fast) == []
 
 
@@ -249,7 +248,7 @@ def test_matching_events_are_delivered_in_one_batch_per_stream(fast):
     logs.put_log_events(logGroupName="app", logStreamName="s2", logEvents=[
         {"timestamp": start, "message": "ERROR elsewhere"}, {"timestamp": start + 5, "message": "fine"}])
     docs = received_events(fast, 4)
-    time.sleep(0.5)  # nothing more comes
+    time.sleep(1.0)  # nothing more comes
     docs = received(fast)
     assert len(docs) == 2
     by_stream = {d["logStream"]: d for d in docs}
@@ -276,7 +275,7 @@ def test_large_batches_are_split_into_several_invocations(fast):
     logs.put_log_events(logGroupName="app", logStreamName="s", logEvents=[
         {"timestamp": now_ms(), "message": c * 150_000} for c in "abc"] + [{"timestamp": now_ms(), "message": "d"}])
     received_events(fast, 4)
-    time.sleep(0.5)
+    time.sleep(1.0)
     # at most 256 KiB of messages per invocation, in stored order
     assert sorted([e["message"] for e in d["logEvents"]] for d in received(fast)) == [
         ["150000"], ["150000"], ["150000", "1"]]
@@ -299,7 +298,7 @@ def test_two_filters_deliver_separately_and_a_deleted_filter_stops(fast):
     logs.put_log_events(logGroupName="app", logStreamName="s", logEvents=[
         {"timestamp": now_ms(), "message": "ERROR again"}, {"timestamp": now_ms(), "message": '{"level": "warn"}'}])
     docs = received_events(fast, 3)
-    time.sleep(0.6)
+    time.sleep(1.0)
     assert [[e["message"] for e in d["logEvents"]] for d in received(fast)][2:] == [['{"level": "warn"}']]
 
 
@@ -371,5 +370,5 @@ def test_a_function_subscribed_to_its_own_group_stops_after_the_chain_limit(fast
     invoke(lam, "loop", {"awslogs": {"data": "H4sIAAAAAAAAA6uuBQBDv6ajAgAAAA=="}})
     # the direct call, then one delivery per link of the chain (max 3 in these settings)
     wait_for(lambda: starts() >= 5, timeout=30)
-    time.sleep(1.5)
+    time.sleep(2.0)
     assert starts() == 5
