@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import orjson
+
 from cloudlet.aws.errors import AWSError
 from cloudlet.store.base import Conn, Store
 
@@ -147,6 +149,20 @@ def _contains(conn: Conn, column: str) -> str:
 def prefix_bounds(prefix: str) -> tuple[str, str]:
     """Bounds so that `lo <= name < hi` holds exactly for names starting with prefix (bytewise order)."""
     return prefix, prefix + "\U0010ffff"
+
+
+def put_group_filter(conn, table: str, group_id: int, name: str, body: dict, limit: int) -> None:
+    """Create or replace the filter `name` of a group in `table` (metric or subscription filters),
+    keeping its creation time; a new name beyond `limit` filters is LimitExceededException."""
+    encoded = orjson.dumps(body).decode()
+    if conn.one(f"SELECT 1 FROM {table} WHERE group_id = ? AND name = ?", (group_id, name)):
+        conn.execute(f"UPDATE {table} SET body = ? WHERE group_id = ? AND name = ?", (encoded, group_id, name))
+        return
+    (count,) = conn.one(f"SELECT COUNT(*) FROM {table} WHERE group_id = ?", (group_id,))
+    if count >= limit:
+        raise AWSError("LimitExceededException", "Resource limit exceeded.", 400)
+    conn.execute(f"INSERT INTO {table} (group_id, name, created, body) VALUES (?, ?, ?, ?)",
+                 (group_id, name, now_ms(), encoded))
 
 
 class LogsEngine:

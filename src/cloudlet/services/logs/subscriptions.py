@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import orjson
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.logs.engine import LogsEngine, now_ms, prefix_bounds
+from cloudlet.services.logs.engine import LogsEngine, prefix_bounds, put_group_filter
 from cloudlet.services.logs.filter_pattern import Predicate, compile_pattern
 from cloudlet.store.cache import ReadCache
 
@@ -49,24 +49,7 @@ class SubscriptionFilters:
                 group = self.engine.find_group(conn, account, region, group_name)
                 # the group's row lock serializes puts to one group (other nodes' too)
                 conn.execute("UPDATE logs_groups SET id = id WHERE id = ?", (group.id,))
-                exists = conn.one(
-                    "SELECT 1 FROM logs_subscription_filters WHERE group_id = ? AND name = ?", (group.id, name)
-                )
-                if exists:
-                    conn.execute(
-                        "UPDATE logs_subscription_filters SET body = ? WHERE group_id = ? AND name = ?",
-                        (orjson.dumps(body).decode(), group.id, name),
-                    )
-                    return
-                (count,) = conn.one(
-                    "SELECT COUNT(*) FROM logs_subscription_filters WHERE group_id = ?", (group.id,)
-                )
-                if count >= MAX_PER_GROUP:
-                    raise AWSError("LimitExceededException", "Resource limit exceeded.", 400)
-                conn.execute(
-                    "INSERT INTO logs_subscription_filters (group_id, name, created, body) VALUES (?, ?, ?, ?)",
-                    (group.id, name, now_ms(), orjson.dumps(body).decode()),
-                )
+                put_group_filter(conn, "logs_subscription_filters", group.id, name, body, MAX_PER_GROUP)
         finally:
             self.forget(account, region, group_name)
 
