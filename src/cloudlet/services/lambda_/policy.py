@@ -34,6 +34,8 @@ def function_statement(params: dict, resource: str) -> dict:
         condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = params["PrincipalOrgID"]
     if params.get("FunctionUrlAuthType"):
         condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = params["FunctionUrlAuthType"]
+    if params.get("InvokedViaFunctionUrl"):
+        condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
     if params.get("SourceArn"):
         condition["ArnLike"] = {"AWS:SourceArn": params["SourceArn"]}
     if condition:
