@@ -18,6 +18,7 @@ import orjson
 from cloudlet.services.lambda_ import errors, paging, url_cors
 from cloudlet.services.lambda_.configuration import now_text
 from cloudlet.services.lambda_.registry import LATEST, Ref, parse_ref
+from cloudlet.services.lambda_.url_routing import ID_LENGTH
 from cloudlet.services.lambda_.url_table import MIGRATIONS
 from cloudlet.store import Store
 
@@ -65,7 +66,7 @@ class UrlStore:
 
     def insert(self, ref: Ref, config: dict, exists) -> str:
         """Store a new URL for `ref` (conflict when it has one); `exists(conn)` checks the target first."""
-        url_id = "".join(secrets.choice(_ALPHABET) for _ in range(32))
+        url_id = "".join(secrets.choice(_ALPHABET) for _ in range(ID_LENGTH))
         with self.store.tx() as conn:
             exists(conn)
             if conn.one("SELECT 1 FROM lambda_function_urls WHERE account_id = ? AND region = ? "

@@ -9,6 +9,7 @@ from cloudlet.aws.http import HttpRequest
 
 PATH_PREFIX = "/_cloudlet/lambda-url/"
 HOST_MARK = ".lambda-url."
+ID_LENGTH = 32
 
 
 def host_name(host: str) -> str:
@@ -16,15 +17,21 @@ def host_name(host: str) -> str:
     return host if host.endswith("]") else host.rsplit(":", 1)[0]
 
 
+def _is_url_host(host: str) -> bool:
+    # a URL id is 32 characters, so the mark sits at a fixed place (an S3 bucket name holding
+    # ".lambda-url." elsewhere stays S3's)
+    return host[ID_LENGTH:ID_LENGTH + len(HOST_MARK)] == HOST_MARK
+
+
 def is_function_url(req: HttpRequest) -> bool:
     """Whether the edge should hand this request to the function URL server."""
-    return HOST_MARK in req.host or req.path.startswith(PATH_PREFIX)
+    return _is_url_host(req.host) or req.path.startswith(PATH_PREFIX)
 
 
 def locate(req: HttpRequest) -> tuple[str, str, bool]:
     """(url id, raw path for the function, host form?) of a function URL request."""
-    host = host_name(req.host)
-    if HOST_MARK in host:
-        return host.split(".", 1)[0], req.path or "/", True
+    host = req.host
+    if _is_url_host(host):
+        return host[:ID_LENGTH], req.path or "/", True
     url_id, _, tail = req.path[len(PATH_PREFIX):].partition("/")
     return url_id, "/" + tail, False
