@@ -5,7 +5,10 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import re
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import boto3
@@ -15,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
-from lambda_helpers import create
+from lambda_helpers import create, wait_for
 
 from cloudlet.testing.pytest_plugin import start_server
 
@@ -477,3 +480,56 @@ def test_aws_iam_url_verifies_signatures(strict):
                        Principal=STRANGER[2], InvokedViaFunctionUrl=True)
     status, body = signed_call(url, STRANGER)
     assert status == 201 and body["event"]["requestContext"]["authorizer"]["iam"]["accountId"] == STRANGER[2]
+
+
+def test_url_invocations_are_logged_and_metered(cloudlet):
+    base = public_url(cloudlet)
+    status, headers, _ = call(base + "/")
+    assert status == 201
+    request_id = header(headers, "x-amzn-RequestId")
+    logs = cloudlet.client("logs")
+
+    def started():
+        try:
+            found = logs.filter_log_events(logGroupName="/aws/lambda/web", filterPattern=f'"{request_id}"')
+        except ClientError:
+            return None
+        return [e["message"] for e in found["events"] if e["message"].startswith("START")]
+    assert wait_for(started)[0].startswith(f"START RequestId: {request_id} Version: $LATEST")
+    _, _, body = call(cloudlet.endpoint + "/_cloudlet/lambda/metering")
+    arn = f"arn:aws:lambda:us-east-1:{cloudlet.account_id}:function:web"
+    assert json.loads(body)["Functions"][arn]["Invocations"] >= 1
+
+
+def test_alias_url_follows_routing_weights(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "web", source=WEB, Publish=True)
+    lam.update_function_configuration(FunctionName="web", Description="second")
+    lam.publish_version(FunctionName="web")
+    lam.create_alias(FunctionName="web", Name="live", FunctionVersion="1",
+                     RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
+    config = lam.create_function_url_config(FunctionName="web", Qualifier="live", AuthType="NONE")
+    allow_public(lam, "web", Qualifier="live")
+    status, headers, body = call(path_form(cloudlet, config) + "/")
+    assert (status, header(headers, "X-Amz-Executed-Version"), json.loads(body)["version"]) == (201, "2", "2")
+
+
+def test_cli_configures_a_public_url(cloudlet, tmp_path):
+    lam = cloudlet.client("lambda")
+    create(lam, "web", source=WEB)
+    env = {**os.environ, **cloudlet.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+
+    def aws(*args: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "awscli", "lambda", *args, "--output", "json"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.strip() else {}
+    created = aws("create-function-url-config", "--function-name", "web", "--auth-type", "NONE",
+                  "--cors", json.dumps({"AllowOrigins": ["https://app.example"], "MaxAge": 60}))
+    assert created["Cors"] == {"AllowOrigins": ["https://app.example"], "MaxAge": 60}
+    aws("add-permission", "--function-name", "web", "--statement-id", "url", "--action",
+        "lambda:InvokeFunctionUrl", "--principal", "*", "--function-url-auth-type", "NONE")
+    aws("add-permission", "--function-name", "web", "--statement-id", "invoke", "--action",
+        "lambda:InvokeFunction", "--principal", "*", "--invoked-via-function-url")
+    assert call(path_form(cloudlet, created) + "/cli")[0] == 201
+    assert aws("get-function-url-config", "--function-name", "web")["FunctionUrl"] == created["FunctionUrl"]
