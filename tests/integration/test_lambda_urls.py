@@ -39,6 +39,13 @@ def handler(event, context):
         return {"statusCode": "teapot", "body": "x"}
     if path == "/raw-bytes":
         return b"not json at all"
+    if path == "/framing":
+        return {"statusCode": 200, "headers": {"Content-Length": "999", "Connection": "close", "X-Kept": 1},
+                "body": "short"}
+    if path == "/bad-header":
+        return {"statusCode": 200, "headers": {"X-Split": "a\\r\\nInjected: yes"}, "body": "x"}
+    if path == "/bad-name":
+        return {"statusCode": 200, "headers": {"Bad Name": "x"}, "body": "x"}
     return {"statusCode": 201,
             "headers": {"X-Custom": "yes", "Access-Control-Allow-Origin": "https://function.example"},
             "cookies": ["a=1; Path=/", "b=2; Max-Age=60"],
@@ -338,7 +345,10 @@ def test_function_answers_map_to_http_responses(cloudlet):
     status, headers, body = call(base + "/binary")
     assert (status, header(headers, "Content-Type"), body) == (200, "image/png", bytes(range(256)))
 
-    for path in ("/boom", "/bad-status", "/raw-bytes"):
+    status, headers, body = call(base + "/framing")  # the edge frames the response itself
+    assert (status, body, header(headers, "Content-Length")) == (200, b"short", "5")
+    assert header(headers, "Connection") != "close" and header(headers, "X-Kept") == "1"
+    for path in ("/boom", "/bad-status", "/raw-bytes", "/bad-header", "/bad-name"):
         status, headers, body = call(base + path)
         assert (status, body) == (502, b"Internal Server Error"), path
         assert header(headers, "x-amzn-RequestId")

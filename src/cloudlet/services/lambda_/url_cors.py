@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_.url_events import HTTP_TOKEN
 
 METHODS = ("GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*")
 _ORIGIN = re.compile(r"(\*|[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s?#]+)")
-_TOKEN = re.compile(r"(\*|[!#$%&'*+.^_`|~0-9A-Za-z-]+)")
+_TOKEN = re.compile(r"\*|" + HTTP_TOKEN.pattern)
 
 
 def check(cors: dict | None) -> None:

@@ -4,7 +4,8 @@ The event follows Lambda's function URL request payload: headers lower-cased wit
 comma-joined (the `cookie` header moves to `cookies`), `queryStringParameters` with repeated keys
 comma-joined, a body as text for text content types (`text/*`, JSON, XML, JavaScript, YAML) and
 base64 for anything else. The answer: a JSON object with `statusCode` is the response (`headers`,
-`cookies` as Set-Cookie lines, `body`, `isBase64Encoded`); any other JSON value is a 200
+`cookies` as Set-Cookie lines, `body`, `isBase64Encoded`; the framing headers Content-Length,
+Transfer-Encoding, Connection, Keep-Alive and Date are the edge's own); any other JSON value is a 200
 `application/json` body of exactly what the function returned.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, unquote
@@ -22,6 +24,8 @@ from cloudlet.aws.http import HttpRequest, HttpResponse
 
 _TEXT_MARKERS = ("json", "xml", "javascript", "yaml")
 _BREAKS = frozenset("\r\n\0")
+HTTP_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FRAMING = frozenset(("content-length", "transfer-encoding", "connection", "keep-alive", "date"))
 
 
 def is_text(content_type: str) -> bool:
@@ -95,9 +99,15 @@ def http_response(payload: bytes) -> HttpResponse:
         status = int(status)
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise MalformedResponse(f"statusCode {status!r}")
+    given = value.get("headers") or {}
+    if not isinstance(given, dict):
+        raise MalformedResponse("headers is not an object")
     headers: dict[str, str] = {}
-    for name, text in (value.get("headers") or {}).items():
-        headers[str(name)] = text if isinstance(text, str) else orjson.dumps(text).decode()
+    for name, text in given.items():
+        if HTTP_TOKEN.fullmatch(name) is None:
+            raise MalformedResponse(f"header name {name!r}")
+        if name.lower() not in _FRAMING:  # the edge frames the response itself
+            headers[name] = text if isinstance(text, str) else orjson.dumps(text).decode()
     if not any(name.lower() == "content-type" for name in headers):
         headers["Content-Type"] = "application/json"
     body = value.get("body")
