@@ -543,3 +543,20 @@ def test_cli_configures_a_public_url(cloudlet, tmp_path):
         "lambda:InvokeFunction", "--principal", "*", "--invoked-via-function-url")
     assert call(path_form(cloudlet, created) + "/cli")[0] == 201
     assert aws("get-function-url-config", "--function-name", "web")["FunctionUrl"] == created["FunctionUrl"]
+
+
+def test_timeouts_and_oversized_answers_are_bad_gateways(cloudlet):
+    source = """
+import time
+def handler(event, context):
+    if event["rawPath"] == "/slow":
+        time.sleep(3)
+    return "x" * (7 * 1024 * 1024)
+"""
+    lam = cloudlet.client("lambda")
+    create(lam, "web", source=source, Timeout=1)
+    config = lam.create_function_url_config(FunctionName="web", AuthType="NONE")
+    allow_public(lam, "web")
+    for path in ("/slow", "/big"):
+        status, headers, body = call(path_form(cloudlet, config) + path)
+        assert (status, body) == (502, b"Internal Server Error"), path
