@@ -327,6 +327,8 @@ def test_host_form_reaches_the_same_function(cloudlet):
     event = json.loads(body)["event"]
     assert (event["rawPath"], event["queryStringParameters"]) == ("/deep/path", {"z": "9"})
     assert event["requestContext"]["domainName"] == f"{uid}.lambda-url.us-east-1.localhost"
+    status, _, _ = call(cloudlet.endpoint + "/", headers={"Host": f"{uid}.lambda-url.eu-west-1.localhost"})
+    assert status == 403  # a URL answers in its own region only
 
 
 def test_function_answers_map_to_http_responses(cloudlet):

@@ -15,14 +15,14 @@ def request(path: str = "/", host: str = "127.0.0.1:4566") -> HttpRequest:
 def test_host_form():
     req = request("/x/y", f"{URL_ID}.lambda-url.eu-west-1.localhost:4566")
     assert is_function_url(req)
-    assert locate(req) == (URL_ID, "/x/y", True)
+    assert locate(req) == (URL_ID, "/x/y", "eu-west-1")
 
 
 def test_path_form():
     req = request(f"/_cloudlet/lambda-url/{URL_ID}/x%20y")
     assert is_function_url(req)
-    assert locate(req) == (URL_ID, "/x%20y", False)
-    assert locate(request(f"/_cloudlet/lambda-url/{URL_ID}")) == (URL_ID, "/", False)
+    assert locate(req) == (URL_ID, "/x%20y", None)
+    assert locate(request(f"/_cloudlet/lambda-url/{URL_ID}")) == (URL_ID, "/", None)
 
 
 def test_other_hosts_stay_with_the_apis():

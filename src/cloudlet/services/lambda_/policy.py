@@ -1,6 +1,7 @@
 """Resource-based policies as Lambda builds them from AddPermission / AddLayerVersionPermission.
 
-Statements are stored and returned; they are not evaluated (cloudlet has no IAM evaluation yet).
+Statements are stored and returned; they are not evaluated (cloudlet has no IAM evaluation yet),
+except by url_access.py for callers of function URLs.
 """
 
 from __future__ import annotations

@@ -28,10 +28,11 @@ def is_function_url(req: HttpRequest) -> bool:
     return _is_url_host(req.host) or req.path.startswith(PATH_PREFIX)
 
 
-def locate(req: HttpRequest) -> tuple[str, str, bool]:
-    """(url id, raw path for the function, host form?) of a function URL request."""
+def locate(req: HttpRequest) -> tuple[str, str, str | None]:
+    """(url id, raw path for the function, the host's region or None for the path form)."""
     host = req.host
     if _is_url_host(host):
-        return host[:ID_LENGTH], req.path or "/", True
+        region = host[ID_LENGTH + len(HOST_MARK):].split(".", 1)[0]
+        return host[:ID_LENGTH], req.path or "/", region
     url_id, _, tail = req.path[len(PATH_PREFIX):].partition("/")
-    return url_id, "/" + tail, False
+    return url_id, "/" + tail, None

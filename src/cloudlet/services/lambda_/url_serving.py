@@ -43,9 +43,9 @@ class UrlServer:
 
     async def serve(self, req: HttpRequest) -> HttpResponse:
         request_id = ids.request_id()
-        url_id, raw_path, host_form = locate(req)
+        url_id, raw_path, region = locate(req)
         target = await self.platform.run_sync(self.service.urls.find, url_id) if url_id else None
-        if target is None:
+        if target is None or region not in (None, target.ref.region):  # a URL answers in its own region only
             return _message(request_id, 403, "Forbidden", "AccessDeniedException")
         cors = target.config.get("Cors")
         origin = req.headers.get("origin", "")
@@ -53,7 +53,7 @@ class UrlServer:
             headers = {"x-amzn-RequestId": request_id, **url_cors.preflight_headers(cors, origin)}
             return HttpResponse(200, headers, b"")
         try:
-            response = await self._invoke(req, target, request_id, raw_path, host_form)
+            response = await self._invoke(req, target, request_id, raw_path, region is not None)
         except AWSError as err:
             response = _message(request_id, err.status, err.message, err.code)
         if cors:
