@@ -375,3 +375,24 @@ def test_deleting_a_table_with_recovery_keeps_a_system_backup(cloudlet):
     service = cloudlet.platform.loaded_service("dynamodb")
     assert service.sweep_backups(now=time.time() + 36 * 86400) == 1
     assert ddb.list_backups(BackupType="ALL")["BackupSummaries"] == []
+
+
+def test_point_in_time_restore_of_a_plain_table(cloudlet):
+    # A table without indexes or stream takes the single-statement PutItem path when recovery is off.
+    ddb = cloudlet.client("dynamodb")
+    arn = ddb.create_table(TableName="plain", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                           AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                           BillingMode="PAY_PER_REQUEST")["TableDescription"]["TableArn"]
+    ddb.put_item(TableName="plain", Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    pitr_on(ddb, "plain")
+    time.sleep(0.02)
+    noted = time.time()
+    time.sleep(0.02)
+    ddb.put_item(TableName="plain", Item={"pk": {"S": "a"}, "v": {"N": "2"}})
+    ddb.put_item(TableName="plain", Item={"pk": {"S": "b"}, "v": {"N": "3"}})
+    ddb.restore_table_to_point_in_time(SourceTableArn=arn, TargetTableName="plain-then", RestoreDateTime=noted)
+    assert ddb.scan(TableName="plain-then")["Items"] == [{"pk": {"S": "a"}, "v": {"N": "1"}}]
+    backup = ddb.create_backup(TableName=arn, BackupName="by-arn")["BackupDetails"]
+    assert backup["BackupArn"].startswith(f"{arn}/backup/")
+    assert ddb.describe_backup(BackupArn=backup["BackupArn"])["BackupDescription"]["SourceTableDetails"][
+        "ItemCount"] == 2
