@@ -234,6 +234,10 @@ def test_backups_survive_the_table_and_list_with_filters_and_pages(cloudlet):
     with pytest.raises(ClientError) as excinfo:
         ddb.list_backups(Limit=101)
     assert error(excinfo)[0] == "ValidationException"
+    bad_start = "arn:aws:dynamodb:us-east-1:000000000000:table/src/backup/latest"
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_backups(ExclusiveStartBackupArn=bad_start)
+    assert error(excinfo) == ("ValidationException", f"Invalid BackupArn: {bad_start}", 400)
     # Backups outlive their table; without recovery DeleteTable takes no SYSTEM backup.
     ddb.delete_table(TableName="src")
     assert len(ddb.list_backups(TableName="src")["BackupSummaries"]) == 4
@@ -396,3 +400,24 @@ def test_point_in_time_restore_of_a_plain_table(cloudlet):
     assert backup["BackupArn"].startswith(f"{arn}/backup/")
     assert ddb.describe_backup(BackupArn=backup["BackupArn"])["BackupDescription"]["SourceTableDetails"][
         "ItemCount"] == 2
+
+
+def test_the_backup_sweep_runs_in_the_background(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    make_table(ddb)  # loads the service
+    service = cloudlet.platform.loaded_service("dynamodb")
+    with service.store.tx() as conn:  # the history of a table that is gone
+        conn.execute("INSERT INTO ddb_pitr_log (table_id, pk, sk, at, old) VALUES (?, ?, ?, ?, NULL)",
+                     ("gone", b"k", b"", time.time()))
+    service.set_backup_interval(0.05)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with service.store.read() as conn:
+                if conn.scalar("SELECT COUNT(*) FROM ddb_pitr_log") == 0:
+                    break
+            time.sleep(0.05)
+        with service.store.read() as conn:
+            assert conn.scalar("SELECT COUNT(*) FROM ddb_pitr_log") == 0
+    finally:
+        service.set_backup_interval(300)
