@@ -3,6 +3,7 @@ restored (items, indexes, the definition), the point in time chosen, listing and
 SYSTEM backup of a deleted table, history pruning, and the errors AWS answers."""
 
 import re
+import threading
 import time
 
 import pytest
@@ -421,3 +422,36 @@ def test_the_backup_sweep_runs_in_the_background(cloudlet):
             assert conn.scalar("SELECT COUNT(*) FROM ddb_pitr_log") == 0
     finally:
         service.set_backup_interval(300)
+
+
+def test_point_in_time_restore_under_concurrent_writers(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    make_table(ddb)
+    pitr_on(ddb)
+    writes: dict[str, list[tuple[float, float, int]]] = {}  # key -> (sent, answered, value written)
+
+    def writer(key: str, client) -> None:
+        log = writes.setdefault(key, [])
+        for _ in range(25):
+            sent = time.time()
+            out = client.update_item(TableName="src", Key={"pk": {"S": key}, "sk": {"N": "0"}},
+                                     UpdateExpression="ADD n :one", ExpressionAttributeValues={":one": {"N": "1"}},
+                                     ReturnValues="UPDATED_NEW")
+            log.append((sent, time.time(), int(out["Attributes"]["n"]["N"])))
+
+    # Clients are made here: a boto3 session does not make clients safely from several threads.
+    threads = [threading.Thread(target=writer, args=(f"k{i}", cloudlet.client("dynamodb", region_name=cloudlet.region)))
+               for i in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.15)
+    noted = time.time()
+    for thread in threads:
+        thread.join()
+    ddb.restore_table_to_point_in_time(SourceTableName="src", TargetTableName="then", RestoreDateTime=noted)
+    restored = {i["pk"]["S"]: int(i["n"]["N"]) for i in ddb.scan(TableName="then")["Items"]}
+    for key, log in writes.items():
+        # Every write answered before the noted time is in, none sent after it.
+        done = max((value for _, answered, value in log if answered < noted), default=0)
+        later = min((value for sent, _, value in log if sent > noted), default=26)
+        assert done <= restored.get(key, 0) < later, (key, restored, log)
