@@ -1,18 +1,11 @@
 """The AWS CLI against DynamoDB backups and point-in-time recovery: its paginated list-backups and
 both restores."""
 
-import json
-import os
-import subprocess
-import sys
+from cli_helpers import aws_cli
 
 
 def aws(cloudlet, *args: str) -> dict:
-    env = {**os.environ, **cloudlet.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-    done = subprocess.run([sys.executable, "-m", "awscli", "dynamodb", *args, "--output", "json"],
-                          env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return aws_cli(cloudlet, "dynamodb", *args)
 
 
 def test_cli_backs_up_lists_and_restores(cloudlet):

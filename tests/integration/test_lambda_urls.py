@@ -5,10 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import re
-import subprocess
-import sys
 from urllib.parse import urlsplit
 
 import boto3
@@ -18,6 +15,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from cli_helpers import aws_cli
 from lambda_helpers import create, wait_for
 
 from cloudlet.testing.pytest_plugin import start_server
@@ -529,13 +527,10 @@ def test_alias_url_follows_routing_weights(cloudlet):
 def test_cli_configures_a_public_url(cloudlet, tmp_path):
     lam = cloudlet.client("lambda")
     create(lam, "web", source=WEB)
-    env = {**os.environ, **cloudlet.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
 
     def aws(*args: str) -> dict:
-        done = subprocess.run([sys.executable, "-m", "awscli", "lambda", *args, "--output", "json"], env=env,
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout) if done.stdout.strip() else {}
+        return aws_cli(cloudlet, "lambda", *args)
+
     created = aws("create-function-url-config", "--function-name", "web", "--auth-type", "NONE",
                   "--cors", json.dumps({"AllowOrigins": ["https://app.example"], "MaxAge": 60}))
     assert created["Cors"] == {"AllowOrigins": ["https://app.example"], "MaxAge": 60}

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
+from cli_helpers import aws_cli, aws_cli_fails
 from lambda_helpers import create, fast_fixtures, invoke, wait_for
 from logs_helpers import expect_error, make_stream, now_ms, raw_client
-from test_logs_cli import aws, aws_fails
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
 FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
@@ -121,13 +120,12 @@ def test_two_filters_per_group_prefix_and_paging(fast):
 def test_aws_cli(fast):
     fast.client("logs").create_log_group(logGroupName="app")
     arn = sink(fast, group="app")
-    stderr = aws_fails(fast, "put-subscription-filter", "--log-group-name", "app", "--filter-name", "f",
+    stderr = aws_cli_fails(fast, "logs", "put-subscription-filter", "--log-group-name", "app", "--filter-name", "f",
                        "--filter-pattern", "", "--destination-arn", FN + "ghost")
     assert "InvalidParameterException" in stderr and CANNOT_INVOKE in stderr
-    with pytest.raises(json.JSONDecodeError):  # exit status 0 (checked first), and no output to decode
-        aws(fast, "put-subscription-filter", "--log-group-name", "app", "--filter-name", "f",
-            "--filter-pattern", "ERROR", "--destination-arn", arn)
-    [found] = aws(fast, "describe-subscription-filters", "--log-group-name", "app")["subscriptionFilters"]
+    assert aws_cli(fast, "logs", "put-subscription-filter", "--log-group-name", "app", "--filter-name", "f",
+                   "--filter-pattern", "ERROR", "--destination-arn", arn) == {}
+    [found] = aws_cli(fast, "logs", "describe-subscription-filters", "--log-group-name", "app")["subscriptionFilters"]
     assert (found["filterName"], found["filterPattern"], found["destinationArn"]) == ("f", "ERROR", arn)
 
 
