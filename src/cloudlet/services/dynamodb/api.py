@@ -15,6 +15,9 @@ from cloudlet.services.base import Service
 from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
+from cloudlet.services.dynamodb.vector_search import search_vectors
+from cloudlet.services.dynamodb.vector_storage import MIGRATIONS as VECTOR_MIGRATIONS
+from cloudlet.services.dynamodb.vector_storage import on_change as follow_vectors
 
 log = logging.getLogger("cloudlet.dynamodb")
 _ATTRIBUTE_MAPS = frozenset(("Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"))
@@ -26,7 +29,9 @@ class DynamoDB(Service):
     def __init__(self, platform) -> None:
         super().__init__(platform)
         self.store.migrate("dynamodb", storage.MIGRATIONS)
+        self.store.migrate("dynamodb_vectors", VECTOR_MIGRATIONS)
         self.items = Items(self.store)
+        self.items.listeners.append(follow_vectors)  # vector index membership follows item writes
         self.statements = Statements(self.items)
         extra = getattr(platform.config, "extra", {}) or {}
         self.ttl_interval = float(extra.get("dynamodb_ttl_interval") or os.environ.get("CLOUDLET_DYNAMODB_TTL_INTERVAL") or 5)
@@ -180,6 +185,9 @@ class DynamoDB(Service):
 
     def scan(self, ctx, params: dict) -> dict:
         return reads.scan(self.store, ctx, params)
+
+    def search_vectors(self, ctx, params: dict) -> dict:
+        return search_vectors(self.store, ctx, params)
 
     # PartiQL
     def execute_statement(self, ctx, params: dict) -> dict:

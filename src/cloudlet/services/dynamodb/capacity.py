@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from cloudlet.services.dynamodb import storage
+from cloudlet.services.dynamodb import storage, vectors
 from cloudlet.services.dynamodb.schema import IndexDef, TableDef
 from cloudlet.services.dynamodb.size import item_size
 
@@ -51,6 +51,9 @@ def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict 
         out["Table"] = {"CapacityUnits": table_units}
         for name, (units, gsi) in per_index.items():
             out.setdefault("GlobalSecondaryIndexes" if gsi else "LocalSecondaryIndexes", {})[name] = {"CapacityUnits": units}
+        vector_writes = vectors.write_capacity(table, old, new) if table.vector_indexes else None
+        if vector_writes:
+            out["VectorIndexes"] = vector_writes
     return out
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import orjson
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, codec, requests, storage
+from cloudlet.services.dynamodb import capacity, codec, requests, storage, vectors
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import condition_failed, too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -113,6 +113,7 @@ class Items:
             raise validation(
                 "The update expression attempted to update the secondary index key to unsupported type"
             ) from None
+        vectors.check_item(write.table, new)
         write.size = item_size(new)
         if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -137,7 +138,8 @@ class Items:
         A Put that nothing asks the old item of (`need_old` false) overwrites it unread."""
         storage.lock_item(conn, write.table, write.pk, write.sk)
         table = write.table
-        if need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream:
+        if (need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream
+                or table.vector_indexes):
             old, old_size = storage.get_item_sized(conn, table, write.pk, write.sk)
         else:
             old, old_size = None, 0
@@ -163,7 +165,7 @@ class Items:
             with self.store.read() as conn:
                 write = self._plan(conn, ctx, kind, params)
             table = write.table
-            if write.exprs.condition is None and not table.indexes and not table.stream:
+            if write.exprs.condition is None and not table.indexes and not table.stream and not table.vector_indexes:
                 # the item alone changes (the stream listener ignores a table without a stream):
                 # one statement, a transaction of its own
                 row = storage.item_row(table, write.pk, write.sk, write.item, write.size)
@@ -473,6 +475,7 @@ def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
     if kind == "Put":
         item = value
         table.check_item_keys(item)
+        vectors.check_item(table, item)
         check_key_sizes(table, item)
         pk, sk = table.encode_key(item)
         return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)

@@ -84,6 +84,7 @@ class TableDef:
     sse: dict | None = None  # {"SSEType", "KMSMasterKeyArn"} when a KMS key encrypts the table
     on_demand: dict | None = None  # OnDemandThroughput, as given
     warm: dict | None = None  # WarmThroughput asked for (see warm.py)
+    vector_indexes: list = field(default_factory=list)  # vector index settings as stored (see vectors.py)
 
     @property
     def arn(self) -> str:

@@ -1,0 +1,333 @@
+"""Vector indexes: their settings (CreateTable VectorIndexes, UpdateTable VectorIndexUpdates), the
+checks DynamoDB makes of them and of the items written to their tables, and their descriptions.
+
+A table keeps its vector indexes as plain dicts in `TableDef.vector_indexes`; `VectorIndex` reads one.
+Which items an index holds is kept by vector_storage.py; SearchVectors runs in vector_search.py.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import time
+from dataclasses import dataclass
+
+from cloudlet.aws.errors import AWSError
+from cloudlet.services.dynamodb import values as V
+from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
+from cloudlet.services.dynamodb.schema import TableDef
+from cloudlet.services.dynamodb.size import item_size
+
+MAX_VECTOR_INDEXES = 5
+MAX_DIMENSIONS = 4096
+_F32 = struct.Struct("<f")
+
+
+@dataclass(frozen=True)
+class VectorIndex:
+    """One vector index of a table, read from its stored settings."""
+
+    name: str
+    id: str
+    attribute: str
+    dimensions: int
+    distance: str  # COSINE | EUCLIDEAN | DOT_PRODUCT
+    projection: dict
+    schema: tuple  # ((attribute name, HASH | INLINE_FILTER), ...)
+    types: dict  # attribute type of each SearchSchema element, from AttributeDefinitions
+    created: float
+
+    @classmethod
+    def of(cls, data: dict) -> VectorIndex:
+        return cls(data["name"], data["id"], data["attribute"], int(data["dimensions"]), data["distance"],
+                   data["projection"], tuple((n, k) for n, k in data.get("schema") or ()),
+                   dict(data.get("types") or {}), float(data.get("created") or 0.0))
+
+    @property
+    def hash_key(self) -> str | None:
+        return next((n for n, kind in self.schema if kind == "HASH"), None)
+
+    @property
+    def schema_names(self) -> tuple[str, ...]:
+        return tuple(n for n, _ in self.schema)
+
+    def projected(self, table: TableDef) -> set[str] | None:
+        """Attribute names the index holds (None: all of them)."""
+        kind = self.projection.get("ProjectionType")
+        if kind == "ALL":
+            return None
+        names = set(table.key.names) | set(self.schema_names) | {self.attribute}
+        if kind == "INCLUDE":
+            names |= set(self.projection.get("NonKeyAttributes") or [])
+        return names
+
+
+def indexes(table: TableDef) -> list[VectorIndex]:
+    return [VectorIndex.of(d) for d in table.vector_indexes]
+
+
+def find(table: TableDef, name: str | None) -> VectorIndex | None:
+    return next((v for v in indexes(table) if v.name == name), None)
+
+
+def attribute_names(table: TableDef) -> set[str]:
+    """The SearchSchema attributes of every vector index (they stay in AttributeDefinitions)."""
+    return {n for v in indexes(table) for n in v.schema_names}
+
+
+def key_specs(specs: list[dict] | None) -> list[dict]:
+    """CreateTable's VectorIndexes as index specs whose KeySchema names their SearchSchema
+    attributes, so that the AttributeDefinitions check counts those attributes as used."""
+    return [{"KeySchema": [{"AttributeName": e.get("AttributeName")} for e in spec.get("SearchSchema") or []]}
+            for spec in specs or [] if isinstance(spec, dict)]
+
+
+# creating and deleting
+
+
+def _projection(spec: dict | None) -> dict:
+    spec = dict(spec or {})
+    kind = spec.get("ProjectionType")
+    if kind is None:
+        raise invalid_params("Unknown ProjectionType: null")
+    non_key = spec.get("NonKeyAttributes")
+    if kind == "INCLUDE" and not non_key:
+        raise validation(
+            "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
+        )
+    if kind != "INCLUDE" and non_key:
+        raise invalid_params(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    out = {"ProjectionType": kind}
+    if non_key:
+        out["NonKeyAttributes"] = sorted(set(non_key))
+    return out
+
+
+def _new(table_id: str, spec: dict, types: dict[str, str]) -> dict:
+    """The stored settings of a vector index spec, checked."""
+    dimensions = spec["Dimensions"]
+    if not 1 <= dimensions <= MAX_DIMENSIONS:
+        raise invalid_params(f"Number of dimensions must be between 1 and {MAX_DIMENSIONS} inclusive.")
+    schema = [(e["AttributeName"], e["SearchSchemaElementType"]) for e in spec.get("SearchSchema") or []]
+    if any(name not in types for name, _ in schema):
+        raise invalid_params("One element in SearchSchema is not defined in attribute definitions")
+    return {
+        "name": spec["IndexName"], "id": f"{table_id}:{spec['IndexName']}",
+        "attribute": spec["VectorAttribute"]["AttributeName"], "dimensions": dimensions,
+        "distance": spec["DistanceFunction"], "projection": _projection(spec.get("Projection")),
+        "schema": schema, "types": {name: types[name] for name, _ in schema}, "created": time.time(),
+    }
+
+
+def _check_set(table: TableDef, all_specs: list[dict]) -> None:
+    """Rules over a table's whole set of vector indexes: the count, one dimension per attribute."""
+    if len(all_specs) > MAX_VECTOR_INDEXES:
+        raise invalid_params(f"VectorIndex count exceeds the per-table limit of {MAX_VECTOR_INDEXES}")
+    dimensions: dict[str, int] = {}
+    for spec in all_specs:
+        attribute = spec["attribute"]
+        if dimensions.setdefault(attribute, spec["dimensions"]) != spec["dimensions"]:
+            raise invalid_params(
+                f"Conflicting attribute definition for '{attribute}'. All VectorIndexes on the same vector "
+                "attribute must use the same dimensions."
+            )
+    names = {i.name for i in table.indexes}
+    seen: set[str] = set()
+    for spec in all_specs:
+        if spec["name"] in seen or spec["name"] in names:
+            raise invalid_params(f"Duplicate index name: {spec['name']}")
+        seen.add(spec["name"])
+
+
+def on_create_table(table: TableDef, specs: list[dict] | None, types: dict[str, str]) -> None:
+    """Add CreateTable's VectorIndexes to a new table."""
+    if not specs:
+        return
+    if table.billing_mode != "PAY_PER_REQUEST":
+        raise invalid_params("Vector indexes are only supported for PAY_PER_REQUEST tables")
+    created = [_new(table.id, spec, types) for spec in specs]
+    _check_set(table, created)
+    table.vector_indexes = created
+
+
+def on_update_table(conn, table: TableDef, params: dict, types: dict[str, str]) -> tuple[list[str], list[dict]]:
+    """Apply UpdateTable's VectorIndexUpdates: the names created and the descriptions deleted."""
+    from cloudlet.services.dynamodb import vector_storage
+
+    created: list[str] = []
+    deleted: list[dict] = []
+    for update in params.get("VectorIndexUpdates") or []:
+        if update.get("Create"):
+            spec = update["Create"]
+            if table.billing_mode != "PAY_PER_REQUEST":
+                raise invalid_params("Vector indexes are only supported for PAY_PER_REQUEST tables")
+            if table.index(spec["IndexName"]) or find(table, spec["IndexName"]):
+                raise validation("Attempting to create an index which already exists")
+            new = _new(table.id, spec, types)
+            _check_set(table, [*table.vector_indexes, new])
+            table.vector_indexes = [*table.vector_indexes, new]
+            vector_storage.backfill(conn, table, VectorIndex.of(new))
+            created.append(new["name"])
+        elif update.get("Delete"):
+            name = update["Delete"]["IndexName"]
+            index = find(table, name)
+            if index is None:
+                raise not_found(f"Requested resource not found: Index {name} for table {table.name}")
+            table.vector_indexes = [d for d in table.vector_indexes if d["name"] != name]
+            vector_storage.drop(conn, index)
+            deleted.append({**description(table, index, 0, 0), "IndexStatus": "DELETING"})
+    return created, deleted
+
+
+def count_index_actions(params: dict) -> int:
+    """How many vector indexes an UpdateTable request creates or deletes."""
+    return sum(1 for u in params.get("VectorIndexUpdates") or [] if isinstance(u, dict) and (u.get("Create") or u.get("Delete")))
+
+
+def check_table_deletable(table: TableDef) -> None:
+    """A table cannot be deleted while one of its vector indexes is still being built."""
+    if any(d.get("building") for d in table.vector_indexes):
+        raise in_use("Attempt to change a resource which is still in use: Cannot delete table while indexes "
+                     "are being created, updated, or deleted.")
+
+
+# describing
+
+
+def description(table: TableDef, index: VectorIndex, count: int, size: int) -> dict:
+    out: dict = {
+        "IndexName": index.name,
+        "VectorAttribute": {"AttributeName": index.attribute},
+        "Dimensions": index.dimensions,
+        "DistanceFunction": index.distance,
+        "Projection": index.projection,
+        "IndexStatus": "ACTIVE",
+        "IndexSizeBytes": size,
+        "ItemCount": count,
+        "IndexArn": f"{table.arn}/index/{index.name}",
+    }
+    if index.schema:
+        out["SearchSchema"] = [{"AttributeName": n, "SearchSchemaElementType": k} for n, k in index.schema]
+    return out
+
+
+def describe(conn, table: TableDef, status: str) -> list[dict]:
+    """The VectorIndexes of a TableDescription (a table being created has its indexes being created)."""
+    from cloudlet.services.dynamodb import vector_storage
+
+    out = []
+    for index in indexes(table):
+        count, size = vector_storage.stats(conn, table, index) if conn is not None else (0, 0)
+        entry = description(table, index, count, size)
+        if status == "CREATING":
+            entry["IndexStatus"] = "CREATING"
+        out.append(entry)
+    return out
+
+
+# items
+
+
+def to_f32(text: str) -> float | None:
+    """A number as the 32-bit float an index stores (None: out of the 32-bit range)."""
+    try:
+        value = _F32.unpack(_F32.pack(float(text)))[0]
+    except (OverflowError, ValueError):
+        return None
+    return None if math.isinf(value) else value
+
+
+def vector_of(index: VectorIndex, value: dict | None) -> list[float] | None:
+    """The 32-bit vector of an item's vector attribute value, or ValidationException when the value
+    cannot be one (None: the item carries no vector)."""
+    if value is None:
+        return None
+    prefix = "One or more parameter values were invalid."
+    if "L" not in value:
+        raise validation(f"{prefix} Invalid type for parameter {index.attribute}, Expected: 32-bit floating point "
+                         f"number list IndexName: {index.name}")
+    elements = value["L"]
+    if len(elements) != index.dimensions:
+        raise validation(f"{prefix} Invalid size for parameter {index.attribute}, Expected: {index.dimensions}, "
+                         f"Actual: {len(elements)} IndexName: {index.name}")
+    out = []
+    for position, element in enumerate(elements):
+        number = to_f32(element["N"]) if "N" in element else None
+        if number is None:
+            raise validation(f"{prefix} Invalid type for parameter {index.attribute}[{position}], Expected: 32-bit "
+                             f"floating point number, Actual: {V.type_of(element)}. IndexName: {index.name}")
+        out.append(number)
+    return out
+
+
+def check_item(table: TableDef, item: dict) -> None:
+    """Refuse an item whose vector or SearchSchema attributes no vector index of the table can hold."""
+    for index in indexes(table):
+        vector_of(index, item.get(index.attribute))
+        for name, _kind in index.schema:
+            value = item.get(name)
+            if value is None:
+                continue
+            wanted, actual = index.types[name], V.type_of(value)
+            if actual != wanted:
+                raise invalid_params(
+                    f"Type mismatch for Index Key {name} Expected: {wanted} Actual: {actual} IndexName: {index.name}"
+                )
+            if actual in ("S", "B") and len(value[actual]) == 0:
+                raise validation(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not "
+                    "supported. The AttributeValue for a key attribute cannot contain an empty "
+                    f"{'string' if actual == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
+                )
+
+
+def in_index(index: VectorIndex, item: dict | None) -> bool:
+    """Whether the index holds the item: it has the vector and, when the index has one, its HASH value."""
+    if item is None or item.get(index.attribute) is None:
+        return False
+    return index.hash_key is None or item.get(index.hash_key) is not None
+
+
+def entry(table: TableDef, index: VectorIndex, item: dict | None) -> dict | None:
+    """The index's own view of an item (None: the index does not hold it), its vector as 32-bit numbers."""
+    if not in_index(index, item):
+        return None
+    names = index.projected(table)
+    view = dict(item) if names is None else {k: v for k, v in item.items() if k in names}
+    view[index.attribute] = {"L": [{"N": format_f32(x)} for x in vector_of(index, item[index.attribute])]}
+    return view
+
+
+def format_f32(value: float) -> str:
+    """The shortest decimal that names a 32-bit float, written with a fraction ('1' is '1.0')."""
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if _F32.unpack(_F32.pack(float(text)))[0] == value:
+            break
+    from decimal import Decimal
+
+    plain = format(Decimal(text), "f")
+    return plain if "." in plain else plain + ".0"
+
+
+def write_bytes(table: TableDef, index: VectorIndex, view: dict) -> int:
+    """VectorWriteRequestBytes of writing one index entry: its size with the vector counted as its
+    name plus four bytes per dimension, at least 1024."""
+    rest = {k: v for k, v in view.items() if k != index.attribute}
+    size = item_size(rest) + len(index.attribute.encode()) + 4 * index.dimensions
+    return max(1024, size)
+
+
+def write_capacity(table: TableDef, old: dict | None, new: dict | None) -> dict:
+    """The VectorIndexes member of a write's ConsumedCapacity (INDEXES): each index whose stored
+    view of the item changed, with its VectorWriteRequestBytes."""
+    out = {}
+    for index in indexes(table):
+        try:
+            before, after = entry(table, index, old), entry(table, index, new)
+        except AWSError:
+            continue
+        if before == after:
+            continue
+        out[index.name] = {"VectorWriteRequestBytes": float(write_bytes(table, index, after or before))}
+    return out
