@@ -145,6 +145,15 @@ def test_update_table_adds_backfills_and_deletes_a_vector_index(cloudlet):
     create(ddb, "prov", BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
     assert refused(ddb.update_table, TableName="prov", VectorIndexUpdates=[{"Create": vix()}])[1] == (
         f"{INVALID}: Vector indexes are only supported for PAY_PER_REQUEST tables")
+    # nor can a table with a vector index move to provisioned capacity
+    ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Create": vix("again")}])
+    assert refused(ddb.update_table, TableName="vec", BillingMode="PROVISIONED",
+                   ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})[1] == (
+        f"{INVALID}: Vector indexes are only supported for PAY_PER_REQUEST tables")
+    assert ddb.describe_table(TableName="vec")["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    # a table ARN names the table too
+    arn = ddb.describe_table(TableName="vec")["Table"]["TableArn"]
+    assert len(search(ddb, index="again", table=arn, vector=(1, 1, 1))["SearchResults"]) == 5
 
 
 @pytest.fixture
@@ -338,3 +347,28 @@ def test_consumed_capacity(cloudlet):
     assert three["vkeys"] == 1024.0 and three["vix"] == len("pk3ablob") + 1500 + len("embedding") + 12
     assert six["vdims"] - three["vix"] == 12
     assert named["vname"] - three["vix"] == len("embeddingWithALongerName") - len("embedding")
+
+
+def test_writes_bill_a_vector_at_four_bytes_per_dimension(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    create(ddb, indexes=[vix(), vix("vdims", "sixdimvec", 6)])
+    wide = "12345678901234567890123456789012345678"  # 20 bytes as a number, 4 as a billed dimension
+
+    def item(target, key, attribute, dims, vector_bytes):
+        fixed = len("pk") + len(key) + len(attribute) + vector_bytes + len("pad")
+        return {"pk": {"S": key}, attribute: {"L": [{"N": wide}] * dims}, "pad": {"S": "x" * (target - fixed)}}
+
+    def units(value):
+        return ddb.put_item(TableName="vec", Item=value, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]["CapacityUnits"]
+
+    for attribute, dims in (("embedding", 3), ("sixdimvec", 6)):
+        assert units(item(1024, "a" + str(dims), attribute, dims, 4 * dims)) == 1
+        assert units(item(1025, "b" + str(dims), attribute, dims, 4 * dims)) == 2
+    # reads and the 400 KB limit count the numbers the vector holds
+    stored = 3 + 6 * (1 + 20)
+    ddb.put_item(TableName="vec", Item=item(4096, "r6", "sixdimvec", 6, 4 * 6))
+    read = ddb.get_item(TableName="vec", Key={"pk": {"S": "r6"}}, ConsistentRead=True, ReturnConsumedCapacity="TOTAL")
+    assert read["ConsumedCapacity"]["CapacityUnits"] == 2
+    ddb.put_item(TableName="vec", Item=item(400 * 1024, "g0", "sixdimvec", 6, stored))
+    assert refused(ddb.put_item, TableName="vec", Item=item(400 * 1024 + 1, "g1", "sixdimvec", 6, stored)) == (
+        "ValidationException", "Item size has exceeded the maximum allowed size", 400)

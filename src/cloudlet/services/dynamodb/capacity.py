@@ -40,6 +40,8 @@ def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict 
     itemizes them)."""
     if mode not in ("TOTAL", "INDEXES"):
         return None
+    if table.vector_indexes:
+        size = max(vectors.billed_size(table, old), vectors.billed_size(table, new))
     table_units = write_units(size) * factor
     per_index: dict[str, tuple[float, bool]] = {}
     for index in table.indexes:

@@ -16,7 +16,7 @@ from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import TableDef
-from cloudlet.services.dynamodb.size import item_size
+from cloudlet.services.dynamodb.size import item_size, value_size
 
 MAX_VECTOR_INDEXES = 5
 MAX_DIMENSIONS = 4096
@@ -156,6 +156,8 @@ def on_update_table(conn, table: TableDef, params: dict, types: dict[str, str]) 
 
     created: list[str] = []
     deleted: list[dict] = []
+    if table.vector_indexes and table.billing_mode != "PAY_PER_REQUEST":
+        raise invalid_params("Vector indexes are only supported for PAY_PER_REQUEST tables")
     for update in params.get("VectorIndexUpdates") or []:
         if update.get("Create"):
             spec = update["Create"]
@@ -316,6 +318,22 @@ def write_bytes(table: TableDef, index: VectorIndex, view: dict) -> int:
     rest = {k: v for k, v in view.items() if k != index.attribute}
     size = item_size(rest) + len(index.attribute.encode()) + 4 * index.dimensions
     return max(1024, size)
+
+
+def billed_size(table: TableDef, item: dict | None) -> int:
+    """An item's size as a write is billed: a vector a vector index reads counts four bytes per
+    dimension instead of the numbers it holds (reads and the item size limit count the numbers)."""
+    if item is None:
+        return 0
+    size = item_size(item)
+    counted: set[str] = set()
+    for index in indexes(table):
+        value = item.get(index.attribute)
+        if index.attribute in counted or value is None or len(value.get("L") or ()) != index.dimensions:
+            continue
+        counted.add(index.attribute)
+        size += 4 * index.dimensions - value_size(value)
+    return size
 
 
 def write_capacity(table: TableDef, old: dict | None, new: dict | None) -> dict:
