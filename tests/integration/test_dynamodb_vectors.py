@@ -3,6 +3,7 @@ vector writes, SearchVectors (scores, ranking, filters, projection, capacity) an
 
 import math
 import struct
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -372,3 +373,51 @@ def test_writes_bill_a_vector_at_four_bytes_per_dimension(cloudlet):
     ddb.put_item(TableName="vec", Item=item(400 * 1024, "g0", "sixdimvec", 6, stored))
     assert refused(ddb.put_item, TableName="vec", Item=item(400 * 1024 + 1, "g1", "sixdimvec", 6, stored)) == (
         "ValidationException", "Item size has exceeded the maximum allowed size", 400)
+
+
+def test_an_added_index_allocates_then_backfills_before_it_serves(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    service = cloudlet.platform.loaded_service("dynamodb")
+    create(ddb)
+    for i in range(5):
+        ddb.put_item(TableName="vec", Item={"pk": {"S": f"item-{i}"}, "embedding": {"L": vec(i, 1, 0)}})
+    service.vector_build_seconds = 1.0
+    try:
+        started = time.monotonic()
+        out = ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Create": vix()}])["TableDescription"]
+    finally:
+        service.vector_build_seconds = 0.0
+    assert out["TableStatus"] == "UPDATING" and out["VectorIndexes"][0]["Backfilling"] is False
+    table = ddb.describe_table(TableName="vec")["Table"]
+    index = table["VectorIndexes"][0]
+    assert time.monotonic() - started < 0.5, "the allocation phase is over before it could be observed"
+    assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("UPDATING", "CREATING", False)
+    assert refused(search, ddb=ddb) == ("ValidationException", "The table does not have the specified index: vix", 400)
+    assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix"}}]) == (
+        "ResourceInUseException", "Attempt to change a resource which is still in use: Index creation is in resource "
+        "allocation phase. Retry deletion during backfilling phase or when the index is active. Table: vec Index: vix",
+        400)
+    assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Create": vix("vix2")}])[0] == (
+        "LimitExceededException")
+    time.sleep(max(0.0, 0.6 - (time.monotonic() - started)))
+    table = ddb.describe_table(TableName="vec")["Table"]
+    index = table["VectorIndexes"][0]
+    assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("ACTIVE", "CREATING", True)
+    assert refused(search, ddb=ddb) == ("ValidationException", "Cannot search backfilling vector index: vix", 400)
+    assert refused(ddb.delete_table, TableName="vec") == (
+        "ResourceInUseException", "Attempt to change a resource which is still in use: Cannot delete table while "
+        "indexes are being created, updated, or deleted.", 400)
+    time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))
+    index = described(ddb)["vix"]
+    assert index["IndexStatus"] == "ACTIVE" and "Backfilling" not in index
+    assert len(search(ddb, vector=(1, 1, 0))["SearchResults"]) == 5
+    # a build being backfilled can be cancelled, and the table deleted then
+    service.vector_build_seconds = 1.0
+    try:
+        ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Create": vix("vix2", projection="KEYS_ONLY")}])
+    finally:
+        service.vector_build_seconds = 0.0
+    time.sleep(0.6)
+    ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix2"}}])
+    assert list(described(ddb)) == ["vix"]
+    ddb.delete_table(TableName="vec")

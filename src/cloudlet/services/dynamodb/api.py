@@ -18,6 +18,7 @@ from cloudlet.services.dynamodb.statements import Statements
 from cloudlet.services.dynamodb.vector_search import search_vectors
 from cloudlet.services.dynamodb.vector_storage import MIGRATIONS as VECTOR_MIGRATIONS
 from cloudlet.services.dynamodb.vector_storage import on_change as follow_vectors
+from cloudlet.services.dynamodb.vectors import delay_builds
 
 log = logging.getLogger("cloudlet.dynamodb")
 _ATTRIBUTE_MAPS = frozenset(("Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"))
@@ -36,6 +37,9 @@ class DynamoDB(Service):
         extra = getattr(platform.config, "extra", {}) or {}
         self.ttl_interval = float(extra.get("dynamodb_ttl_interval") or os.environ.get("CLOUDLET_DYNAMODB_TTL_INTERVAL") or 5)
         self._sweeper: asyncio.Task | None = None
+        # How long a vector index added by UpdateTable takes to build (seconds; half of it allocating).
+        self.vector_build_seconds = float(extra.get("dynamodb_vector_build_seconds")
+                                          or os.environ.get("CLOUDLET_DYNAMODB_VECTOR_BUILD_SECONDS") or 0)
         self.stream_log = None  # DynamoDB Streams' writer, attached in start()
 
     def validate(self, op: OperationModel, params: dict) -> None:
@@ -77,6 +81,14 @@ class DynamoDB(Service):
         if self.stream_log is not None:
             table = storage.load_table(conn, ctx.account_id, ctx.region, name)
             self.stream_log.table_changed(conn, ctx.account_id, ctx.region, name, table)
+
+    def _delay_vector_builds(self, conn, ctx, description: dict) -> None:
+        """Give the vector indexes an UpdateTable added the configured build time (0: built at once)."""
+        added = [v["IndexName"] for v in description.get("VectorIndexes", []) if v.get("Backfilling") is False]
+        if added and self.vector_build_seconds > 0:
+            table = storage.load_table(conn, ctx.account_id, ctx.region, description["TableName"], for_update=True)
+            delay_builds(table, added, self.vector_build_seconds)
+            storage.save_table(conn, table)
 
     def set_ttl_interval(self, seconds: float) -> None:
         """Change how often expired items are swept (thread-safe; restarts the sweeper)."""
@@ -120,6 +132,7 @@ class DynamoDB(Service):
     def update_table(self, ctx, params: dict) -> dict:
         with self.store.tx() as conn:
             out = tables.update_table(self.store, ctx, params)
+            self._delay_vector_builds(conn, ctx, out["TableDescription"])
             self._table_changed(conn, ctx, out["TableDescription"]["TableName"])
         return out
 

@@ -303,6 +303,8 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["GlobalSecondaryIndexes"] = gsis
     if table.vector_indexes:
         out["VectorIndexes"] = vectors.describe(conn, table, status)
+        if status == "ACTIVE" and vectors.allocating(table):
+            out["TableStatus"] = "UPDATING"  # until a new vector index has its resources
     if table.stream:
         out["StreamSpecification"] = table.stream
     if table.stream_label:
@@ -364,6 +366,7 @@ def delete_table(store: Store, ctx, params: dict) -> dict:
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
                 "protection first."
             )
+        vectors.check_table_deletable(table)
         description = describe(conn, table, status="DELETING")
         storage.drop_table(conn, table)
     return {"TableDescription": description}

@@ -20,7 +20,7 @@ from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
 from cloudlet.services.dynamodb.size import item_size
 from cloudlet.services.dynamodb.vector_storage import candidates, unpack
-from cloudlet.services.dynamodb.vectors import VectorIndex, entry, find, to_f32
+from cloudlet.services.dynamodb.vectors import VectorIndex, entry, find, phase, to_f32
 from cloudlet.store import Store
 
 MAX_TOP_K = 100
@@ -41,8 +41,11 @@ def search_vectors(store: Store, ctx, params: dict) -> dict:
     with store.read() as conn:
         table = tables.get_table(conn, ctx, params["TableName"])
         index = find(table, params["IndexName"])
-        if index is None:
+        building = phase(next(d for d in table.vector_indexes if d["name"] == index.name)) if index else None
+        if index is None or building == "allocating":
             raise validation(f"The table does not have the specified index: {params['IndexName']}")
+        if building == "backfilling":
+            raise validation(f"Cannot search backfilling vector index: {index.name}")
         if len(query) != index.dimensions:
             raise validation(f"Input search vector dimension {len(query)} does not match vector index dimension "
                              f"{index.dimensions}")

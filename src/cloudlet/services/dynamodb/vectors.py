@@ -62,6 +62,29 @@ class VectorIndex:
         return names
 
 
+def phase(data: dict, now: float | None = None) -> str:
+    """Where the build of an index added by UpdateTable is: allocating, backfilling or active."""
+    now = time.time() if now is None else now
+    if now < data.get("allocated_at", 0.0):
+        return "allocating"
+    if now < data.get("ready_at", 0.0):
+        return "backfilling"
+    return "active"
+
+
+def delay_builds(table: TableDef, names: list[str], seconds: float) -> None:
+    """Let the indexes just added take `seconds` to build, half allocating and half backfilling
+    (their entries are written at once; the phases only govern what the index answers)."""
+    now = time.time()
+    for data in table.vector_indexes:
+        if data["name"] in names:
+            data.update(allocated_at=now + seconds / 2, ready_at=now + seconds)
+
+
+def allocating(table: TableDef) -> bool:
+    return any(phase(d) == "allocating" for d in table.vector_indexes)
+
+
 def indexes(table: TableDef) -> list[VectorIndex]:
     return [VectorIndex.of(d) for d in table.vector_indexes]
 
@@ -161,6 +184,9 @@ def on_update_table(conn, table: TableDef, params: dict, types: dict[str, str]) 
     for update in params.get("VectorIndexUpdates") or []:
         if update.get("Create"):
             spec = update["Create"]
+            if any(phase(d) != "active" for d in table.vector_indexes):
+                raise AWSError("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be "
+                               "created or deleted simultaneously per table", 400)
             if table.billing_mode != "PAY_PER_REQUEST":
                 raise invalid_params("Vector indexes are only supported for PAY_PER_REQUEST tables")
             if table.index(spec["IndexName"]) or find(table, spec["IndexName"]):
@@ -175,6 +201,10 @@ def on_update_table(conn, table: TableDef, params: dict, types: dict[str, str]) 
             index = find(table, name)
             if index is None:
                 raise not_found(f"Requested resource not found: Index {name} for table {table.name}")
+            if phase(_data(table, name)) == "allocating":
+                raise in_use("Attempt to change a resource which is still in use: Index creation is in resource "
+                             "allocation phase. Retry deletion during backfilling phase or when the index is active. "
+                             f"Table: {table.name} Index: {name}")
             table.vector_indexes = [d for d in table.vector_indexes if d["name"] != name]
             vector_storage.drop(conn, index)
             deleted.append({**description(table, index, 0, 0), "IndexStatus": "DELETING"})
@@ -186,9 +216,13 @@ def count_index_actions(params: dict) -> int:
     return sum(1 for u in params.get("VectorIndexUpdates") or [] if isinstance(u, dict) and (u.get("Create") or u.get("Delete")))
 
 
+def _data(table: TableDef, name: str) -> dict:
+    return next(d for d in table.vector_indexes if d["name"] == name)
+
+
 def check_table_deletable(table: TableDef) -> None:
     """A table cannot be deleted while one of its vector indexes is still being built."""
-    if any(d.get("building") for d in table.vector_indexes):
+    if any(phase(d) != "active" for d in table.vector_indexes):
         raise in_use("Attempt to change a resource which is still in use: Cannot delete table while indexes "
                      "are being created, updated, or deleted.")
 
@@ -218,11 +252,15 @@ def describe(conn, table: TableDef, status: str) -> list[dict]:
     from cloudlet.services.dynamodb import vector_storage
 
     out = []
-    for index in indexes(table):
+    for data in table.vector_indexes:
+        index = VectorIndex.of(data)
         count, size = vector_storage.stats(conn, table, index) if conn is not None else (0, 0)
         entry = description(table, index, count, size)
+        building = phase(data)
         if status == "CREATING":
             entry["IndexStatus"] = "CREATING"
+        elif building != "active":
+            entry.update(IndexStatus="CREATING", Backfilling=building == "backfilling")
         out.append(entry)
     return out
 
