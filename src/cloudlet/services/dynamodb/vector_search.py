@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import struct
 
 from cloudlet.services.dynamodb import codec, keys, storage, tables
@@ -117,16 +118,16 @@ def _check_condition(index: VectorIndex, condition) -> dict | None:
     return part
 
 
-def score(distance: str, query: list[float], vector: tuple[float, ...]) -> float:
-    """The score DynamoDB reports for a vector, rounded to 32 bits."""
+def score(distance: str, query: list[float], vector: tuple[float, ...], norms: float) -> float:
+    """The score DynamoDB reports for a vector, rounded to 32 bits (`norms`: the product of both
+    vectors' lengths; a zero vector has cosine distance 1 from everything)."""
     if distance == "EUCLIDEAN":
-        value = math.sqrt(sum((a - b) * (a - b) for a, b in zip(query, vector, strict=True)))
+        value = math.dist(query, vector)
     else:
-        dot = math.fsum(a * b for a, b in zip(query, vector, strict=True))
+        dot = sum(map(operator.mul, query, vector))
         if distance == "DOT_PRODUCT":
             value = dot
         else:
-            norms = math.sqrt(math.fsum(a * a for a in query)) * math.sqrt(math.fsum(b * b for b in vector))
             value = 1.0 - dot / norms if norms else 1.0
     return _F32.unpack(_F32.pack(value))[0]
 
@@ -134,11 +135,12 @@ def score(distance: str, query: list[float], vector: tuple[float, ...]) -> float
 def _rank(index: VectorIndex, query: list[float], top_k: int, condition, rows) -> list[tuple[float, bytes, bytes]]:
     """The k best (score, pk, sk) of the rows, best first; ties in table key order."""
     higher_is_better = index.distance == "DOT_PRODUCT"
+    query_norm = math.hypot(*query)
     best: list = []
-    for pk, sk, vec, attrs in rows:
+    for pk, sk, vec, norm, attrs in rows:
         if condition is not None and not matches(codec.loads(attrs), condition):
             continue
-        value = score(index.distance, query, unpack(vec))
+        value = score(index.distance, query, unpack(vec), query_norm * norm)
         # heap of the k best so far, the worst on top: ordered by (badness, key) reversed
         rank = (-value if higher_is_better else value, pk, sk)
         key = _Worst(rank)

@@ -5,9 +5,11 @@ the items it returns. Rows are written in the item write's own transaction (a ch
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterator
 
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import codec, keys
 from cloudlet.services.dynamodb.schema import TableDef
 from cloudlet.services.dynamodb.vectors import VectorIndex, in_index, indexes, vector_of
@@ -17,10 +19,13 @@ MIGRATIONS = [
     """
     CREATE TABLE ddb_vector_items (
         index_id TEXT NOT NULL, tpk BLOB NOT NULL, tsk BLOB NOT NULL, part BLOB NOT NULL,
-        vec BLOB NOT NULL, attrs BLOB NOT NULL, PRIMARY KEY (index_id, tpk, tsk));
+        vec BLOB NOT NULL, norm DOUBLE PRECISION NOT NULL, attrs BLOB NOT NULL, PRIMARY KEY (index_id, tpk, tsk));
     CREATE INDEX ddb_vector_items_part ON ddb_vector_items (index_id, part, tpk, tsk)
     """
 ]
+
+
+_INSERT = "INSERT INTO ddb_vector_items (index_id, tpk, tsk, part, vec, norm, attrs) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
 
 def pack(vector: list[float]) -> bytes:
@@ -31,11 +36,12 @@ def unpack(data: bytes) -> tuple[float, ...]:
     return struct.unpack(f"<{len(data) // 4}f", data)
 
 
-def _row(index: VectorIndex, item: dict) -> tuple[bytes, bytes, bytes]:
-    """(HASH value bytes, packed vector, SearchSchema values) of an item the index holds."""
+def _row(index: VectorIndex, item: dict) -> tuple[bytes, bytes, float, bytes]:
+    """(HASH value bytes, packed vector, its norm, SearchSchema values) of an item the index holds."""
     part = keys.encode(item[index.hash_key]) if index.hash_key else b""
     attrs = {n: item[n] for n in index.schema_names if n in item}
-    return part, pack(vector_of(index, item[index.attribute])), codec.dumps(attrs)
+    vector = vector_of(index, item[index.attribute])
+    return part, pack(vector), math.hypot(*vector), codec.dumps(attrs)
 
 
 def on_change(conn: Conn, table: TableDef, old: dict | None, new: dict | None, identity: dict | None = None) -> None:
@@ -50,12 +56,10 @@ def on_change(conn: Conn, table: TableDef, old: dict | None, new: dict | None, i
         if not held:
             conn.execute("DELETE FROM ddb_vector_items WHERE index_id = ? AND tpk = ? AND tsk = ?", (index.id, pk, sk))
             continue
-        part, vec, attrs = _row(index, new)
         conn.execute(
-            "INSERT INTO ddb_vector_items (index_id, tpk, tsk, part, vec, attrs) VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (index_id, tpk, tsk) DO UPDATE SET part = excluded.part, vec = excluded.vec,"
-            " attrs = excluded.attrs",
-            (index.id, pk, sk, part, vec, attrs),
+            f"{_INSERT} ON CONFLICT (index_id, tpk, tsk) DO UPDATE SET part = excluded.part, vec = excluded.vec,"
+            " norm = excluded.norm, attrs = excluded.attrs",
+            (index.id, pk, sk, *_row(index, new)),
         )
 
 
@@ -67,13 +71,10 @@ def backfill(conn: Conn, table: TableDef, index: VectorIndex) -> None:
         if not in_index(index, item):
             continue
         try:
-            part, vec, attrs = _row(index, item)
-        except Exception:
+            row = _row(index, item)
+        except AWSError:
             continue
-        conn.execute(
-            "INSERT INTO ddb_vector_items (index_id, tpk, tsk, part, vec, attrs) VALUES (?, ?, ?, ?, ?, ?)",
-            (index.id, bytes(pk), bytes(sk), part, vec, attrs),
-        )
+        conn.execute(_INSERT, (index.id, bytes(pk), bytes(sk), *row))
 
 
 def drop(conn: Conn, index: VectorIndex) -> None:
@@ -96,8 +97,8 @@ def stats(conn: Conn, table: TableDef, index: VectorIndex) -> tuple[int, int]:
 
 
 def candidates(conn: Conn, index: VectorIndex, part: bytes | None, batch: int = 500) -> Iterator[tuple]:
-    """The index's rows (of one HASH partition when `part` is given): (tpk, tsk, vec, attrs)."""
-    sql = "SELECT tpk, tsk, vec, attrs FROM ddb_vector_items WHERE index_id = ?"
+    """The index's rows (of one HASH partition when `part` is given): (tpk, tsk, vec, norm, attrs)."""
+    sql = "SELECT tpk, tsk, vec, norm, attrs FROM ddb_vector_items WHERE index_id = ?"
     params: list = [index.id]
     if part is not None:
         sql += " AND part = ?"
@@ -111,6 +112,6 @@ def candidates(conn: Conn, index: VectorIndex, part: bytes | None, batch: int = 
         rows = conn.all(page_sql + " ORDER BY tpk, tsk LIMIT ?", [*page_params, batch])
         for row in rows:
             position = (bytes(row[0]), bytes(row[1]))
-            yield position[0], position[1], bytes(row[2]), bytes(row[3])
+            yield position[0], position[1], bytes(row[2]), float(row[3]), bytes(row[4])
         if len(rows) < batch:
             return
