@@ -421,3 +421,24 @@ def test_an_added_index_allocates_then_backfills_before_it_serves(cloudlet):
     ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix2"}}])
     assert list(described(ddb)) == ["vix"]
     ddb.delete_table(TableName="vec")
+
+
+def test_projections(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    include = vix("inc", Projection={"ProjectionType": "INCLUDE", "NonKeyAttributes": ["note"]})
+    create(ddb, indexes=[include, vix("keys", projection="KEYS_ONLY")])
+    assert described(ddb)["inc"]["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["note"]}
+    ddb.put_item(TableName="vec", Item={"pk": {"S": "a"}, "note": {"S": "n"}, "other": {"N": "1"},
+                                        "embedding": {"L": vec(0.25, -2.5, 3)}})
+
+    def first(index, **params):
+        return search(ddb, index, **params)["SearchResults"][0]["Item"]
+
+    assert first("inc") == {"pk": {"S": "a"}, "note": {"S": "n"}}
+    assert first("keys") == {"pk": {"S": "a"}}
+    # only what the index holds can be asked for; the vector comes back as its 32-bit copy
+    assert first("inc", ProjectionExpression="#o, embedding, note", ExpressionAttributeNames={"#o": "other"}) == {
+        "note": {"S": "n"}, "embedding": {"L": [{"N": "0.25"}, {"N": "-2.5"}, {"N": "3.0"}]}}
+    assert first("keys", ProjectionExpression="embedding[1]") == {"embedding": {"L": [{"N": "-2.5"}]}}
+    assert refused(create, ddb=ddb, name="other", indexes=[vix(projection="INCLUDE")])[1] == (
+        f"{INVALID}: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")

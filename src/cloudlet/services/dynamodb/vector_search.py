@@ -56,9 +56,9 @@ def search_vectors(store: Store, ctx, params: dict) -> dict:
         results = []
         for score, pk, sk in scored:
             item = storage.get_item(conn, table, pk, sk)
-            if item is None:
-                continue
             view = entry(table, index, item)
+            if view is None:
+                continue
             if projection is None:
                 view.pop(index.attribute, None)  # the vector is returned only when asked for
             else:

@@ -11,6 +11,7 @@ import math
 import struct
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import values as V
@@ -101,29 +102,11 @@ def attribute_names(table: TableDef) -> set[str]:
 def key_specs(specs: list[dict] | None) -> list[dict]:
     """CreateTable's VectorIndexes as index specs whose KeySchema names their SearchSchema
     attributes, so that the AttributeDefinitions check counts those attributes as used."""
-    return [{"KeySchema": [{"AttributeName": e.get("AttributeName")} for e in spec.get("SearchSchema") or []]}
-            for spec in specs or [] if isinstance(spec, dict)]
+    return [{"KeySchema": [{"AttributeName": e.get("AttributeName")} for e in spec["SearchSchema"]]}
+            for spec in specs or [] if isinstance(spec, dict) and spec.get("SearchSchema")]
 
 
 # creating and deleting
-
-
-def _projection(spec: dict | None) -> dict:
-    spec = dict(spec or {})
-    kind = spec.get("ProjectionType")
-    if kind is None:
-        raise invalid_params("Unknown ProjectionType: null")
-    non_key = spec.get("NonKeyAttributes")
-    if kind == "INCLUDE" and not non_key:
-        raise validation(
-            "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
-        )
-    if kind != "INCLUDE" and non_key:
-        raise invalid_params(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
-    out = {"ProjectionType": kind}
-    if non_key:
-        out["NonKeyAttributes"] = sorted(set(non_key))
-    return out
 
 
 def _new(table_id: str, spec: dict, types: dict[str, str]) -> dict:
@@ -131,13 +114,16 @@ def _new(table_id: str, spec: dict, types: dict[str, str]) -> dict:
     dimensions = spec["Dimensions"]
     if not 1 <= dimensions <= MAX_DIMENSIONS:
         raise invalid_params(f"Number of dimensions must be between 1 and {MAX_DIMENSIONS} inclusive.")
+    from cloudlet.services.dynamodb.tables import _projection  # the rules of secondary-index projections
+
+    projection = _projection(spec.get("Projection"), spec["IndexName"])
     schema = [(e["AttributeName"], e["SearchSchemaElementType"]) for e in spec.get("SearchSchema") or []]
     if any(name not in types for name, _ in schema):
         raise invalid_params("One element in SearchSchema is not defined in attribute definitions")
     return {
         "name": spec["IndexName"], "id": f"{table_id}:{spec['IndexName']}",
         "attribute": spec["VectorAttribute"]["AttributeName"], "dimensions": dimensions,
-        "distance": spec["DistanceFunction"], "projection": _projection(spec.get("Projection")),
+        "distance": spec["DistanceFunction"], "projection": projection,
         "schema": schema, "types": {name: types[name] for name, _ in schema}, "created": time.time(),
     }
 
@@ -344,8 +330,6 @@ def format_f32(value: float) -> str:
         text = f"{value:.{digits}g}"
         if _F32.unpack(_F32.pack(float(text)))[0] == value:
             break
-    from decimal import Decimal
-
     plain = format(Decimal(text), "f")
     return plain if "." in plain else plain + ".0"
 
