@@ -152,6 +152,14 @@ def test_update_table_adds_backfills_and_deletes_a_vector_index(cloudlet):
                    ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})[1] == (
         f"{INVALID}: Vector indexes are only supported for PAY_PER_REQUEST tables")
     assert ddb.describe_table(TableName="vec")["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    # a SearchSchema attribute defined by the update stays defined; a GSI cannot take a vector index's name
+    ddb.update_table(TableName="vec", AttributeDefinitions=SCHEMA_DEFS[1:2],
+                     VectorIndexUpdates=[{"Create": vix("tenants", SearchSchema=SCHEMA[:1])}])
+    assert ddb.describe_table(TableName="vec")["Table"]["AttributeDefinitions"] == SCHEMA_DEFS[:2]
+    gsi = {"IndexName": "tenants", "KeySchema": [{"AttributeName": "tenant", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    assert refused(ddb.update_table, TableName="vec", AttributeDefinitions=SCHEMA_DEFS[1:2],
+                   GlobalSecondaryIndexUpdates=[{"Create": gsi}])[1] == "Attempting to create an index which already exists"
     # a table ARN names the table too
     arn = ddb.describe_table(TableName="vec")["Table"]["TableArn"]
     assert len(search(ddb, index="again", table=arn, vector=(1, 1, 1))["SearchResults"]) == 5

@@ -498,7 +498,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
     for update in params.get("GlobalSecondaryIndexUpdates") or []:
         if "Create" in update:
             spec = update["Create"]
-            if table.index(spec["IndexName"]):
+            if table.index(spec["IndexName"]) or vectors.find(table, spec["IndexName"]):
                 raise validation("Attempting to create an index which already exists")
             if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
                 raise AWSError(
