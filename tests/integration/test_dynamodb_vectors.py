@@ -1,9 +1,12 @@
 """DynamoDB vector indexes with boto3: CreateTable / UpdateTable / DescribeTable, the checks of
 vector writes, SearchVectors (scores, ranking, filters, projection, capacity) and its errors."""
 
+import json
 import math
+import re
 import struct
 import time
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -450,3 +453,26 @@ def test_projections(cloudlet):
     assert first("keys", ProjectionExpression="embedding[1]") == {"embedding": {"L": [{"N": "-2.5"}]}}
     assert refused(create, ddb=ddb, name="other", indexes=[vix(projection="INCLUDE")])[1] == (
         f"{INVALID}: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+
+
+def test_search_vectors_reads_its_body_strictly(cloudlet):
+    def answer(body: dict) -> tuple[int, str, str]:
+        request = urllib.request.Request(
+            cloudlet.endpoint + "/", method="POST", data=json.dumps(body, separators=(",", ":")).encode(),
+            headers={"X-Amz-Target": "DynamoDB_20120810.SearchVectors", "Content-Type": "application/x-amz-json-1.0"})
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            urllib.request.urlopen(request)
+        out = json.loads(excinfo.value.read())
+        return excinfo.value.code, out["__type"].split("#")[1], out["message"]
+
+    valid = {"TableName": "absent", "IndexName": "vix", "SearchVector": [{"N": "1"}], "TopK": 1}
+    nulls = {"IndexName": "a string", "TableName": "a string", "SearchVector": "a sequence", "TopK": "i32"}
+    for member, expected in nulls.items():
+        status, code, message = answer({**valid, member: None})
+        assert (status, code) == (400, "SerializationException")
+        assert re.fullmatch(f"invalid type: null, expected {expected} at line 1 column [0-9]+", message)
+    for body in ({k: v for k, v in valid.items() if k != "TableName"},
+                 {"IndexName": "ab", "SearchVector": [{"N": "1"}], "TopK": 1}):
+        column = len(json.dumps(body, separators=(",", ":")))
+        assert answer(body) == (400, "ValidationException", f"missing field `TableName` at line 1 column {column}")
+    assert answer(valid)[1:] == ("ResourceNotFoundException", "Requested resource not found")

@@ -15,7 +15,7 @@ from cloudlet.services.base import Service
 from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
-from cloudlet.services.dynamodb.vector_search import search_vectors
+from cloudlet.services.dynamodb.vector_search import check_request_shape, search_vectors
 from cloudlet.services.dynamodb.vector_storage import MIGRATIONS as VECTOR_MIGRATIONS
 from cloudlet.services.dynamodb.vector_storage import on_change as follow_vectors
 from cloudlet.services.dynamodb.vectors import delay_builds
@@ -44,6 +44,8 @@ class DynamoDB(Service):
 
     def validate(self, op: OperationModel, params: dict) -> None:
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
+        if op.name == "SearchVectors":
+            check_request_shape(params)
         if op.name == "BatchGetItem":
             requested = params.get("RequestItems")
             if isinstance(requested, dict) and sum(

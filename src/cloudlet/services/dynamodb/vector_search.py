@@ -13,6 +13,7 @@ import math
 import operator
 import struct
 
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import codec, keys, storage, tables
 from cloudlet.services.dynamodb.errors import validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -25,6 +26,7 @@ from cloudlet.services.dynamodb.vectors import VectorIndex, entry, find, phase, 
 from cloudlet.store import Store
 
 MAX_TOP_K = 100
+_REQUIRED = {"TableName": "a string", "IndexName": "a string", "SearchVector": "a sequence", "TopK": "i32"}
 _F32 = struct.Struct("<f")
 _KIND = "SearchCondition"
 
@@ -68,6 +70,21 @@ def search_vectors(store: Store, ctx, params: dict) -> dict:
     if params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"):
         out["ConsumedCapacity"] = {"VectorSearchRequestBytes": float(_search_bytes(index, results))}
     return out
+
+
+def check_request_shape(params: dict) -> None:
+    """SearchVectors reads its body strictly before it validates a member: an explicit null for a
+    required member is a SerializationException and a missing one a ValidationException, both in
+    the deserializer's words (columns counted in the compact form of the body)."""
+    body = codec.dumps(params).decode()
+    for name, expected in _REQUIRED.items():
+        if name in params and params[name] is None:
+            column = body.index(f'"{name}":null') + len(f'"{name}":null')
+            raise AWSError("SerializationException", f"invalid type: null, expected {expected} at line 1 column {column}",
+                           400)
+    for name in _REQUIRED:
+        if name not in params:
+            raise validation(f"missing field `{name}` at line 1 column {len(body)}")
 
 
 def _search_vector(values: list) -> list[float]:
