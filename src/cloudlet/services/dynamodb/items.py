@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import orjson
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, codec, requests, storage, vectors
+from cloudlet.services.dynamodb import capacity, codec, requests, storage, vector_items
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import condition_failed, too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -113,7 +113,7 @@ class Items:
             raise validation(
                 "The update expression attempted to update the secondary index key to unsupported type"
             ) from None
-        vectors.check_item(write.table, new)
+        vector_items.check_item(write.table, new)
         write.size = item_size(new)
         if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -475,7 +475,7 @@ def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
     if kind == "Put":
         item = value
         table.check_item_keys(item)
-        vectors.check_item(table, item)
+        vector_items.check_item(table, item)
         check_key_sizes(table, item)
         pk, sk = table.encode_key(item)
         return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)

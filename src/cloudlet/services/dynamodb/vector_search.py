@@ -21,8 +21,9 @@ from cloudlet.services.dynamodb.expressions import parser as P
 from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
 from cloudlet.services.dynamodb.size import item_size
+from cloudlet.services.dynamodb.vector_items import entry, to_f32
 from cloudlet.services.dynamodb.vector_storage import candidates, unpack
-from cloudlet.services.dynamodb.vectors import VectorIndex, entry, find, phase, to_f32
+from cloudlet.services.dynamodb.vectors import VectorIndex, find, phase
 from cloudlet.store import Store
 
 MAX_TOP_K = 100

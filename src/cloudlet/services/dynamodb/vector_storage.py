@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import codec, keys
 from cloudlet.services.dynamodb.schema import TableDef
-from cloudlet.services.dynamodb.vectors import VectorIndex, in_index, indexes, vector_of
+from cloudlet.services.dynamodb.vector_items import in_index, vector_of
+from cloudlet.services.dynamodb.vectors import VectorIndex, indexes
 from cloudlet.store import Conn
 
 MIGRATIONS = [
