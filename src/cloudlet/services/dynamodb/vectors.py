@@ -1,5 +1,5 @@
 """Vector indexes: their settings (CreateTable VectorIndexes, UpdateTable VectorIndexUpdates), the
-checks DynamoDB makes of them and of the items written to their tables, and their descriptions.
+checks DynamoDB makes of them, the phases of an index being built, and their descriptions.
 
 A table keeps its vector indexes as plain dicts in `TableDef.vector_indexes`; `VectorIndex` reads one.
 Items are checked and viewed by vector_items.py, which items an index holds is kept by
