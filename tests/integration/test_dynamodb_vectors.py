@@ -316,6 +316,9 @@ def test_search_vectors_errors(cloudlet):
          "attribute value: :t"),
         (dict(index="plain", ExpressionAttributeValues={":t": {"S": "t"}}),
          "Value provided in ExpressionAttributeValues unused in expressions: keys: {:t}"),
+        (dict(index="plain", ExpressionAttributeValues={}), "ExpressionAttributeValues must not be empty"),
+        (dict(index="plain", ProjectionExpression="pk", ExpressionAttributeNames={}),
+         "ExpressionAttributeNames must not be empty"),
     ]
     for params, message in cases:
         assert refused(search, ddb=ddb, **params) == ("ValidationException", message, 400), params

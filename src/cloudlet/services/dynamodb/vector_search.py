@@ -38,6 +38,9 @@ def search_vectors(store: Store, ctx, params: dict) -> dict:
         raise validation(f"Provided TopK value '{top_k}' is out of valid range. The value must be between 1 and "
                          f"{MAX_TOP_K} inclusive")
     query = _search_vector(params["SearchVector"])
+    for member in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+        if params.get(member) == {}:
+            raise validation(f"{member} must not be empty")
     attrs = P.Attributes(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
     condition = P.parse_condition(params.get("SearchConditionExpression"), attrs, _KIND)
     projection = P.parse_projection(params.get("ProjectionExpression"), attrs)
