@@ -479,3 +479,29 @@ def test_search_vectors_reads_its_body_strictly(cloudlet):
         column = len(json.dumps(body, separators=(",", ":")))
         assert answer(body) == (400, "ValidationException", f"missing field `TableName` at line 1 column {column}")
     assert answer(valid)[1:] == ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_top_k_matches_a_full_sort(cloudlet):
+    import random
+
+    ddb = cloudlet.client("dynamodb")
+    create(ddb, indexes=[vix("cos", dimensions=4), vix("euc", dimensions=4, distance="EUCLIDEAN"),
+                         vix("dot", dimensions=4, distance="DOT_PRODUCT")])
+    rng = random.Random(7)
+    vectors = {f"k{i:03}": [round(rng.uniform(-1, 1), 3) for _ in range(4)] for i in range(120)}
+    for pk, numbers in vectors.items():
+        ddb.put_item(TableName="vec", Item={"pk": {"S": pk}, "embedding": {"L": vec(*numbers)}})
+    query = [0.3, -0.2, 0.9, 0.1]
+
+    def reference(distance, v):
+        q, v = [f32(x) for x in query], [f32(x) for x in v]
+        dot = sum(a * b for a, b in zip(q, v, strict=True))
+        if distance == "euc":
+            return math.dist(q, v)
+        if distance == "dot":
+            return -dot
+        return 1 - dot / (math.hypot(*q) * math.hypot(*v))
+
+    for index in ("cos", "euc", "dot"):
+        got = [r["Item"]["pk"]["S"] for r in search(ddb, index, vector=query, top_k=25)["SearchResults"]]
+        assert got == sorted(vectors, key=lambda pk: reference(index, vectors[pk]))[:25], index
