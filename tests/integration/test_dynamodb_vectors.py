@@ -3,6 +3,7 @@ vector writes, SearchVectors (scores, ranking, filters, projection, capacity) an
 
 import json
 import math
+import random
 import re
 import struct
 import time
@@ -482,8 +483,6 @@ def test_search_vectors_reads_its_body_strictly(cloudlet):
 
 
 def test_top_k_matches_a_full_sort(cloudlet):
-    import random
-
     ddb = cloudlet.client("dynamodb")
     create(ddb, indexes=[vix("cos", dimensions=4), vix("euc", dimensions=4, distance="EUCLIDEAN"),
                          vix("dot", dimensions=4, distance="DOT_PRODUCT")])
