@@ -28,6 +28,10 @@ from cloudlet.services.dynamodb import (
 )
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
+from cloudlet.services.dynamodb.vector_search import check_request_shape, search_vectors
+from cloudlet.services.dynamodb.vector_storage import MIGRATIONS as VECTOR_MIGRATIONS
+from cloudlet.services.dynamodb.vector_storage import on_change as follow_vectors
+from cloudlet.services.dynamodb.vectors import delay_builds
 
 log = logging.getLogger("cloudlet.dynamodb")
 _ATTRIBUTE_MAPS = frozenset(("Item", "Key", "ExpressionAttributeValues", "ExclusiveStartKey"))
@@ -39,7 +43,9 @@ class DynamoDB(Service):
     def __init__(self, platform) -> None:
         super().__init__(platform)
         self.store.migrate("dynamodb", storage.MIGRATIONS)
+        self.store.migrate("dynamodb_vectors", VECTOR_MIGRATIONS)
         self.items = Items(self.store)
+        self.items.listeners.append(follow_vectors)  # vector index membership follows item writes
         self.statements = Statements(self.items)
         extra = getattr(platform.config, "extra", {}) or {}
         self.ttl_interval = float(extra.get("dynamodb_ttl_interval") or os.environ.get("CLOUDLET_DYNAMODB_TTL_INTERVAL") or 5)
@@ -48,10 +54,15 @@ class DynamoDB(Service):
         self.items.listeners.append(pitr.record)
         self._sweeper: asyncio.Task | None = None
         self._backup_sweeper: asyncio.Task | None = None
+        # How long a vector index added by UpdateTable takes to build (seconds; half of it allocating).
+        self.vector_build_seconds = float(extra.get("dynamodb_vector_build_seconds")
+                                          or os.environ.get("CLOUDLET_DYNAMODB_VECTOR_BUILD_SECONDS") or 0)
         self.stream_log = None  # DynamoDB Streams' writer, attached in start()
 
     def validate(self, op: OperationModel, params: dict) -> None:
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
+        if op.name == "SearchVectors":
+            check_request_shape(params)
         if op.name == "BatchGetItem":
             requested = params.get("RequestItems")
             if isinstance(requested, dict) and sum(
@@ -90,6 +101,14 @@ class DynamoDB(Service):
         if self.stream_log is not None:
             table = storage.load_table(conn, ctx.account_id, ctx.region, name)
             self.stream_log.table_changed(conn, ctx.account_id, ctx.region, name, table)
+
+    def _delay_vector_builds(self, conn, ctx, description: dict) -> None:
+        """Give the vector indexes an UpdateTable added the configured build time (0: built at once)."""
+        added = [v["IndexName"] for v in description.get("VectorIndexes", []) if v.get("Backfilling") is False]
+        if added and self.vector_build_seconds > 0:
+            table = storage.load_table(conn, ctx.account_id, ctx.region, description["TableName"], for_update=True)
+            delay_builds(table, added, self.vector_build_seconds)
+            storage.save_table(conn, table)
 
     def set_ttl_interval(self, seconds: float) -> None:
         """Change how often expired items are swept (thread-safe; restarts the sweeper)."""
@@ -166,6 +185,7 @@ class DynamoDB(Service):
     def update_table(self, ctx, params: dict) -> dict:
         with self.store.tx() as conn:
             out = tables.update_table(self.store, ctx, params)
+            self._delay_vector_builds(conn, ctx, out["TableDescription"])
             self._table_changed(conn, ctx, out["TableDescription"]["TableName"])
         return out
 
@@ -276,6 +296,9 @@ class DynamoDB(Service):
 
     def scan(self, ctx, params: dict) -> dict:
         return reads.scan(self.store, ctx, params)
+
+    def search_vectors(self, ctx, params: dict) -> dict:
+        return search_vectors(self.store, ctx, params)
 
     # PartiQL
     def execute_statement(self, ctx, params: dict) -> dict:

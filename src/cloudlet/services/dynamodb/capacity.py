@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from cloudlet.services.dynamodb import storage
+from cloudlet.services.dynamodb import storage, vector_items
 from cloudlet.services.dynamodb.schema import IndexDef, TableDef
 from cloudlet.services.dynamodb.size import item_size
 
@@ -40,6 +40,8 @@ def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict 
     itemizes them)."""
     if mode not in ("TOTAL", "INDEXES"):
         return None
+    if table.vector_indexes:
+        size = max(vector_items.billed_size(table, old), vector_items.billed_size(table, new))
     table_units = write_units(size) * factor
     per_index: dict[str, tuple[float, bool]] = {}
     for index in table.indexes:
@@ -51,6 +53,9 @@ def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict 
         out["Table"] = {"CapacityUnits": table_units}
         for name, (units, gsi) in per_index.items():
             out.setdefault("GlobalSecondaryIndexes" if gsi else "LocalSecondaryIndexes", {})[name] = {"CapacityUnits": units}
+        vector_writes = vector_items.write_capacity(table, old, new) if table.vector_indexes else None
+        if vector_writes:
+            out["VectorIndexes"] = vector_writes
     return out
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import orjson
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, codec, requests, storage
+from cloudlet.services.dynamodb import capacity, codec, requests, storage, vector_items
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import condition_failed, too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -113,6 +113,7 @@ class Items:
             raise validation(
                 "The update expression attempted to update the secondary index key to unsupported type"
             ) from None
+        vector_items.check_item(write.table, new)
         write.size = item_size(new)
         if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -138,7 +139,7 @@ class Items:
         storage.lock_item(conn, write.table, write.pk, write.sk)
         table = write.table
         if (need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream
-                or table.pitr_since):
+                or table.pitr_since or table.vector_indexes):
             old, old_size = storage.get_item_sized(conn, table, write.pk, write.sk)
         else:
             old, old_size = None, 0
@@ -164,8 +165,9 @@ class Items:
             with self.store.read() as conn:
                 write = self._plan(conn, ctx, kind, params)
             table = write.table
-            if write.exprs.condition is None and not table.indexes and not table.stream and not table.pitr_since:
-                # the item alone changes (the listeners ignore a table without a stream or recovery):
+            if (write.exprs.condition is None and not table.indexes and not table.stream and not table.pitr_since
+                    and not table.vector_indexes):
+                # the item alone changes (the listeners ignore a table without a stream, recovery or vectors):
                 # one statement, a transaction of its own
                 row = storage.item_row(table, write.pk, write.sk, write.item, write.size)
                 self.store.write_one(storage.PUT_ITEM, row)
@@ -474,6 +476,7 @@ def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
     if kind == "Put":
         item = value
         table.check_item_keys(item)
+        vector_items.check_item(table, item)
         check_key_sizes(table, item)
         pk, sk = table.encode_key(item)
         return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)

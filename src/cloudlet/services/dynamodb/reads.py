@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, key_conditions, keys, requests, storage
+from cloudlet.services.dynamodb import capacity, key_conditions, keys, requests, storage, vectors
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import invalid_params, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -32,7 +32,7 @@ def query(store: Store, ctx, params: dict) -> dict:
         table = get_table(conn, ctx, params["TableName"])
         if params.get("KeyConditions"):
             key_conditions.check_indexable(params["KeyConditions"])
-        index = index_of(table, params.get("IndexName"))
+        index = index_of(table, params.get("IndexName"), "Query")
         key = index.key if index else table.key
         for name in sorted(_top_level_names(exprs.filter)):
             if name in key.names:
@@ -130,10 +130,12 @@ def _batch(params: dict) -> int:
     return min(limit, 100) if limit else 100
 
 
-def index_of(table: TableDef, name: str | None) -> IndexDef | None:
+def index_of(table: TableDef, name: str | None, operation: str = "Scan") -> IndexDef | None:
     if name is None:
         return None
     index = table.index(name)
+    if index is None and vectors.find(table, name):
+        raise validation(f"{operation} operation not supported on this index type")
     if index is None:
         raise validation(f"The table does not have the specified index: {name}")
     return index

@@ -86,6 +86,7 @@ class TableDef:
     warm: dict | None = None  # WarmThroughput asked for (see warm.py)
     restore: dict | None = None  # how the table was restored: source ARNs and time (see restore.py)
     insights: dict = field(default_factory=dict)  # contributor insights by index name ("" for the table)
+    vector_indexes: list = field(default_factory=list)  # vector index settings as stored (see vectors.py)
 
     @property
     def arn(self) -> str:

@@ -135,6 +135,10 @@ def drop_table(conn: Conn, table: TableDef) -> None:
     conn.execute("DELETE FROM ddb_items WHERE table_id = ?", (table.id,))
     for index in table.indexes:
         drop_index(conn, index)
+    if table.vector_indexes:
+        from cloudlet.services.dynamodb import vector_storage
+
+        vector_storage.drop_table(conn, table)
 
 
 def drop_index(conn: Conn, index: IndexDef) -> None:

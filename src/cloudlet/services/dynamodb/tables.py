@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import encryption, on_demand, storage, tags, update_rules, warm
+from cloudlet.services.dynamodb import encryption, on_demand, storage, tags, update_rules, vectors, warm
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
@@ -165,7 +165,7 @@ def new_table(ctx, params: dict) -> TableDef:
         types[d["AttributeName"]] = d["AttributeType"]
     key = _key_def(params["KeySchema"], types, "table")
     lsis, gsis = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
-    _check_definitions_used(types, key, [*(lsis or []), *(gsis or [])])
+    _check_definitions_used(types, key, [*(lsis or []), *(gsis or []), *vectors.key_specs(params.get("VectorIndexes"))])
     billing = params.get("BillingMode") or "PROVISIONED"
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
     table_on_demand = on_demand.check(billing, params.get("OnDemandThroughput"))
@@ -218,6 +218,7 @@ def new_table(ctx, params: dict) -> TableDef:
         on_demand=table_on_demand,
         warm=table_warm,
     )
+    vectors.on_create_table(table, params.get("VectorIndexes"), types)
     return table
 
 
@@ -307,6 +308,10 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["LocalSecondaryIndexes"] = lsis
     if gsis:
         out["GlobalSecondaryIndexes"] = gsis
+    if table.vector_indexes:
+        out["VectorIndexes"] = vectors.describe(conn, table, status)
+        if status == "ACTIVE" and vectors.allocating(table):
+            out["TableStatus"] = "UPDATING"  # until a new vector index has its resources
     if table.stream:
         out["StreamSpecification"] = table.stream
     if table.stream_label:
@@ -373,6 +378,7 @@ def delete_table(store: Store, ctx, params: dict, before_drop: Callable[[Conn, T
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
                 "protection first."
             )
+        vectors.check_table_deletable(table)
         description = describe(conn, table, status="DELETING")
         if before_drop is not None:
             before_drop(conn, table)
@@ -401,6 +407,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             types.setdefault(d["AttributeName"], d["AttributeType"])
         _update_billing(table, params)
         created, deleted = _update_indexes(conn, table, params, types)
+        vectors_created, vectors_deleted = vectors.on_update_table(conn, table, params, types)
         if table.billing_mode == "PROVISIONED":
             # Switching to provisioned capacity needs every GSI's throughput in the same request.
             for index in table.indexes:
@@ -409,6 +416,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         used = set(table.key.names)
         for index in table.indexes:
             used |= set(index.key.names)
+        used |= vectors.attribute_names(table)
         table.attribute_definitions = [{"AttributeName": n, "AttributeType": t} for n, t in types.items() if n in used]
         if "StreamSpecification" in params:
             _update_stream(table, params["StreamSpecification"])
@@ -436,6 +444,12 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     # Likewise a deleted index is still listed, as being deleted.
     if deleted:
         description["GlobalSecondaryIndexes"] = description.get("GlobalSecondaryIndexes", []) + deleted
+    # A vector index added to a table is answered as being created, its backfill not started yet.
+    for entry in description.get("VectorIndexes", []):
+        if entry["IndexName"] in vectors_created:
+            entry.update(IndexStatus="CREATING", Backfilling=False)
+    if vectors_deleted:
+        description["VectorIndexes"] = description.get("VectorIndexes", []) + vectors_deleted
     return {"TableDescription": description}
 
 
@@ -498,7 +512,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
     for update in params.get("GlobalSecondaryIndexUpdates") or []:
         if "Create" in update:
             spec = update["Create"]
-            if table.index(spec["IndexName"]):
+            if table.index(spec["IndexName"]) or vectors.find(table, spec["IndexName"]):
                 raise validation("Attempting to create an index which already exists")
             if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
                 raise AWSError(
