@@ -53,3 +53,67 @@ def test_size_of_a_string_counts_utf16_code_units(ddb):
 
     assert (matches(3), matches(2), matches(6)) == (1, 0, 0)
     assert matches(0, "missing") == 0  # size() of a missing attribute matches nothing
+
+
+def test_index_pages_carry_table_and_index_keys_through_ties(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    ddb.create_table(
+        TableName="ties",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g", "l")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[{"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}],
+        LocalSecondaryIndexes=[{"IndexName": "byl", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                  {"AttributeName": "l", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+    )
+    for i in range(5):
+        ddb.put_item(TableName="ties", Item={"pk": {"S": "p"}, "sk": {"S": f"s{i}"}, "g": {"S": "g"}, "l": {"S": "l"}})
+    for index, key, names in (("byg", "g", ["g", "pk", "sk"]), ("byl", "l", ["l", "pk", "sk"])):
+        condition = "g = :v" if key == "g" else "pk = :p AND l = :v"
+        values = {":v": {"S": key}, **({":p": {"S": "p"}} if key == "l" else {})}
+        seen, start, pages = [], None, 0
+        while True:
+            page = ddb.query(TableName="ties", IndexName=index, KeyConditionExpression=condition,
+                             ExpressionAttributeValues=values, Limit=2, **({"ExclusiveStartKey": start} if start else {}))
+            pages += 1
+            seen += [item["sk"]["S"] for item in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+            assert sorted(start) == names
+        assert seen == [f"s{i}" for i in range(5)] and pages == 3, index
+
+
+def test_batch_get_keeps_an_empty_entry_for_a_projection_that_matches_nothing(ddb):
+    ddb.put_item(TableName="reads", Item={"pk": {"S": "x"}, "sk": {"S": "1"}, "name": {"S": "n"}})
+    out = ddb.batch_get_item(RequestItems={"reads": {"Keys": [{"pk": {"S": "x"}, "sk": {"S": "1"}},
+                                                              {"pk": {"S": "x"}, "sk": {"S": "2"}}],
+                                                     "ProjectionExpression": "nonexistent"}})
+    assert out["Responses"] == {"reads": [{}]} and out["UnprocessedKeys"] == {}
+
+
+def test_item_collection_metrics_report_the_zero_to_one_gigabyte_range(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    ddb.create_table(
+        TableName="icm",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "l")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        BillingMode="PAY_PER_REQUEST",
+        LocalSecondaryIndexes=[{"IndexName": "byl", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                  {"AttributeName": "l", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "ALL"}}],
+    )
+    key = {"pk": {"S": "c"}, "sk": {"S": "a"}}
+    expected = {"ItemCollectionKey": {"pk": {"S": "c"}}, "SizeEstimateRangeGB": [0.0, 1.0]}
+    calls = [
+        lambda: ddb.put_item(TableName="icm", Item={**key, "l": {"S": "v"}}, ReturnItemCollectionMetrics="SIZE"),
+        lambda: ddb.update_item(TableName="icm", Key=key, UpdateExpression="SET d = :v",
+                                ExpressionAttributeValues={":v": {"S": "u"}}, ReturnItemCollectionMetrics="SIZE"),
+        lambda: ddb.delete_item(TableName="icm", Key=key, ReturnItemCollectionMetrics="SIZE"),
+    ]
+    for call in calls:
+        assert call()["ItemCollectionMetrics"] == expected
+    out = ddb.put_item(TableName="icm", Item=key, ReturnItemCollectionMetrics="NONE")
+    assert "ItemCollectionMetrics" not in out

@@ -66,3 +66,34 @@ def test_put_returns_set_members_in_dynamodb_order(ddb):
     assert item["ns"] == {"NS": ["-20", "1.5", "3"]}
     assert item["ss"] == {"SS": ["", "a", "b"]}
     assert item["bs"] == {"BS": [b"\x01", b"\x01\x00", b"\x02"]}
+
+
+def test_return_values_granularity_and_key_only_upsert(ddb):
+    ddb.put_item(TableName="upd", Item={"pk": {"S": "n"}, "parent": {"M": {"keep": {"S": "k"}, "child": {"S": "old"}}},
+                                        "x": {"S": "x"}})
+    nested = update(ddb, "n", "SET parent.child = :v", {":v": {"S": "new"}}, ReturnValues="UPDATED_NEW")
+    assert nested["Attributes"] == {"parent": {"M": {"child": {"S": "new"}}}}
+    siblings = update(ddb, "n", "SET #a.#b = :x, #a.#c = :y", {":x": {"S": "x"}, ":y": {"S": "y"}},
+                      {"#a": "parent", "#b": "b", "#c": "c"}, ReturnValues="UPDATED_NEW")
+    assert siblings["Attributes"] == {"parent": {"M": {"b": {"S": "x"}, "c": {"S": "y"}}}}
+    assert "Attributes" not in update(ddb, "n", "REMOVE x", ReturnValues="UPDATED_NEW")
+    created = update(ddb, "fresh", "SET a = :a", {":a": {"S": "x"}}, ReturnValues="UPDATED_NEW")
+    assert created["Attributes"] == {"a": {"S": "x"}}
+    snapshot = update(ddb, "fresh", "SET a = :v, b = a", {":v": {"S": "NEW"}}, ReturnValues="ALL_NEW")
+    assert snapshot["Attributes"] == {"pk": {"S": "fresh"}, "a": {"S": "NEW"}, "b": {"S": "x"}}
+
+    out = ddb.update_item(TableName="upd", Key={"pk": {"S": "bare"}})  # no update: the item is created with its key
+    assert "Attributes" not in out
+    assert get(ddb, "bare") == {"pk": {"S": "bare"}}
+
+
+def test_document_paths_of_set_and_remove(ddb):
+    ddb.put_item(TableName="upd", Item={"pk": {"S": "d"}, "l": {"L": [{"S": "a"}, {"S": "b"}, {"S": "c"}]},
+                                        "e": {"L": []}, "m": {"M": {"keep": {"S": "k"}}}, "w": {"M": {}}})
+    update(ddb, "d", "SET l[5] = :v, e[0] = :v, m.child = :v, w.tags = :s", {":v": {"S": "z"}, ":s": {"SS": [""]}})
+    item = get(ddb, "d")
+    assert item["l"] == {"L": [{"S": "a"}, {"S": "b"}, {"S": "c"}, {"S": "z"}]}  # past the end appends
+    assert item["e"] == {"L": [{"S": "z"}]} and item["w"] == {"M": {"tags": {"SS": [""]}}}
+    assert item["m"] == {"M": {"keep": {"S": "k"}, "child": {"S": "z"}}} and "m.child" not in item
+    update(ddb, "d", "REMOVE l[1], m.absent, ghost")
+    assert get(ddb, "d")["l"] == {"L": [{"S": "a"}, {"S": "c"}, {"S": "z"}]}
