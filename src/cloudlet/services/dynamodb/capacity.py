@@ -59,6 +59,21 @@ def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict 
     return out
 
 
+def combine(first: dict | None, second: dict) -> dict:
+    """The sum of two ConsumedCapacity members of one table (a batch's per-table entry)."""
+    if first is None:
+        return second
+    out = dict(first, CapacityUnits=first["CapacityUnits"] + second["CapacityUnits"])
+    if "Table" in second:
+        out["Table"] = {"CapacityUnits": first["Table"]["CapacityUnits"] + second["Table"]["CapacityUnits"]}
+    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for name, units in second.get(member, {}).items():
+            arm = out.setdefault(member, {})
+            previous = arm.get(name, {}).get("CapacityUnits", 0.0)
+            arm[name] = {"CapacityUnits": previous + units["CapacityUnits"]}
+    return out
+
+
 def _index_write_units(table: TableDef, index: IndexDef, old: dict | None, new: dict | None) -> float:
     """Index writes as AWS prices them, by the size of the index entry: one to put or delete an entry,
     two when its key changes, none when neither its key nor a projected attribute changes."""

@@ -260,6 +260,7 @@ class Items:
             raise validation(
                 "Too many items requested for the BatchWriteItem call"
             )
+        mode = params.get("ReturnConsumedCapacity")
         consumed: dict = {}
         with self.store.tx() as conn:
             writes: list[Write] = []
@@ -285,11 +286,12 @@ class Items:
                     new = self._new_item(write, old)
                     self._store(conn, write, old, new)
                     size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-                    consumed[write.table.name] = consumed.get(write.table.name, 0.0) + capacity.write_units(size)
+                    report = capacity.write_report(mode, write.table, old, new, size)
+                    if report is not None:
+                        consumed[write.table.name] = capacity.combine(consumed.get(write.table.name), report)
         out: dict = {"UnprocessedItems": {}}
-        mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
-            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in consumed.items()]
+            out["ConsumedCapacity"] = list(consumed.values())
         return out
 
     # transactions

@@ -155,11 +155,9 @@ def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: reques
             "Member must not be null when Select is SPECIFIC_ATTRIBUTES"
         )
     if exprs.projection and select != "SPECIFIC_ATTRIBUTES":
-        raise validation(
-            f"Cannot specify the AttributesToGet or ProjectionExpression when choosing to get {select}"
-            if select != "COUNT" else
-            "Cannot specify the AttributesToGet or ProjectionExpression when choosing to get only the COUNT"
-        )
+        given = "ProjectionExpression" if params.get("ProjectionExpression") is not None else "AttributesToGet"
+        wanted = "only the Count" if select == "COUNT" else select
+        raise validation(f"Cannot specify the {given} when choosing to get {wanted}")
     if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
         raise validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
     if select == "ALL_ATTRIBUTES" and index is not None and index.kind == "GSI" and projected is not None:
