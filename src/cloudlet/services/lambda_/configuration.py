@@ -13,7 +13,7 @@ from botocore.model import OperationModel
 
 from cloudlet.aws.validate import InputValidationError
 from cloudlet.compute.model import RUNTIMES
-from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_ import errors, logging_config
 from cloudlet.services.lambda_.registry import LATEST, Ref
 
 MAX_TIMEOUT = 900
@@ -154,7 +154,7 @@ def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict
         "Architectures": params.get("Architectures") or ["x86_64"],
         "EphemeralStorage": {"Size": (params.get("EphemeralStorage") or {}).get("Size", 512)},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{ref.name}"},
+        "LoggingConfig": logging_config.default(ref.name),
         "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{ref.region}::runtime:cloudlet"},
     }
     variables = (params.get("Environment") or {}).get("Variables")
@@ -234,8 +234,8 @@ def apply_update(doc: dict, params: dict, layers: list[dict] | None) -> dict:
 
 
 def _set_accepted(doc: dict, params: dict) -> None:
-    """Settings cloudlet keeps and returns as Lambda does but does not act on: VPC, KMS key, logging
-    format and levels, SnapStart, file systems."""
+    """Settings cloudlet keeps and returns as Lambda does but does not act on (VPC, KMS key, SnapStart,
+    file systems), and the logging configuration (which it does act on)."""
     if "VpcConfig" in params:
         vpc = params["VpcConfig"] or {}
         if vpc.get("SubnetIds") or vpc.get("SecurityGroupIds"):
@@ -250,13 +250,8 @@ def _set_accepted(doc: dict, params: dict) -> None:
         else:
             doc.pop("KMSKeyArn", None)
     if "LoggingConfig" in params:
-        given, current = params["LoggingConfig"] or {}, doc.get("LoggingConfig") or {}
-        logging = {"LogFormat": given.get("LogFormat") or current.get("LogFormat") or "Text"}
-        if logging["LogFormat"] == "JSON":  # log levels apply to JSON logs only
-            for key in ("ApplicationLogLevel", "SystemLogLevel"):
-                logging[key] = given.get(key) or current.get(key) or "INFO"
-        logging["LogGroup"] = given.get("LogGroup") or current.get("LogGroup") or f"/aws/lambda/{doc['FunctionName']}"
-        doc["LoggingConfig"] = logging
+        doc["LoggingConfig"] = logging_config.merged(doc.get("LoggingConfig") or {}, params["LoggingConfig"] or {},
+                                                     doc["FunctionName"])
     if "SnapStart" in params:
         doc["SnapStart"] = {"ApplyOn": (params["SnapStart"] or {}).get("ApplyOn", "None"), "OptimizationStatus": "Off"}
     if "FileSystemConfigs" in params:
