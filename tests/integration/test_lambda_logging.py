@@ -14,6 +14,9 @@ ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 ISO_S = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")  # the Python runtime's JSON timestamps
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 
+INIT_START = re.compile(r"INIT_START Runtime Version: (\S+)\tRuntime Version ARN: (arn:aws:lambda:us-east-1::runtime:"
+                        r"[0-9a-f]{64})")
+
 PY = """
 import json, logging, os, time
 log = logging.getLogger("app")
@@ -154,8 +157,8 @@ def test_python_json_logs_at_debug_into_a_custom_group(cloudlet):
                           "AWS_LAMBDA_LOG_GROUP_NAME": "/custom/shared"}
     assert out["group"] == "/custom/shared"
     kinds = [r["type"] for r in platform(lines)]
-    assert kinds == ["platform.start", "platform.runtimeDone", "platform.report"]
-    start, done, report = platform(lines)
+    assert kinds == ["platform.initStart", "platform.start", "platform.runtimeDone", "platform.report"]
+    _, start, done, report = platform(lines)
     assert ISO_MS.fullmatch(start["time"])
     assert start["record"] == {"requestId": rid, "functionArn": ARN + "pyjson", "version": "$LATEST"}
     assert done["record"]["requestId"] == rid and done["record"]["status"] == "success"
@@ -214,7 +217,7 @@ def test_python_levels_filter_application_and_system_logs(cloudlet):
     lam.update_function_configuration(FunctionName="pywarn", LoggingConfig={"ApplicationLogLevel": "ERROR",
                                                                             "SystemLogLevel": "INFO"})
     _, _, lines, rid = tail(lam, "pywarn")
-    assert [r["type"] for r in platform(lines)] == ["platform.start", "platform.report"]
+    assert [r["type"] for r in platform(lines)] == ["platform.initStart", "platform.start", "platform.report"]
     assert [r.get("message", r.get("msg")) for r in app(lines)] == ["json error", "failed"]
     # a timeout: the report says so
     _, _, lines, rid = tail(lam, "pywarn", {"a": "sleep"})
@@ -229,7 +232,8 @@ def test_text_logs_into_a_custom_group_shared_by_two_functions(cloudlet):
     create(lam, "two", "def handler(e, c):\n    print('from two')\n",
            LoggingConfig={"LogFormat": "Text", "LogGroup": "/team/all"})
     _, _, lines, rid = tail(lam, "one")
-    assert lines[0] == f"START RequestId: {rid} Version: $LATEST" and "from one" in lines
+    assert INIT_START.fullmatch(lines[0]) and lines[1] == f"START RequestId: {rid} Version: $LATEST"
+    assert "from one" in lines
     assert lines[-1].startswith(f"REPORT RequestId: {rid}\t")
     invoke(lam, "two")
     messages = wait_for(lambda: (lambda m: m if "from one" in m and "from two" in m else None)(
@@ -249,9 +253,9 @@ def test_failed_init_in_json(cloudlet):
     response, body, lines, rid = tail(lam, "broken")
     assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError"
     kinds = [(r["type"], r["record"].get("status"), r["record"].get("errorType")) for r in platform(lines)]
-    assert kinds == [("platform.initReport", "error", "Runtime.ImportModuleError"),
+    assert kinds == [("platform.initStart", None, None), ("platform.initReport", "error", "Runtime.ImportModuleError"),
                      ("platform.start", None, None), ("platform.report", "error", "Runtime.ImportModuleError")]
-    init = platform(lines)[0]["record"]
+    init = platform(lines)[1]["record"]
     assert init["initializationType"] == "on-demand" and init["phase"] == "init"
     errors = [r for r in app(lines) if r.get("level") == "ERROR"]
     assert errors and errors[0]["errorType"] == "Runtime.ImportModuleError"
@@ -275,7 +279,7 @@ def test_node_json_logs(cloudlet):
     assert failed["level"] == "ERROR" and failed["message"]["errorType"] == "Error"
     assert failed["message"]["errorMessage"] == "boom" and failed["message"]["stackTrace"][0] == "Error: boom"
     assert "raw line" in lines  # process.stdout.write is not formatted: an INFO line
-    assert [r["type"] for r in platform(lines)] == ["platform.start", "platform.report"]
+    assert [r["type"] for r in platform(lines)] == ["platform.initStart", "platform.start", "platform.report"]
     # an error the handler throws: an ERROR record whose message is the error
     response, body, lines, rid = tail(lam, "nodejson", {"a": "raise"})
     assert response["FunctionError"] == "Unhandled" and body["errorType"] == "TypeError"
@@ -298,4 +302,68 @@ def test_node_application_level_trace_and_error(cloudlet):
     _, out, lines, rid = tail(lam, "nodetrace")
     assert out == {"format": None, "level": None}
     assert any(re.fullmatch(rf"{ISO_MS.pattern}\t{rid}\tDEBUG\tdebugged", line) for line in lines)
+    assert INIT_START.fullmatch(lines[0]) and lines[1] == f"START RequestId: {rid} Version: $LATEST"
+
+
+
+def test_init_start_names_the_runtime_version(cloudlet):
+    lam = cloudlet.client("lambda")
+    out = create(lam, "inits", "print('init output')\ndef handler(e, c):\n    print('ran')\n")
+    arn = out["RuntimeVersionConfig"]["RuntimeVersionArn"]
+    _, _, lines, rid = tail(lam, "inits")
+    match = INIT_START.fullmatch(lines[0])
+    assert match and match.groups() == ("python:3.12.v1", arn)
+    assert lines[1:3] == ["init output", f"START RequestId: {rid} Version: $LATEST"]
+    _, _, lines, rid = tail(lam, "inits")  # warm: no init, no INIT_START
     assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
+    messages = wait_for(lambda: (lambda m: m if len(m) >= 9 else None)(group_messages(cloudlet, "/aws/lambda/inits")))
+    assert sum(m.startswith("INIT_START ") for m in messages) == 1 and messages[0].startswith("INIT_START ")
+    # another runtime: another version and ARN; JSON logs: a platform.initStart record
+    node(lam, "initn", LoggingConfig={"LogFormat": "JSON"}, MemorySize=256)
+    node_arn = lam.get_function_configuration(FunctionName="initn")["RuntimeVersionConfig"]["RuntimeVersionArn"]
+    assert node_arn != arn and re.fullmatch(r"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}", node_arn)
+    _, _, lines, _ = tail(lam, "initn")
+    init = platform(lines)[0]
+    assert init["type"] == "platform.initStart" and ISO_MS.fullmatch(init["time"])
+    record = init["record"]
+    assert {k: record[k] for k in ("initializationType", "phase", "runtimeVersion", "runtimeVersionArn",
+                                   "functionName", "functionVersion", "instanceMaxMemory")} == {
+        "initializationType": "on-demand", "phase": "init", "runtimeVersion": "nodejs:20.v1",
+        "runtimeVersionArn": node_arn, "functionName": "initn", "functionVersion": "$LATEST",
+        "instanceMaxMemory": 256 * 1024 * 1024}
+    assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", record["instanceId"])
+
+
+def test_runtime_management_config(cloudlet):
+    lam = cloudlet.client("lambda")
+    out = create(lam, "rt", "def handler(e, c):\n    return 1\n")
+    own = out["RuntimeVersionConfig"]["RuntimeVersionArn"]
+    assert lam.get_runtime_management_config(FunctionName="rt")["UpdateRuntimeOn"] == "Auto"
+    got = lam.get_runtime_management_config(FunctionName="rt")
+    assert {k: v for k, v in got.items() if k != "ResponseMetadata"} == {"UpdateRuntimeOn": "Auto",
+                                                                         "FunctionArn": ARN + "rt"}
+    pinned = "arn:aws:lambda:us-east-1::runtime:" + "ab" * 32
+    for bad in ({"UpdateRuntimeOn": "Manual"}, {"UpdateRuntimeOn": "Auto", "RuntimeVersionArn": pinned}):
+        code, status, _ = error_of(lam.put_runtime_management_config, FunctionName="rt", **bad)
+        assert (code, status) == ("InvalidParameterValueException", 400)
+    code, status, _ = error_of(lam.put_runtime_management_config, FunctionName="missing", UpdateRuntimeOn="Auto")
+    assert (code, status) == ("ResourceNotFoundException", 404)
+    code, status, _ = error_of(lam.get_runtime_management_config, FunctionName="rt", Qualifier="7")
+    assert (code, status) == ("ResourceNotFoundException", 404)
+    assert configuration(lam, "rt")["RuntimeVersionConfig"] == {"RuntimeVersionArn": own}
+    put = lam.put_runtime_management_config(FunctionName="rt", UpdateRuntimeOn="Manual", RuntimeVersionArn=pinned)
+    assert (put["UpdateRuntimeOn"], put["FunctionArn"], put["RuntimeVersionArn"]) == ("Manual", ARN + "rt", pinned)
+    assert configuration(lam, "rt")["RuntimeVersionConfig"] == {"RuntimeVersionArn": pinned}
+    _, _, lines, _ = tail(lam, "rt")
+    assert lines[0] == f"INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: {pinned}"
+    # a published version keeps the setting; a runtime change keeps a pinned ARN, and follows the runtime in Auto
+    version = lam.publish_version(FunctionName="rt")
+    assert version["RuntimeVersionConfig"] == {"RuntimeVersionArn": pinned}
+    assert lam.get_runtime_management_config(FunctionName="rt", Qualifier="1")["FunctionArn"] == ARN + "rt:1"
+    lam.update_function_configuration(FunctionName="rt", Runtime="python3.11")
+    assert configuration(lam, "rt")["RuntimeVersionConfig"] == {"RuntimeVersionArn": pinned}
+    lam.put_runtime_management_config(FunctionName="rt", UpdateRuntimeOn="FunctionUpdate")
+    after = configuration(lam, "rt")["RuntimeVersionConfig"]["RuntimeVersionArn"]
+    assert after not in (own, pinned)  # python3.11's own version
+    assert "RuntimeVersionArn" not in lam.get_runtime_management_config(FunctionName="rt")
+    assert lam.get_runtime_management_config(FunctionName="rt", Qualifier="1")["UpdateRuntimeOn"] == "Manual"

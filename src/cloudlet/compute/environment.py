@@ -195,6 +195,7 @@ class Environment:
     async def start(self, process_factory, init_timeout: float) -> None:
         """Start the runtime (process_factory(write_fd) -> Process) and wait for its first /next."""
         begin = time.perf_counter()
+        self.emit(self.log.init_start(self.log_stream, self.provisioned))
         w = self.output_pipe()
         try:
             self.process = await asyncio.wait_for(process_factory(w), init_timeout)

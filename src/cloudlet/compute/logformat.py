@@ -13,6 +13,7 @@ import orjson
 
 from cloudlet.compute import logs
 from cloudlet.compute.model import FunctionConfig, LogSettings, Metering
+from cloudlet.compute.runtimes import runtime_version, runtime_version_arn
 
 # Lambda's levels, least detailed last; WARNING and CRITICAL are the Python names of two of them.
 RANK = {"TRACE": 0, "DEBUG": 1, "INFO": 2, "WARN": 3, "WARNING": 3, "ERROR": 4, "FATAL": 5, "CRITICAL": 5}
@@ -51,6 +52,19 @@ class FunctionLog:
         if RANK[level] < self.system_rank:
             return None
         return orjson.dumps({"time": logs.timestamp(ms), "type": kind, "record": record}).decode() + "\n"
+
+    def init_start(self, instance_id: str, provisioned: bool = False, ms: int | None = None) -> str | None:
+        """INIT_START, or platform.initStart: the runtime version an environment starts with."""
+        config = self.config
+        version = runtime_version(config.runtime)
+        arn = config.runtime_version_arn or runtime_version_arn(config.region, config.runtime)
+        if not self.json:
+            return f"INIT_START Runtime Version: {version}\tRuntime Version ARN: {arn}\n"
+        return self._record("platform.initStart", "INFO", {
+            "initializationType": "provisioned-concurrency" if provisioned else "on-demand", "phase": "init",
+            "runtimeVersion": version, "runtimeVersionArn": arn, "functionName": config.name,
+            "functionVersion": config.version, "instanceId": instance_id,
+            "instanceMaxMemory": config.memory_mb * 1024 * 1024}, ms)
 
     def start(self, request_id: str, ms: int | None = None) -> str | None:
         config = self.config

@@ -58,6 +58,7 @@ class FunctionConfig:
     credentials: Credentials | None = None
     revision: str = ""  # changes whenever the configuration changes: old environments retire
     logging: LogSettings = LogSettings()
+    runtime_version_arn: str = ""  # what INIT_START names ("" for the runtime's own version)
 
     @property
     def arn(self) -> str:

@@ -13,7 +13,7 @@ from botocore.model import OperationModel
 
 from cloudlet.aws.validate import InputValidationError
 from cloudlet.compute.model import RUNTIMES
-from cloudlet.services.lambda_ import errors, logging_config
+from cloudlet.services.lambda_ import errors, logging_config, runtime_management
 from cloudlet.services.lambda_.registry import LATEST, Ref
 
 MAX_TIMEOUT = 900
@@ -155,8 +155,8 @@ def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict
         "EphemeralStorage": {"Size": (params.get("EphemeralStorage") or {}).get("Size", 512)},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "LoggingConfig": logging_config.default(ref.name),
-        "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{ref.region}::runtime:cloudlet"},
     }
+    doc["RuntimeVersionConfig"] = runtime_management.version_config(doc)
     variables = (params.get("Environment") or {}).get("Variables")
     if variables is not None:
         doc["Environment"] = {"Variables": variables}
@@ -215,6 +215,8 @@ def apply_update(doc: dict, params: dict, layers: list[dict] | None) -> dict:
     for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime"):
         if key in params:
             doc[key] = params[key]
+    if "Runtime" in params:
+        doc["RuntimeVersionConfig"] = runtime_management.version_config(doc)
     if "Environment" in params:
         doc["Environment"] = {"Variables": (params["Environment"] or {}).get("Variables") or {}}
     if "EphemeralStorage" in params:

@@ -276,6 +276,7 @@ class Runner:
             credentials=await self.credentials(ref.account_id, doc["Role"]),
             revision=revision,
             logging=log_settings(doc.get("LoggingConfig") or {}),
+            runtime_version_arn=(doc.get("RuntimeVersionConfig") or {}).get("RuntimeVersionArn", ""),
         )
 
     async def invoke(self, config: FunctionConfig, payload: bytes, meta: InvocationMeta) -> InvocationResult:
