@@ -137,7 +137,8 @@ class Items:
         A Put that nothing asks the old item of (`need_old` false) overwrites it unread."""
         storage.lock_item(conn, write.table, write.pk, write.sk)
         table = write.table
-        if need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream:
+        if (need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream
+                or table.pitr_since):
             old, old_size = storage.get_item_sized(conn, table, write.pk, write.sk)
         else:
             old, old_size = None, 0
@@ -163,8 +164,8 @@ class Items:
             with self.store.read() as conn:
                 write = self._plan(conn, ctx, kind, params)
             table = write.table
-            if write.exprs.condition is None and not table.indexes and not table.stream:
-                # the item alone changes (the stream listener ignores a table without a stream):
+            if write.exprs.condition is None and not table.indexes and not table.stream and not table.pitr_since:
+                # the item alone changes (the listeners ignore a table without a stream or recovery):
                 # one statement, a transaction of its own
                 row = storage.item_row(table, write.pk, write.sk, write.item, write.size)
                 self.store.write_one(storage.PUT_ITEM, row)

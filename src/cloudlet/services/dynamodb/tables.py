@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
@@ -145,6 +146,16 @@ def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, on_create: bo
 
 
 def create_table(store: Store, ctx, params: dict) -> dict:
+    table = new_table(ctx, params)
+    with store.tx() as conn:
+        if storage.load_table(conn, ctx.account_id, ctx.region, table.name) is not None:
+            raise in_use(f"Table already exists: {table.name}")
+        storage.save_table(conn, table, new=True)
+    return {"TableDescription": describe(None, table, status="CREATING")}
+
+
+def new_table(ctx, params: dict) -> TableDef:
+    """The table a CreateTable request describes, checked with DynamoDB's rules (not stored)."""
     name = params["TableName"]
     definitions = params.get("AttributeDefinitions") or []
     types: dict[str, str] = {}
@@ -207,11 +218,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         on_demand=table_on_demand,
         warm=table_warm,
     )
-    with store.tx() as conn:
-        if storage.load_table(conn, ctx.account_id, ctx.region, name) is not None:
-            raise in_use(f"Table already exists: {name}")
-        storage.save_table(conn, table, new=True)
-    return {"TableDescription": describe(None, table, status="CREATING")}
+    return table
 
 
 def _check_definitions_used(types: dict[str, str], key: KeyDef, index_specs: list[dict]) -> None:
@@ -305,6 +312,10 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
     if table.stream_label:
         out["LatestStreamLabel"] = table.stream_label
         out["LatestStreamArn"] = f"{table.arn}/stream/{table.stream_label}"
+    if table.restore:
+        summary = {k: v for k, v in table.restore.items() if k != "RestoreDateTime"}
+        out["RestoreSummary"] = {**summary, "RestoreDateTime": timestamp(table.restore["RestoreDateTime"]),
+                                 "RestoreInProgress": status == "CREATING"}
     return out
 
 
@@ -353,7 +364,8 @@ def describe_table(store: Store, ctx, params: dict) -> dict:
         return {"Table": describe(conn, table)}
 
 
-def delete_table(store: Store, ctx, params: dict) -> dict:
+def delete_table(store: Store, ctx, params: dict, before_drop: Callable[[Conn, TableDef], None] | None = None) -> dict:
+    """Delete a table with its items and indexes; `before_drop` runs (in the transaction) just before."""
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], control=True)
         if table.deletion_protection:
@@ -362,6 +374,8 @@ def delete_table(store: Store, ctx, params: dict) -> dict:
                 "protection first."
             )
         description = describe(conn, table, status="DELETING")
+        if before_drop is not None:
+            before_drop(conn, table)
         storage.drop_table(conn, table)
     return {"TableDescription": description}
 
@@ -508,6 +522,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
             raise validation(f"Cannot {action.lower()} an index that is not a GlobalSecondaryIndex: {name}")
         if action == "Delete":
             table.indexes.remove(index)
+            table.insights.pop(index.name, None)
             storage.drop_index(conn, index)
             deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
             continue
