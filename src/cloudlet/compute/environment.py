@@ -163,6 +163,8 @@ class Environment:
         self.log_stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{config.version}]{self.id}"
         self.sink = sink
         self.log = FunctionLog(config)
+        # a line the runtime wrote; with Text logs every line is kept, so the filter is not even called
+        self.output = self._output_filtered if self.log.filters else self.emit
         self.provisioned = provisioned
         self.state = "init"  # init | idle | busy | dead
         self.last_used = time.monotonic()
@@ -320,7 +322,7 @@ class Environment:
             if self.process is not None and self.process.waiter is None:
                 self._on_exit(None)  # a forked environment: EOF is how its end is seen
 
-    def output(self, message: str) -> None:
+    def _output_filtered(self, message: str) -> None:
         """A line the runtime wrote: logged unless the function's ApplicationLogLevel drops it."""
         if self.log.keep(message):
             self.emit(message)

@@ -44,6 +44,11 @@ class FunctionLog:
         self.app_rank = RANK.get(settings.application_level, INFO) if self.json else 0
         self.system_rank = RANK.get(settings.system_level, INFO) if self.json else 0
 
+    @property
+    def filters(self) -> bool:
+        """Whether any output line can be dropped (JSON logs: the ApplicationLogLevel applies)."""
+        return self.app_rank > 0
+
     def keep(self, line: str) -> bool:
         """Whether a line the function wrote passes the ApplicationLogLevel (always, for Text logs)."""
         return self.app_rank == 0 or line_level(line) >= self.app_rank
