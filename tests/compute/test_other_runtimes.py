@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from cloudlet.compute.model import InvocationMeta
+from cloudlet.compute.model import InvocationMeta, LogSettings
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")
 
@@ -59,7 +59,8 @@ def test_node_callback_style_esm_and_errors(harness):
                           runtime="nodejs20.x", handler="index.handler")
     result = harness.invoke(cb, {}, InvocationMeta(log_tail=True))
     assert json.loads(result.payload) == "cb"
-    stamp, request_id, level, message = result.log_tail.splitlines()[1].split("\t")
+    assert result.log_tail.startswith("INIT_START Runtime Version: nodejs:20.v1\t")
+    stamp, request_id, level, message = result.log_tail.splitlines()[2].split("\t")
     assert (request_id, level, message) == (result.request_id, "INFO", "hi")
     assert stamp.endswith("Z") and "T" in stamp
     esm = harness.function({"index.mjs": "export const handler = async () => { throw new TypeError('nope'); };"},
@@ -183,6 +184,22 @@ def test_awslambdaric_as_custom_runtime(harness, ric_layer):
                                handler="app.fails", executable=("bootstrap",), layers=[ric_layer], timeout_s=10)
     doc = json.loads(harness.invoke(failing, {}).payload)
     assert doc["errorType"] == "KeyError" and doc["errorMessage"] == "'k'"
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/python3"), reason="needs /usr/bin/python3")
+def test_awslambdaric_logs_json_at_the_configured_level(harness, ric_layer):
+    """Lambda's own runtime client reads AWS_LAMBDA_LOG_FORMAT / AWS_LAMBDA_LOG_LEVEL as cloudlet sets them,
+    and its records pass the platform's level filter; a plain print is INFO and goes at WARN."""
+    handler = ("import logging\ndef handler(event, context):\n    print('plain')\n    logging.info('quiet')\n"
+               "    logging.warning('loud %s', 1)\n    return 1\n")
+    config = harness.function({"bootstrap": RIC_BOOTSTRAP, "app.py": handler}, runtime="provided.al2023",
+                              executable=("bootstrap",), layers=[ric_layer], timeout_s=10,
+                              logging=LogSettings("JSON", "WARN", "WARN"))
+    meta = InvocationMeta(log_tail=True)
+    result = harness.invoke(config, {}, meta)
+    assert result.function_error is None, result.payload
+    records = [json.loads(line) for line in result.log_tail.splitlines()]  # every line is JSON: no platform line
+    assert [(r["level"], r["message"], r["requestId"]) for r in records] == [("WARNING", "loud 1", meta.request_id)]
 
 
 @pytest.mark.skipif(not os.path.exists("/usr/bin/python3"), reason="needs /usr/bin/python3")

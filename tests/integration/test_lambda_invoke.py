@@ -162,7 +162,8 @@ def test_function_logs_arrive_in_cloudwatch_logs(cloudlet):
         texts = [e["message"] for e in events]
         return texts if any(t.startswith("REPORT") for t in texts) else None
     texts = wait_for(messages)
-    assert texts[0] == f"START RequestId: {request_id} Version: $LATEST"
+    assert texts[0].startswith("INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: ")
+    assert texts[1] == f"START RequestId: {request_id} Version: $LATEST"
     assert "line one" in texts and "line two" in texts
     assert texts.index("line one") < texts.index("line two")
     assert any(t == f"END RequestId: {request_id}" for t in texts)

@@ -65,6 +65,8 @@ exports.handler = async (event, context) => {
 
 TRACE = re.compile(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")
 TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+INIT_START = re.compile(r"INIT_START Runtime Version: (python:3\.12|nodejs:20)\.v1\tRuntime Version ARN: "
+                        r"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}")
 
 
 def report(rid: str, cold: bool, status: str = "") -> re.Pattern:
@@ -237,6 +239,7 @@ def test_python_init_errors(cloudlet, files, handler, error_type, message, trace
     lam = cloudlet.client("lambda")
     create(lam, "pyinit", files=files, Handler=handler)
     response, body, lines, rid = run(lam, "pyinit", {})
+    assert INIT_START.fullmatch(lines.pop(0))
     assert (response["StatusCode"], response["FunctionError"]) == (200, "Unhandled")
     assert body == {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": trace}
     assert re.fullmatch(rf"\[WARNING\]\t{TS}\t\tLAMBDA_WARNING: Unhandled exception\. The most likely cause is "
@@ -312,6 +315,7 @@ def test_node_init_errors(cloudlet, files, handler, error_type, message):
     lam = cloudlet.client("lambda")
     node(lam, "ndinit", files, handler)
     response, body, lines, rid = run(lam, "ndinit", {})
+    assert INIT_START.fullmatch(lines.pop(0))
     assert response["FunctionError"] == "Unhandled"
     assert list(body) == ["errorType", "errorMessage", "trace"]
     assert (body["errorType"], body["errorMessage"]) == (error_type, message)
@@ -378,6 +382,7 @@ def test_log_lines(cloudlet):
     lam = cloudlet.client("lambda")
     create(lam, "pylog", PY_PROBE)
     _, _, lines, rid = run(lam, "pylog", {"a": "log"})
+    assert INIT_START.fullmatch(lines.pop(0))  # cold: the runtime version first
     assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
     assert lines[1] == "printed"
     assert re.fullmatch(rf"\[WARNING\]\t{TS}\t{rid}\twarned 1", lines[2])
@@ -388,6 +393,7 @@ def test_log_lines(cloudlet):
 
     node(lam, "ndlog", {"index.js": NODE_PROBE})
     _, _, lines, rid = run(lam, "ndlog", {"a": "log"})
+    assert INIT_START.fullmatch(lines.pop(0))
     assert re.fullmatch(rf"{TS}\t{rid}\tINFO\tline one", lines[1]) and lines[2] == "line two"
     assert re.fullmatch(rf"{TS}\t{rid}\tWARN\twarned {{ x: 1 }}", lines[3])
     assert report(rid, True).fullmatch(lines[-1])
@@ -397,6 +403,7 @@ def test_log_lines(cloudlet):
                            "    raise KeyError('k')\n")
     rid = invoke(lam, "pymulti", {})[0]["ResponseMetadata"]["RequestId"]
     events = cloudwatch_events(cloudlet, "pymulti", rid)
+    assert INIT_START.fullmatch(events.pop(0))
     assert [e for e in events if e.startswith("[WARNING]")] == [
         events[1]] and events[1].endswith(f"\t{rid}\ttwo\nlines")
     assert events[2].startswith("[ERROR] KeyError: 'k'\nTraceback (most recent call last):\n\u00a0\u00a0File ")

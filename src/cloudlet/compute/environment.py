@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 
 from cloudlet.compute import logs, peers
+from cloudlet.compute.logformat import FunctionLog
 from cloudlet.compute.model import FunctionConfig, InvocationMeta, InvocationResult
 from cloudlet.compute.runtime_api import Invocation, RuntimeAPIServer, RuntimeChannel, next_headers
 from cloudlet.compute.sandbox import Cgroups, UserNamespace
@@ -161,6 +162,9 @@ class Environment:
         self.id = uuid.uuid4().hex
         self.log_stream = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{config.version}]{self.id}"
         self.sink = sink
+        self.log = FunctionLog(config)
+        # a line the runtime wrote; with Text logs every line is kept, so the filter is not even called
+        self.output = self._output_filtered if self.log.filters else self.emit
         self.provisioned = provisioned
         self.state = "init"  # init | idle | busy | dead
         self.last_used = time.monotonic()
@@ -193,6 +197,7 @@ class Environment:
     async def start(self, process_factory, init_timeout: float) -> None:
         """Start the runtime (process_factory(write_fd) -> Process) and wait for its first /next."""
         begin = time.perf_counter()
+        self.emit(self.log.init_start(self.log_stream, self.provisioned))
         w = self.output_pipe()
         try:
             self.process = await asyncio.wait_for(process_factory(w), init_timeout)
@@ -294,11 +299,11 @@ class Environment:
                 if line[:1] == FRAME:
                     line = line[1:].replace(BREAK, b"\n")
                 while len(line) > MAX_LINE:  # Lambda splits log events above 256 KB
-                    self.emit(line[:MAX_LINE].decode("utf-8", "replace") + "\n")
+                    self.output(line[:MAX_LINE].decode("utf-8", "replace") + "\n")
                     line = line[MAX_LINE:]
-                self.emit(line.decode("utf-8", "replace") + "\n")
+                self.output(line.decode("utf-8", "replace") + "\n")
             while len(self._partial) > MAX_LINE:
-                self.emit(self._partial[:MAX_LINE].decode("utf-8", "replace") + "\n")
+                self.output(self._partial[:MAX_LINE].decode("utf-8", "replace") + "\n")
                 self._partial = self._partial[MAX_LINE:]
         if eof:
             self._close_pipe()
@@ -312,12 +317,22 @@ class Environment:
                 partial = self._partial
                 if partial[:1] == FRAME:
                     partial = partial[1:].replace(BREAK, b"\n")
-                self.emit(partial.decode("utf-8", "replace") + "\n")
+                self.output(partial.decode("utf-8", "replace") + "\n")
                 self._partial = b""
             if self.process is not None and self.process.waiter is None:
                 self._on_exit(None)  # a forked environment: EOF is how its end is seen
 
-    def emit(self, message: str) -> None:
+    def _output_filtered(self, message: str) -> None:
+        """A line the runtime wrote: logged unless the function's ApplicationLogLevel drops it."""
+        if self.log.keep(message):
+            self.emit(message)
+        elif "out of memory" in message:
+            self.oom_seen = True
+
+    def emit(self, message: str | None) -> None:
+        """Write one log event (None: a system line the SystemLogLevel dropped)."""
+        if message is None:
+            return
         self.sink.write(self.config.log_group, self.log_stream, int(time.time() * 1000), message)
         if "out of memory" in message:  # e.g. V8's "JavaScript heap out of memory" before it aborts
             self.oom_seen = True
@@ -340,7 +355,7 @@ class Environment:
         if meta.log_tail:
             self._tail = self._init_lines if cold else []
         self._init_lines = []
-        self.emit(logs.start_line(request_id, config.version))
+        self.emit(self.log.start(request_id))
         begin = time.perf_counter()
         deadline_ms = int(time.time() * 1000 + config.timeout_s * 1000)
         headers = next_headers(request_id, deadline_ms, meta.invoked_function_arn or config.arn, meta.trace_id,
@@ -351,10 +366,11 @@ class Environment:
         self.channel.deliver(inv)
         function_error = None
         status = platform_error = ""  # for the REPORT line: how a run that did not end normally ended
+        function_error_type = ""
         try:
             body, error_type = await inv.future
             if error_type is not None:
-                function_error = "Unhandled"
+                function_error, function_error_type = "Unhandled", error_type
                 if error_type in OOM_TYPES:
                     body = _platform_error(request_id, "Runtime.OutOfMemory",
                                            "Runtime exited with error: signal: killed")
@@ -399,8 +415,10 @@ class Environment:
             status, platform_error = "error", "Runtime.OutOfMemory"
         metering = logs.metering(duration, config.memory_mb, min(self.max_memory_mb, config.memory_mb),
                                  self.init_ms if cold else None, config.timeout_s * 1000)
-        self.emit(logs.end_line(request_id))
-        self.emit(logs.report_line(request_id, metering, status, platform_error))
+        done = status or ("failure" if function_error else "success")
+        self.emit(self.log.end(request_id, done, platform_error or (function_error_type if function_error else ""),
+                               duration, len(body)))
+        self.emit(self.log.report(request_id, metering, status, platform_error))
         tail = ""
         if self._tail is not None:
             raw = "".join(self._tail).encode()[-logs.TAIL_BYTES:]

@@ -23,6 +23,17 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """A function's LoggingConfig: format ("Text" or "JSON"), the levels of JSON logs and the log group
+    ("" for Lambda's default /aws/lambda/<name>)."""
+
+    format: str = "Text"
+    application_level: str = "INFO"
+    system_level: str = "INFO"
+    group: str = ""
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     """What an execution environment is built from: one published version of a function.
 
@@ -46,6 +57,8 @@ class FunctionConfig:
     reserved_concurrency: int | None = None
     credentials: Credentials | None = None
     revision: str = ""  # changes whenever the configuration changes: old environments retire
+    logging: LogSettings = LogSettings()
+    runtime_version_arn: str = ""  # what INIT_START names ("" for the runtime's own version)
 
     @property
     def arn(self) -> str:
@@ -57,7 +70,7 @@ class FunctionConfig:
 
     @property
     def log_group(self) -> str:
-        return f"/aws/lambda/{self.name}"
+        return self.logging.group or f"/aws/lambda/{self.name}"
 
     @cached_property
     def key(self) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from cloudlet.compute import logs
+from cloudlet.compute import logformat, logs
 from cloudlet.compute.codestore import CodeStore, layers_key
 from cloudlet.compute.environment import Environment, EnvironmentLost, InitFailed, spawn_process
 from cloudlet.compute.errors import Throttled
@@ -341,6 +341,7 @@ class Pool:
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if env and env.provisioned else "on-demand",
         })
+        environ.update(logformat.variables(config.logging))
         if not config.runtime.startswith("provided"):
             environ["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{config.runtime}"
         if config.credentials is not None:
@@ -358,9 +359,11 @@ class Pool:
         doc["errorMessage"] = str(doc.get("errorMessage", "")).replace("{request_id}", meta.request_id)
         rid = meta.request_id
         error_type = str(doc.get("errorType", "Runtime.Unknown"))
-        lines = [logs.init_report_line(exc.init_ms, "init", error_type), logs.start_line(rid, config.version),
-                 logs.end_line(rid),
-                 logs.report_line(rid, logs.metering(0.0, config.memory_mb, 0, None), "error", error_type)]
+        log = logformat.FunctionLog(config)
+        lines = [line for line in (log.init_report(exc.init_ms, "init", error_type), log.start(rid),
+                                   log.end(rid, "error", error_type),
+                                   log.report(rid, logs.metering(0.0, config.memory_mb, 0, None), "error", error_type))
+                 if line is not None]
         for line in lines:
             self.log_sink.write(config.log_group, exc.log_stream, int(time.time() * 1000), line)
         tail = "".join(exc.lines + lines).encode()[-logs.TAIL_BYTES:].decode("utf-8", "ignore") if meta.log_tail else ""

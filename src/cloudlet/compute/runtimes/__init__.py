@@ -9,6 +9,7 @@ built-in bootstrap on the host's node; provided.* run the `bootstrap` executable
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import logging
 import shutil
@@ -108,6 +109,26 @@ def provided_launch(code_dir: Path, opt_dir: Path | None) -> RuntimeLaunch:
     env = {"PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin", "LD_LIBRARY_PATH": "/lib64:/usr/lib64:/var/runtime:"
            "/var/runtime/lib:/var/task:/var/task/lib:/opt/lib", "LANG": "en_US.UTF-8"}
     return RuntimeLaunch(argv, [], env)
+
+
+RUNTIME_RELEASE = 1  # cloudlet's one "runtime version" of each runtime identifier
+
+
+def runtime_version(runtime: str) -> str:
+    """The runtime version an INIT_START line names, in Lambda's form: python:3.12.v1, nodejs:20.v1,
+    provided:al2023.v1 (cloudlet runs the host's interpreter, so there is one version per identifier)."""
+    if runtime in PYTHON_RUNTIMES:
+        name = "python:" + runtime.removeprefix("python")
+    elif runtime in NODE_RUNTIMES:
+        name = "nodejs:" + runtime.removeprefix("nodejs").removesuffix(".x")
+    else:
+        name = "provided:" + (runtime.partition(".")[2] or "al1")
+    return f"{name}.v{RUNTIME_RELEASE}"
+
+
+def runtime_version_arn(region: str, runtime: str) -> str:
+    """The ARN of that runtime version: arn:aws:lambda:REGION::runtime:<64 hex>, stable per version."""
+    return f"arn:aws:lambda:{region}::runtime:{hashlib.sha256(runtime_version(runtime).encode()).hexdigest()}"
 
 
 def launch_for(runtime: str, memory_mb: int, code_dir: Path, opt_dir: Path | None) -> RuntimeLaunch:

@@ -162,8 +162,49 @@ async function loadHandler() {
   return handler;
 }
 
+// The function's LoggingConfig: JSON records instead of text lines, and the least level console.* writes
+const LOG_JSON = (process.env.AWS_LAMBDA_LOG_FORMAT || "").toUpperCase() === "JSON";
+const LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
+const MIN_LEVEL = Math.max(0, LEVELS.indexOf((process.env.AWS_LAMBDA_LOG_LEVEL || "").toUpperCase()));
+
+// An Error inside a JSON log record: its type, message and stack lines, then its own properties
+function errorReplacer(key, value) {
+  if (!(value instanceof Error)) return value;
+  return Object.assign({ errorType: value.constructor ? value.constructor.name : "UnknownError",
+    errorMessage: value.message, stackTrace: typeof value.stack === "string" ? value.stack.split("\n") : value.stack },
+  value);
+}
+
+// One JSON log record: a lone argument is the message as it is (an object stays an object), several are
+// formatted into a string, and the first Error among them adds errorType, errorMessage and stackTrace
+function jsonRecord(level, args) {
+  const doc = { timestamp: new Date().toISOString(), level, requestId: currentRequestId };
+  if (args.length <= 1) {
+    doc.message = args[0];
+    try {
+      return JSON.stringify(doc, errorReplacer);
+    } catch (e) {
+      doc.message = util.format(args[0]);
+      return JSON.stringify(doc);
+    }
+  }
+  doc.message = util.format(...args);
+  const err = args.slice(1).find((a) => a instanceof Error);
+  if (err) {
+    doc.errorType = err.constructor ? err.constructor.name : "UnknownError";
+    doc.errorMessage = err.message;
+    doc.stackTrace = typeof err.stack === "string" ? err.stack.split("\n") : [];
+  }
+  return JSON.stringify(doc);
+}
+
 // Lambda's log line for a failure: "Invoke Error" during an invocation, "Uncaught Exception" at init
+// (in JSON logs, an ERROR record whose message is the error)
 function logError(requestId, label, err) {
+  if (LOG_JSON) {
+    process.stdout.write(jsonRecord("ERROR", [err instanceof Error ? err : new Error(err)]) + "\n");
+    return;
+  }
   process.stdout.write(`${new Date().toISOString()}\t${requestId}\tERROR\t${label} \t${loggedError(err)}\n`);
 }
 
@@ -238,12 +279,21 @@ function serialize(result) {
 }
 
 // console.* writes Lambda's text log lines: <ISO time>\t<request id>\t<LEVEL>\t<message>, one log
-// event per call: a message with line breaks goes as one framed line (see compute/environment.py)
+// event per call: a message with line breaks goes as one framed line (see compute/environment.py);
+// in JSON logs one record per call. Calls below AWS_LAMBDA_LOG_LEVEL write nothing.
 let currentRequestId;
 const util = require("util");
 for (const [name, level] of [["log", "INFO"], ["info", "INFO"], ["warn", "WARN"], ["error", "ERROR"],
-                             ["debug", "DEBUG"], ["trace", "TRACE"]]) {
+                             ["debug", "DEBUG"], ["trace", "TRACE"], ["fatal", "FATAL"]]) {
+  if (LEVELS.indexOf(level) < MIN_LEVEL) {
+    console[name] = () => {};
+    continue;
+  }
   console[name] = (...args) => {
+    if (LOG_JSON) {
+      process.stdout.write(jsonRecord(level, args) + "\n");
+      return;
+    }
     const message = util.format(...args);
     const line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message}`;
     process.stdout.write(message.includes("\n") ? `\x1e${line.replace(/\n/g, "\x1f")}\n` : `${line}\n`);

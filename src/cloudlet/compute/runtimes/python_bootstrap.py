@@ -216,7 +216,16 @@ def write_event(text):
     sys.stdout.write(text + "\n")
 
 
+_JSON_LOGS = False  # the function's LoggingConfig says JSON (AWS_LAMBDA_LOG_FORMAT)
+_JSON_TIME = "%Y-%m-%dT%H:%M:%SZ"  # the Python runtime's timestamps in JSON logs (whole seconds)
+
+
 def log_error(doc):
+    if _JSON_LOGS:
+        record = {"timestamp": time.strftime(_JSON_TIME, time.gmtime()), "level": "ERROR", **doc}
+        write_event(json.dumps(record, ensure_ascii=False))
+        sys.stdout.flush()
+        return
     text = "[ERROR] " + doc["errorType"] + (": " + doc["errorMessage"] if doc["errorMessage"] else "")
     lines = [text]
     if doc.get("stackTrace") is not None:
@@ -237,9 +246,43 @@ UNHANDLED_WARNING = (
     "runtime version. For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html")
 
 
+# attributes every LogRecord has: the others were passed as `extra` and become keys of a JSON record
+_RECORD_FIELDS = frozenset((
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info", "exc_text",
+    "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread", "threadName",
+    "processName", "process", "taskName", "aws_request_id", "message", "asctime"))
+
+
+def json_formatter(logging):
+    """Lambda's JSON records of `logging`: timestamp, level, message (a dict message stays an object),
+    logger, requestId, the exception's location, errorType, errorMessage and stackTrace, then the extras."""
+    class JsonFormatter(logging.Formatter):
+        def format(self, record):
+            level = min(50, max(0, record.levelno)) // 10 * 10
+            message = record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage()
+            doc = {"timestamp": time.strftime(_JSON_TIME, time.gmtime(record.created)),
+                   "level": logging.getLevelName(level), "message": message, "logger": record.name,
+                   "requestId": getattr(record, "aws_request_id", None)}
+            if record.exc_info and record.exc_info[0] is not None:
+                kind, exc, trace = record.exc_info
+                doc["location"] = f"{record.pathname}:{record.funcName}:{record.lineno}"
+                doc["errorType"], doc["errorMessage"] = kind.__name__, str(exc)
+                doc["stackTrace"] = traceback.format_tb(trace)
+            for key, value in record.__dict__.items():
+                if key not in _RECORD_FIELDS and key not in doc:
+                    doc[key] = value
+            return json.dumps({k: v for k, v in doc.items() if v is not None}, ensure_ascii=False, default=str)
+
+    return JsonFormatter()
+
+
 def install_logging():
-    """The root logger writes like Lambda's: [LEVEL]\t<UTC time>\t<request id>\t<message>."""
+    """The root logger writes like Lambda's: [LEVEL]\t<UTC time>\t<request id>\t<message>, or one JSON
+    record per line when the function logs JSON; AWS_LAMBDA_LOG_LEVEL sets its level (TRACE is DEBUG)."""
     import logging
+
+    global _JSON_LOGS
+    _JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON"
 
     class RequestId(logging.Filter):
         def filter(self, record):
@@ -253,13 +296,21 @@ def install_logging():
             except Exception:
                 self.handleError(record)
 
-    formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
-                                  "%Y-%m-%dT%H:%M:%S")
-    formatter.converter = time.gmtime
+    if _JSON_LOGS:
+        formatter = json_formatter(logging)
+    else:
+        formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                                      "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
     handler = LambdaHandler()
     handler.setFormatter(formatter)
     handler.addFilter(RequestId())
-    logging.getLogger().addHandler(handler)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+    level = "DEBUG" if level == "TRACE" else level
+    if level in ("DEBUG", "INFO", "WARN", "WARNING", "ERROR", "CRITICAL", "FATAL"):
+        root.setLevel(level)
 
 
 def set_paths():

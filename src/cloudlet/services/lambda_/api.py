@@ -30,6 +30,8 @@ from cloudlet.services.lambda_ import errors, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.blobs import Blobs, Package
 from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, ZIPPED_LIMIT, CodeUrls, store_code
+from cloudlet.services.lambda_.code_signing import MIGRATIONS as CODE_SIGNING_MIGRATIONS
+from cloudlet.services.lambda_.code_signing import CodeSigningOps
 from cloudlet.services.lambda_.esm import EventSourceMappingOps, mapping_not_found
 from cloudlet.services.lambda_.esm_pollers import Pollers
 from cloudlet.services.lambda_.esm_store import MappingStore
@@ -39,6 +41,7 @@ from cloudlet.services.lambda_.layers import LAYER_VERSION_ARN, Layers, layer_ar
 from cloudlet.services.lambda_.policy import PolicyDoc, function_statement, layer_statement
 from cloudlet.services.lambda_.registry import LATEST, Ref, Registry, parse_ref, public
 from cloudlet.services.lambda_.runner import Runner
+from cloudlet.services.lambda_.runtime_management import RuntimeManagementOps
 from cloudlet.services.lambda_.schema import MIGRATIONS
 from cloudlet.services.lambda_.url_serving import UrlServer
 
@@ -51,12 +54,13 @@ TOTAL_CODE_LIMIT = 80_530_636_800
 _ESM_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:event-source-mapping:([0-9a-f-]{36})")
 
 
-class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
+class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeManagementOps, CodeSigningOps, Service):
     name = "lambda"
 
     def __init__(self, platform) -> None:
         super().__init__(platform)
         self.store.migrate("lambda", MIGRATIONS)
+        self.store.migrate("lambda_code_signing", CODE_SIGNING_MIGRATIONS)
         self.registry = Registry(self.store)
         self.layers = Layers(self.store)
         self.blobs = Blobs(self.store)
@@ -220,6 +224,8 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         code, package = await store_code(self.runner.pool.code, params.get("Code") or {}, "CreateFunction")
         latest = conf.new_function(ref, params, code, layers)
         meta = {"tags": params.get("Tags") or {}, "next_version": 1}
+        if params.get("CodeSigningConfigArn"):
+            meta["code_signing"] = self.checked_code_signing_arn(ctx, params["CodeSigningConfigArn"])
         published = None
         if params.get("Publish"):
             meta["next_version"] = 2

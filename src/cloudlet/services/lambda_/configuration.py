@@ -13,7 +13,7 @@ from botocore.model import OperationModel
 
 from cloudlet.aws.validate import InputValidationError
 from cloudlet.compute.model import RUNTIMES
-from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_ import errors, logging_config, runtime_management
 from cloudlet.services.lambda_.registry import LATEST, Ref
 
 MAX_TIMEOUT = 900
@@ -154,9 +154,9 @@ def new_function(ref: Ref, params: dict, code: dict, layers: list[dict]) -> dict
         "Architectures": params.get("Architectures") or ["x86_64"],
         "EphemeralStorage": {"Size": (params.get("EphemeralStorage") or {}).get("Size", 512)},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{ref.name}"},
-        "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{ref.region}::runtime:cloudlet"},
+        "LoggingConfig": logging_config.default(ref.name),
     }
+    doc["RuntimeVersionConfig"] = runtime_management.version_config(doc)
     variables = (params.get("Environment") or {}).get("Variables")
     if variables is not None:
         doc["Environment"] = {"Variables": variables}
@@ -215,6 +215,8 @@ def apply_update(doc: dict, params: dict, layers: list[dict] | None) -> dict:
     for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime"):
         if key in params:
             doc[key] = params[key]
+    if "Runtime" in params:
+        doc["RuntimeVersionConfig"] = runtime_management.version_config(doc)
     if "Environment" in params:
         doc["Environment"] = {"Variables": (params["Environment"] or {}).get("Variables") or {}}
     if "EphemeralStorage" in params:
@@ -234,8 +236,8 @@ def apply_update(doc: dict, params: dict, layers: list[dict] | None) -> dict:
 
 
 def _set_accepted(doc: dict, params: dict) -> None:
-    """Settings cloudlet keeps and returns as Lambda does but does not act on: VPC, KMS key, logging
-    format and levels, SnapStart, file systems."""
+    """Settings cloudlet keeps and returns as Lambda does but does not act on (VPC, KMS key, SnapStart,
+    file systems), and the logging configuration (which it does act on)."""
     if "VpcConfig" in params:
         vpc = params["VpcConfig"] or {}
         if vpc.get("SubnetIds") or vpc.get("SecurityGroupIds"):
@@ -250,13 +252,8 @@ def _set_accepted(doc: dict, params: dict) -> None:
         else:
             doc.pop("KMSKeyArn", None)
     if "LoggingConfig" in params:
-        given, current = params["LoggingConfig"] or {}, doc.get("LoggingConfig") or {}
-        logging = {"LogFormat": given.get("LogFormat") or current.get("LogFormat") or "Text"}
-        if logging["LogFormat"] == "JSON":  # log levels apply to JSON logs only
-            for key in ("ApplicationLogLevel", "SystemLogLevel"):
-                logging[key] = given.get(key) or current.get(key) or "INFO"
-        logging["LogGroup"] = given.get("LogGroup") or current.get("LogGroup") or f"/aws/lambda/{doc['FunctionName']}"
-        doc["LoggingConfig"] = logging
+        doc["LoggingConfig"] = logging_config.merged(doc.get("LoggingConfig") or {}, params["LoggingConfig"] or {},
+                                                     doc["FunctionName"])
     if "SnapStart" in params:
         doc["SnapStart"] = {"ApplyOn": (params["SnapStart"] or {}).get("ApplyOn", "None"), "OptimizationStatus": "Off"}
     if "FileSystemConfigs" in params:

@@ -171,6 +171,17 @@ class Registry:
                          "AND version = '$LATEST'", (_dump(doc), ref.account_id, ref.region, ref.name))
         return doc
 
+    def update_version(self, ref: Ref, version: str, change) -> dict:
+        """Apply `change(doc) -> doc` to one version's document ($LATEST or a number) atomically."""
+        with self._writing(ref) as conn:
+            doc = self._version(conn, ref, version)
+            if doc is None:
+                raise errors.function_not_found(ref.qualified_arn(version) if version != LATEST else ref.arn)
+            doc = change(doc)
+            conn.execute("UPDATE lambda_functions SET doc = ? WHERE account_id = ? AND region = ? AND name = ? "
+                         "AND version = ?", (_dump(doc), ref.account_id, ref.region, ref.name, version))
+        return doc
+
     def publish(self, ref: Ref, make_version, code_sha: str | None, revision_id: str | None,
                 published_state) -> dict:
         """Publish $LATEST as the next version (or return the last one when `published_state($LATEST)`

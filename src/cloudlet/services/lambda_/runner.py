@@ -20,6 +20,7 @@ from cloudlet.compute.model import Credentials, FunctionConfig, InvocationMeta, 
 from cloudlet.compute.pool import Pool, PoolSettings
 from cloudlet.services.lambda_.code import fingerprint
 from cloudlet.services.lambda_.configuration import config_revision
+from cloudlet.services.lambda_.logging_config import log_settings
 from cloudlet.services.lambda_.registry import Ref
 
 log = logging.getLogger("cloudlet.lambda")
@@ -256,8 +257,8 @@ class Runner:
         if len(self._configs) > 10_000:
             self._configs.clear()
         self.settings.endpoint_url = self.endpoint_url()
-        self.logs.group_owners[f"/aws/lambda/{ref.name}"] = (ref.account_id, ref.region)
         config = await self._build(ref, doc, code_dir, revision)
+        self.logs.group_owners[config.log_group] = (ref.account_id, ref.region)
         self._configs[key] = (time.time(), config)
         return config
 
@@ -278,6 +279,8 @@ class Runner:
             environment=tuple(sorted((doc.get("Environment") or {}).get("Variables", {}).items())),
             credentials=await self.credentials(ref.account_id, doc["Role"]),
             revision=revision,
+            logging=log_settings(doc.get("LoggingConfig") or {}),
+            runtime_version_arn=(doc.get("RuntimeVersionConfig") or {}).get("RuntimeVersionArn", ""),
         )
 
     async def invoke(self, config: FunctionConfig, payload: bytes, meta: InvocationMeta) -> InvocationResult:
