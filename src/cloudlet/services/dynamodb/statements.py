@@ -118,7 +118,7 @@ class Statements:
 
     def _select(self, conn: Conn, ctx, stmt: partiql.Statement, params: dict) -> dict:
         table = get_table(conn, ctx, stmt.table)
-        index = reads.index_of(table, stmt.index)
+        index = _readable_index(table, stmt.index)
         key = index.key if index else table.key
         conjuncts = _conjuncts(stmt.where)
         page_params: dict = {"ConsistentRead": params.get("ConsistentRead"),
@@ -177,6 +177,7 @@ class Statements:
         """A SELECT naming one full primary key (as batches and transactions require)."""
         table = get_table(conn, ctx, stmt.table)
         if stmt.index:
+            _readable_index(table, stmt.index)
             raise validation("Index is not supported in this operation")
         key, rest = _key_and_rest(table, stmt.where)
         pk, sk = table.check_key(V.normalize_item(key, "key"))
@@ -239,6 +240,15 @@ class Statements:
             if token:
                 self.items.remember(conn, ctx, token, fingerprint)
         return {"Responses": []}
+
+
+def _readable_index(table: TableDef, name: str | None):
+    """The index a SELECT reads; PartiQL does not read a GSI with a multi-attribute key."""
+    index = reads.index_of(table, name)
+    if index is not None and index.key.multi:
+        raise validation("PartiQL statements cannot be executed on tables with multi-attribute HASH keys or "
+                         "multi-attribute RANGE keys.")
+    return index
 
 
 def _refuse_exists_outside_transaction(stmt: partiql.Statement) -> None:
