@@ -231,6 +231,7 @@ def test_partiql_refuses_a_multi_attribute_index_only(cloudlet):
     refused = [
         ("SELECT * FROM \"mixed\".\"multi\" WHERE h1 = 'a'", None),
         ("SELECT * FROM \"mixed\".\"multi\" WHERE h1 = 5", None),
+        ('SELECT id FROM "mixed"."multi" WHERE h1 = \'a\' AND h2 = \'x\' ORDER BY r1 DESC', None),
         ("SELECT * FROM \"mixed\".\"multi\" WHERE id = 'i1'", None),
         ("SELECT * FROM \"mixed\".\"multi\"", None),
     ]
@@ -238,6 +239,15 @@ def test_partiql_refuses_a_multi_attribute_index_only(cloudlet):
         with pytest.raises(ClientError) as excinfo:
             ddb.execute_statement(Statement=statement, **({"Parameters": params} if params else {}))
         assert error(excinfo) == ("ValidationException", REFUSED, 400), statement
+    # errors of the statement itself come first
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_statement(Statement='SELECT * FROM "mixed"."multi" WHERE h1 = ?',
+                              Parameters=[{"N": "1e99999999999"}])
+    assert error(excinfo) == ("ValidationException",
+                              "The parameter cannot be converted to a numeric value: 1e99999999999", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_statement(Statement='SELECT * FROM "mixed"."multi" WHERE')
+    assert error(excinfo)[1] == "Statement wasn't well formed, can't be processed: Unexpected term"
     for statement in ("SELECT * FROM mixed WHERE id = 'i1'", "SELECT * FROM mixed.single WHERE g = 'g1'",
                       "SELECT * FROM mixed.local WHERE id = 'i1'"):
         assert len(ddb.execute_statement(Statement=statement)["Items"]) == 1, statement

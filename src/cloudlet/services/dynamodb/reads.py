@@ -34,14 +34,14 @@ def query(store: Store, ctx, params: dict) -> dict:
             key_conditions.check_indexable(params["KeyConditions"])
         index = index_of(table, params.get("IndexName"))
         key = index.key if index else table.key
-        for name in sorted(_top_level_names(exprs.filter)):
+        for name in sorted(top_level_names(exprs.filter)):
             if name in key.names:
                 which = "QueryFilter" if params.get("QueryFilter") else "Filter Expression"
                 raise validation(f"{which} can only contain non-primary key attributes: Primary key attribute: {name}")
         return run_query(conn, table, index, exprs, params)
 
 
-def _top_level_names(node) -> set[str]:
+def top_level_names(node) -> set[str]:
     """The top-level attribute names a condition refers to."""
     if node is None:
         return set()
@@ -52,16 +52,16 @@ def _top_level_names(node) -> set[str]:
     if isinstance(node, A.Value):
         return set()
     if isinstance(node, A.And | A.Or):
-        return _top_level_names(node.left) | _top_level_names(node.right)
+        return top_level_names(node.left) | top_level_names(node.right)
     if isinstance(node, A.Not):
-        return _top_level_names(node.operand)
+        return top_level_names(node.operand)
     if isinstance(node, A.Compare):
-        return _top_level_names(node.left) | _top_level_names(node.right)
+        return top_level_names(node.left) | top_level_names(node.right)
     if isinstance(node, A.Between):
-        return _top_level_names(node.operand) | _top_level_names(node.low) | _top_level_names(node.high)
+        return top_level_names(node.operand) | top_level_names(node.low) | top_level_names(node.high)
     if isinstance(node, A.In):
-        return set().union(_top_level_names(node.operand), *(_top_level_names(o) for o in node.options))
-    return set().union(*(_top_level_names(a) for a in node.args))
+        return set().union(top_level_names(node.operand), *(top_level_names(o) for o in node.options))
+    return set().union(*(top_level_names(a) for a in node.args))
 
 
 def run_query(conn, table: TableDef, index: IndexDef | None, exprs: requests.Expressions, params: dict) -> dict:

@@ -120,9 +120,12 @@ class Statements:
         table = get_table(conn, ctx, stmt.table)
         index = _readable_index(table, stmt.index)
         key = index.key if index else table.key
+        if index is not None:
+            _check_projected(table, index, stmt, bool(params.get("ConsistentRead")))
         conjuncts = _conjuncts(stmt.where)
         page_params: dict = {"ConsistentRead": params.get("ConsistentRead"),
-                             "ReturnConsumedCapacity": params.get("ReturnConsumedCapacity")}
+                             "ReturnConsumedCapacity": params.get("ReturnConsumedCapacity"),
+                             "ScanIndexForward": not stmt.descending}
         if params.get("Limit"):
             page_params["Limit"] = params["Limit"]
         if params.get("NextToken"):
@@ -146,14 +149,17 @@ class Statements:
             out["ConsumedCapacity"] = page["ConsumedCapacity"]
         return out
 
-    def _plan(self, conn: Conn, ctx, stmt: partiql.Statement, return_on_failure: str | None) -> Write:
+    def _plan(self, conn: Conn, ctx, stmt: partiql.Statement, return_on_failure: str | None,
+              position: int = 0) -> Write:
         table = get_table(conn, ctx, stmt.table)
         exists = A.Function("attribute_exists", (A.Path((table.key.pk,)),))
         if stmt.kind == "EXISTS":
             if stmt.index:
                 raise validation("Index is not supported in this operation")
             key, rest = _key_and_rest(table, stmt.where)
-            condition = _and([exists, rest] if rest else [exists])
+            if rest is None:
+                raise _in_transaction(position, "EXISTS() must contain a single item read with additional condition")
+            condition = _and([exists, rest])
             return plan(table, "ConditionCheck", key, requests.Expressions(condition=condition), return_on_failure)
         if stmt.kind == "INSERT":
             missing = A.Function("attribute_not_exists", (A.Path((table.key.pk,)),))
@@ -173,13 +179,21 @@ class Statements:
         exprs = requests.Expressions(condition=_and([exists, rest] if rest else [exists]), update=A.Update(tuple(actions)))
         return plan(table, "Update", key, exprs, return_on_failure)
 
-    def _get(self, conn: Conn, ctx, stmt: partiql.Statement) -> tuple[TableDef, dict | None]:
+    def _get(self, conn: Conn, ctx, stmt: partiql.Statement, where: str) -> tuple[TableDef, dict | None]:
         """A SELECT naming one full primary key (as batches and transactions require)."""
         table = get_table(conn, ctx, stmt.table)
+        needs_key = validation(f"Select statements within {where} must specify the primary key in the where clause.")
         if stmt.index:
+            if where == "ExecuteTransaction":
+                raise validation("Reads on indices are not supported within transactions.")
             _readable_index(table, stmt.index)
-            raise validation("Index is not supported in this operation")
-        key, rest = _key_and_rest(table, stmt.where)
+            raise needs_key
+        try:
+            key, rest = _key_and_rest(table, stmt.where)
+        except AWSError:
+            raise needs_key from None
+        if any(isinstance(c, A.Function) for c in _conjuncts(rest)):
+            raise needs_key
         pk, sk = table.check_key(V.normalize_item(key, "key"))
         item = storage.get_item(conn, table, pk, sk)
         if item is not None and rest is not None and not matches(item, rest):
@@ -192,15 +206,29 @@ class Statements:
 
     def batch_execute_statement(self, ctx, params: dict) -> dict:
         entries = params["Statements"]
-        parsed, kinds = _parse_statements(entries, "statements", MAX_BATCH, "a batch")
+        if len(entries) > MAX_BATCH:
+            raise too_many("statements", MAX_BATCH)
+        parsed: list = []
+        for entry in entries:  # a statement that does not parse fails alone
+            try:
+                parsed.append(partiql.parse(entry["Statement"], entry.get("Parameters")))
+            except AWSError as err:
+                parsed.append(err)
+        kinds = {"read" if s.kind == "SELECT" else "write" for s in parsed if not isinstance(s, AWSError)}
+        if len(kinds) > 1:
+            raise validation("Unsupported operation: Mixing read and write statements is not supported in a batch")
         for stmt in parsed:
-            _refuse_exists_outside_transaction(stmt)
+            if not isinstance(stmt, AWSError):
+                _refuse_exists_outside_transaction(stmt)
         responses = []
         for entry, stmt in zip(entries, parsed, strict=True):
+            if isinstance(stmt, AWSError):
+                responses.append({"Error": _batch_error(stmt)})
+                continue
             try:
                 if stmt.kind == "SELECT":
                     with self.store.read() as conn:
-                        table, item = self._get(conn, ctx, stmt)
+                        table, item = self._get(conn, ctx, stmt, "BatchExecuteStatement")
                     response = {"TableName": table.name}
                     if item is not None:
                         response["Item"] = item
@@ -208,10 +236,13 @@ class Statements:
                     with self.store.tx() as conn:
                         write = self._plan(conn, ctx, stmt, entry.get("ReturnValuesOnConditionCheckFailure"))
                         try:
-                            self.items.apply_one(conn, write)
+                            old, _, new = self.items.apply_one(conn, write)
                         except AWSError as err:
                             raise _duplicate(stmt, err) from None
                     response = {"TableName": write.table.name}
+                    returned = return_values(stmt.returning, old, new, write.exprs.update) if stmt.returning else None
+                    if returned:
+                        response["Item"] = returned
             except AWSError as err:
                 response = {"Error": _batch_error(err)}
                 if stmt.table:
@@ -224,26 +255,60 @@ class Statements:
     def execute_transaction(self, ctx, params: dict) -> dict:
         entries = params["TransactStatements"]
         parsed, kinds = _parse_statements(entries, "transactStatements", MAX_TRANSACTION, "a transaction")
+        for i, stmt in enumerate(parsed):
+            if stmt.returning:
+                raise _in_transaction(i, "RETURNING clause is not supported in ExecuteTransaction.")
         if kinds == {"read"}:
             with self.store.tx() as conn:
-                return {"Responses": [
-                    {"Item": item} if item is not None else {} for _, item in (self._get(conn, ctx, s) for s in parsed)
-                ]}
+                responses = []
+                for i, stmt in enumerate(parsed):
+                    try:
+                        _, item = self._get(conn, ctx, stmt, "ExecuteTransaction")
+                    except AWSError as err:
+                        if err.code != "ValidationException":
+                            raise
+                        raise _in_transaction(i, err.message) from None
+                    responses.append({"Item": item} if item is not None else {})
+                return {"Responses": responses}
         token = params.get("ClientRequestToken")
         fingerprint = request_fingerprint(entries)
         with self.store.tx() as conn:
             if token and self.items.replayed(conn, ctx, token, fingerprint):
                 return {"Responses": []}
-            writes = [self._plan(conn, ctx, s, e.get("ReturnValuesOnConditionCheckFailure"))
-                      for s, e in zip(parsed, entries, strict=True)]
+            writes = [self._plan(conn, ctx, s, e.get("ReturnValuesOnConditionCheckFailure"), position=i)
+                      for i, (s, e) in enumerate(zip(parsed, entries, strict=True))]
             self.items.transact(conn, writes)
             if token:
                 self.items.remember(conn, ctx, token, fingerprint)
         return {"Responses": []}
 
 
+def _in_transaction(position: int, message: str) -> AWSError:
+    return validation(f"Validation failed in TransactStatements[{position}]: {message}")
+
+
+def _check_projected(table: TableDef, index, stmt: partiql.Statement, consistent: bool) -> None:
+    """A read of an index: no strongly consistent GSI reads, and only attributes the index holds."""
+    if consistent and index.kind == "GSI":
+        raise validation("Strongly consistent read is not supported on Global Secondary Indexes")
+    projected = index.projects(table.key)
+    if projected is None:
+        return
+    missing = sorted(reads.top_level_names(stmt.where) - projected)
+    if missing:
+        raise validation(f"One or more parameter values were invalid: Secondary index {index.name} does not project "
+                         f"one or more filter attributes: [{', '.join(missing)}]")
+    if stmt.projection and index.kind == "GSI":
+        wanted = list(dict.fromkeys(p.elements[0] for p in stmt.projection if p.elements[0] not in projected))
+        if wanted:
+            raise validation(f"One or more parameter values were invalid: Global secondary index {index.name} does not "
+                             f"project [{', '.join(wanted)}]")
+
+
 def _readable_index(table: TableDef, name: str | None):
     """The index a SELECT reads; PartiQL does not read a GSI with a multi-attribute key."""
+    if name is not None and table.index(name) is None:
+        raise validation("The table does not have the specified index")
     index = reads.index_of(table, name)
     if index is not None and index.key.multi:
         raise validation("PartiQL statements cannot be executed on tables with multi-attribute HASH keys or "
