@@ -30,6 +30,10 @@ MALFORMED = "Statement wasn't well formed, can't be processed: "
 LEFTOVER = "Unexpected token after expression"
 _CLAUSE_WORDS = ("WHERE", "SET", "REMOVE", "ORDER", "RETURNING", "VALUE")
 _COMPARE = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+# `x IS <type>`: PartiQL type names and the DynamoDB type each tests for.
+_IS_TYPES = {"NULL": "NULL", "BOOL": "BOOL", "BOOLEAN": "BOOL", "STRING": "S", "NUMBER": "N", "INT": "N",
+             "INTEGER": "N", "DECIMAL": "N", "FLOAT": "N", "DOUBLE": "N", "BLOB": "B", "LIST": "L", "TUPLE": "M",
+             "STRUCT": "M", "MAP": "M"}
 _FUNCTIONS = ("begins_with", "contains", "attribute_type", "attribute_exists", "attribute_not_exists")
 
 
@@ -129,6 +133,8 @@ class _Parser:
             stmt = self.delete()
         elif self.word("EXISTS"):
             stmt = self.exists()
+        elif self.word("FROM"):
+            stmt = self.update_from_first()
         else:
             raise PartiQLError("Expected data manipulation")
         if self.tok.kind != "eof":
@@ -219,6 +225,22 @@ class _Parser:
         if index:
             self.fail()
         self.no_alias("SET", "REMOVE")
+        actions = self.update_actions()
+        where = self.where(optional=False)
+        return Statement("UPDATE", table, where=where, actions=actions, returning=self.returning())
+
+    def update_from_first(self) -> Statement:
+        """`FROM t WHERE <key> SET ... REMOVE ...`: an UPDATE with its clauses in that order."""
+        self.next()
+        table, index = self.table_ref()
+        if index:
+            self.fail()
+        self.no_alias("WHERE")
+        where = self.where(optional=False)
+        actions = self.update_actions()
+        return Statement("UPDATE", table, where=where, actions=actions, returning=self.returning())
+
+    def update_actions(self) -> list:
         actions = []
         while self.word("SET", "REMOVE"):
             clause = self.next().text.upper()
@@ -234,8 +256,7 @@ class _Parser:
                 self.next()
         if not actions:
             self.fail()
-        where = self.where(optional=False)
-        return Statement("UPDATE", table, where=where, actions=actions, returning=self.returning())
+        return actions
 
     def delete(self) -> Statement:
         self.next()
@@ -301,7 +322,14 @@ class _Parser:
             self.expect_op(")")
             return inner
         if self.tok.kind == "ident" and self.toks[self.i + 1].text == "(" and self.tok.text.lower() != "size":
-            return self.function()
+            function = self.function()
+            if self.op("=") or self.op("<>") or self.op("!="):  # attribute_exists(a) = true
+                negate = self.next().text != "="
+                value = self.value()
+                if V.type_of(value) != "BOOL":
+                    self.fail()
+                return A.Not(function) if value["BOOL"] == negate else function
+            return function
         left = self.operand()
         if self.tok.kind == "op" and self.tok.text in _COMPARE:
             op = _COMPARE[self.next().text]
@@ -332,10 +360,17 @@ class _Parser:
             negate = self.word("NOT")
             if negate:
                 self.next()
-            self.expect_word("MISSING")
             if not isinstance(left, A.Path):
                 self.fail()
-            return A.Function("attribute_exists" if negate else "attribute_not_exists", (left,))
+            if self.word("MISSING"):
+                self.next()
+                return A.Function("attribute_exists" if negate else "attribute_not_exists", (left,))
+            kind = _IS_TYPES.get(self.tok.text.upper()) if self.tok.kind == "ident" else None
+            if kind is None:
+                self.fail()
+            self.next()
+            test = A.Function("attribute_type", (left, A.Value({"S": kind})))
+            return A.Not(test) if negate else test
         self.fail()
 
     def function(self) -> A.Function:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import codec, partiql, reads, requests, storage
+from cloudlet.services.dynamodb import capacity, codec, partiql, reads, requests, storage
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -245,8 +245,8 @@ class Statements:
                         response["Item"] = returned
             except AWSError as err:
                 response = {"Error": _batch_error(err)}
-                if stmt.table:
-                    response["TableName"] = stmt.table
+                if err.code in ("ConditionalCheckFailedException", "DuplicateItemException"):
+                    response["TableName"] = stmt.table  # only a statement that ran names its table
             responses.append(response)
         return {"Responses": responses}
 
@@ -277,10 +277,14 @@ class Statements:
                 return {"Responses": []}
             writes = [self._plan(conn, ctx, s, e.get("ReturnValuesOnConditionCheckFailure"), position=i)
                       for i, (s, e) in enumerate(zip(parsed, entries, strict=True))]
-            self.items.transact(conn, writes)
+            olds, news = self.items.transact(conn, writes)
             if token:
                 self.items.remember(conn, ctx, token, fingerprint)
-        return {"Responses": []}
+        out: dict = {"Responses": []}
+        consumed = capacity.transaction_report(params.get("ReturnConsumedCapacity"), writes, olds, news)
+        if consumed:
+            out["ConsumedCapacity"] = consumed
+        return out
 
 
 def _in_transaction(position: int, message: str) -> AWSError:
@@ -333,10 +337,8 @@ def _batch_error(err: AWSError) -> dict:
         "DuplicateItemException": "DuplicateItem",
         "ResourceNotFoundException": "ResourceNotFound",
     }.get(err.code, "ValidationError")
-    out = {"Code": code, "Message": err.message}
-    if err.fields.get("Item"):
-        out["Item"] = err.fields["Item"]
-    return out
+    # ReturnValuesOnConditionCheckFailure is accepted on a batch member but returns no Item, as in DynamoDB.
+    return {"Code": code, "Message": err.message}
 
 
 def _parse_statements(entries: list, member: str, limit: int, where: str) -> tuple[list, set[str]]:
