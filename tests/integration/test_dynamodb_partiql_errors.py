@@ -158,6 +158,16 @@ def test_from_paths_and_index_reads(ddb):
         refused(ddb, f"SELECT pk FROM {table} WHERE pk = ? AND val < ?",
                 "Incorrect operand type for operator or function; operator or function: <, operand type: BOOL",
                 Parameters=[{"S": "x"}, {"BOOL": True}])
+    unordered = [{"BOOL": True}, {"NULL": True}, {"L": [{"S": "a"}]}, {"M": {"a": {"S": "b"}}}, {"SS": ["a"]},
+                 {"NS": ["1"]}, {"BS": [b"\x01"]}]
+    for op in ("<", "<=", ">", ">="):
+        for value in unordered:
+            refused(ddb, f"SELECT pk FROM words WHERE pk = 'i' AND val {op} ?",
+                    "Incorrect operand type for operator or function; operator or function: "
+                    f"{op}, operand type: {next(iter(value))}", Parameters=[value])
+    refused(ddb, "SELECT pk FROM words WHERE pk = 'i' AND val BETWEEN ? AND ?",
+            "Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: BOOL",
+            Parameters=[{"BOOL": True}, {"BOOL": False}])
     with pytest.raises(ClientError) as excinfo:
         ddb.execute_statement(Statement="SELECT pk FROM absent WHERE pk = ?", Parameters=[{"S": "x"}])
     assert error(excinfo)[0] == "ResourceNotFoundException"

@@ -145,3 +145,39 @@ def test_write_responses_batches_and_transactions(ddb):
     assert out[1]["Error"]["Code"] == "DuplicateItem" and out[1]["TableName"] == "texts"
     assert out[2]["Error"]["Code"] == "ValidationError" and "TableName" not in out[2]
     assert out[3]["Item"]["val"] == {"S": "here"} and stored(ddb, "w") is None
+
+
+def test_equality_on_every_type_matches_condition_expressions(ddb):
+    cases = [  # stored, equal (possibly reordered), different
+        ({"SS": ["a", "b", "c"]}, {"SS": ["c", "a", "b"]}, {"SS": ["a", "b", "d"]}),
+        ({"NS": ["1", "2", "3"]}, {"NS": ["3", "1", "2"]}, {"NS": ["1", "2", "4"]}),
+        ({"BS": [b"\x01\x02", b"\x03"]}, {"BS": [b"\x03", b"\x01\x02"]}, {"BS": [b"\x01\x02", b"\x05"]}),
+        ({"L": [{"S": "a"}, {"S": "b"}]}, {"L": [{"S": "a"}, {"S": "b"}]}, {"L": [{"S": "b"}, {"S": "a"}]}),
+        ({"M": {"x": {"N": "1"}, "y": {"N": "2"}}}, {"M": {"y": {"N": "2"}, "x": {"N": "1"}}},
+         {"M": {"x": {"N": "1"}, "y": {"N": "3"}}}),
+        ({"B": b"\x01\x02\x03"}, {"B": b"\x01\x02\x03"}, {"B": b"\x01\x02\x04"}),
+        ({"NULL": True}, {"NULL": True}, {"S": "not null"}),
+    ]
+    for i, (value, same, differs) in enumerate(cases):
+        pk = {"S": f"cmp{i}"}
+        ddb.put_item(TableName="texts", Item={"pk": pk, "val": value})
+        for candidate, equal in ((same, True), (differs, False)):
+            for op in ("=", "<>"):
+                got = run(ddb, f"SELECT pk FROM texts WHERE pk = ? AND val {op} ?", pk, candidate)["Items"]
+                try:
+                    ddb.update_item(TableName="texts", Key={"pk": pk}, UpdateExpression="SET marker = :m",
+                                    ConditionExpression=f"val {op} :v",
+                                    ExpressionAttributeValues={":m": {"N": "1"}, ":v": candidate})
+                    held = True
+                except ClientError as err:
+                    assert err.response["Error"]["Code"] == "ConditionalCheckFailedException"
+                    held = False
+                assert bool(got) == held == (equal == (op == "=")), (value, candidate, op)
+    with pytest.raises(ClientError) as excinfo:
+        run(ddb, "UPDATE texts SET touched = 'yes' WHERE pk = 'cmp4' AND val = ?", {"M": {"x": {"N": "2"}}})
+    assert error(excinfo)[0] == "ConditionalCheckFailedException"
+    run(ddb, "UPDATE texts SET touched = 'yes' WHERE pk = 'cmp0' AND val = ?", {"SS": ["b", "c", "a"]})
+    assert stored(ddb, "cmp0")["touched"] == {"S": "yes"} and "touched" not in stored(ddb, "cmp4")
+    ordered = run(ddb, "SELECT pk FROM texts WHERE pk = 'cmp5' AND val < ?", {"B": b"\x01\x02\x04"})["Items"]
+    assert ordered == [{"pk": {"S": "cmp5"}}]
+    assert run(ddb, "SELECT pk FROM texts WHERE pk = 'cmp6' AND val < ?", {"N": "5"})["Items"] == []

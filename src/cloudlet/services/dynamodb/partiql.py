@@ -335,16 +335,15 @@ class _Parser:
             op = _COMPARE[self.next().text]
             right = self.operand()
             if op in ("<", "<=", ">", ">="):
-                for side in (left, right):
-                    if isinstance(side, A.Value) and V.type_of(side.value) not in ("S", "N", "B"):
-                        raise validation("Incorrect operand type for operator or function; operator or function: "
-                                         f"{op}, operand type: {V.type_of(side.value)}")
+                _check_ordered(op, left, right)
             return A.Compare(op, left, right)
         if self.word("BETWEEN"):
             self.next()
             low = self.operand()
             self.expect_word("AND")
-            return A.Between(left, low, self.operand())
+            high = self.operand()
+            _check_ordered("BETWEEN", left, low, high)
+            return A.Between(left, low, high)
         if self.word("IN"):
             self.next()
             close = "]" if self.op("[") else ")"
@@ -560,6 +559,14 @@ def parse(text: str, parameters: list[dict] | None) -> Statement:
         return _Parser(text, params).statement()
     except PartiQLError as exc:
         raise validation(MALFORMED + str(exc)) from None
+
+
+def _check_ordered(op: str, *operands) -> None:
+    """An ordering comparison refuses a literal of a type with no order, before the table is read."""
+    for operand in operands:
+        if isinstance(operand, A.Value) and V.type_of(operand.value) not in ("S", "N", "B"):
+            raise validation("Incorrect operand type for operator or function; operator or function: "
+                             f"{op}, operand type: {V.type_of(operand.value)}")
 
 
 def _fits_java_decimal(text: str) -> bool:
