@@ -273,3 +273,66 @@ def test_returning_batches_and_transactions(ddb):
         assert error(excinfo) == ("ValidationException", f"Validation failed in TransactStatements[0]: {message}",
                                   400), statements
     assert ddb.get_item(TableName="words", Key={"pk": {"S": "i"}})["Item"]["s"] == {"S": "new"}
+
+
+def test_index_qualified_reads_and_writes(ddb):
+    rows = [("s1", "x", "y", "l1"), ("s2", "z", "y", "l2"), ("s3", None, None, None), ("s4", "x", "y", "l4")]
+    for sk, g, g2, lsk in rows:
+        item = {"pk": {"S": "p"}, "sk": {"S": sk}, "np": {"S": f"np-{sk}"}, "inc": {"S": f"inc-{sk}"}}
+        for name, value in (("g", g), ("g2", g2), ("l", lsk)):
+            if value:
+                item[name] = {"S": value}
+        ddb.put_item(TableName="indexed", Item=item)
+
+    def sks(statement, **kwargs):
+        return sorted(i["sk"]["S"] for i in ddb.execute_statement(Statement=statement, **kwargs)["Items"])
+
+    assert sks('SELECT pk, sk FROM "indexed"."gsi-all" WHERE g = \'x\'') == ["s1", "s4"]
+    # SELECT * is the index's own projection; an LSI reaches the table for a named attribute
+    out = ddb.execute_statement(Statement='SELECT * FROM "indexed"."gsi-inc" WHERE g2 = \'y\'')["Items"]
+    assert len(out) == 3 and all(sorted(i) == ["g2", "inc", "pk", "sk"] for i in out)
+    out = ddb.execute_statement(Statement='SELECT * FROM "indexed"."lsi-keys" WHERE pk = \'p\'')["Items"]
+    assert len(out) == 3 and all(sorted(i) == ["l", "pk", "sk"] for i in out)
+    out = ddb.execute_statement(Statement='SELECT np FROM "indexed"."lsi-keys" WHERE pk = \'p\'',
+                                ConsistentRead=True)["Items"]
+    assert sorted(i["np"]["S"] for i in out) == ["np-s1", "np-s2", "np-s4"]
+    # an unprojected filter is refused only on a keyed read; unkeyed the index scan lacks it
+    for statement in ('SELECT pk FROM "indexed"."gsi-inc" WHERE g2 IN [\'y\', \'z\'] AND np = \'np-s1\'',
+                      'SELECT pk FROM "indexed"."gsi-inc" WHERE g2 = \'y\' AND np IS NOT MISSING',
+                      'SELECT pk FROM "indexed"."gsi-inc" WHERE g2 = \'y\' AND NOT np = \'np-s1\'',
+                      'SELECT pk FROM "indexed"."lsi-keys" WHERE pk = \'p\' AND l BETWEEN \'l1\' AND \'l4\' '
+                      'AND np = \'np-s1\''):
+        with pytest.raises(ClientError) as excinfo:
+            ddb.execute_statement(Statement=statement)
+        assert error(excinfo)[1].endswith("does not project one or more filter attributes: [np]"), statement
+    for statement, want in [
+        ('SELECT pk, sk FROM "indexed"."gsi-inc" WHERE np = \'np-s1\'', []),
+        ('SELECT pk, sk FROM "indexed"."lsi-keys" WHERE np = \'np-s1\'', []),
+        ('SELECT pk, sk FROM "indexed"."lsi-keys" WHERE NOT np = \'np-s1\'', ["s1", "s2", "s4"]),
+        ('SELECT pk, sk FROM "indexed"."gsi-inc" WHERE g2 = \'y\' AND inc = \'inc-s1\'', ["s1"]),
+        ('SELECT pk, sk FROM "indexed"."gsi-inc" WHERE (g2 = \'y\' AND np = \'np-s1\') OR (g2 = \'y\' AND '
+         'inc = \'inc-s2\')', ["s2"]),
+    ]:
+        assert sks(statement) == want, statement
+    # a NextToken belongs to the index it was read from
+    first = ddb.execute_statement(Statement='SELECT pk, sk FROM "indexed"."gsi-all" WHERE g = \'x\'', Limit=1)
+    rest = ddb.execute_statement(Statement='SELECT pk, sk FROM "indexed"."gsi-all" WHERE g = \'x\'',
+                                 NextToken=first["NextToken"])
+    assert sorted(i["sk"]["S"] for i in first["Items"] + rest["Items"]) == ["s1", "s4"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_statement(Statement='SELECT pk, sk FROM "indexed"."gsi-inc" WHERE g2 = \'y\'',
+                              NextToken=first["NextToken"])
+    assert error(excinfo)[0] == "ValidationException"
+    # writes refuse a qualifier: INSERT at parse, UPDATE and DELETE once read
+    for statement, message in [
+        ('INSERT INTO "indexed"."gsi-all" VALUE {\'pk\': \'w\', \'sk\': \'w\'}',
+         "FROM clause may only contain a single table name"),
+        ('INSERT INTO "indexed"."nothing" VALUE {\'pk\': \'w\', \'sk\': \'w\'}',
+         "FROM clause may only contain a single table name"),
+        ('UPDATE "indexed"."gsi-all" SET inc = \'z\' WHERE pk = \'p\' AND sk = \'s1\'',
+         "This operation is not supported on an index"),
+        ('DELETE FROM "indexed"."gsi-all" WHERE pk = \'p\' AND sk = \'s1\'', "This operation is not supported on an index"),
+    ]:
+        refused(ddb, statement, message)
+    assert sks("SELECT pk, sk FROM indexed WHERE pk = 'p'") == ["s1", "s2", "s3", "s4"]
+    assert ddb.get_item(TableName="indexed", Key={"pk": {"S": "p"}, "sk": {"S": "s1"}})["Item"]["inc"] == {"S": "inc-s1"}

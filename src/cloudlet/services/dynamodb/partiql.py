@@ -210,7 +210,7 @@ class _Parser:
         self.expect_word("INTO")
         table, index = self.table_ref()
         if index:
-            self.fail()
+            raise validation("FROM clause may only contain a single table name")
         if not self.word("VALUE"):
             raise PartiQLError(LEFTOVER)
         self.next()
@@ -222,23 +222,19 @@ class _Parser:
     def update(self) -> Statement:
         self.next()
         table, index = self.table_ref()
-        if index:
-            self.fail()
         self.no_alias("SET", "REMOVE")
         actions = self.update_actions()
         where = self.where(optional=False)
-        return Statement("UPDATE", table, where=where, actions=actions, returning=self.returning())
+        return Statement("UPDATE", table, index, where=where, actions=actions, returning=self.returning())
 
     def update_from_first(self) -> Statement:
         """`FROM t WHERE <key> SET ... REMOVE ...`: an UPDATE with its clauses in that order."""
         self.next()
         table, index = self.table_ref()
-        if index:
-            self.fail()
         self.no_alias("WHERE")
         where = self.where(optional=False)
         actions = self.update_actions()
-        return Statement("UPDATE", table, where=where, actions=actions, returning=self.returning())
+        return Statement("UPDATE", table, index, where=where, actions=actions, returning=self.returning())
 
     def update_actions(self) -> list:
         actions = []
@@ -262,15 +258,13 @@ class _Parser:
         self.next()
         self.expect_word("FROM")
         table, index = self.table_ref()
-        if index:
-            self.fail()
         self.no_alias("WHERE")
         where = self.where(optional=False)
         returning = self.returning()
         if returning not in (None, "ALL_OLD"):
             raise validation(f"Invalid returning clause: RETURNING {self.returning_text}. Only RETURNING ALL OLD * is "
                              "allowed in DELETE statements.")
-        return Statement("DELETE", table, where=where, returning=returning)
+        return Statement("DELETE", table, index, where=where, returning=returning)
 
     def returning(self) -> str | None:
         if not self.word("RETURNING"):

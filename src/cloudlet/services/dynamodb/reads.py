@@ -180,7 +180,8 @@ def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: reques
         scanned += 1
         read_bytes += stored_size
         last = item
-        if matches(item, exprs.filter):
+        seen = {k: v for k, v in item.items() if k in projected} if exprs.filter_on_index and projected else item
+        if matches(seen, exprs.filter):
             count += 1
             if select != "COUNT":
                 if exprs.projection:

@@ -79,15 +79,19 @@ def _sort_key_part(node, key: KeyDef):
     return None
 
 
-def _token(key: dict) -> str:
-    return base64.b64encode(codec.dumps(key)).decode()
+def _token(key: dict, scope: str) -> str:
+    """A NextToken: the page's last key, bound to the table or index it was read from."""
+    return base64.b64encode(codec.dumps({"key": key, "scope": scope})).decode()
 
 
-def _untoken(token: str) -> dict:
+def _untoken(token: str, scope: str) -> dict:
     try:
-        return codec.loads(base64.b64decode(token))
+        data = codec.loads(base64.b64decode(token))
+        if data["scope"] == scope:
+            return data["key"]
     except Exception:
-        raise validation("Invalid NextToken") from None
+        pass
+    raise validation("Invalid NextToken")
 
 
 class Statements:
@@ -120,30 +124,31 @@ class Statements:
         table = get_table(conn, ctx, stmt.table)
         index = _readable_index(table, stmt.index)
         key = index.key if index else table.key
-        if index is not None:
-            _check_projected(table, index, stmt, bool(params.get("ConsistentRead")))
         conjuncts = _conjuncts(stmt.where)
+        if index is not None:
+            _check_projected(table, index, stmt, conjuncts, bool(params.get("ConsistentRead")))
+        scope = f"{table.id}/{index.name if index else ''}"
         page_params: dict = {"ConsistentRead": params.get("ConsistentRead"),
                              "ReturnConsumedCapacity": params.get("ReturnConsumedCapacity"),
                              "ScanIndexForward": not stmt.descending}
         if params.get("Limit"):
             page_params["Limit"] = params["Limit"]
         if params.get("NextToken"):
-            page_params["ExclusiveStartKey"] = _untoken(params["NextToken"])
+            page_params["ExclusiveStartKey"] = _untoken(params["NextToken"], scope)
         pk_part = next((c for c in conjuncts if _equality(c, key.pk) is not None
                         and V.type_of(_equality(c, key.pk)) == key.pk_type), None)
         if pk_part is not None:
             sk_part = next((c for c in conjuncts if _sort_key_part(c, key)), None)
             condition = A.Compare("=", A.Path((key.pk,)), A.Value(_equality(pk_part, key.pk)))
             exprs = requests.Expressions(key_condition=_and([condition, sk_part] if sk_part else [condition]),
-                                         filter=stmt.where, projection=stmt.projection)
+                                         filter=stmt.where, projection=stmt.projection, filter_on_index=True)
             page = reads.run_query(conn, table, index, exprs, page_params)
         else:
-            exprs = requests.Expressions(filter=stmt.where, projection=stmt.projection)
+            exprs = requests.Expressions(filter=stmt.where, projection=stmt.projection, filter_on_index=True)
             page = reads.run_scan(conn, table, index, exprs, page_params)
         out: dict = {"Items": page.get("Items", [])}
         if page.get("LastEvaluatedKey"):
-            out["NextToken"] = _token(page["LastEvaluatedKey"])
+            out["NextToken"] = _token(page["LastEvaluatedKey"], scope)
             out["LastEvaluatedKey"] = page["LastEvaluatedKey"]
         if page.get("ConsumedCapacity"):
             out["ConsumedCapacity"] = page["ConsumedCapacity"]
@@ -164,6 +169,8 @@ class Statements:
         if stmt.kind == "INSERT":
             missing = A.Function("attribute_not_exists", (A.Path((table.key.pk,)),))
             return plan(table, "Put", stmt.item, requests.Expressions(condition=missing), return_on_failure)
+        if stmt.index:
+            raise validation("This operation is not supported on an index")
         key, rest = _key_and_rest(table, stmt.where)
         if stmt.kind == "DELETE":
             return plan(table, "Delete", key, requests.Expressions(condition=rest), return_on_failure)
@@ -291,14 +298,19 @@ def _in_transaction(position: int, message: str) -> AWSError:
     return validation(f"Validation failed in TransactStatements[{position}]: {message}")
 
 
-def _check_projected(table: TableDef, index, stmt: partiql.Statement, consistent: bool) -> None:
-    """A read of an index: no strongly consistent GSI reads, and only attributes the index holds."""
+def _check_projected(table: TableDef, index, stmt: partiql.Statement, conjuncts: list, consistent: bool) -> None:
+    """A read of an index: no strongly consistent GSI reads, and only attributes the index holds. A
+    filter is checked only when the read is keyed (equality or IN on the index partition key at the
+    top level); unkeyed, the read scans the index and a filter on what it lacks matches nothing."""
     if consistent and index.kind == "GSI":
         raise validation("Strongly consistent read is not supported on Global Secondary Indexes")
     projected = index.projects(table.key)
     if projected is None:
         return
-    missing = sorted(reads.top_level_names(stmt.where) - projected)
+    hash_key = A.Path((index.key.pk,))
+    keyed = any(_equality(c, index.key.pk) is not None or (isinstance(c, A.In) and c.operand == hash_key)
+                for c in conjuncts)
+    missing = sorted(reads.top_level_names(stmt.where) - projected) if keyed else []
     if missing:
         raise validation(f"One or more parameter values were invalid: Secondary index {index.name} does not project "
                          f"one or more filter attributes: [{', '.join(missing)}]")
