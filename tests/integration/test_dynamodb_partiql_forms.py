@@ -181,3 +181,23 @@ def test_equality_on_every_type_matches_condition_expressions(ddb):
     ordered = run(ddb, "SELECT pk FROM texts WHERE pk = 'cmp5' AND val < ?", {"B": b"\x01\x02\x04"})["Items"]
     assert ordered == [{"pk": {"S": "cmp5"}}]
     assert run(ddb, "SELECT pk FROM texts WHERE pk = 'cmp6' AND val < ?", {"N": "5"})["Items"] == []
+
+
+def test_batch_capacity_rates_each_member(ddb):
+    ddb.put_item(TableName="texts", Item={"pk": {"S": "b"}, "val": {"S": "b"}})
+
+    def total(*consistent):
+        statements = [{"Statement": "SELECT * FROM texts WHERE pk = ?", "Parameters": [{"S": pk}],
+                       **({} if flag is None else {"ConsistentRead": flag})}
+                      for pk, flag in zip(("i", "b"), consistent, strict=False)]
+        out = ddb.batch_execute_statement(Statements=statements, ReturnConsumedCapacity="TOTAL")
+        assert all("Item" in r for r in out["Responses"])
+        return sum(c["CapacityUnits"] for c in out["ConsumedCapacity"])
+
+    assert total(None) == 0.5 and total(False) == 0.5 and total(True) == 1.0
+    assert total(True, None) == 1.5
+    out = ddb.batch_execute_statement(Statements=[{"Statement": "UPDATE texts SET n = 1 WHERE pk = 'b'"}],
+                                      ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == [{"TableName": "texts", "CapacityUnits": 1.0}]
+    assert "ConsumedCapacity" not in ddb.batch_execute_statement(
+        Statements=[{"Statement": "SELECT * FROM texts WHERE pk = 'b'"}])

@@ -14,6 +14,7 @@ from cloudlet.services.dynamodb.expressions.evaluate import matches
 from cloudlet.services.dynamodb.expressions.projection import project
 from cloudlet.services.dynamodb.items import Items, Write, plan, request_fingerprint, return_values
 from cloudlet.services.dynamodb.schema import KeyDef, TableDef
+from cloudlet.services.dynamodb.size import item_size
 from cloudlet.services.dynamodb.tables import get_table
 from cloudlet.store import Conn
 
@@ -186,8 +187,9 @@ class Statements:
         exprs = requests.Expressions(condition=_and([exists, rest] if rest else [exists]), update=A.Update(tuple(actions)))
         return plan(table, "Update", key, exprs, return_on_failure)
 
-    def _get(self, conn: Conn, ctx, stmt: partiql.Statement, where: str) -> tuple[TableDef, dict | None]:
-        """A SELECT naming one full primary key (as batches and transactions require)."""
+    def _get(self, conn: Conn, ctx, stmt: partiql.Statement, where: str) -> tuple[TableDef, dict | None, int]:
+        """A SELECT naming one full primary key (as batches and transactions require): the table, the
+        item (None: absent or filtered out) and the stored item's size."""
         table = get_table(conn, ctx, stmt.table)
         needs_key = validation(f"Select statements within {where} must specify the primary key in the where clause.")
         if stmt.index:
@@ -202,12 +204,12 @@ class Statements:
         if any(isinstance(c, A.Function) for c in _conjuncts(rest)):
             raise needs_key
         pk, sk = table.check_key(V.normalize_item(key, "key"))
-        item = storage.get_item(conn, table, pk, sk)
+        item, size = storage.get_item_sized(conn, table, pk, sk)
         if item is not None and rest is not None and not matches(item, rest):
             item = None
         if item is not None and stmt.projection:
             item = project(item, stmt.projection)
-        return table, item
+        return table, item, size
 
     # BatchExecuteStatement
 
@@ -228,6 +230,7 @@ class Statements:
             if not isinstance(stmt, AWSError):
                 _refuse_exists_outside_transaction(stmt)
         responses = []
+        consumed: dict[str, float] = {}  # table name -> capacity units, each member at its own rate
         for entry, stmt in zip(entries, parsed, strict=True):
             if isinstance(stmt, AWSError):
                 responses.append({"Error": _batch_error(stmt)})
@@ -235,7 +238,9 @@ class Statements:
             try:
                 if stmt.kind == "SELECT":
                     with self.store.read() as conn:
-                        table, item = self._get(conn, ctx, stmt, "BatchExecuteStatement")
+                        table, item, size = self._get(conn, ctx, stmt, "BatchExecuteStatement")
+                    units = capacity.read_units(size, bool(entry.get("ConsistentRead")))
+                    consumed[table.name] = consumed.get(table.name, 0.0) + units
                     response = {"TableName": table.name}
                     if item is not None:
                         response["Item"] = item
@@ -246,6 +251,8 @@ class Statements:
                             old, _, new = self.items.apply_one(conn, write)
                         except AWSError as err:
                             raise _duplicate(stmt, err) from None
+                    size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+                    consumed[write.table.name] = consumed.get(write.table.name, 0.0) + capacity.write_units(size)
                     response = {"TableName": write.table.name}
                     returned = return_values(stmt.returning, old, new, write.exprs.update) if stmt.returning else None
                     if returned:
@@ -255,7 +262,11 @@ class Statements:
                 if err.code in ("ConditionalCheckFailedException", "DuplicateItemException"):
                     response["TableName"] = stmt.table  # only a statement that ran names its table
             responses.append(response)
-        return {"Responses": responses}
+        out: dict = {"Responses": responses}
+        mode = params.get("ReturnConsumedCapacity")
+        if mode in ("TOTAL", "INDEXES") and consumed:
+            out["ConsumedCapacity"] = [capacity.report(mode, name, units) for name, units in consumed.items()]
+        return out
 
     # ExecuteTransaction
 
@@ -270,7 +281,7 @@ class Statements:
                 responses = []
                 for i, stmt in enumerate(parsed):
                     try:
-                        _, item = self._get(conn, ctx, stmt, "ExecuteTransaction")
+                        _, item, _ = self._get(conn, ctx, stmt, "ExecuteTransaction")
                     except AWSError as err:
                         if err.code != "ValidationException":
                             raise
