@@ -62,6 +62,28 @@ def test_grammar_refusals(ddb):
         ("SELECT * FROM nums ORDER BY pk WHERE pk = 1", LEFTOVER),
         ('INSERT INTO "words" t VALUE {\'pk\': \'x\'}', LEFTOVER),
         ("SELECT * FROM nums WHERE", MALFORMED + "Unexpected term"),
+        ("SELECT * FROM nums WHERE;", MALFORMED + "Unexpected term"),
+        ("SELECT pk FROM nums WHERE   ", MALFORMED + "Unexpected term"),
+        ("UPDATE nums SET a = 1 WHERE", MALFORMED + "Unexpected term"),
+        ("DELETE FROM nums WHERE", MALFORMED + "Unexpected term"),
+        ("SELECT * FROM nums WHERE NOT", MALFORMED + "Unexpected term"),
+        ("SELECT * FROM nums WHERE (", MALFORMED + "Unexpected term"),
+        ("SELECT * FROM absent WHERE", MALFORMED + "Unexpected term"),
+        ("SELECT * FROM", MALFORMED + "Unexpected term"),
+        ("SELECT * FROM nums WHERE pk = 1 AND", MALFORMED + "Missing right-hand side expression of infix operator"),
+        ("SELECT * FROM nums WHERE pk = 1 OR", MALFORMED + "Missing right-hand side expression of infix operator"),
+        ("SELECT * FROM nums WHERE ORDER BY pk", MALFORMED + "Unexpected keyword"),
+        ("SELECT * FROM nums WHERE pk = 1 AND x IS FOO", MALFORMED + "Expected type name"),
+        ("SELECT * FROM nums WHERE IS NULL", MALFORMED + "Unexpected operator"),
+        ("SELECT * FROM nums WHERE pk = LIKE", MALFORMED + "Unexpected operator"),
+        ("DELETE FROM", MALFORMED + "Expected identifier for simple path"),
+        ("DELETE FROM;", MALFORMED + "Expected identifier for simple path"),
+        ("DELETE FROM WHERE pk = 1", MALFORMED + "Expected identifier for simple path"),
+        ("FROM nums SET c = 1", "Where clause does not contain a mandatory equality on all key attributes"),
+        ("FROM nums REMOVE a", "Where clause does not contain a mandatory equality on all key attributes"),
+        ("FROM nums WHERE a = 1 SET c = 1", "Where clause does not contain a mandatory equality on all key attributes"),
+        ("FROM nums SET c = 1 WHERE pk = 1", LEFTOVER),
+        ("FROM nums SET c = 1 WHERE pk = 1 SET d = 2", LEFTOVER),
         ("SLECT * FROM nums", MALFORMED + "Expected data manipulation"),
         ("SELECT * FROM nums WHERE pk = 1e2147483648", MALFORMED),
         ("SELECT * FROM nums WHERE pk = 1e99999999999", MALFORMED),
@@ -84,6 +106,17 @@ def test_grammar_refusals(ddb):
     ]
     for statement, message in cases:
         refused(ddb, statement, message)
+    for condition in ("x = '1'", "x <> '1'"):
+        refused(ddb, f"SELECT * FROM indexed WHERE pk = 'a' AND {condition} OR pk = 'a' AND sk = '2'",
+                "Overlapping conditions with range keys are not supported in where clause")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_transaction(TransactStatements=[{"Statement": "SELECT * FROM nums WHERE"}])
+    assert error(excinfo) == ("ValidationException", "Validation failed in TransactStatements[0]: " + MALFORMED +
+                              "Unexpected term", 400)
+    out = ddb.batch_execute_statement(Statements=[{"Statement": "SELECT * FROM nums WHERE"}])["Responses"]
+    assert out == [{"Error": {"Code": "ValidationError", "Message": MALFORMED + "Unexpected term"}}]
+    for condition in ("x IS INT4", "x IS DOUBLE PRECISION", "x IS CHARACTER VARYING", "x IS NOT NULL"):
+        assert ddb.execute_statement(Statement=f"SELECT * FROM nums WHERE pk = 1 AND {condition};")["Items"] == []
     # comments are allowed
     assert ddb.execute_statement(Statement="SELECT * FROM words WHERE pk = 'i' /* c */ -- trailing")["Items"]
     assert ddb.scan(TableName="nums")["Count"] == 0

@@ -136,6 +136,33 @@ def _part_bounds(prefix: bytes, condition: KeyCondition, wanted: str) -> Bounds:
     }[condition.op]
 
 
+def sort_bounds(node, sk_type: str) -> Bounds:
+    """The bounds one sort-key condition (`sk op value`, BETWEEN, begins_with) selects."""
+    return _sort_bounds(_condition(node), sk_type)
+
+
+def overlap(a: Bounds, b: Bounds) -> bool:
+    """Whether two sort-key ranges share a value."""
+    return not _before(a, b) and not _before(b, a)
+
+
+def _before(a: Bounds, b: Bounds) -> bool:
+    if a[2] is None or b[0] is None:
+        return False
+    return a[2] < b[0] or (a[2] == b[0] and not (a[3] and b[1]))
+
+
+def intersect(a: Bounds, b: Bounds) -> Bounds:
+    """The range both select."""
+    low, low_inc = a[0], a[1]
+    if b[0] is not None and (low is None or b[0] > low or (b[0] == low and not b[1])):
+        low, low_inc = b[0], b[1]
+    high, high_inc = a[2], a[3]
+    if b[2] is not None and (high is None or b[2] < high or (b[2] == high and not b[3])):
+        high, high_inc = b[2], b[3]
+    return (low, low_inc, high, high_inc)
+
+
 def within(bounds: Bounds, encoded: bytes) -> bool:
     """Whether an encoded sort key value satisfies the sort key bounds."""
     low, low_inclusive, high, high_inclusive = bounds

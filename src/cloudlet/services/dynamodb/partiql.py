@@ -20,7 +20,7 @@ _TOKEN = re.compile(
   | (?P<quoted>"(?:[^"]|"")*")
   | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op><<|>>|<=|>=|<>|!=|[=<>()\[\]{},.:*?+\-])
+  | (?P<op><<|>>|<=|>=|<>|!=|[=<>()\[\]{},.:*?+\-;])
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -28,12 +28,16 @@ _NUMBER_PARTS = re.compile(r"[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
 _INT32 = 1 << 31
 MALFORMED = "Statement wasn't well formed, can't be processed: "
 LEFTOVER = "Unexpected token after expression"
-_CLAUSE_WORDS = ("WHERE", "SET", "REMOVE", "ORDER", "RETURNING", "VALUE")
+_KEYWORDS = frozenset(("SELECT", "FROM", "WHERE", "ORDER", "BY", "ASC", "DESC", "SET", "REMOVE", "RETURNING", "VALUE",
+                       "INSERT", "INTO", "UPDATE", "DELETE", "AS"))
+_OPERATOR_WORDS = frozenset(("IS", "LIKE", "IN", "BETWEEN"))
 _COMPARE = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 # `x IS <type>`: PartiQL type names and the DynamoDB type each tests for.
 _IS_TYPES = {"NULL": "NULL", "BOOL": "BOOL", "BOOLEAN": "BOOL", "STRING": "S", "NUMBER": "N", "INT": "N",
              "INTEGER": "N", "DECIMAL": "N", "FLOAT": "N", "DOUBLE": "N", "BLOB": "B", "LIST": "L", "TUPLE": "M",
-             "STRUCT": "M", "MAP": "M"}
+             "STRUCT": "M", "MAP": "M", "INT4": "N", "INT8": "N", "SMALLINT": "N", "BIGINT": "N", "REAL": "N",
+             "NUMERIC": "N", "CHAR": "S", "VARCHAR": "S", "CHARACTER": "S"}
+_IS_TWO_WORDS = {"DOUBLE": "PRECISION", "CHARACTER": "VARYING"}
 _FUNCTIONS = ("begins_with", "contains", "attribute_type", "attribute_exists", "attribute_not_exists")
 
 
@@ -112,8 +116,12 @@ class _Parser:
         self.next()
 
     def fail(self):
-        if self.tok.kind == "eof":
+        if self.tok.kind == "eof" or self.op(";"):
             raise PartiQLError("Unexpected term")
+        if self.tok.kind == "ident" and self.tok.text.upper() in _KEYWORDS:
+            raise PartiQLError("Unexpected keyword")
+        if self.tok.kind == "ident" and self.tok.text.upper() in _OPERATOR_WORDS:
+            raise PartiQLError("Unexpected operator")
         raise PartiQLError(f"Unexpected token {self.tok.text!r}")
 
     def no_alias(self, *clauses: str) -> None:
@@ -137,6 +145,8 @@ class _Parser:
             stmt = self.update_from_first()
         else:
             raise PartiQLError("Expected data manipulation")
+        if self.op(";"):
+            self.next()
         if self.tok.kind != "eof":
             raise PartiQLError(LEFTOVER)
         if self.used != len(self.parameters):
@@ -146,15 +156,14 @@ class _Parser:
         return stmt
 
     def name(self) -> str:
+        if self.tok.kind not in ("quoted", "ident"):
+            self.fail()
         tok = self.next()
         if tok.kind == "quoted":
             if tok.text == '""':
                 raise validation("Path component cannot be an empty string")
             return tok.text[1:-1].replace('""', '"')
-        if tok.kind == "ident":
-            return tok.text
-        self.i -= 1
-        self.fail()
+        return tok.text
 
     def table_ref(self) -> tuple[str, str | None]:
         table = self.name()
@@ -231,8 +240,8 @@ class _Parser:
         """`FROM t WHERE <key> SET ... REMOVE ...`: an UPDATE with its clauses in that order."""
         self.next()
         table, index = self.table_ref()
-        self.no_alias("WHERE")
-        where = self.where(optional=False)
+        self.no_alias("WHERE", "SET", "REMOVE")
+        where = self.where(optional=True)  # without one, the key check refuses the statement
         actions = self.update_actions()
         return Statement("UPDATE", table, index, where=where, actions=actions, returning=self.returning())
 
@@ -257,6 +266,8 @@ class _Parser:
     def delete(self) -> Statement:
         self.next()
         self.expect_word("FROM")
+        if self.tok.kind not in ("ident", "quoted") or self.word("WHERE"):
+            raise PartiQLError("Expected identifier for simple path")
         table, index = self.table_ref()
         self.no_alias("WHERE")
         where = self.where(optional=False)
@@ -293,6 +304,7 @@ class _Parser:
         left = self.conjunction()
         while self.word("OR"):
             self.next()
+            self.right_hand_side()
             left = A.Or(left, self.conjunction())
         return left
 
@@ -300,8 +312,13 @@ class _Parser:
         left = self.negation()
         while self.word("AND"):
             self.next()
+            self.right_hand_side()
             left = A.And(left, self.negation())
         return left
+
+    def right_hand_side(self) -> None:
+        if self.tok.kind == "eof" or self.op(";"):
+            raise PartiQLError("Missing right-hand side expression of infix operator")
 
     def negation(self):
         if self.word("NOT"):
@@ -360,8 +377,10 @@ class _Parser:
                 return A.Function("attribute_exists" if negate else "attribute_not_exists", (left,))
             kind = _IS_TYPES.get(self.tok.text.upper()) if self.tok.kind == "ident" else None
             if kind is None:
-                self.fail()
-            self.next()
+                raise PartiQLError("Expected type name")
+            second = _IS_TWO_WORDS.get(self.next().text.upper())
+            if second and self.word(second):  # DOUBLE PRECISION, CHARACTER VARYING
+                self.next()
             test = A.Function("attribute_type", (left, A.Value({"S": kind})))
             return A.Not(test) if negate else test
         self.fail()
@@ -394,6 +413,8 @@ class _Parser:
             path = self.path()
             self.expect_op(")")
             return A.Size(path)
+        if self.tok.kind == "ident" and self.tok.text.upper() in _KEYWORDS | _OPERATOR_WORDS:
+            self.fail()
         if self.tok.kind in ("quoted",) or (self.tok.kind == "ident" and not self.word("TRUE", "FALSE", "NULL", "MISSING")):
             return self.path()
         return A.Value(self.value())
@@ -546,11 +567,20 @@ class _SetFunction:
 
 def parse(text: str, parameters: list[dict] | None) -> Statement:
     """Parse one statement; parameters ('?') are attribute values, used in order."""
+    return parse_checked(text, checked_parameters(parameters))
+
+
+def checked_parameters(parameters: list[dict] | None) -> list[dict]:
+    """A statement's parameters, checked and normalized (their errors come before the statement's)."""
     for p in parameters or []:
         _check_parameter(p, 1)
-    params = [V.normalize(p) for p in parameters or []]
+    return [V.normalize(p) for p in parameters or []]
+
+
+def parse_checked(text: str, parameters: list[dict]) -> Statement:
+    """Parse one statement with parameters from checked_parameters."""
     try:
-        return _Parser(text, params).statement()
+        return _Parser(text, parameters).statement()
     except PartiQLError as exc:
         raise validation(MALFORMED + str(exc)) from None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, codec, partiql, reads, requests, storage
+from cloudlet.services.dynamodb import capacity, codec, key_conditions, partiql, reads, requests, storage
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -126,6 +126,7 @@ class Statements:
         index = _readable_index(table, stmt.index)
         key = index.key if index else table.key
         conjuncts = _conjuncts(stmt.where)
+        _check_overlap(key, stmt.where)
         if index is not None:
             _check_projected(table, index, stmt, conjuncts, bool(params.get("ConsistentRead")))
         scope = f"{table.id}/{index.name if index else ''}"
@@ -305,6 +306,56 @@ class Statements:
         return out
 
 
+MAX_BRANCHES = 64  # OR branches examined for overlap; a larger WHERE runs as a scan unchecked
+
+
+def _branches(node) -> list[list] | None:
+    """The WHERE clause as OR branches of AND-ed conditions (None: too many to examine)."""
+    if isinstance(node, A.Or):
+        left, right = _branches(node.left), _branches(node.right)
+        out = None if left is None or right is None else left + right
+    elif isinstance(node, A.And):
+        left, right = _branches(node.left), _branches(node.right)
+        out = None if left is None or right is None else [a + b for a in left for b in right]
+    else:
+        out = [[node]]
+    return out if out is not None and len(out) <= MAX_BRANCHES else None
+
+
+def _check_overlap(key: KeyDef, where) -> None:
+    """DynamoDB refuses a WHERE clause whose branches read overlapping sort-key ranges of one
+    partition, when some branch bounds the sort key. A branch without the partition key, or with a
+    sort-key condition that is not a range (NOT, <>, IN ...), makes the statement a scan, which is
+    not checked."""
+    branches = _branches(where) if where is not None and key.sk else None
+    if branches is None or not any(_sort_key_part(node, key) for branch in branches for node in branch):
+        return
+    ranges: list[tuple[dict, tuple]] = []
+    for branch in branches:
+        partitions, bounds = [], (None, False, None, False)
+        for node in branch:
+            value = _equality(node, key.pk)
+            if value is not None:
+                partitions.append([value])
+            elif isinstance(node, A.In) and node.operand == A.Path((key.pk,)) \
+                    and all(isinstance(o, A.Value) for o in node.options):
+                partitions.append([o.value for o in node.options])
+            elif key.sk and key.sk in reads.top_level_names(node):
+                if not _sort_key_part(node, key):
+                    return
+                try:
+                    bounds = key_conditions.intersect(bounds, key_conditions.sort_bounds(node, key.sk_type))
+                except AWSError:
+                    return
+        if len(partitions) != 1:
+            return
+        ranges += [(value, bounds) for value in partitions[0]]
+    for i, (value, bounds) in enumerate(ranges):
+        for other, other_bounds in ranges[i + 1:]:
+            if V.equal(value, other) and key_conditions.overlap(bounds, other_bounds):
+                raise validation("Overlapping conditions with range keys are not supported in where clause")
+
+
 def _in_transaction(position: int, message: str) -> AWSError:
     return validation(f"Validation failed in TransactStatements[{position}]: {message}")
 
@@ -368,7 +419,13 @@ def _parse_statements(entries: list, member: str, limit: int, where: str) -> tup
     """Parse a batch's or transaction's statements; all must read or all must write."""
     if len(entries) > limit:
         raise too_many(member, limit)
-    parsed = [partiql.parse(e["Statement"], e.get("Parameters")) for e in entries]
+    parsed = []
+    for i, entry in enumerate(entries):
+        parameters = partiql.checked_parameters(entry.get("Parameters"))
+        try:
+            parsed.append(partiql.parse_checked(entry["Statement"], parameters))
+        except AWSError as err:  # the statement's own errors name its position
+            raise _in_transaction(i, err.message) from None
     kinds = {"read" if s.kind == "SELECT" else "write" for s in parsed}
     if len(kinds) > 1:
         raise validation(f"Unsupported operation: Mixing read and write statements is not supported in {where}")
