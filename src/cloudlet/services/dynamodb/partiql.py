@@ -89,6 +89,7 @@ class _Parser:
         self.parameters = parameters
         self.used = 0
         self.returning_text = ""
+        self.is_type_test = False  # the last condition parsed was `x IS <type>`
 
     @property
     def tok(self) -> _Tok:
@@ -144,7 +145,7 @@ class _Parser:
         elif self.word("FROM"):
             stmt = self.update_from_first()
         else:
-            raise PartiQLError("Expected data manipulation")
+            self.bare_expression()
         if self.op(";"):
             self.next()
         if self.tok.kind != "eof":
@@ -154,6 +155,17 @@ class _Parser:
                 "Number of parameters in request and statement don't match."
             )
         return stmt
+
+    def bare_expression(self):
+        """A statement that is only an expression: an IS type test is named, anything else is not
+        a statement at all."""
+        try:
+            node = self.condition()
+        except (PartiQLError, AWSError):
+            node = None
+        if self.tok.kind == "eof" and isinstance(node, A.Not | A.Function) and self.is_type_test:
+            raise validation("Unsupported operation: IsType")
+        raise PartiQLError("Expected data manipulation")
 
     def name(self) -> str:
         if self.tok.kind not in ("quoted", "ident"):
@@ -382,6 +394,7 @@ class _Parser:
             if second and self.word(second):  # DOUBLE PRECISION, CHARACTER VARYING
                 self.next()
             test = A.Function("attribute_type", (left, A.Value({"S": kind})))
+            self.is_type_test = True
             return A.Not(test) if negate else test
         self.fail()
 
