@@ -130,9 +130,14 @@ def test_write_responses_batches_and_transactions(ddb):
     for statement in ("INSERT INTO texts VALUE {'pk': 'n'}", "UPDATE texts SET a = 2 WHERE pk = 'w'",
                       "DELETE FROM texts WHERE pk = 'n'", "DELETE FROM texts WHERE pk = 'never'"):
         assert run(ddb, statement)["Items"] == [], statement
-    out = ddb.execute_transaction(TransactStatements=[{"Statement": "UPDATE texts SET a = 3 WHERE pk = 'w'"}],
-                                  ReturnConsumedCapacity="TOTAL")
-    assert out["Responses"] == [] and out["ConsumedCapacity"] == [{"TableName": "texts", "CapacityUnits": 2.0}]
+    increment = [{"Statement": "UPDATE texts SET a = a + 1 WHERE pk = 'w'"}]
+    first, replay = (ddb.execute_transaction(TransactStatements=increment, ReturnConsumedCapacity="TOTAL",
+                                             ClientRequestToken="once") for _ in range(2))
+    assert first["Responses"] == [] and first["ConsumedCapacity"] == [
+        {"TableName": "texts", "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}]
+    assert replay["Responses"] == [] and replay["ConsumedCapacity"] == [
+        {"TableName": "texts", "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0}]
+    assert stored(ddb, "w")["a"] == {"N": "3"}
     out = ddb.batch_execute_statement(Statements=[
         {"Statement": "UPDATE texts SET touched = 'yes' WHERE pk = ? AND val = ?",
          "Parameters": [{"S": "w"}, {"S": "wrong"}], "ReturnValuesOnConditionCheckFailure": "ALL_OLD"},
