@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from cloudlet.services.logs.engine import LogsEngine  # noqa: E402
 from cloudlet.services.logs.filter_pattern import compile_pattern  # noqa: E402
 from cloudlet.services.logs.schema import MIGRATIONS  # noqa: E402
+from cloudlet.services.logs.subscriptions import SubscriptionFilters  # noqa: E402
 from cloudlet.store.sqlite import SqliteStore  # noqa: E402
 
 N = 3000
@@ -67,10 +68,18 @@ def main() -> None:
 
     floor_us = per_call(floor, N)
     warm_us = per_call(append_warm, N)
+    # the check every stored batch goes through: which subscription filters the group has (none)
+    subscriptions = SubscriptionFilters(engine)
+    engine.listener = lambda stored: subscriptions.active(stored.account, stored.region, stored.group)
+    checked_us = per_call(append_warm, N)
+    engine.listener = None
     new_us = per_call(append_new_stream, N // 3)
     print(f"floor: SQLite transaction inserting 4 rows      {floor_us:8.1f} us")
     print(
         f"append 4 lines to a known stream                {warm_us:8.1f} us  {warm_us / floor_us:5.2f}x floor"
+    )
+    print(
+        f"  the same, checking subscription filters     {checked_us:8.1f} us  {checked_us / floor_us:5.2f}x floor"
     )
     print(
         f"append 1 line creating its stream               {new_us:8.1f} us  {new_us / floor_us:5.2f}x floor"

@@ -1,19 +1,11 @@
 """The AWS CLI against DynamoDB Streams: list, describe, iterate and read a table's stream."""
 
-import json
-import os
-import subprocess
-import sys
-
+from cli_helpers import aws_cli
 from ddbstreams_helpers import make_table
 
 
 def aws(cloudlet, *args: str) -> dict:
-    env = {**os.environ, **cloudlet.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-    done = subprocess.run([sys.executable, "-m", "awscli", "dynamodbstreams", *args, "--output", "json"],
-                          env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return aws_cli(cloudlet, "dynamodbstreams", *args)
 
 
 def test_cli_reads_a_stream(cloudlet):

@@ -2,19 +2,13 @@
 
 import base64
 import json
-import os
-import subprocess
-import sys
 
+from cli_helpers import aws_cli
 from lambda_helpers import ROLE, make_zip
 
 
 def aws(cloudlet, *args: str) -> dict:
-    env = {**os.environ, **cloudlet.env(), "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-    done = subprocess.run([sys.executable, "-m", "awscli", "lambda", *args, "--output", "json"], env=env,
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if done.stdout.strip() else {}
+    return aws_cli(cloudlet, "lambda", *args)
 
 
 def test_cli_create_and_invoke(cloudlet, tmp_path):

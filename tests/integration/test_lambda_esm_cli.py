@@ -2,10 +2,14 @@
 
 import json
 
+from cli_helpers import aws_cli
 from ddbstreams_helpers import make_table
 from esm_helpers import keys_seen, recorder
 from lambda_helpers import wait_for
-from test_lambda_cli import aws
+
+
+def aws(cloudlet, *args: str) -> dict:
+    return aws_cli(cloudlet, "lambda", *args)
 
 
 def test_cli_mapping_round_trip(cloudlet):

@@ -1,43 +1,15 @@
 """The AWS CLI against the Logs service: get-log-events and filter-log-events (with CLI paging)."""
 
-import json
-import os
-import subprocess
-import sys
-
+from cli_helpers import aws_cli, aws_cli_fails
 from logs_helpers import make_stream, put
 
 
 def aws(cloudlet, *args: str) -> dict:
-    env = {
-        **os.environ,
-        **cloudlet.env(),
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "awscli", "logs", *args, "--output", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return aws_cli(cloudlet, "logs", *args)
 
 
 def aws_fails(cloudlet, *args: str) -> str:
-    env = {
-        **os.environ,
-        **cloudlet.env(),
-        "AWS_CONFIG_FILE": os.devnull,
-        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "awscli", "logs", *args], env=env, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode != 0
-    return done.stderr
+    return aws_cli_fails(cloudlet, "logs", *args)
 
 
 def test_cli_get_log_events(cloudlet):

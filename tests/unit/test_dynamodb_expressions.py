@@ -97,7 +97,7 @@ def ref_operand(item, op):
         return None
     tag, x = next(iter(value.items()))
     if tag == "S":
-        return ("N", Decimal(len(x.encode())))
+        return ("N", Decimal(len(x.encode("utf-16-le")) // 2))  # UTF-16 code units, as DynamoDB counts
     if tag in ("B", "SS", "NS", "BS", "L", "M"):
         return ("N", Decimal(len(x)))
     return None

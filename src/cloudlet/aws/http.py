@@ -50,9 +50,11 @@ class HttpRequest:
 
 @dataclass
 class HttpResponse:
-    """A response; `stream`, when set, is sent chunked instead of `body`."""
+    """A response; `stream`, when set, is sent chunked instead of `body`. `more_headers` are sent after
+    `headers`, for a name that repeats (Set-Cookie)."""
 
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     stream: AsyncIterator[bytes] | None = None
+    more_headers: list[tuple[str, str]] | None = None

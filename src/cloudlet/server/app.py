@@ -14,6 +14,7 @@ import orjson
 from cloudlet.aws.dispatch import Dispatcher
 from cloudlet.aws.http import HttpRequest, HttpResponse
 from cloudlet.platform import Platform
+from cloudlet.services.lambda_.url_routing import is_function_url
 
 log = logging.getLogger("cloudlet.server")
 
@@ -25,6 +26,8 @@ class App:
 
     async def handle(self, req: HttpRequest) -> HttpResponse:
         """Answer one HTTP request."""
+        if is_function_url(req):
+            return await (await self.platform.service("lambda")).serve_function_url(req)
         if req.path.startswith("/_cloudlet/"):
             return await self._platform_endpoint(req)
         return await self.dispatcher.handle(req)
@@ -88,7 +91,8 @@ class App:
             scheme=scope.get("scheme", "http"),
         )
         response = await self.handle(req)
-        raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers.items()]
+        raw_headers = [(k.encode("latin-1"), str(v).encode("latin-1"))
+                       for k, v in [*response.headers.items(), *(response.more_headers or ())]]
         has_length = any(k.lower() == "content-length" for k in response.headers)  # HEAD answers carry their own
         if response.stream is None and not has_length:
             raw_headers.append((b"content-length", str(len(response.body)).encode()))

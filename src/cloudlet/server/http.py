@@ -56,6 +56,8 @@ def render_head(response: HttpResponse, keep_alive: bool, chunked: bool = False)
     lines = [f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}".encode()]
     for name, value in response.headers.items():
         lines.append(f"{name}: {value}".encode("latin-1", "replace"))
+    if response.more_headers:
+        lines.extend(f"{name}: {value}".encode("latin-1", "replace") for name, value in response.more_headers)
     if chunked:
         lines.append(b"Transfer-Encoding: chunked")
     elif "Content-Length" not in response.headers and "content-length" not in response.headers:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from cloudlet.services.dynamodb import storage
+from cloudlet.services.dynamodb import storage, vector_items
 from cloudlet.services.dynamodb.schema import IndexDef, TableDef
 from cloudlet.services.dynamodb.size import item_size
 
@@ -51,6 +51,8 @@ def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict 
     itemizes them)."""
     if mode not in ("TOTAL", "INDEXES"):
         return None
+    if table.vector_indexes:
+        size = max(vector_items.billed_size(table, old), vector_items.billed_size(table, new))
     table_units = write_units(size) * factor
     per_index: dict[str, tuple[float, bool]] = {}
     for index in table.indexes:
@@ -62,6 +64,24 @@ def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict 
         out["Table"] = {"CapacityUnits": table_units}
         for name, (units, gsi) in per_index.items():
             out.setdefault("GlobalSecondaryIndexes" if gsi else "LocalSecondaryIndexes", {})[name] = {"CapacityUnits": units}
+        vector_writes = vector_items.write_capacity(table, old, new) if table.vector_indexes else None
+        if vector_writes:
+            out["VectorIndexes"] = vector_writes
+    return out
+
+
+def combine(first: dict | None, second: dict) -> dict:
+    """The sum of two ConsumedCapacity members of one table (a batch's per-table entry)."""
+    if first is None:
+        return second
+    out = dict(first, CapacityUnits=first["CapacityUnits"] + second["CapacityUnits"])
+    if "Table" in second:
+        out["Table"] = {"CapacityUnits": first["Table"]["CapacityUnits"] + second["Table"]["CapacityUnits"]}
+    for member in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for name, units in second.get(member, {}).items():
+            arm = out.setdefault(member, {})
+            previous = arm.get(name, {}).get("CapacityUnits", 0.0)
+            arm[name] = {"CapacityUnits": previous + units["CapacityUnits"]}
     return out
 
 

@@ -1,7 +1,7 @@
 """Request constraints DynamoDB enforces beyond what the shared validator checks from the model:
-key schemas of at most two elements, eight for a GSI (the published model dropped those limits), the pattern of table
-and index names (the validator checks lengths only) and the 3..255 length of table names given as
-names rather than ARNs. Problems are (path, value, constraint) triples for InputValidationError."""
+key schemas of at most two elements, eight for a GSI (the published model dropped those limits), the
+pattern of table, index and backup names (the validator checks lengths only) and the 3..255 length of
+table names given as names rather than ARNs. Problems are (path, value, constraint) triples for InputValidationError."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ def problems(params: dict, known: list[Problem]) -> list[Problem]:
     """The broken constraints of a request, skipping paths `known` already reports."""
     reported = {p[0] for p in known}
     out: list[Problem] = []
-    name = params.get("IndexName")
-    if isinstance(name, str) and "indexName" not in reported and not NAME_PATTERN.fullmatch(name):
-        out.append(("indexName", name, f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
+    for member, path in (("IndexName", "indexName"), ("BackupName", "backupName")):
+        name = params.get(member)
+        if isinstance(name, str) and path not in reported and not NAME_PATTERN.fullmatch(name):
+            out.append((path, name, f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
     for path, spec in _index_specs(params):
         schema = spec.get("KeySchema")
         most = 2 if path.startswith("local") else 8  # a GSI key may have four HASH and four RANGE attributes
@@ -50,7 +51,8 @@ def _index_specs(params: dict) -> Iterator[tuple[str, dict]]:
 def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
     """`problems` with the table-name rules applied, in AWS's order for a name: pattern, then length."""
     out = list(problems)
-    for member, path in (("TableName", "tableName"), ("ExclusiveStartTableName", "exclusiveStartTableName")):
+    for member, path in (("TableName", "tableName"), ("ExclusiveStartTableName", "exclusiveStartTableName"),
+                         ("SourceTableName", "sourceTableName"), ("TargetTableName", "targetTableName")):
         name = params.get(member)
         if not isinstance(name, str) or name.startswith("arn:"):
             continue

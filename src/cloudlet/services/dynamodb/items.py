@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import orjson
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, codec, requests, storage
+from cloudlet.services.dynamodb import capacity, codec, requests, storage, vector_items
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import condition_failed, too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -113,6 +113,7 @@ class Items:
             raise validation(
                 "The update expression attempted to update the secondary index key to unsupported type"
             ) from None
+        vector_items.check_item(write.table, new)
         write.size = item_size(new)
         if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -137,7 +138,8 @@ class Items:
         A Put that nothing asks the old item of (`need_old` false) overwrites it unread."""
         storage.lock_item(conn, write.table, write.pk, write.sk)
         table = write.table
-        if need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream:
+        if (need_old or write.kind != "Put" or write.exprs.condition is not None or table.indexes or table.stream
+                or table.pitr_since or table.vector_indexes):
             old, old_size = storage.get_item_sized(conn, table, write.pk, write.sk)
         else:
             old, old_size = None, 0
@@ -163,8 +165,9 @@ class Items:
             with self.store.read() as conn:
                 write = self._plan(conn, ctx, kind, params)
             table = write.table
-            if write.exprs.condition is None and not table.indexes and not table.stream:
-                # the item alone changes (the stream listener ignores a table without a stream):
+            if (write.exprs.condition is None and not table.indexes and not table.stream and not table.pitr_since
+                    and not table.vector_indexes):
+                # the item alone changes (the listeners ignore a table without a stream, recovery or vectors):
                 # one statement, a transaction of its own
                 row = storage.item_row(table, write.pk, write.sk, write.item, write.size)
                 self.store.write_one(storage.PUT_ITEM, row)
@@ -257,6 +260,7 @@ class Items:
             raise validation(
                 "Too many items requested for the BatchWriteItem call"
             )
+        mode = params.get("ReturnConsumedCapacity")
         consumed: dict = {}
         with self.store.tx() as conn:
             writes: list[Write] = []
@@ -282,11 +286,12 @@ class Items:
                     new = self._new_item(write, old)
                     self._store(conn, write, old, new)
                     size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-                    consumed[write.table.name] = consumed.get(write.table.name, 0.0) + capacity.write_units(size)
+                    report = capacity.write_report(mode, write.table, old, new, size)
+                    if report is not None:
+                        consumed[write.table.name] = capacity.combine(consumed.get(write.table.name), report)
         out: dict = {"UnprocessedItems": {}}
-        mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
-            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in consumed.items()]
+            out["ConsumedCapacity"] = list(consumed.values())
         return out
 
     # transactions
@@ -469,6 +474,7 @@ def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
     if kind == "Put":
         item = value
         table.check_item_keys(item)
+        vector_items.check_item(table, item)
         check_key_sizes(table, item)
         pk, sk = table.encode_key(item)
         return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)

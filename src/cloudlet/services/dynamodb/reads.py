@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, key_conditions, requests, storage
+from cloudlet.services.dynamodb import capacity, key_conditions, requests, storage, vectors
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import invalid_params, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -32,7 +32,7 @@ def query(store: Store, ctx, params: dict) -> dict:
         table = get_table(conn, ctx, params["TableName"])
         if params.get("KeyConditions"):
             key_conditions.check_indexable(params["KeyConditions"])
-        index = index_of(table, params.get("IndexName"))
+        index = index_of(table, params.get("IndexName"), "Query")
         key = index.key if index else table.key
         for name in sorted(top_level_names(exprs.filter)):
             if name in key.names:
@@ -130,10 +130,12 @@ def _batch(params: dict) -> int:
     return min(limit, 100) if limit else 100
 
 
-def index_of(table: TableDef, name: str | None) -> IndexDef | None:
+def index_of(table: TableDef, name: str | None, operation: str = "Scan") -> IndexDef | None:
     if name is None:
         return None
     index = table.index(name)
+    if index is None and vectors.find(table, name):
+        raise validation(f"{operation} operation not supported on this index type")
     if index is None:
         raise validation(f"The table does not have the specified index: {name}")
     return index
@@ -153,11 +155,9 @@ def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: reques
             "Member must not be null when Select is SPECIFIC_ATTRIBUTES"
         )
     if exprs.projection and select != "SPECIFIC_ATTRIBUTES":
-        raise validation(
-            f"Cannot specify the AttributesToGet or ProjectionExpression when choosing to get {select}"
-            if select != "COUNT" else
-            "Cannot specify the AttributesToGet or ProjectionExpression when choosing to get only the COUNT"
-        )
+        given = "ProjectionExpression" if params.get("ProjectionExpression") is not None else "AttributesToGet"
+        wanted = "only the Count" if select == "COUNT" else select
+        raise validation(f"Cannot specify the {given} when choosing to get {wanted}")
     if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
         raise validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
     if select == "ALL_ATTRIBUTES" and index is not None and index.kind == "GSI" and projected is not None:

@@ -115,6 +115,9 @@ class TableDef:
     sse: dict | None = None  # {"SSEType", "KMSMasterKeyArn"} when a KMS key encrypts the table
     on_demand: dict | None = None  # OnDemandThroughput, as given
     warm: dict | None = None  # WarmThroughput asked for (see warm.py)
+    restore: dict | None = None  # how the table was restored: source ARNs and time (see restore.py)
+    insights: dict = field(default_factory=dict)  # contributor insights by index name ("" for the table)
+    vector_indexes: list = field(default_factory=list)  # vector index settings as stored (see vectors.py)
 
     @property
     def arn(self) -> str:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import base64
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, codec, key_conditions, partiql, reads, requests, storage
+from cloudlet.services.dynamodb import (
+    capacity,
+    codec,
+    key_conditions,
+    partiql,
+    reads,
+    requests,
+    storage,
+    vectors,
+)
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import too_many, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -398,8 +407,8 @@ def _check_projected(table: TableDef, index, stmt: partiql.Statement, conjuncts:
 
 def _readable_index(table: TableDef, name: str | None):
     """The index a SELECT reads; PartiQL does not read a GSI with a multi-attribute key."""
-    if name is not None and table.index(name) is None:
-        raise validation("The table does not have the specified index")
+    if name is not None and table.index(name) is None and not vectors.find(table, name):
+        raise validation("The table does not have the specified index")  # unlike Query, without the name
     index = reads.index_of(table, name)
     if index is not None and index.key.multi:
         raise validation("PartiQL statements cannot be executed on tables with multi-attribute HASH keys or "

@@ -37,7 +37,27 @@ MIGRATIONS = [
     CREATE TABLE ddb_tx_tokens (
         account TEXT NOT NULL, region TEXT NOT NULL, token TEXT NOT NULL, fingerprint TEXT NOT NULL,
         created DOUBLE PRECISION NOT NULL, PRIMARY KEY (account, region, token))
+    """,
+    # On-demand backups (the table's definition and a copy of its items), the item history of
+    # point-in-time recovery (each change's before-image) and resource policies.
     """
+    CREATE TABLE ddb_backups (
+        account TEXT NOT NULL, region TEXT NOT NULL, arn TEXT NOT NULL, id TEXT NOT NULL,
+        name TEXT NOT NULL, table_name TEXT NOT NULL, kind TEXT NOT NULL, created BIGINT NOT NULL,
+        expires DOUBLE PRECISION, size BIGINT NOT NULL, item_count BIGINT NOT NULL, meta TEXT NOT NULL,
+        PRIMARY KEY (account, region, arn));
+    CREATE INDEX ddb_backups_order ON ddb_backups (account, region, created, arn);
+    CREATE TABLE ddb_backup_items (
+        backup_id TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, h BIGINT NOT NULL,
+        item BLOB NOT NULL, size BIGINT NOT NULL, PRIMARY KEY (backup_id, pk, sk));
+    CREATE TABLE ddb_pitr_log (
+        table_id TEXT NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, at DOUBLE PRECISION NOT NULL,
+        old BLOB, PRIMARY KEY (table_id, pk, sk, at));
+    CREATE INDEX ddb_pitr_log_at ON ddb_pitr_log (table_id, at);
+    CREATE TABLE ddb_policies (
+        account TEXT NOT NULL, region TEXT NOT NULL, arn TEXT NOT NULL, policy TEXT NOT NULL,
+        revision TEXT NOT NULL, PRIMARY KEY (account, region, arn))
+    """,
 ]
 
 HASH_SPACE = 1 << 32
@@ -115,6 +135,10 @@ def drop_table(conn: Conn, table: TableDef) -> None:
     conn.execute("DELETE FROM ddb_items WHERE table_id = ?", (table.id,))
     for index in table.indexes:
         drop_index(conn, index)
+    if table.vector_indexes:
+        from cloudlet.services.dynamodb import vector_storage
+
+        vector_storage.drop_table(conn, table)
 
 
 def drop_index(conn: Conn, index: IndexDef) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 
 from cloudlet.aws import ids
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import encryption, on_demand, storage, tags, update_rules, warm
+from cloudlet.services.dynamodb import encryption, on_demand, storage, tags, update_rules, vectors, warm
 from cloudlet.services.dynamodb.errors import in_use, invalid_params, not_found, validation
 from cloudlet.services.dynamodb.schema import IndexDef, KeyDef, TableDef
 from cloudlet.store import Conn, Store
@@ -168,6 +169,16 @@ def _new_gsi(table_id: str, spec: dict, types: dict, billing: str, on_create: bo
 
 
 def create_table(store: Store, ctx, params: dict) -> dict:
+    table = new_table(ctx, params)
+    with store.tx() as conn:
+        if storage.load_table(conn, ctx.account_id, ctx.region, table.name) is not None:
+            raise in_use(f"Table already exists: {table.name}")
+        storage.save_table(conn, table, new=True)
+    return {"TableDescription": describe(None, table, status="CREATING")}
+
+
+def new_table(ctx, params: dict) -> TableDef:
+    """The table a CreateTable request describes, checked with DynamoDB's rules (not stored)."""
     name = params["TableName"]
     definitions = params.get("AttributeDefinitions") or []
     types: dict[str, str] = {}
@@ -177,7 +188,7 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         types[d["AttributeName"]] = d["AttributeType"]
     key = _key_def(params["KeySchema"], types, "table")
     lsis, gsis = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
-    _check_definitions_used(types, key, [*(lsis or []), *(gsis or [])])
+    _check_definitions_used(types, key, [*(lsis or []), *(gsis or []), *vectors.key_specs(params.get("VectorIndexes"))])
     billing = params.get("BillingMode") or "PROVISIONED"
     throughput = _throughput(billing, params.get("ProvisionedThroughput"))
     table_on_demand = on_demand.check(billing, params.get("OnDemandThroughput"))
@@ -230,11 +241,8 @@ def create_table(store: Store, ctx, params: dict) -> dict:
         on_demand=table_on_demand,
         warm=table_warm,
     )
-    with store.tx() as conn:
-        if storage.load_table(conn, ctx.account_id, ctx.region, name) is not None:
-            raise in_use(f"Table already exists: {name}")
-        storage.save_table(conn, table, new=True)
-    return {"TableDescription": describe(None, table, status="CREATING")}
+    vectors.on_create_table(table, params.get("VectorIndexes"), types)
+    return table
 
 
 def _check_definitions_used(types: dict[str, str], key: KeyDef, index_specs: list[dict]) -> None:
@@ -323,11 +331,19 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["LocalSecondaryIndexes"] = lsis
     if gsis:
         out["GlobalSecondaryIndexes"] = gsis
+    if table.vector_indexes:
+        out["VectorIndexes"] = vectors.describe(conn, table, status)
+        if status == "ACTIVE" and vectors.allocating(table):
+            out["TableStatus"] = "UPDATING"  # until a new vector index has its resources
     if table.stream:
         out["StreamSpecification"] = table.stream
     if table.stream_label:
         out["LatestStreamLabel"] = table.stream_label
         out["LatestStreamArn"] = f"{table.arn}/stream/{table.stream_label}"
+    if table.restore:
+        summary = {k: v for k, v in table.restore.items() if k != "RestoreDateTime"}
+        out["RestoreSummary"] = {**summary, "RestoreDateTime": timestamp(table.restore["RestoreDateTime"]),
+                                 "RestoreInProgress": status == "CREATING"}
     return out
 
 
@@ -376,7 +392,8 @@ def describe_table(store: Store, ctx, params: dict) -> dict:
         return {"Table": describe(conn, table)}
 
 
-def delete_table(store: Store, ctx, params: dict) -> dict:
+def delete_table(store: Store, ctx, params: dict, before_drop: Callable[[Conn, TableDef], None] | None = None) -> dict:
+    """Delete a table with its items and indexes; `before_drop` runs (in the transaction) just before."""
     with store.tx() as conn:
         table = get_table(conn, ctx, params["TableName"], control=True)
         if table.deletion_protection:
@@ -384,7 +401,10 @@ def delete_table(store: Store, ctx, params: dict) -> dict:
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion "
                 "protection first."
             )
+        vectors.check_table_deletable(table)
         description = describe(conn, table, status="DELETING")
+        if before_drop is not None:
+            before_drop(conn, table)
         storage.drop_table(conn, table)
     return {"TableDescription": description}
 
@@ -410,6 +430,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             types.setdefault(d["AttributeName"], d["AttributeType"])
         _update_billing(table, params)
         created, deleted = _update_indexes(conn, table, params, types)
+        vectors_created, vectors_deleted = vectors.on_update_table(conn, table, params, types)
         if table.billing_mode == "PROVISIONED":
             # Switching to provisioned capacity needs every GSI's throughput in the same request.
             for index in table.indexes:
@@ -418,6 +439,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         used = set(table.key.names)
         for index in table.indexes:
             used |= set(index.key.names)
+        used |= vectors.attribute_names(table)
         table.attribute_definitions = [{"AttributeName": n, "AttributeType": t} for n, t in types.items() if n in used]
         if "StreamSpecification" in params:
             _update_stream(table, params["StreamSpecification"])
@@ -445,6 +467,12 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     # Likewise a deleted index is still listed, as being deleted.
     if deleted:
         description["GlobalSecondaryIndexes"] = description.get("GlobalSecondaryIndexes", []) + deleted
+    # A vector index added to a table is answered as being created, its backfill not started yet.
+    for entry in description.get("VectorIndexes", []):
+        if entry["IndexName"] in vectors_created:
+            entry.update(IndexStatus="CREATING", Backfilling=False)
+    if vectors_deleted:
+        description["VectorIndexes"] = description.get("VectorIndexes", []) + vectors_deleted
     return {"TableDescription": description}
 
 
@@ -507,7 +535,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
     for update in params.get("GlobalSecondaryIndexUpdates") or []:
         if "Create" in update:
             spec = update["Create"]
-            if table.index(spec["IndexName"]):
+            if table.index(spec["IndexName"]) or vectors.find(table, spec["IndexName"]):
                 raise validation("Attempting to create an index which already exists")
             if sum(1 for i in table.indexes if i.kind == "GSI") >= MAX_GSIS:
                 raise AWSError(
@@ -531,6 +559,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
             raise validation(f"Cannot {action.lower()} an index that is not a GlobalSecondaryIndex: {name}")
         if action == "Delete":
             table.indexes.remove(index)
+            table.insights.pop(index.name, None)
             storage.drop_index(conn, index)
             deleted.append({**_index_description(table, index, 0, 0), "IndexStatus": "DELETING"})
             continue

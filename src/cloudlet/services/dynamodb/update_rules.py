@@ -6,6 +6,7 @@ each, one per index."""
 from __future__ import annotations
 
 from cloudlet.aws.errors import AWSError
+from cloudlet.services.dynamodb import vectors
 from cloudlet.services.dynamodb.errors import invalid_params, validation
 
 NOTHING_TO_DO = (
@@ -28,6 +29,8 @@ def check(params: dict) -> None:
                if params.get(m) is not None}
     if updates:
         present.add("GlobalSecondaryIndexUpdates")
+    if params.get("VectorIndexUpdates"):
+        present.add("VectorIndexUpdates")
     if not present:
         raise validation(NOTHING_TO_DO)
     if updates is not None and not updates:
@@ -42,7 +45,7 @@ def check(params: dict) -> None:
             raise invalid_params("WarmThroughput must be the only operation in the request")
     if "OnDemandThroughput" in present and present - {"OnDemandThroughput", "BillingMode"}:
         raise invalid_params("OnDemandThroughput can only be combined with BillingMode in an UpdateTable request")
-    creates_or_deletes = _check_index_updates(updates or [])
+    creates_or_deletes = _check_index_updates(updates or []) + vectors.count_index_actions(params)
     if "StreamSpecification" in present and "ProvisionedThroughput" in present:
         raise invalid_params("You cannot modify stream status while updating table IOPS")
     if creates_or_deletes and "ProvisionedThroughput" in present:

@@ -103,7 +103,17 @@ def _normalize_set(tag: str, inner) -> list:
     if len(set(keys)) != len(keys):
         shown = ", ".join(_show(v) for v in inner)
         raise invalid_params(f"Input collection [{shown}] contains duplicates.")
-    return out
+    return sorted_set(tag, out)
+
+
+def sorted_set(tag: str, members: list) -> list:
+    """A set's members in the order DynamoDB returns them: strings and binaries bytewise, numbers
+    by value."""
+    if tag == "NS":
+        return sorted(members, key=Decimal)
+    if tag == "SS":
+        return sorted(members, key=lambda v: v.encode("utf-8"))
+    return sorted(members)
 
 
 def _show(v) -> str:

@@ -33,11 +33,14 @@ from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, ZIPPED_LIMIT, Code
 from cloudlet.services.lambda_.esm import EventSourceMappingOps, mapping_not_found
 from cloudlet.services.lambda_.esm_pollers import Pollers
 from cloudlet.services.lambda_.esm_store import MappingStore
+from cloudlet.services.lambda_.function_urls import FunctionUrlOps, UrlStore
+from cloudlet.services.lambda_.invoke_stream import InvokeStreamOps
 from cloudlet.services.lambda_.layers import LAYER_VERSION_ARN, Layers, layer_arn, layer_name
 from cloudlet.services.lambda_.policy import PolicyDoc, function_statement, layer_statement
 from cloudlet.services.lambda_.registry import LATEST, Ref, Registry, parse_ref, public
 from cloudlet.services.lambda_.runner import Runner
 from cloudlet.services.lambda_.schema import MIGRATIONS
+from cloudlet.services.lambda_.url_serving import UrlServer
 
 log = logging.getLogger("cloudlet.lambda")
 
@@ -48,7 +51,7 @@ TOTAL_CODE_LIMIT = 80_530_636_800
 _ESM_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:event-source-mapping:([0-9a-f-]{36})")
 
 
-class Lambda(EventSourceMappingOps, Service):
+class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
     name = "lambda"
 
     def __init__(self, platform) -> None:
@@ -64,6 +67,8 @@ class Lambda(EventSourceMappingOps, Service):
         self.esm_store = MappingStore(self.store)
         self.pollers = Pollers(self)
         self.code_urls = CodeUrls(self._code_url_secret, self.blobs.get)
+        self.urls = UrlStore(self.store)
+        self.url_server = UrlServer(self)
         self._provisioning: set[asyncio.Task] = set()
 
     def _code_url_secret(self) -> bytes:
@@ -110,6 +115,10 @@ class Lambda(EventSourceMappingOps, Service):
             totals = {arn: usage.as_dict() for arn, usage in sorted(self.runner.metering.usage.items())}
             return HttpResponse(200, {"Content-Type": "application/json"}, orjson.dumps({"Functions": totals}))
         return HttpResponse(404, {"Content-Type": "text/plain"}, b"not found")
+
+    async def serve_function_url(self, req: HttpRequest) -> HttpResponse:
+        """A request to a function URL (host or path form, see url_serving.py)."""
+        return await self.url_server.serve(req)
 
     # -- helpers -----------------------------------------------------------------------------------
     def parse(self, ctx, function_name: str, qualifier: str | None = None) -> Ref:
@@ -406,10 +415,9 @@ class Lambda(EventSourceMappingOps, Service):
         return paging.page(docs, params, "Aliases", lambda d: d["Name"], dict)
 
     # -- invoke ------------------------------------------------------------------------------------
-    async def invoke(self, ctx, params: dict) -> dict:
-        ref = self._ref(ctx, params, qualified=True)
-        payload = bytes(params.get("Payload") or b"")
-        kind = params.get("InvocationType", "RequestResponse")
+    @staticmethod
+    def checked_payload(payload: bytes, kind: str = "RequestResponse") -> bytes:
+        """An Invoke payload within Lambda's limits and valid JSON (`{}` for an empty one)."""
         if kind == "Event":
             if len(payload) > ASYNC_PAYLOAD_LIMIT:
                 raise errors.too_large(f"{len(payload)} byte payload is too large for the Event invocation type "
@@ -417,14 +425,34 @@ class Lambda(EventSourceMappingOps, Service):
         elif len(payload) > SYNC_PAYLOAD_LIMIT:
             raise errors.too_large(f"Request must be smaller than {SYNC_PAYLOAD_LIMIT} bytes for the InvokeFunction "
                                    "operation")
-        if payload:
-            try:
-                orjson.loads(payload)
-            except orjson.JSONDecodeError:
-                raise AWSError("InvalidRequestContentException", "Could not parse request body into json: "
-                               "Could not parse payload into json", 400, fields={"Type": "User"}) from None
-        else:
-            payload = b"{}"
+        if not payload:
+            return b"{}"
+        try:
+            orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            raise AWSError("InvalidRequestContentException", "Could not parse request body into json: "
+                           "Could not parse payload into json", 400, fields={"Type": "User"}) from None
+        return payload
+
+    @staticmethod
+    def invocation_meta(ctx, ref: Ref, params: dict) -> InvocationMeta:
+        """The InvocationMeta of an Invoke-style request: its request id, client context, log tail and trace."""
+        return InvocationMeta(request_id=ctx.request_id, client_context=params.get("ClientContext") or "",
+                              invoked_function_arn=ref.qualified_arn(), log_tail=params.get("LogType") == "Tail",
+                              trace_id=(ctx.http.headers.get("x-amzn-trace-id", "") if ctx.http else ""))
+
+    async def run_sync_invocation(self, ref: Ref, doc: dict, payload: bytes, meta: InvocationMeta):
+        """Run a resolved version synchronously (the path Invoke, function URLs and streams share)."""
+        config = await self.runner.config_for(ref, doc)
+        try:
+            return await self.runner.invoke(config, payload, meta)
+        except Throttled as exc:
+            raise errors.throttled(exc.reason) from None
+
+    async def invoke(self, ctx, params: dict) -> dict:
+        ref = self._ref(ctx, params, qualified=True)
+        kind = params.get("InvocationType", "RequestResponse")
+        payload = self.checked_payload(bytes(params.get("Payload") or b""), kind)
         doc, version = await self.resolve(ref)
         if kind == "DryRun":
             return {"StatusCode": 204}
@@ -432,14 +460,8 @@ class Lambda(EventSourceMappingOps, Service):
             await self.platform.run_sync(self.queue.enqueue, ref, ref.qualifier or LATEST, payload, ctx.request_id)
             self.queue.wake()
             return {"StatusCode": 202}
-        config = await self.runner.config_for(ref, doc)
-        meta = InvocationMeta(request_id=ctx.request_id, client_context=params.get("ClientContext") or "",
-                              invoked_function_arn=ref.qualified_arn(), log_tail=params.get("LogType") == "Tail",
-                              trace_id=(ctx.http.headers.get("x-amzn-trace-id", "") if ctx.http else ""))
-        try:
-            result = await self.runner.invoke(config, payload, meta)
-        except Throttled as exc:
-            raise errors.throttled(exc.reason) from None
+        meta = self.invocation_meta(ctx, ref, params)
+        result = await self.run_sync_invocation(ref, doc, payload, meta)
         out = {"StatusCode": 200, "Payload": result.payload, "ExecutedVersion": version}
         if result.function_error:
             out["FunctionError"] = result.function_error

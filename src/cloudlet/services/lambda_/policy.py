@@ -1,6 +1,7 @@
 """Resource-based policies as Lambda builds them from AddPermission / AddLayerVersionPermission.
 
-Statements are stored and returned; they are not evaluated (cloudlet has no IAM evaluation yet).
+Statements are stored and returned; they are not evaluated (cloudlet has no IAM evaluation yet),
+except by url_access.py for callers of function URLs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def function_statement(params: dict, resource: str) -> dict:
         condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = params["PrincipalOrgID"]
     if params.get("FunctionUrlAuthType"):
         condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = params["FunctionUrlAuthType"]
+    if params.get("InvokedViaFunctionUrl"):
+        condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
     if params.get("SourceArn"):
         condition["ArnLike"] = {"AWS:SourceArn": params["SourceArn"]}
     if condition:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_ import errors, url_table
 from cloudlet.store import Store
 from cloudlet.store.base import Conn
 from cloudlet.store.cache import ReadCache
@@ -226,6 +226,7 @@ class Registry:
             conn.execute("DELETE FROM lambda_aliases WHERE account_id = ? AND region = ? AND function_name = ?", args)
             conn.execute("DELETE FROM lambda_function_meta WHERE account_id = ? AND region = ? AND name = ?", args)
             conn.execute("DELETE FROM lambda_async WHERE account_id = ? AND region = ? AND function_name = ?", args)
+            url_table.forget(conn, ref)
         return meta
 
     @staticmethod
@@ -361,6 +362,7 @@ class Registry:
             conn.execute("DELETE FROM lambda_aliases WHERE account_id = ? AND region = ? AND function_name = ? "
                          "AND name = ?", (ref.account_id, ref.region, ref.name, name))
             self._forget_qualifier(conn, ref, name)
+            url_table.forget(conn, ref, name)
 
     # -- settings ----------------------------------------------------------------------------------
     def setting(self, name: str, default) -> str:

@@ -38,14 +38,17 @@ class LogBridge:
         self.owners: dict[str, tuple[str, str]] = {}  # log stream -> (account, region)
         self.group_owners: dict[str, tuple[str, str]] = {}  # log group -> the last account invoking it
         self.pending: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-        self._flushing: asyncio.Task | None = None
+        self._flushing: asyncio.Task | None = None  # the flush that will take the pending lines
+        self._writing: set[asyncio.Task] = set()  # flushes still appending what they took
 
     def write(self, log_group: str, log_stream: str, timestamp_ms: int, message: str) -> None:
         if log_stream not in self.owners:
             self.owners[log_stream] = self.owner(log_group, log_stream)
         self.pending[(log_group, log_stream)].append((timestamp_ms, message.rstrip("\n") or message))
         if self._flushing is None:
-            self._flushing = asyncio.get_running_loop().create_task(self._flush())
+            self._flushing = task = asyncio.get_running_loop().create_task(self._flush())
+            self._writing.add(task)
+            task.add_done_callback(self._writing.discard)
 
     async def _flush(self) -> None:
         await asyncio.sleep(self.delay_s)
@@ -70,8 +73,9 @@ class LogBridge:
         return self.group_owners.get(log_group) or (self.platform.config.account_id, self.platform.config.region)
 
     async def drain(self) -> None:
-        while self._flushing is not None:
-            await self._flushing
+        """Wait until every line written so far is in the Logs service."""
+        while self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
 
 
 @dataclass

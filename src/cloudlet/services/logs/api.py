@@ -13,8 +13,9 @@ import logging
 from cloudlet.aws import arns
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.base import Service
-from cloudlet.services.logs import group_filters, tokens
+from cloudlet.services.logs import destinations, group_filters, tokens
 from cloudlet.services.logs import params as check
+from cloudlet.services.logs.delivery import Delivery
 from cloudlet.services.logs.engine import (
     EVENT_OVERHEAD,
     FAR_FUTURE,
@@ -26,12 +27,15 @@ from cloudlet.services.logs.engine import (
     Event,
     Group,
     LogsEngine,
+    Stored,
     Stream,
+    event_id,
     now_ms,
 )
 from cloudlet.services.logs.filter_pattern import PatternError, compile_extractor, compile_pattern
 from cloudlet.services.logs.metric_filters import MetricFilters
 from cloudlet.services.logs.schema import MIGRATIONS
+from cloudlet.services.logs.subscriptions import SubscriptionFilters
 
 log = logging.getLogger("cloudlet.logs")
 
@@ -47,6 +51,15 @@ class Logs(Service):
         self.store.migrate("logs", MIGRATIONS)
         self.engine = LogsEngine(self.store)
         self.metric_filters = MetricFilters(self.engine)
+        self.subscriptions = SubscriptionFilters(self.engine)
+        extra = platform.config.extra
+        self.delivery = Delivery(
+            platform,
+            window_s=float(extra.get("logs_subscription_window_s", 1.0)),
+            max_chain=int(extra.get("logs_subscription_max_chain", 16)),
+            chain_window_s=float(extra.get("logs_subscription_chain_window_s", 60.0)),
+        )
+        self.engine.listener = self._stored
         self.sweep_interval = float(
             platform.config.extra.get("logs_retention_sweep_interval", DEFAULT_SWEEP_INTERVAL)
         )
@@ -69,6 +82,15 @@ class Logs(Service):
         """`append` from the event loop (runs in a worker thread when the store may block)."""
         return await self.platform.run_sync(self.engine.append, account_id, region, group, stream, events)
 
+    def _stored(self, stored: Stored) -> None:
+        """Events were committed: hand the ones a subscription filter matches to delivery."""
+        try:
+            filters = self.subscriptions.active(stored.account, stored.region, stored.group)
+            if filters:
+                self.delivery.stored(stored, filters)
+        except Exception:  # the events are stored: a delivery problem must not fail their write
+            log.exception("subscription filters of log group %s", stored.group)
+
     # -- retention sweep -----------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -79,9 +101,12 @@ class Logs(Service):
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
+        await self.delivery.stop()
 
     def reset(self) -> None:
         self.engine.forget()
+        self.subscriptions.cache.clear()
+        self.delivery.forget()
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -110,7 +135,10 @@ class Logs(Service):
         return {}
 
     def delete_log_group(self, ctx, params: dict) -> dict:
-        self.engine.delete_group(ctx.account_id, ctx.region, params["logGroupName"])
+        try:
+            self.engine.delete_group(ctx.account_id, ctx.region, params["logGroupName"])
+        finally:
+            self.subscriptions.forget(ctx.account_id, ctx.region, params["logGroupName"])
         return {}
 
     def describe_log_groups(self, ctx, params: dict) -> dict:
@@ -271,6 +299,46 @@ class Logs(Service):
                 if matches(message)
             ]
         }
+
+    # -- subscription filters ------------------------------------------------------------------
+
+    async def put_subscription_filter(self, ctx, params: dict) -> dict:
+        group = params["logGroupName"]
+        await self.platform.run_sync(self.engine.group, ctx.account_id, ctx.region, group)
+        _compile(params["filterPattern"])
+        await destinations.check(self.platform, ctx, group, params["destinationArn"], params.get("roleArn"))
+        body = {
+            "filterPattern": params["filterPattern"],
+            "destinationArn": params["destinationArn"],
+            "distribution": params.get("distribution") or "ByLogStream",
+            "applyOnTransformedLogs": bool(params.get("applyOnTransformedLogs", False)),
+        }
+        for optional in ("roleArn", "fieldSelectionCriteria", "emitSystemFields"):
+            if optional in params:
+                body[optional] = params[optional]
+        await self.platform.run_sync(
+            self.subscriptions.put, ctx.account_id, ctx.region, group, params["filterName"], body
+        )
+        return {}
+
+    def delete_subscription_filter(self, ctx, params: dict) -> dict:
+        self.subscriptions.delete(ctx.account_id, ctx.region, params["logGroupName"], params["filterName"])
+        return {}
+
+    def describe_subscription_filters(self, ctx, params: dict) -> dict:
+        after = tokens.decode_page(params["nextToken"], (str,))[0] if params.get("nextToken") else None
+        filters, more = self.subscriptions.describe(
+            ctx.account_id,
+            ctx.region,
+            params["logGroupName"],
+            params.get("filterNamePrefix"),
+            after,
+            params.get("limit", 50),
+        )
+        output: dict = {"subscriptionFilters": filters}
+        if more:
+            output["nextToken"] = tokens.encode_page([filters[-1]["filterName"]])
+        return output
 
     # -- tags ----------------------------------------------------------------------------------
 
@@ -466,7 +534,7 @@ class Logs(Service):
                     "timestamp": e.ts,
                     "message": e.message,
                     "ingestionTime": e.ingest,
-                    "eventId": _event_id(e),
+                    "eventId": event_id(e.ts, e.stream_id, e.seq),
                 }
                 for e in found
             ],
@@ -495,10 +563,6 @@ def _metric_matches(metric_filter: dict, name: str | None, namespace: str | None
 
 def _sequence_token(next_seq: int) -> str:
     return f"{next_seq + 1:056d}"
-
-
-def _event_id(event: Event) -> str:
-    return f"{event.ts:020d}{event.stream_id:019d}{event.seq:017d}"
 
 
 def _check_batch(events: list[tuple[int, str]]) -> None:

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+import orjson
+
 from cloudlet.aws.errors import AWSError
 from cloudlet.store.base import Conn, Store
 
@@ -53,6 +55,11 @@ RETENTION_DAYS = (
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
+
+
+def event_id(ts: int, stream_id: int, seq: int) -> str:
+    """An event's id as FilterLogEvents and subscription deliveries give it: 56 digits."""
+    return f"{ts:020d}{stream_id:019d}{seq:017d}"
 
 
 def _new_id() -> int:
@@ -100,6 +107,19 @@ class Stream:
 
 
 @dataclass
+class Stored:
+    """Events just committed to one stream (handed to `LogsEngine.listener`)."""
+
+    account: str
+    region: str
+    group: str
+    stream: str
+    stream_id: int
+    first_seq: int
+    events: list[tuple[int, str]]  # (timestamp, message) in stored order; seq = first_seq + index
+
+
+@dataclass
 class Event:
     stream_id: int
     ts: int
@@ -131,12 +151,28 @@ def prefix_bounds(prefix: str) -> tuple[str, str]:
     return prefix, prefix + "\U0010ffff"
 
 
+def put_group_filter(conn, table: str, group_id: int, name: str, body: dict, limit: int) -> None:
+    """Create or replace the filter `name` of a group in `table` (metric or subscription filters),
+    keeping its creation time; a new name beyond `limit` filters is LimitExceededException."""
+    encoded = orjson.dumps(body).decode()
+    if conn.one(f"SELECT 1 FROM {table} WHERE group_id = ? AND name = ?", (group_id, name)):
+        conn.execute(f"UPDATE {table} SET body = ? WHERE group_id = ? AND name = ?", (encoded, group_id, name))
+        return
+    (count,) = conn.one(f"SELECT COUNT(*) FROM {table} WHERE group_id = ?", (group_id,))
+    if count >= limit:
+        raise AWSError("LimitExceededException", "Resource limit exceeded.", 400)
+    conn.execute(f"INSERT INTO {table} (group_id, name, created, body) VALUES (?, ?, ?, ?)",
+                 (group_id, name, now_ms(), encoded))
+
+
 class LogsEngine:
     def __init__(self, store: Store) -> None:
         self.store = store
         # (account, region, group, stream) -> (group id, stream id) for append; a stale entry is
         # detected by the stream update matching no row
         self._ids: dict[tuple[str, str, str, str], tuple[int, int]] = {}
+        # called after each commit of new events (subscription filters); may run in any thread
+        self.listener: Callable[[Stored], None] | None = None
 
     # -- groups --------------------------------------------------------------------------------
 
@@ -194,6 +230,7 @@ class LogsEngine:
             conn.executemany("DELETE FROM logs_events WHERE stream_id = ?", streams)
             conn.execute("DELETE FROM logs_tags WHERE group_id = ?", (group.id,))
             conn.execute("DELETE FROM logs_metric_filters WHERE group_id = ?", (group.id,))
+            conn.execute("DELETE FROM logs_subscription_filters WHERE group_id = ?", (group.id,))
             conn.execute("DELETE FROM logs_groups WHERE id = ?", (group.id,))
 
     def list_groups(
@@ -387,6 +424,8 @@ class LogsEngine:
             too_new = next((i for i, (ts, _) in enumerate(events) if ts > now + MAX_FUTURE_MS), len(events))
             accepted = events[expired:too_new]
             next_seq = _insert(conn, group.id, stream.id, accepted, now) if accepted else stream.next_seq
+        if accepted:
+            self._notify(account, region, group_name, stream_name, stream.id, next_seq, accepted)
         rejected: dict = {}
         if too_new < len(events):
             rejected["tooNewLogEventStartIndex"] = too_new
@@ -405,18 +444,25 @@ class LogsEngine:
         key = (account, region, group_name, stream_name)
         with self.store.tx() as conn:
             ids = self._ids.get(key)
+            next_seq = None
             if ids is not None:
                 try:
-                    _insert(conn, *ids, batch, now)
-                    return len(batch)
+                    next_seq = _insert(conn, *ids, batch, now)
                 except AWSError:  # deleted meanwhile (the failed update changed nothing): create anew
                     self._ids.pop(key, None)
-            ids = self._ensure_stream(conn, account, region, group_name, stream_name, now)
-            _insert(conn, *ids, batch, now)
-        if len(self._ids) >= _ID_CACHE_SIZE:
-            self._ids.clear()
-        self._ids[key] = ids
+                    ids = None
+            if ids is None:
+                ids = self._ensure_stream(conn, account, region, group_name, stream_name, now)
+                next_seq = _insert(conn, *ids, batch, now)
+                if len(self._ids) >= _ID_CACHE_SIZE:
+                    self._ids.clear()
+                self._ids[key] = ids
+        self._notify(account, region, group_name, stream_name, ids[1], next_seq, batch)
         return len(batch)
+
+    def _notify(self, account, region, group, stream, stream_id: int, next_seq: int, events) -> None:
+        if self.listener is not None:
+            self.listener(Stored(account, region, group, stream, stream_id, next_seq - len(events), events))
 
     def _ensure_stream(
         self, conn: Conn, account: str, region: str, group_name: str, stream_name: str, now: int

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import orjson
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.logs.engine import LogsEngine, now_ms, prefix_bounds
+from cloudlet.services.logs.engine import LogsEngine, prefix_bounds, put_group_filter
 
 MAX_PER_GROUP = 100
 
@@ -29,22 +29,7 @@ class MetricFilters:
         """Create or replace a filter; `body` holds its request fields but the names."""
         with self.store.tx() as conn:
             group = self.engine.find_group(conn, account, region, group_name)
-            row = conn.one(
-                "SELECT created FROM logs_metric_filters WHERE group_id = ? AND name = ?", (group.id, name)
-            )
-            if row is None:
-                (count,) = conn.one("SELECT COUNT(*) FROM logs_metric_filters WHERE group_id = ?", (group.id,))
-                if count >= MAX_PER_GROUP:
-                    raise AWSError("LimitExceededException", "Resource limit exceeded.", 400)
-                conn.execute(
-                    "INSERT INTO logs_metric_filters (group_id, name, created, body) VALUES (?, ?, ?, ?)",
-                    (group.id, name, now_ms(), orjson.dumps(body).decode()),
-                )
-            else:
-                conn.execute(
-                    "UPDATE logs_metric_filters SET body = ? WHERE group_id = ? AND name = ?",
-                    (orjson.dumps(body).decode(), group.id, name),
-                )
+            put_group_filter(conn, "logs_metric_filters", group.id, name, body, MAX_PER_GROUP)
 
     def delete(self, account: str, region: str, group_name: str, name: str) -> None:
         with self.store.tx() as conn:

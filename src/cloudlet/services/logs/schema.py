@@ -68,4 +68,16 @@ def _v2(conn: Conn) -> None:
     )
 
 
-MIGRATIONS = [_v1, _v2]
+def _v3(conn: Conn) -> None:
+    c = ' COLLATE "C"' if conn.dialect == "postgresql" else ""
+    conn.execute(
+        f"""CREATE TABLE logs_subscription_filters (
+            group_id BIGINT NOT NULL,
+            name TEXT{c} NOT NULL,
+            created BIGINT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (group_id, name))"""
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3]

@@ -47,7 +47,7 @@ def size_of(value: dict | None) -> dict | None:
     tag = V.type_of(value)
     inner = value[tag]
     if tag == "S":
-        n = len(inner.encode("utf-8"))
+        n = len(inner.encode("utf-16-le")) // 2  # DynamoDB counts UTF-16 code units
     elif tag in ("B", "SS", "NS", "BS", "L", "M"):
         n = len(inner)
     else:

@@ -345,6 +345,12 @@ class _Parser:
 
     def set_operand(self):
         tok = self.tok
+        if self.is_op("("):
+            # DynamoDB accepts a parenthesized value, as in SET c = (c - :v).
+            self.advance()
+            inner = self.set_value()
+            self.expect_op(")")
+            return inner
         if tok.kind == "value":
             self.advance()
             return A.Value(self.attrs.value(tok.text))

@@ -140,7 +140,7 @@ def _add_delete(action: A.UpdateAction, current: dict | None):
         if tag == "N":
             total = numbers.add(Decimal(current["N"]), Decimal(value["N"]))
             return {"N": numbers.canonical(total)}
-        return {tag: _union(tag, current[tag], value[tag])}
+        return {tag: V.sorted_set(tag, _union(tag, current[tag], value[tag]))}
     if current is None:
         return _DELETED
     if V.type_of(current) != tag:
