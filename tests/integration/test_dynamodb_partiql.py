@@ -145,7 +145,7 @@ def test_exists_is_a_transaction_condition_check(ddb):
     assert ddb.scan(TableName="music")["Count"] == 2
     with pytest.raises(ClientError) as excinfo:
         ddb.execute_transaction(TransactStatements=[
-            {"Statement": "EXISTS(SELECT * FROM music WHERE artist = 'A' AND song = 'missing')"},
+            {"Statement": "EXISTS(SELECT * FROM music WHERE artist = 'A' AND song = 'missing' AND n = 1)"},
             {"Statement": "INSERT INTO music VALUE {'artist': 'A', 'song': 's3'}"},
         ])
     assert error(excinfo)[0] == "TransactionCanceledException"

@@ -34,6 +34,17 @@ def report(mode: str | None, table: str, units: float, index: str | None = None,
     return out
 
 
+def transaction_report(mode: str | None, writes: list, olds: list, news: list) -> list | None:
+    """ConsumedCapacity of a write transaction: two write units per KB per item, summed per table."""
+    if mode not in ("TOTAL", "INDEXES"):
+        return None
+    totals: dict = {}
+    for write, old, new in zip(writes, olds, news, strict=True):
+        size = max(item_size(old) if old else 0, item_size(new) if new else 0)
+        totals[write.table.name] = totals.get(write.table.name, 0.0) + 2 * write_units(size)
+    return [report(mode, n, u) for n, u in totals.items()]
+
+
 def write_report(mode: str | None, table: TableDef, old: dict | None, new: dict | None, size: int,
                  factor: float = 1.0) -> dict | None:
     """ConsumedCapacity of one item write: the table's units plus the index writes (INDEXES

@@ -317,13 +317,9 @@ class Items:
             if token:
                 self.remember(conn, ctx, token, fingerprint)
         out: dict = {}
-        mode = params.get("ReturnConsumedCapacity")
-        if mode in ("TOTAL", "INDEXES"):
-            totals: dict = {}
-            for write, old, new in zip(writes, olds, news, strict=True):
-                size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-                totals[write.table.name] = totals.get(write.table.name, 0.0) + 2 * capacity.write_units(size)
-            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in totals.items()]
+        consumed = capacity.transaction_report(params.get("ReturnConsumedCapacity"), writes, olds, news)
+        if consumed:
+            out["ConsumedCapacity"] = consumed
         return out
 
     def transact(self, conn: Conn, writes: list[Write]) -> tuple[list, list]:

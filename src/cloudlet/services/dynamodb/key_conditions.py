@@ -14,6 +14,7 @@ from cloudlet.services.dynamodb.schema import KeyDef
 
 _FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _INDEXABLE = frozenset(("EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEEN"))
+MAX_CONDITIONS = 8  # a multi-attribute GSI key has up to four HASH and four RANGE attributes
 Bounds = tuple  # (low bytes | None, low inclusive, high bytes | None, high inclusive)
 
 
@@ -34,7 +35,7 @@ def parse(node) -> list[KeyCondition]:
         if condition.name in seen:
             raise validation("KeyConditionExpressions must only contain one condition per key")
         seen.add(condition.name)
-    if len(conditions) > 2:
+    if len(conditions) > MAX_CONDITIONS:
         raise validation("Conditions can be of length 1 or 2 only")
     return conditions
 
@@ -52,10 +53,14 @@ def check_indexable(legacy: dict) -> None:
                 )
 
 
-def key_range(node, key: KeyDef) -> tuple[dict, Bounds]:
-    """The partition key value and the sort key bounds a key condition selects on `key`."""
+def key_range(node, key: KeyDef) -> tuple[bytes, Bounds]:
+    """The encoded partition key and the sort key bounds a key condition selects on `key`."""
     conditions = parse(node)
+    if key.multi:
+        return _multi_range(conditions, key)
     names = [c.name for c in conditions]
+    if len(conditions) > 2:
+        raise validation("Conditions can be of length 1 or 2 only")
     if len(conditions) > len(key.names):
         raise validation("Query key condition not supported")
     if key.pk not in names:
@@ -72,7 +77,90 @@ def key_range(node, key: KeyDef) -> tuple[dict, Bounds]:
             pk_value = condition.values[0]
         else:
             bounds = _sort_bounds(condition, key.sk_type)
-    return pk_value, bounds
+    return keys.encode(pk_value), bounds
+
+
+def _multi_range(conditions: list[KeyCondition], key: KeyDef) -> tuple[bytes, Bounds]:
+    """Equality on every HASH attribute and on a gap-free prefix of the RANGE attributes; only the
+    last RANGE attribute named may carry a range condition. The bounds are a range of the
+    composite sort key (see keys.encode_parts)."""
+    by_name = {c.name: c for c in conditions}
+    ranges = [name for name, _ in key.range_attrs]
+    for condition in conditions:
+        if condition.name not in key.names:
+            missing = next((n for n in key.names if n not in by_name), ranges[-1] if ranges else key.pk)
+            raise validation(f"Query condition missed key schema element: {missing}")
+    hash_values = []
+    for name, wanted in key.hash_attrs:
+        condition = by_name.get(name)
+        if condition is None:
+            raise validation(f"Query condition missed key schema element: {name}")
+        for value in condition.values:
+            _check_type(value, wanted)
+        if condition.op != "=":
+            raise validation("Query key condition not supported")
+        hash_values.append(condition.values[0])
+    named = [i for i, name in enumerate(ranges) if name in by_name]
+    if not named:
+        return keys.encode_parts(hash_values), (None, False, None, False)
+    last = named[-1]
+    lacking = [n for n in ranges[:last] if n not in by_name or by_name[n].op != "="]
+    if lacking:
+        raise validation(
+            f"RANGE key attributes {', '.join(lacking)} must have equality conditions specified in the query because "
+            f"a condition is present on key attribute {ranges[last]}"
+        )
+    for name, wanted in key.range_attrs[:last]:
+        _check_type(by_name[name].values[0], wanted)
+    prefix = keys.encode_parts([by_name[n].values[0] for n in ranges[:last]])
+    return keys.encode_parts(hash_values), _part_bounds(prefix, by_name[ranges[last]], key.range_attrs[last][1])
+
+
+def _part_bounds(prefix: bytes, condition: KeyCondition, wanted: str) -> Bounds:
+    """The bounds of a condition on the RANGE attribute that follows `prefix` (equal earlier parts)."""
+    _check_operand_types(condition, wanted)
+    parts = [keys.encode_part(v) for v in condition.values]
+    end = keys.prefix_upper_bound(prefix) if prefix else None
+    after = [keys.prefix_upper_bound(prefix + p) for p in parts]  # past every key whose part is this value
+    if condition.op == "BETWEEN":
+        return (prefix + parts[0], True, after[1], False)
+    if condition.op == "begins_with":
+        start = prefix + keys.escape(keys.encode(condition.values[0]))
+        return (start, True, keys.prefix_upper_bound(start), False)
+    return {
+        "=": (prefix + parts[0], True, after[0], False),
+        "<": (prefix or None, True, prefix + parts[0], False),
+        "<=": (prefix or None, True, after[0], False),
+        ">": (after[0], True, end, False),
+        ">=": (prefix + parts[0], True, end, False),
+    }[condition.op]
+
+
+def sort_bounds(node, sk_type: str) -> Bounds:
+    """The bounds one sort-key condition (`sk op value`, BETWEEN, begins_with) selects."""
+    return _sort_bounds(_condition(node), sk_type)
+
+
+def overlap(a: Bounds, b: Bounds) -> bool:
+    """Whether two sort-key ranges share a value."""
+    return not _before(a, b) and not _before(b, a)
+
+
+def _before(a: Bounds, b: Bounds) -> bool:
+    if a[2] is None or b[0] is None:
+        return False
+    return a[2] < b[0] or (a[2] == b[0] and not (a[3] and b[1]))
+
+
+def intersect(a: Bounds, b: Bounds) -> Bounds:
+    """The range both select."""
+    low, low_inc = a[0], a[1]
+    if b[0] is not None and (low is None or b[0] > low or (b[0] == low and not b[1])):
+        low, low_inc = b[0], b[1]
+    high, high_inc = a[2], a[3]
+    if b[2] is not None and (high is None or b[2] < high or (b[2] == high and not b[3])):
+        high, high_inc = b[2], b[3]
+    return (low, low_inc, high, high_inc)
 
 
 def within(bounds: Bounds, encoded: bytes) -> bool:
@@ -135,7 +223,7 @@ def _check_type(value: dict, wanted: str) -> None:
         raise invalid_params("Condition parameter type does not match schema type")
 
 
-def _sort_bounds(condition: KeyCondition, sk_type: str) -> Bounds:
+def _check_operand_types(condition: KeyCondition, sk_type: str) -> None:
     if condition.op == "begins_with" and sk_type not in ("S", "B"):
         raise validation(
             "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or "
@@ -143,6 +231,10 @@ def _sort_bounds(condition: KeyCondition, sk_type: str) -> Bounds:
         )
     for value in condition.values:
         _check_type(value, sk_type)
+
+
+def _sort_bounds(condition: KeyCondition, sk_type: str) -> Bounds:
+    _check_operand_types(condition, sk_type)
     raw = [keys.encode(v) for v in condition.values]
     if condition.op == "BETWEEN":
         return (raw[0], True, raw[1], True)

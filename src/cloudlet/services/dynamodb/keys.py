@@ -68,3 +68,22 @@ def prefix_upper_bound(prefix: bytes) -> bytes | None:
             return bytes(data)
         data.pop()
     return None
+
+
+# Multi-attribute index keys: each part is escaped (0x00 -> 0x00 0xFF) and ends in 0x00 0x01, so the
+# parts delimit themselves and the concatenation orders as the tuple of parts, attribute by attribute.
+_TERMINATOR = b"\x00\x01"
+
+
+def escape(raw: bytes) -> bytes:
+    """An encoded part without its terminator: the prefix every longer value starting with it shares."""
+    return raw.replace(b"\x00", b"\x00\xff")
+
+
+def encode_part(value: dict) -> bytes:
+    """One attribute of a multi-attribute key, self-delimiting and order-preserving."""
+    return escape(encode(value)) + _TERMINATOR
+
+
+def encode_parts(values: list[dict]) -> bytes:
+    return b"".join(encode_part(v) for v in values)

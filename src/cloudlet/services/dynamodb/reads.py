@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.services.dynamodb import capacity, key_conditions, keys, requests, storage, vectors
+from cloudlet.services.dynamodb import capacity, key_conditions, requests, storage, vectors
 from cloudlet.services.dynamodb import values as V
 from cloudlet.services.dynamodb.errors import invalid_params, validation
 from cloudlet.services.dynamodb.expressions import ast as A
@@ -34,14 +34,14 @@ def query(store: Store, ctx, params: dict) -> dict:
             key_conditions.check_indexable(params["KeyConditions"])
         index = index_of(table, params.get("IndexName"), "Query")
         key = index.key if index else table.key
-        for name in sorted(_top_level_names(exprs.filter)):
+        for name in sorted(top_level_names(exprs.filter)):
             if name in key.names:
                 which = "QueryFilter" if params.get("QueryFilter") else "Filter Expression"
                 raise validation(f"{which} can only contain non-primary key attributes: Primary key attribute: {name}")
         return run_query(conn, table, index, exprs, params)
 
 
-def _top_level_names(node) -> set[str]:
+def top_level_names(node) -> set[str]:
     """The top-level attribute names a condition refers to."""
     if node is None:
         return set()
@@ -52,30 +52,30 @@ def _top_level_names(node) -> set[str]:
     if isinstance(node, A.Value):
         return set()
     if isinstance(node, A.And | A.Or):
-        return _top_level_names(node.left) | _top_level_names(node.right)
+        return top_level_names(node.left) | top_level_names(node.right)
     if isinstance(node, A.Not):
-        return _top_level_names(node.operand)
+        return top_level_names(node.operand)
     if isinstance(node, A.Compare):
-        return _top_level_names(node.left) | _top_level_names(node.right)
+        return top_level_names(node.left) | top_level_names(node.right)
     if isinstance(node, A.Between):
-        return _top_level_names(node.operand) | _top_level_names(node.low) | _top_level_names(node.high)
+        return top_level_names(node.operand) | top_level_names(node.low) | top_level_names(node.high)
     if isinstance(node, A.In):
-        return set().union(_top_level_names(node.operand), *(_top_level_names(o) for o in node.options))
-    return set().union(*(_top_level_names(a) for a in node.args))
+        return set().union(top_level_names(node.operand), *(top_level_names(o) for o in node.options))
+    return set().union(*(top_level_names(a) for a in node.args))
 
 
 def run_query(conn, table: TableDef, index: IndexDef | None, exprs: requests.Expressions, params: dict) -> dict:
     """A Query page of a table or index from parsed expressions (params: Limit, ExclusiveStartKey, ...)."""
     key = index.key if index else table.key
-    pk_value, bounds = key_conditions.key_range(exprs.key_condition, key)
-    pk = keys.encode(pk_value)
+    pk, bounds = key_conditions.key_range(exprs.key_condition, key)
     forward = params.get("ScanIndexForward", True) is not False
     start = None
     if params.get("ExclusiveStartKey"):
         start_key = _start_key(table, index, params["ExclusiveStartKey"])
-        if keys.encode(start_key[key.pk]) != pk:
+        start_pk, start_sk = key.encode(start_key)
+        if start_pk != pk:
             raise validation("The provided starting key is outside query boundaries based on provided conditions")
-        if key.sk and not key_conditions.within(bounds, keys.encode(start_key[key.sk])):
+        if key.sk and not key_conditions.within(bounds, start_sk):
             raise validation("The provided starting key does not match the range key predicate")
         start = _index_position(table, index, start_key)[2:] if index else (table.encode_key(start_key)[1],)
     rows = storage.query_rows(conn, table, index, pk, bounds, forward, start, _batch(params))
@@ -180,7 +180,8 @@ def _page(table: TableDef, index: IndexDef | None, rows: Iterator, exprs: reques
         scanned += 1
         read_bytes += stored_size
         last = item
-        if matches(item, exprs.filter):
+        seen = {k: v for k, v in item.items() if k in projected} if exprs.filter_on_index and projected else item
+        if matches(seen, exprs.filter):
             count += 1
             if select != "COUNT":
                 if exprs.projection:
@@ -213,17 +214,16 @@ def _start_key(table: TableDef, index: IndexDef | None, start: dict) -> dict:
         start = {k: V.normalize(v) for k, v in start.items()}
     except AWSError as err:
         raise validation(f"The provided starting key is invalid: {err.message}") from None
-    wanted = dict(zip(table.key.names, (table.key.pk_type, table.key.sk_type), strict=False))
+    wanted = table.key.types()
     if index:
-        wanted.update(zip(index.key.names, (index.key.pk_type, index.key.sk_type), strict=False))
+        wanted.update(index.key.types())
     if set(start) != set(wanted) or any(V.type_of(start[n]) != t for n, t in wanted.items()):
         raise validation("The provided starting key is invalid: The provided key element does not match the schema")
     return start
 
 
 def _index_position(table: TableDef, index: IndexDef, start: dict) -> tuple:
-    ipk = keys.encode(start[index.key.pk])
-    isk = keys.encode(start[index.key.sk]) if index.key.sk else b""
+    ipk, isk = index.key.encode(start)
     tpk, tsk = table.encode_key(start)
     return (storage.partition_hash(ipk), ipk, isk, tpk, tsk)
 

@@ -24,6 +24,7 @@ class Expressions:
     key_condition: object = None
     update: object = None
     projection: list | None = None
+    filter_on_index: bool = False  # the filter sees only an LSI's projected attributes (PartiQL index scans)
 
 
 def parse(params: dict) -> Expressions:

@@ -11,22 +11,53 @@ from cloudlet.services.dynamodb.errors import invalid_params, validation
 
 @dataclass
 class KeyDef:
-    """The key of a table or index: partition attribute (and sort attribute) with their types."""
+    """The key of a table or index: partition attribute (and sort attribute) with their types.
+
+    A GSI's key may have up to four HASH and four RANGE attributes: pk / sk are the first of each,
+    more_pk / more_sk the rest as [name, type] pairs, in key-schema order.
+    """
 
     pk: str
     pk_type: str
     sk: str | None = None
     sk_type: str | None = None
+    more_pk: list = field(default_factory=list)
+    more_sk: list = field(default_factory=list)
+
+    @property
+    def multi(self) -> bool:
+        """Whether the key has more than one HASH or more than one RANGE attribute."""
+        return bool(self.more_pk or self.more_sk)
+
+    @property
+    def hash_attrs(self) -> list[tuple[str, str]]:
+        return [(self.pk, self.pk_type), *((n, t) for n, t in self.more_pk)]
+
+    @property
+    def range_attrs(self) -> list[tuple[str, str]]:
+        first = [(self.sk, self.sk_type)] if self.sk else []
+        return [*first, *((n, t) for n, t in self.more_sk)]
 
     @property
     def names(self) -> tuple[str, ...]:
+        if self.multi:
+            return tuple(n for n, _ in self.hash_attrs + self.range_attrs)
         return (self.pk, self.sk) if self.sk else (self.pk,)
 
+    def types(self) -> dict[str, str]:
+        """Key attribute name -> type, in key-schema order."""
+        return dict(self.hash_attrs + self.range_attrs)
+
     def schema(self) -> list[dict]:
-        out = [{"AttributeName": self.pk, "KeyType": "HASH"}]
-        if self.sk:
-            out.append({"AttributeName": self.sk, "KeyType": "RANGE"})
-        return out
+        return [{"AttributeName": n, "KeyType": "HASH"} for n, _ in self.hash_attrs] + [
+            {"AttributeName": n, "KeyType": "RANGE"} for n, _ in self.range_attrs]
+
+    def encode(self, item: dict) -> tuple[bytes, bytes]:
+        """The encoded (partition, sort) key of an item that carries every key attribute."""
+        if self.multi:
+            return (keys.encode_parts([item[n] for n, _ in self.hash_attrs]),
+                    keys.encode_parts([item[n] for n, _ in self.range_attrs]))
+        return keys.encode(item[self.pk]), keys.encode(item[self.sk]) if self.sk else b""
 
 
 @dataclass
@@ -101,7 +132,7 @@ class TableDef:
     @classmethod
     def from_json(cls, data: dict) -> TableDef:
         data = dict(data)
-        data["key"] = KeyDef(**data["key"])
+        data["key"] = KeyDef(**data["key"])  # older metadata has no more_pk / more_sk: the defaults apply
         data["indexes"] = [IndexDef(**{**i, "key": KeyDef(**i["key"])}) for i in data["indexes"]]
         return cls(**data)
 
@@ -166,10 +197,7 @@ class TableDef:
 
 
 def _index_key_types(index: IndexDef) -> list[tuple[str, str]]:
-    out = [(index.key.pk, index.key.pk_type)]
-    if index.key.sk:
-        out.append((index.key.sk, index.key.sk_type))
-    return out
+    return list(index.key.types().items())
 
 
 def _check_key_value(name: str, value: dict, wanted: str) -> None:

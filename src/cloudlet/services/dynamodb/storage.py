@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import orjson
 
-from cloudlet.services.dynamodb import codec, keys
+from cloudlet.services.dynamodb import codec
 from cloudlet.services.dynamodb.schema import IndexDef, TableDef
 from cloudlet.services.dynamodb.size import item_size
 from cloudlet.store import Conn
@@ -224,16 +224,11 @@ def _reindex(conn: Conn, table: TableDef, pk: bytes, sk: bytes, old: dict | None
 
 def index_key(index: IndexDef, item: dict) -> tuple[bytes, bytes] | None:
     """The encoded index key of an item, or None when the item is not in the (sparse) index."""
-    pk_value = item.get(index.key.pk)
-    if pk_value is None or index.key.pk_type not in pk_value:
-        return None
-    sk = b""
-    if index.key.sk:
-        sk_value = item.get(index.key.sk)
-        if sk_value is None or index.key.sk_type not in sk_value:
+    for name, wanted in index.key.types().items():
+        value = item.get(name)
+        if value is None or wanted not in value:
             return None
-        sk = keys.encode(sk_value)
-    return keys.encode(pk_value), sk
+    return index.key.encode(item)
 
 
 def backfill_index(conn: Conn, table: TableDef, index: IndexDef) -> None:

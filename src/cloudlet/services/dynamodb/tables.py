@@ -15,6 +15,7 @@ from cloudlet.store import Conn, Store
 
 MAX_GSIS = 20
 MAX_LSIS = 5
+MAX_KEY_PARTS = 4  # HASH and RANGE attributes each of a multi-attribute GSI key
 MAX_CAPACITY_UNITS = 1_000_000_000_000
 
 
@@ -56,11 +57,33 @@ def _key_def(schema: list[dict], types: dict[str, str], what: str) -> KeyDef:
         raise validation("Both the Hash Key and the Range Key element in the KeySchema have the same name")
     if not schema or schema[0].get("KeyType") != "HASH":
         raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if what == "GSI" and (len(schema) > 2 or (len(schema) == 2 and schema[1].get("KeyType") == "HASH")):
+        return _multi_key_def(schema, types)
     if len(schema) == 2 and schema[1].get("KeyType") != "RANGE":
         raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
     _check_defined(names, types)
     sk = names[1] if len(names) == 2 else None
     return KeyDef(names[0], types[names[0]], sk, types[sk] if sk else None)
+
+
+def _multi_key_def(schema: list[dict], types: dict[str, str]) -> KeyDef:
+    """A GSI key of up to four HASH attributes followed by up to four RANGE attributes."""
+    names = [e["AttributeName"] for e in schema]
+    if len(set(names)) != len(names):
+        raise validation("Invalid KeySchema: Duplicate attribute names in the KeySchema")
+    kinds = [e.get("KeyType") for e in schema]
+    hashes = kinds.count("HASH")
+    if kinds != ["HASH"] * hashes + ["RANGE"] * (len(kinds) - hashes):
+        raise validation("Invalid KeySchema: All HASH KeySchemaElements must precede the RANGE KeySchemaElements")
+    if hashes > MAX_KEY_PARTS or len(kinds) - hashes > MAX_KEY_PARTS:
+        raise validation(
+            f"Invalid KeySchema: A KeySchema can have at most {MAX_KEY_PARTS} HASH and {MAX_KEY_PARTS} RANGE key "
+            "attributes"
+        )
+    _check_defined(names, types)
+    pairs = [[n, types[n]] for n in names]
+    sk, sk_type = pairs[hashes] if len(pairs) > hashes else (None, None)
+    return KeyDef(names[0], types[names[0]], sk, sk_type, more_pk=pairs[1:hashes], more_sk=pairs[hashes + 1:])
 
 
 def _check_defined(names: list[str], types: dict[str, str]) -> None:
