@@ -4,11 +4,15 @@ query definitions, through boto3 against a live cloudlet."""
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 
 import pytest
 from lambda_helpers import create, fast_fixtures, invoke, wait_for
 from logs_helpers import expect_error, make_stream, now_ms, put, raw_client
+from test_logs_sink import logs_service
+
+from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
 SLOW = {"logs_query_delay_s": 30.0, "logs_query_concurrency": 2}
@@ -171,6 +175,20 @@ def test_several_groups_by_names_and_identifiers(logs):
     assert run(logs, "stats count(*)", groups=("g", "other"))["statistics"]["logGroupsScanned"] == 2.0
 
 
+def test_far_off_end_time(logs):
+    put(logs, "g", "s", ["now"])
+    assert rows(run(logs, "fields @message", start=0, end=2**62)) == [{"@message": "now"}]
+
+
+def test_results_are_kept_seven_days(logs, cloudlet):
+    query_id = run(logs, "fields @message")["queryId"]
+    queries = logs_service(cloudlet).queries
+    assert queries.sweep(now=now_ms() + 6 * 86_400_000) == 0
+    assert queries.sweep(now=now_ms() + 7 * 86_400_000 + 1000) == 1
+    expect_error(logs.get_query_results, "ResourceNotFoundException", queryId=query_id)
+    assert logs.describe_queries()["queries"] == []
+
+
 def test_limit_parameter_and_result_paging(logs):
     put(logs, "g", "s", [f"m{i}" for i in range(25)], step=10)
     assert len(run(logs, "fields @message", limit=7)["results"]) == 7
@@ -263,6 +281,8 @@ def test_describe_queries(logs):
     assert [q["queryId"] for q in logs.describe_queries(logGroupName="g")["queries"]] == [second, first]
     assert [q["queryId"] for q in logs.describe_queries(logGroupName="other")["queries"]] == [second]
     assert logs.describe_queries(status="Running")["queries"] == []
+    assert logs.describe_queries(queryLanguage="SQL")["queries"] == []
+    assert len(logs.describe_queries(queryLanguage="CWLI")["queries"]) == 2
     page = logs.describe_queries(maxResults=1)
     rest = logs.describe_queries(maxResults=1, nextToken=page["nextToken"])
     assert [q["queryId"] for q in page["queries"] + rest["queries"]] == [second, first]
@@ -288,6 +308,25 @@ def test_stop_query_and_concurrency_limit(fast):
     third = logs.start_query(**args)["queryId"]  # the cancelled query freed its slot
     for query_id in (second, third):
         assert logs.stop_query(queryId=query_id)["success"] is True
+
+
+def test_unfinished_queries_fail_when_an_sqlite_cloudlet_restarts():
+    data_dir = tempfile.mkdtemp(prefix="cloudlet-insights-")
+    first = CloudletHandle(start_server(data_dir=data_dir, store="sqlite", extra=dict(SLOW)))
+    try:
+        logs = first.client("logs")
+        make_stream(logs, "g", "s")
+        now = int(time.time())
+        query_id = logs.start_query(logGroupName="g", startTime=now - 60, endTime=now,
+                                    queryString="fields @message")["queryId"]
+        assert logs.get_query_results(queryId=query_id)["status"] == "Scheduled"
+    finally:
+        first.server.stop()
+    second = CloudletHandle(start_server(data_dir=data_dir, store="sqlite", extra=dict(SLOW)))
+    try:
+        assert second.client("logs").get_query_results(queryId=query_id)["status"] == "Failed"
+    finally:
+        second.server.stop()
 
 
 def test_query_definitions(logs, cloudlet):

@@ -116,6 +116,7 @@ class Logs(Service):
             await asyncio.sleep(self.sweep_interval)
             try:
                 await asyncio.to_thread(self.engine.sweep)
+                await asyncio.to_thread(self.queries.sweep)
             except Exception:
                 log.exception("log retention sweep failed")
 
@@ -361,6 +362,8 @@ class Logs(Service):
         return self.queries.stop(ctx, params["queryId"])
 
     def describe_queries(self, ctx, params: dict) -> dict:
+        if params.get("queryLanguage", "CWLI") != "CWLI":
+            return {"queries": []}  # every query is a Logs Insights QL query
         return self.queries.describe(
             ctx, params.get("logGroupName"), params.get("status"), params.get("maxResults", 1000), params.get("nextToken")
         )

@@ -22,7 +22,7 @@ import orjson
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.logs import insights_engine as insights
 from cloudlet.services.logs import tokens
-from cloudlet.services.logs.engine import LogsEngine, now_ms
+from cloudlet.services.logs.engine import FAR_FUTURE, LogsEngine, now_ms
 from cloudlet.services.logs.insights_parser import QuerySyntaxError, parse_query
 
 log = logging.getLogger("cloudlet.logs")
@@ -31,6 +31,7 @@ MAX_GROUPS = 50
 DEFAULT_LIMIT = 10_000
 MAX_PAGE = 10_000
 ACTIVE = ("Scheduled", "Running")
+RESULTS_KEPT_MS = 7 * 86_400_000  # query results are available for 7 days
 _CHECK_EVERY = 512  # records between checks for cancellation and timeout
 
 
@@ -89,14 +90,32 @@ class Queries:
         self._tasks: set[asyncio.Task] = set()
         self._cancelled: set[str] = set()
         self._lock = threading.Lock()
+        self._fail_orphans()
+
+    def _fail_orphans(self) -> None:
+        """One process owns an SQLite store: queries it left unfinished (it stopped) never end."""
+        with self.store.tx() as conn:
+            if conn.dialect != "sqlite":
+                return  # other nodes may be running theirs: those time out if their node stopped
+            conn.execute(
+                f"UPDATE logs_queries SET status = 'Failed' WHERE status IN ({', '.join('?' * len(ACTIVE))})", ACTIVE
+            )
+
+    def sweep(self, now: int | None = None) -> int:
+        """Forget queries (and their results) older than AWS keeps them; returns how many."""
+        cutoff = (now_ms() if now is None else now) - RESULTS_KEPT_MS
+        with self.store.tx() as conn:
+            return len(conn.all("DELETE FROM logs_queries WHERE created < ? RETURNING id", (cutoff,)))
 
     # -- StartQuery ----------------------------------------------------------------------------
 
     async def start(self, ctx, groups: list[str], start_s: int, end_s: int, text: str, limit: int) -> str:
         commands = compile_query(text)
         query_id = await self.platform.run_sync(self._create, ctx, groups, text)
+        # seconds, both ends inclusive; bounded so that far-off times stay within the store's integers
+        start_ms, end_ms = min(start_s * 1000, FAR_FUTURE), min((end_s + 1) * 1000, FAR_FUTURE)
         task = asyncio.get_running_loop().create_task(
-            self._execute(ctx.account_id, ctx.region, query_id, groups, commands, start_s * 1000, (end_s + 1) * 1000, limit)
+            self._execute(ctx.account_id, ctx.region, query_id, groups, commands, start_ms, end_ms, limit)
         )
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
