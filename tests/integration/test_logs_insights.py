@@ -141,6 +141,10 @@ def test_parse_glob_regex_display_dedup(logs):
     assert rows(out) == [{"user": "alice", "ms": "30"}, {"user": "alice", "ms": "70"}]
     regex = run(logs, r"parse @message /user=(?<who>\w+) took (?<took>\d+)/ | stats sum(took) as total by who | sort who")
     assert rows(regex) == [{"who": "alice", "total": "100"}, {"who": "bob", "total": "5"}]
+    at_names = run(logs, r"parse @message /took (?<@ms>\d+)/ | stats sum(@ms) as total")
+    assert rows(at_names) == [{"total": "105"}]
+    upper = run(logs, 'FIELDS @message | PARSE @message "[*] *" AS level, rest | FILTER level IN ["ERROR"] | DISPLAY rest')
+    assert rows(upper) == [{"rest": "user=alice took 70 ms"}, {"rest": "user=alice took 30 ms"}]
     deduped = run(logs, 'parse "user=* " as user | sort @timestamp desc | dedup user | display user')
     assert rows(deduped) == [{"user": "alice"}, {"user": "bob"}]
 

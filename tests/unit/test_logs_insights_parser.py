@@ -23,10 +23,12 @@ from cloudlet.services.logs.insights_parser import (
     Literal,
     Parse,
     QuerySyntaxError,
+    Regex,
     Sort,
     Star,
     Stats,
     Unary,
+    group_name,
     parse_query,
     tokenize,
 )
@@ -41,7 +43,7 @@ def test_commands_and_names():
     assert commands == [
         Fields([(Field("@timestamp"), "@timestamp"), (Call("strlen", (Field("@message"),)), "n"), (Field("a.b"), "a.b")]),
         Filter(Binary("and", Binary(">", Field("n"), Literal(3)),
-                      Unary("not", Binary("like", Field("a.b"), Literal(re.compile("x")))))),
+                      Unary("not", Binary("like", Field("a.b"), Literal(Regex(re.compile("x"), ())))))),
         Stats([(Agg("count", (Star(),)), "count(*)"), (Agg("avg", (Field("n"),)), "mean")],
               [(Call("bin", (Literal(300_000),)), "bin(5m)"), (Field("a.b"), "a.b")]),
         Sort([(Field("mean"), True), (Field("a.b"), False)]),
@@ -76,7 +78,10 @@ def test_division_and_regex_are_told_apart():
     kinds = [t.kind for t in tokenize("fields @maxMemoryUsed / 1024 / 1024 | filter @message like /a\\/b/")]
     assert kinds.count("regex") == 1
     (_, command) = parse_query("fields x / 2 | parse @message /(?<word>\\w+)/")
-    assert isinstance(command, Parse) and command.pattern.groupindex == {"word": 1}
+    assert isinstance(command, Parse) and command.names == ["word"]
+    (command,) = parse_query("parse @message /id:(?<@id>\\d+) by (?<user.name>\\w+)/")
+    assert command.names == ["@id", "user.name"]
+    assert command.pattern.search("id:42 by ann").group(group_name(1)) == "ann"
 
 
 def test_parse_glob_and_backticks():
@@ -84,6 +89,8 @@ def test_parse_glob_and_backticks():
     assert command.source == Field("my field")
     assert command.names == ["level", "user"]
     assert command.pattern.search("x [WARN] user=ann end").groups() == ("WARN", "ann")
+    (command,) = parse_query('parse "a=* b=*" as a, b')
+    assert command.pattern.search("a=1 b=2 3").groups() == ("1", "2 3")
     (command,) = parse_query('parse "id: *" as rest')
     assert command.source == Field("@message")
     assert command.pattern.search("id: all of it").group(1) == "all of it"

@@ -37,6 +37,7 @@ from cloudlet.services.logs.insights_parser import (
     Star,
     Stats,
     Unary,
+    group_name,
 )
 
 SYSTEM_FIELDS = ("@timestamp", "@message", "@logStream", "@log", "@ingestionTime")
@@ -358,7 +359,7 @@ def evaluate(node, row: dict, aggregates: dict | None = None):
                 return False
             pattern = node.right.value
             text = format_value(left)
-            return pattern in text if isinstance(pattern, str) else pattern.search(text) is not None
+            return pattern in text if isinstance(pattern, str) else pattern.pattern.search(text) is not None
         right = evaluate(node.right, row, aggregates)
         if op in ("=", "!=", "<", "<=", ">", ">="):
             return _compare(op, left, right)
@@ -523,13 +524,12 @@ def _fields(command: Fields, rows: Iterable[dict]) -> Iterator[dict]:
 
 
 def _parse(command: Parse, rows: Iterable[dict]) -> Iterator[dict]:
-    names = command.names or list(command.pattern.groupindex)
     for row in rows:
         value = evaluate(command.source, row)
         match = command.pattern.search(format_value(value)) if value is not None else None
         if match is not None:
-            groups = match.groups() if command.names else [match.group(n) for n in names]
-            for name, captured in zip(names, groups, strict=True):
+            for i, name in enumerate(command.names):
+                captured = match.group(group_name(i))
                 if captured is not None:
                     row[name] = captured
         yield row
@@ -555,8 +555,7 @@ def columns_of(commands: list) -> list[str]:
         if isinstance(command, Fields):
             columns = (columns or []) + [n for _, n in command.items if n not in (columns or [])]
         elif isinstance(command, Parse):
-            names = command.names or list(command.pattern.groupindex)
-            columns = (columns or []) + [n for n in names if n not in (columns or [])]
+            columns = (columns or []) + [n for n in command.names if n not in (columns or [])]
         elif isinstance(command, Display):
             columns = list(dict.fromkeys(command.names))
         elif isinstance(command, Stats):

@@ -9,7 +9,7 @@ MalformedQueryException's `queryCompileError`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # -- errors --------------------------------------------------------------------------------------
 
@@ -59,10 +59,33 @@ def unexpected(text: str, start: int, end: int, found: str) -> QuerySyntaxError:
     return QuerySyntaxError(f"unexpected symbol found {found} at line {line} and position {position}", start, end)
 
 
-def java_regex(source: str, text: str, start: int, end: int) -> re.Pattern:
-    """Compile an Insights (Java-flavoured) regular expression: `(?<name>...)` is a named group."""
+_NAMED_GROUP = re.compile(r"\(\?<([A-Za-z_@][A-Za-z0-9_@.]*)>")
+
+
+def group_name(index: int) -> str:
+    """The Python name of a query regex's index-th named group (Insights names may contain @ and .)."""
+    return f"_n{index}"
+
+
+@dataclass(frozen=True)
+class Regex:
+    """A /regular expression/ of a query; `names` are the Insights names of its named groups."""
+
+    pattern: re.Pattern
+    names: tuple[str, ...]
+
+
+def java_regex(source: str, start: int, end: int) -> Regex:
+    """Compile an Insights (Java-flavoured) regular expression. Its named groups `(?<name>...)` become
+    `group_name(0)`, `group_name(1)`, ... in order, since Insights names may hold @ and ."""
+    names: list[str] = []
+
+    def rename(match: re.Match) -> str:
+        names.append(match.group(1))
+        return f"(?P<{group_name(len(names) - 1)}>"
+
     try:
-        return re.compile(re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", source))
+        return Regex(re.compile(_NAMED_GROUP.sub(rename, source)), tuple(names))
     except re.error as exc:
         raise QuerySyntaxError(f"Invalid regular expression /{source}/: {exc}", start, end) from None
 
@@ -117,7 +140,7 @@ def tokenize(text: str) -> list[Token]:
                 raise QuerySyntaxError(f"unterminated regular expression starting at position {start + 1}", start, n)
             source = text[start + 1 : i].replace("\\/", "/")
             i += 1
-            tokens.append(Token("regex", text[start:i], java_regex(source, text, start, i), start, i))
+            tokens.append(Token("regex", text[start:i], java_regex(source, start, i), start, i))
         elif "0" <= ch <= "9":
             match = _NUMBER.match(text, i)
             number_text = match.group()
@@ -251,7 +274,7 @@ class Limit:
 class Parse:
     source: object
     pattern: re.Pattern
-    names: list[str] = field(default_factory=list)  # the glob's captures, in order; empty for a regex
+    names: list[str]  # the fields its groups (named `group_name(i)`) capture, in order
 
 
 @dataclass
@@ -374,18 +397,19 @@ class _Parser:
             source = self.primary()
         token = self.advance()
         if token.kind == "regex":
-            if not token.value.groupindex:
+            if not token.value.names:
                 raise QuerySyntaxError("parse with a regular expression needs named capture groups", token.start, token.end)
-            return Parse(source, token.value)
+            return Parse(source, token.value.pattern, list(token.value.names))
         if token.kind != "string":
             raise self.fail(token)
         pieces = token.value.split("*")
         if len(pieces) < 2:
             raise QuerySyntaxError("parse pattern must contain at least one *", token.start, token.end)
         # captures are lazy, except a trailing one, which takes the rest of the text
-        regex = "(.*?)".join(re.escape(p) for p in pieces)
-        if pieces[-1] == "":
-            regex = regex[: -len("(.*?)")] + "(.*)"
+        regex = re.escape(pieces[0])
+        for i, piece in enumerate(pieces[1:]):
+            lazy = "?" if piece or i < len(pieces) - 2 else ""
+            regex += f"(?P<{group_name(i)}>.*{lazy})" + re.escape(piece)
         if not self.is_word("as"):
             raise self.fail()
         self.advance()
