@@ -208,3 +208,50 @@ def test_arbitrary_text_parses_or_fails_with_a_location(text):
         parse_query(text)
     except QuerySyntaxError as err:
         assert 0 <= err.start <= err.end <= len(text)
+
+
+def _records(*values: dict) -> list[dict]:
+    source = engine.Source("123", "g")
+    out = []
+    for i, fields in enumerate(values):
+        record = engine.make_record(source, "s", 1_000 * (len(values) - i), 0, "m", (1, 2, 3, i), False)
+        record.update(fields)
+        out.append(record)
+    return out
+
+
+def _run(query: str, records: list[dict], limit: int = 10_000) -> list[dict]:
+    outcome = engine.run(parse_query(query), iter(records), limit)
+    return [{f["field"]: f["value"] for f in engine.result_row(outcome, r, str) if f["field"] != "@ptr"}
+            for r in outcome.rows]
+
+
+def test_pipeline_semantics():
+    records = _records({"k": "a", "v": "10"}, {"k": "b", "v": "9"}, {"k": "a", "v": "100"}, {"v": "1"})
+    # numeric strings sort as numbers; a missing value sorts last both ways
+    assert _run("sort k desc, v | display k, v", records) == [
+        {"k": "b", "v": "9"}, {"k": "a", "v": "10"}, {"k": "a", "v": "100"}, {"v": "1"},
+    ]
+    assert _run("sort v | fields v", records) == [{"v": "1"}, {"v": "9"}, {"v": "10"}, {"v": "100"}]
+    # a second stats aggregates the first one's rows
+    assert _run("stats sum(v) as total by k | stats max(total) as best", records) == [{"best": "110"}]
+    assert _run("filter v > 1000 | stats count(*)", records) == []  # no events, no rows
+    assert _run("dedup k | display v", records) == [{"v": "10"}, {"v": "9"}, {"v": "1"}]
+    assert _run("stats earliest(v) as first, latest(v) as last, stddev(v) as sd", records) == [
+        {"first": "1", "last": "10", "sd": "46.84015371452148"},
+    ]
+
+
+def test_a_limited_query_stops_reading():
+    consumed = 0
+
+    def endless():
+        nonlocal consumed
+        source = engine.Source("123", "g")
+        while True:
+            consumed += 1
+            yield engine.make_record(source, "s", consumed, 0, f"m{consumed}", None, False)
+
+    outcome = engine.run(parse_query("filter @message like 'm' | limit 3"), endless(), 10_000)
+    assert len(outcome.rows) == 3 and consumed == 3
+    assert outcome.matched == 3
