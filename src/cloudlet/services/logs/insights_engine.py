@@ -88,9 +88,12 @@ def _flatten(value, prefix: str, out: dict) -> None:
 
 def _json_fields(text: str) -> dict:
     try:
-        value, _ = _DECODER.raw_decode(text)
-    except ValueError:
-        return {}
+        value = orjson.loads(text)  # the common case: the whole text is one JSON object
+    except orjson.JSONDecodeError:
+        try:
+            value, _ = _DECODER.raw_decode(text)
+        except ValueError:
+            return {}
     out: dict = {}
     _flatten(value, "", out)
     # a discovered name starting with @ gets another @, so it never hides a system field
@@ -208,6 +211,8 @@ def truthy(value) -> bool:
 
 
 def _equal(a, b) -> bool:
+    if type(a) is type(b) and type(a) is not float:
+        return a == b
     if isinstance(a, int | float) and not isinstance(a, bool) or isinstance(b, int | float) and not isinstance(b, bool):
         x, y = to_number(a), to_number(b)
         if x is not None and y is not None:
@@ -465,7 +470,7 @@ def _stats(command: Stats, rows: Iterable[dict]) -> Iterator[dict]:
     groups: dict[tuple, tuple[dict, list[_Accumulator]]] = {}
     for row in rows:
         keys = {name: evaluate(expr, row) for expr, name in command.by}
-        key = tuple(None if v is None else format_value(v) for v in keys.values())
+        key = tuple(keys.values())
         group = groups.get(key)
         if group is None:
             group = groups[key] = (keys, [_Accumulator(a) for a in aggs])
