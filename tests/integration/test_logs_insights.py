@@ -333,6 +333,20 @@ def test_unfinished_queries_fail_when_an_sqlite_cloudlet_restarts():
         second.server.stop()
 
 
+def test_a_query_past_its_timeout_times_out():
+    handle = CloudletHandle(start_server(extra={"logs_query_timeout_s": 1e-6}))
+    try:
+        logs = handle.client("logs")
+        make_stream(logs, "g", "s")
+        put(logs, "g", "s", ["x"])
+        out = run(logs, "fields @message")
+        assert out["status"] == "Timeout"
+        assert out["results"] == []
+        assert [q["status"] for q in logs.describe_queries()["queries"]] == ["Timeout"]
+    finally:
+        handle.server.stop()
+
+
 def test_query_definitions(logs, cloudlet):
     first = logs.put_query_definition(name="errors/recent", queryString="filter @message like /ERROR/",
                                       logGroupNames=["g"])["queryDefinitionId"]

@@ -185,6 +185,7 @@ class Queries:
     def _run(self, account, region, query_id, groups, commands, start_ms, end_ms, limit, started) -> tuple[list, dict]:
         discovered = insights.needs_discovery(commands)
         scanned = scanned_bytes = 0
+        last_stored_check = [time.monotonic()]
 
         def records() -> Iterator[dict]:
             nonlocal scanned, scanned_bytes
@@ -203,7 +204,12 @@ class Queries:
                 scanned += 1
                 scanned_bytes += len(event.message.encode())
                 if scanned % _CHECK_EVERY == 0:
-                    self._check(query_id, started)
+                    # StopQuery on another node shows only in the store: look there about once a second
+                    now = time.monotonic()
+                    stored = now - last_stored_check[0] >= 1.0
+                    if stored:
+                        last_stored_check[0] = now
+                    self._check(query_id, started, stored)
                 yield insights.make_record(
                     source,
                     streams[event.stream_id],
@@ -227,12 +233,18 @@ class Queries:
         }
         return rows, stats
 
-    def _check(self, query_id: str, started: float) -> None:
+    def _check(self, query_id: str, started: float, stored: bool = False) -> None:
+        """Stop a query cancelled here (or, with `stored`, on any node) or running past its timeout."""
         with self._lock:
             if query_id in self._cancelled:
                 raise _Stopped("Cancelled")
         if time.monotonic() - started > self.timeout_s:
             raise _Stopped("Timeout")
+        if stored:
+            with self.store.read() as conn:
+                row = conn.one("SELECT status FROM logs_queries WHERE id = ?", (query_id,))
+            if row is None or row[0] != "Running":
+                raise _Stopped("Cancelled")
 
     # -- GetQueryResults / StopQuery / DescribeQueries ------------------------------------------
 
