@@ -10,6 +10,7 @@ import time
 import pytest
 from lambda_helpers import create, fast_fixtures, invoke, wait_for
 from logs_helpers import expect_error, make_stream, now_ms, put, raw_client
+from test_logs_cli import aws, aws_fails
 from test_logs_sink import logs_service
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
@@ -406,3 +407,18 @@ def test_lambda_report_fields(cloudlet):
     assert rows(starts) == [{"n": "2"}]
     fragment = run(logs, "filter phase = 'work' | stats sum(n) as total", groups=(group,))
     assert rows(fragment) == [{"total": "6"}]
+
+
+def test_aws_cli(logs, cloudlet):
+    put(logs, "g", "s", ["ERROR a", "INFO b", "ERROR c"])
+    now = int(time.time())
+    started = aws(cloudlet, "start-query", "--log-group-name", "g", "--start-time", str(now - 3600),
+                  "--end-time", str(now + 60), "--query-string", "filter @message like /ERROR/ | stats count(*) as n")
+    wait_for(lambda: logs.get_query_results(queryId=started["queryId"])["status"] == "Complete")
+    out = aws(cloudlet, "get-query-results", "--query-id", started["queryId"])
+    assert out["status"] == "Complete"
+    assert out["results"] == [[{"field": "n", "value": "2"}]]
+    assert "MalformedQueryException" in aws_fails(
+        cloudlet, "start-query", "--log-group-name", "g", "--start-time", "0", "--end-time", "1",
+        "--query-string", "fields @message |",
+    )
