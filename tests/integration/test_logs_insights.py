@@ -377,6 +377,9 @@ def test_query_definitions(logs, cloudlet):
     expect_error(logs.delete_query_definition, "ResourceNotFoundException", queryDefinitionId=second)
     assert [d["queryDefinitionId"] for d in logs.describe_query_definitions()["queryDefinitions"]] == [first]
     assert cloudlet.client("logs", region_name="eu-west-1").describe_query_definitions()["queryDefinitions"] == []
+    assert logs.describe_query_definitions(queryLanguage="PPL")["queryDefinitions"] == []
+    expect_error(logs.put_query_definition, "InvalidParameterException", name="x", queryString="x",
+                 queryLanguage="SQL")
     expect_error(raw_client(cloudlet).put_query_definition, "InvalidParameterException", name="x",
                  queryString="", clientToken="t" * 36)
 

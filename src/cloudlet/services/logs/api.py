@@ -376,7 +376,8 @@ class Logs(Service):
         return {"queryDefinitionId": self.queries.put_definition(ctx, params)}
 
     def describe_query_definitions(self, ctx, params: dict) -> dict:
-        check.cwli_only(params)
+        if params.get("queryLanguage", "CWLI") != "CWLI":
+            return {"queryDefinitions": []}  # every definition is a Logs Insights QL one
         return self.queries.describe_definitions(
             ctx, params.get("queryDefinitionNamePrefix"), params.get("maxResults", 1000), params.get("nextToken")
         )
