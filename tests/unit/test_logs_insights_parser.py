@@ -236,6 +236,8 @@ def test_pipeline_semantics():
     # a second stats aggregates the first one's rows
     assert _run("stats sum(v) as total by k | stats max(total) as best", records) == [{"best": "110"}]
     assert _run("filter v > 1000 | stats count(*)", records) == []  # no events, no rows
+    # after stats, an aggregation's text names its column
+    assert _run("stats count(*) by k | sort count(*) desc | display k", records) == [{"k": "a"}, {"k": "b"}, {}]
     assert _run("dedup k | display v", records) == [{"v": "10"}, {"v": "9"}, {"v": "1"}]
     assert _run("stats earliest(v) as first, latest(v) as last, stddev(v) as sd", records) == [
         {"first": "1", "last": "10", "sd": "46.84015371452148"},

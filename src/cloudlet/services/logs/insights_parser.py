@@ -291,6 +291,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.pos = 0
         self.in_stats = False
+        self.after_stats = False  # later commands may name a stats column such as `count(*)`
 
     # token helpers
     @property
@@ -368,6 +369,7 @@ class _Parser:
         if self.is_word("by"):
             self.advance()
             by = self.named_list()
+        self.after_stats = True
         return Stats(items, by)
 
     def cmd_sort(self) -> Sort:
@@ -563,6 +565,8 @@ class _Parser:
         self.expect_op(")")
         if self.in_stats and name in AGGREGATES:
             kind, arity = Agg, AGGREGATES[name]
+        elif self.after_stats and name in AGGREGATES:
+            return Field(self.text[name_token.start : self.tokens[self.pos - 1].end])
         elif name in FUNCTIONS:
             kind, arity = Call, FUNCTIONS[name]
         else:
