@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from cloudlet.services.logs import insights_engine as engine
 from cloudlet.services.logs.insights_parser import (
+    FUNCTIONS,
     Agg,
     Binary,
     Call,
@@ -257,3 +258,18 @@ def test_a_limited_query_stops_reading():
     outcome = engine.run(parse_query("filter @message like 'm' | limit 3"), endless(), 10_000)
     assert len(outcome.rows) == 3 and consumed == 3
     assert outcome.matched == 3
+
+
+_ARGUMENTS = ["1", "-2.5", "0", "1e300", "'text'", "''", "missing", "@timestamp", "5m", "1e30"]
+
+
+@given(st.sampled_from(sorted(FUNCTIONS)), st.lists(st.sampled_from(_ARGUMENTS), min_size=1, max_size=3))
+def test_functions_never_raise(name, arguments):
+    """Whatever a function is given, it gives a value or nothing, and that value can be shown."""
+    low, high = FUNCTIONS[name]
+    if not low <= len(arguments) <= high:
+        return
+    record = {"@timestamp": engine.Time(1_700_000_000_000)}
+    value = _value(f"{name}({', '.join(arguments)})", record)
+    if value is not None:
+        assert isinstance(engine.format_value(value), str)

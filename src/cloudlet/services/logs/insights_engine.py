@@ -53,7 +53,10 @@ class Time(int):
 
 def format_value(value) -> str:
     if isinstance(value, Time):
-        moment = datetime.fromtimestamp(value / 1000, UTC)
+        try:
+            moment = datetime.fromtimestamp(value / 1000, UTC)
+        except (OverflowError, ValueError, OSError):  # beyond the years datetime can show
+            return str(int(value))
         return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{value % 1000:03d}"
     if isinstance(value, bool):
         return "true" if value else "false"
