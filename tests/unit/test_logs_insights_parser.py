@@ -273,3 +273,21 @@ def test_functions_never_raise(name, arguments):
     value = _value(f"{name}({', '.join(arguments)})", record)
     if value is not None:
         assert isinstance(engine.format_value(value), str)
+
+
+_COMMANDS = [
+    "fields a, strlen(@message) as n, a * 2 as d", "filter a > 1 or @message like /x/", "filter ispresent(b)",
+    "stats count(*) as c, avg(a) as m by b", "stats max(a) as a by bin(1m)", "sort a desc, n", "limit 2",
+    "parse @message 'x=* ' as a", "parse /b=(?<b>\\w+)/", "dedup b", "display a, c, b", "fields concat(b, c) as b",
+]
+
+
+@given(st.lists(st.sampled_from(_COMMANDS), min_size=1, max_size=5))
+def test_generated_pipelines_run(commands):
+    """Any pipeline of supported commands runs over records with missing and mixed fields."""
+    records = _records({"a": 5, "b": "u"}, {"a": "7"}, {"b": 1.5}, {})
+    for record, message in zip(records, ["x=3 b=z", "nothing", "x=abc ", ""], strict=True):
+        record["@message"] = message
+    outcome = engine.run(parse_query(" | ".join(commands)), iter(records), 10)
+    for row in outcome.rows:
+        assert all(isinstance(f["value"], str) for f in engine.result_row(outcome, row, str))
