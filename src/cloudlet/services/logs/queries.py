@@ -162,7 +162,8 @@ class Queries:
             except Exception:
                 log.exception("Logs Insights query %s failed", query_id)
                 rows, stats, status = None, None, "Failed"
-            await self.platform.run_sync(self._set_status, query_id, "Running", status, rows, stats)
+            # results can be large: encode and write them off the event loop, whatever the store
+            await asyncio.to_thread(self._set_status, query_id, "Running", status, rows, stats)
         finally:
             with self._lock:
                 self._cancelled.discard(query_id)
