@@ -1,4 +1,5 @@
-"""CloudWatch Logs hot paths on the SQLite store: the in-process append and a FilterLogEvents scan.
+"""CloudWatch Logs hot paths on the SQLite store: the in-process append, a FilterLogEvents scan and
+Logs Insights queries (per event, against the bare scan of the same events).
 
 Run alone: `PYTHONPATH=src python bench/logs.py`. Prints microseconds per call beside a floor
 measured in the same run: one SQLite transaction inserting the same four rows into a bare table
@@ -15,8 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from cloudlet.services.logs import insights_engine  # noqa: E402
 from cloudlet.services.logs.engine import LogsEngine  # noqa: E402
 from cloudlet.services.logs.filter_pattern import compile_pattern  # noqa: E402
+from cloudlet.services.logs.insights_parser import parse_query  # noqa: E402
 from cloudlet.services.logs.schema import MIGRATIONS  # noqa: E402
 from cloudlet.services.logs.subscriptions import SubscriptionFilters  # noqa: E402
 from cloudlet.store.sqlite import SqliteStore  # noqa: E402
@@ -99,6 +102,34 @@ def main() -> None:
     print(
         f"FilterLogEvents scan: {total} events, {scanned} matches   {scan_s / total * 1e6:8.2f} us per event examined"
     )
+
+    bench_insights(engine, list(streams), streams, total)
+
+
+def bench_insights(engine: LogsEngine, stream_ids: list[int], names: dict[int, str], total: int) -> None:
+    def scan():
+        return engine.scan(stream_ids, descending=True, after=None, start=None, end=None)
+
+    start = time.perf_counter()
+    for _ in scan():
+        pass
+    bare_us = (time.perf_counter() - start) / total * 1e6
+    print(f"bare scan, newest first                          {bare_us:8.2f} us per event")
+    source = insights_engine.Source(ACCOUNT, "/aws/lambda/fn")
+    for query in (
+        "filter @type = 'REPORT' | stats avg(@duration), count(*) by bin(5m)",
+        "filter @message like /customer/ | sort @timestamp desc | limit 100",
+    ):
+        commands = parse_query(query)
+        discovered = insights_engine.needs_discovery(commands)
+        start = time.perf_counter()
+        records = (
+            insights_engine.make_record(source, names[e.stream_id], e.ts, e.ingest, e.message, None, discovered)
+            for e in scan()
+        )
+        insights_engine.run(commands, records, 10_000)
+        us = (time.perf_counter() - start) / total * 1e6
+        print(f"Insights: {query[:40]:40s} {us:8.2f} us per event  {us / bare_us:5.2f}x the bare scan")
 
 
 if __name__ == "__main__":

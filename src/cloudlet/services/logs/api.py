@@ -34,6 +34,7 @@ from cloudlet.services.logs.engine import (
 )
 from cloudlet.services.logs.filter_pattern import PatternError, compile_extractor, compile_pattern
 from cloudlet.services.logs.metric_filters import MetricFilters
+from cloudlet.services.logs.queries import Queries
 from cloudlet.services.logs.schema import MIGRATIONS
 from cloudlet.services.logs.subscriptions import SubscriptionFilters
 
@@ -52,6 +53,7 @@ class Logs(Service):
         self.engine = LogsEngine(self.store)
         self.metric_filters = MetricFilters(self.engine)
         self.subscriptions = SubscriptionFilters(self.engine)
+        self.queries = Queries(platform, self.engine)
         extra = platform.config.extra
         self.delivery = Delivery(
             platform,
@@ -102,6 +104,7 @@ class Logs(Service):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
         await self.delivery.stop()
+        await self.queries.stop_all()
 
     def reset(self) -> None:
         self.engine.forget()
@@ -113,6 +116,7 @@ class Logs(Service):
             await asyncio.sleep(self.sweep_interval)
             try:
                 await asyncio.to_thread(self.engine.sweep)
+                await asyncio.to_thread(self.queries.sweep)
             except Exception:
                 log.exception("log retention sweep failed")
 
@@ -339,6 +343,47 @@ class Logs(Service):
         if more:
             output["nextToken"] = tokens.encode_page([filters[-1]["filterName"]])
         return output
+
+    # -- Logs Insights queries (queries.py) -----------------------------------------------------
+
+    async def start_query(self, ctx, params: dict) -> dict:
+        groups = check.query_groups(ctx, params)
+        if params["startTime"] > params["endTime"]:
+            raise check.invalid("The endTime must be greater than or equal to the startTime.")
+        query_id = await self.queries.start(
+            ctx, groups, params["startTime"], params["endTime"], params["queryString"], params.get("limit", 10_000)
+        )
+        return {"queryId": query_id}
+
+    def get_query_results(self, ctx, params: dict) -> dict:
+        return self.queries.results(ctx, params["queryId"], params.get("maxItems"), params.get("nextToken"))
+
+    def stop_query(self, ctx, params: dict) -> dict:
+        return self.queries.stop(ctx, params["queryId"])
+
+    def describe_queries(self, ctx, params: dict) -> dict:
+        if params.get("queryLanguage", "CWLI") != "CWLI":
+            return {"queries": []}  # every query is a Logs Insights QL query
+        return self.queries.describe(
+            ctx, params.get("logGroupName"), params.get("status"), params.get("maxResults", 1000), params.get("nextToken")
+        )
+
+    def get_log_record(self, ctx, params: dict) -> dict:
+        return self.queries.log_record(ctx, params["logRecordPointer"])
+
+    def put_query_definition(self, ctx, params: dict) -> dict:
+        check.cwli_only(params)
+        return {"queryDefinitionId": self.queries.put_definition(ctx, params)}
+
+    def describe_query_definitions(self, ctx, params: dict) -> dict:
+        if params.get("queryLanguage", "CWLI") != "CWLI":
+            return {"queryDefinitions": []}  # every definition is a Logs Insights QL one
+        return self.queries.describe_definitions(
+            ctx, params.get("queryDefinitionNamePrefix"), params.get("maxResults", 1000), params.get("nextToken")
+        )
+
+    def delete_query_definition(self, ctx, params: dict) -> dict:
+        return self.queries.delete_definition(ctx, params["queryDefinitionId"])
 
     # -- tags ----------------------------------------------------------------------------------
 

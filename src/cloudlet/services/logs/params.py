@@ -146,3 +146,29 @@ def group_from_arn(ctx, arn: str) -> str:
         raise not_found("log group")
     name = parsed.resource[len("log-group:") :]
     return name[:-2] if name.endswith(":*") else name
+
+
+MAX_QUERY_GROUPS = 50
+
+
+def cwli_only(params: dict) -> None:
+    """Only the Logs Insights query language is implemented (not OpenSearch SQL or PPL)."""
+    language = params.get("queryLanguage")
+    if language not in (None, "CWLI"):
+        raise invalid(f"Query language {language} is not supported; use CWLI.")
+
+
+def query_groups(ctx, params: dict) -> list[str]:
+    """The log group names a StartQuery names: by logGroupName, logGroupNames or logGroupIdentifiers,
+    exactly one of them."""
+    cwli_only(params)
+    given = [k for k in ("logGroupName", "logGroupNames", "logGroupIdentifiers") if params.get(k)]
+    if len(given) != 1:
+        raise invalid("Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified.")
+    key = given[0]
+    if key == "logGroupName":
+        return [params[key]]
+    names = params[key] if key == "logGroupNames" else [name_from_identifier(ctx, i) for i in params[key]]
+    if len(names) > MAX_QUERY_GROUPS:
+        raise invalid(f"A query can name at most {MAX_QUERY_GROUPS} log groups.")
+    return list(dict.fromkeys(names))

@@ -80,4 +80,31 @@ def _v3(conn: Conn) -> None:
     )
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+def _v4(conn: Conn) -> None:
+    """Logs Insights: queries (their results once complete) and saved query definitions."""
+    c = ' COLLATE "C"' if conn.dialect == "postgresql" else ""
+    for statement in (
+        """CREATE TABLE logs_queries (
+            id TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            created BIGINT NOT NULL,
+            status TEXT NOT NULL,
+            query_string TEXT NOT NULL,
+            group_names TEXT NOT NULL,
+            statistics TEXT,
+            results TEXT)""",
+        "CREATE INDEX logs_queries_created ON logs_queries (account, region, created)",
+        f"""CREATE TABLE logs_query_definitions (
+            id TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            name TEXT{c} NOT NULL,
+            modified BIGINT NOT NULL,
+            body TEXT NOT NULL)""",
+        "CREATE INDEX logs_query_definitions_name ON logs_query_definitions (account, region, name)",
+    ):
+        conn.execute(statement)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]
