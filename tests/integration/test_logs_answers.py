@@ -116,3 +116,20 @@ def test_subscription_to_a_function_of_another_account_is_access_denied(cloudlet
             " cross account lambda triggers."
         )
     assert logs.describe_subscription_filters(logGroupName="g")["subscriptionFilters"] == []
+
+
+def test_an_empty_space_delimited_pattern_matches_every_event(cloudlet):
+    logs = cloudlet.client("logs")
+    make_stream(logs, "g", "s")
+    t = now_ms()
+    messages = ["a b c", "hello", ""]
+    logs.put_log_events(logGroupName="g", logStreamName="s",
+                        logEvents=[{"timestamp": t + i, "message": m or " "} for i, m in enumerate(messages)])
+    for pattern in ("[]", "[ ]"):
+        found = logs.filter_log_events(logGroupName="g", filterPattern=pattern)["events"]
+        assert [e["message"] for e in found] == ["a b c", "hello", " "]
+        matches = logs.test_metric_filter(filterPattern=pattern, logEventMessages=["a b c", "x"])["matches"]
+        assert [(m["eventNumber"], m["extractedValues"]) for m in matches] == [(0, {}), (1, {})]
+    logs.put_metric_filter(logGroupName="g", filterName="f", filterPattern="[]",
+                           metricTransformations=[{"metricNamespace": "n", "metricName": "m", "metricValue": "1"}])
+    assert logs.describe_metric_filters(logGroupName="g")["metricFilters"][0]["filterPattern"] == "[]"
