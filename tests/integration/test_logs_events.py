@@ -280,7 +280,7 @@ def test_group_identifier_arn(cloudlet, ten):
     assert messages(page) == ["m9"]
     expect_error(
         logs.get_log_events,
-        "InvalidParameterException",
+        "ValidationException",
         logGroupName="g",
         logGroupIdentifier="g",
         logStreamName="s",

@@ -71,8 +71,10 @@ def test_describe_orders_by_name_with_prefix_and_pattern(cloudlet):
     assert [g["logGroupName"] for g in by_prefix] == ["Data/log/s", "DataLogs"]
     by_pattern = logs.describe_log_groups(logGroupNamePattern="DataLogs")["logGroups"]
     assert [g["logGroupName"] for g in by_pattern] == ["DataLogs", "GroupDataLogs", "b/DataLogs"]
-    # with a pattern only arn, creationTime and logGroupName are returned
-    assert set(by_pattern[0]) == {"arn", "creationTime", "logGroupName"}
+    # with a pattern neither sizes nor retention nor deletion protection are returned
+    assert set(by_pattern[0]) == {
+        "arn", "creationTime", "logGroupName", "logGroupArn", "logGroupClass", "metricFilterCount"
+    }
     expect_error(
         logs.describe_log_groups,
         "InvalidParameterException",

@@ -148,6 +148,6 @@ def test_identifier_may_be_an_arn_but_not_both(cloudlet):
     assert [s["logStreamName"] for s in found] == ["s"]
     assert logs.describe_log_streams(logGroupIdentifier="g")["logStreams"] == found
     expect_error(
-        logs.describe_log_streams, "InvalidParameterException", logGroupName="g", logGroupIdentifier="g"
+        logs.describe_log_streams, "ValidationException", logGroupName="g", logGroupIdentifier="g"
     )
     expect_error(logs.describe_log_streams, "InvalidParameterException")

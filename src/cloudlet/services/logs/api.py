@@ -171,7 +171,7 @@ class Logs(Service):
             after=after,
             limit=params.get("limit", 50),
         )
-        counts = {} if pattern else self.metric_filters.counts([g.id for g in groups])
+        counts = self.metric_filters.counts([g.id for g in groups])
         output: dict = {
             "logGroups": [self._group_out(ctx, g, counts.get(g.id, 0), brief=bool(pattern)) for g in groups]
         }
@@ -214,18 +214,19 @@ class Logs(Service):
     @staticmethod
     def _group_out(ctx, group: Group, metric_filters: int, brief: bool) -> dict:
         arn = arns.build("logs", ctx.region, ctx.account_id, f"log-group:{group.name}")
-        out: dict = {"logGroupName": group.name, "creationTime": group.created, "arn": arn + ":*"}
-        if brief:
+        out: dict = {
+            "logGroupName": group.name,
+            "creationTime": group.created,
+            "arn": arn + ":*",
+            "metricFilterCount": metric_filters,
+            "logGroupClass": group.group_class,
+            "logGroupArn": arn,
+        }
+        if brief:  # a logGroupNamePattern search answers without sizes, retention or protection
             return out
         if group.retention_days is not None:
             out["retentionInDays"] = group.retention_days
-        out.update(
-            metricFilterCount=metric_filters,
-            storedBytes=group.stored_bytes,
-            logGroupClass=group.group_class,
-            logGroupArn=arn,
-            deletionProtectionEnabled=group.deletion_protection,
-        )
+        out.update(storedBytes=group.stored_bytes, deletionProtectionEnabled=group.deletion_protection)
         if group.kms_key_id:
             out["kmsKeyId"] = group.kms_key_id
         return out
@@ -308,6 +309,7 @@ class Logs(Service):
 
     async def put_subscription_filter(self, ctx, params: dict) -> dict:
         group = params["logGroupName"]
+        destinations.check_account(ctx, params["destinationArn"])
         await self.platform.run_sync(self.engine.group, ctx.account_id, ctx.region, group)
         _compile(params["filterPattern"])
         await destinations.check(self.platform, ctx, group, params["destinationArn"], params.get("roleArn"))
@@ -492,9 +494,7 @@ class Logs(Service):
         result = self.engine.put(
             ctx.account_id, ctx.region, params["logGroupName"], params["logStreamName"], events
         )
-        output: dict = {}
-        if result["accepted"]:  # AWS returns no sequence token when it rejected every event
-            output["nextSequenceToken"] = _sequence_token(result["next_seq"])
+        output: dict = {"nextSequenceToken": _sequence_token(result["next_seq"])}  # even if all were rejected
         if result["rejected"]:
             output["rejectedLogEventsInfo"] = result["rejected"]
         return output

@@ -30,6 +30,21 @@ _UNREACHABLE = {
 }
 
 
+def check_account(ctx, destination: str) -> None:
+    """A function of another account is refused first, before the log group is looked up."""
+    try:
+        arn = arns.parse(destination)
+    except ValueError:
+        return  # `check` answers for a value that is not an ARN
+    if arn.service == "lambda" and arn.account != ctx.account_id:
+        raise AWSError(
+            "AccessDeniedException",
+            "Cross-account lambda invocation passing is not allowed. You must use DestinationPolicies to create"
+            " cross account lambda triggers.",
+            400,
+        )
+
+
 async def check(platform, ctx, group_name: str, destination: str, role_arn: str | None) -> None:
     """Raise the error PutSubscriptionFilter answers for a destination cloudlet cannot deliver to."""
     try:

@@ -110,6 +110,8 @@ def _compile_delimited(body: str) -> Predicate:
 def _compile_binder(body: str) -> Callable[[str], dict[str, str] | None]:
     """For a space-delimited pattern's body: a function giving the named fields of a matching
     message (`{"$status": "200", ...}`), or None when the message does not match."""
+    if not body.strip():  # `[]` names no field and constrains none: every message matches
+        return lambda message: {}
     specs: list[tuple[str | None, Callable[[str], bool]] | None] = []
     for raw in body.split(","):
         spec = raw.strip()

@@ -32,12 +32,22 @@ def _regex(pattern: str) -> re.Pattern | None:
         return None  # a Java-only construct; such members get a dedicated check
 
 
+MAX_NAME = 512
+# members whose model pattern AWS does not apply: CloudWatch namespaces may hold ':' and '#'
+_UNCHECKED_PATTERNS = frozenset({"metricNamespace"})
+
+
 def check_input(op: OperationModel, params: dict) -> None:
     """The model's constraints (required, types, lengths, ranges, enums, patterns)."""
+    members = op.input_shape.members
+    for name in ("logGroupName", "logStreamName"):
+        value = params.get(name)
+        if name in members and isinstance(value, str) and len(value) > MAX_NAME:
+            raise invalid(f"Invalid LogGroup or LogStream, both must have length less than or equal to {MAX_NAME}.")
     try:
         validate_input(op, params, check_enums=True)
     except InputValidationError as err:
-        raise invalid(err.message) from None
+        raise invalid(_problems_message([_java_value(p) for p in err.problems])) from None
     problems: list[tuple[str, object, str]] = []
     _check_patterns(op.input_shape, params, "", problems)
     if problems:
@@ -69,7 +79,7 @@ def _check_patterns(shape, value, path: str, problems: list) -> None:
         return
     if shape.type_name == "structure" and isinstance(value, dict):
         for name, member in shape.members.items():
-            if name in value:
+            if name in value and name not in _UNCHECKED_PATTERNS:
                 _check_patterns(member, value[name], f"{path}.{name}" if path else name, problems)
     elif shape.type_name == "list" and isinstance(value, list):
         for i, item in enumerate(value, 1):
@@ -79,6 +89,40 @@ def _check_patterns(shape, value, path: str, problems: list) -> None:
         regex = _regex(pattern) if pattern else None
         if regex is not None and regex.fullmatch(value) is None:
             problems.append((path, value, f"Member must satisfy regular expression pattern: {pattern}"))
+
+
+class _JavaRecord:
+    """A structure shown as AWS's messages show one: `Name(field=value, ...)` with every field."""
+
+    def __init__(self, name: str, fields: tuple[str, ...], value: dict) -> None:
+        self.text = f"{name}(" + ", ".join(f"{f}={_java_field(value.get(f))}" for f in fields) + ")"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _java_field(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(float(value))  # defaultValue is a Double
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={v}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+_TRANSFORMATION_FIELDS = ("metricName", "metricNamespace", "metricValue", "defaultValue", "unit", "dimensions")
+
+
+def _java_value(problem: tuple[str, object, str]) -> tuple[str, object, str]:
+    """Metric transformations appear in messages as their Java records do."""
+    path, value, constraint = problem
+    if path == "metricTransformations" and isinstance(value, list):
+        value = [
+            _JavaRecord("MetricTransformation", _TRANSFORMATION_FIELDS, v) if isinstance(v, dict) else v
+            for v in value
+        ]
+    return path, value, constraint
 
 
 def check_retention(days: int) -> None:
@@ -118,7 +162,7 @@ def group_name(ctx, params: dict) -> str:
     name = params.get("logGroupName")
     identifier = params.get("logGroupIdentifier")
     if name and identifier:
-        raise invalid("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
+        raise AWSError("ValidationException", "LogGroup name and LogGroup ARN are mutually exclusive parameters.", 400)
     if identifier:
         return name_from_identifier(ctx, identifier)
     if not name:

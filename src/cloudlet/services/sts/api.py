@@ -123,6 +123,7 @@ class STS(Service):
         output = {
             "Credentials": _credentials_output(credential),
             "FederatedUser": {"FederatedUserId": user_id, "Arn": arn},
+            "PackedPolicySize": 0,  # AWS answers 0 here when no session policy was passed
         }
         return output | _packed_policy_size(params)
 
