@@ -158,20 +158,7 @@ class TableDef:
             _check_key_value(name, value, wanted)
         for index in self.indexes:
             for name, wanted in _index_key_types(index):
-                value = item.get(name)
-                if value is None:
-                    continue
-                actual = V.type_of(value)
-                if actual != wanted:
-                    raise invalid_params(
-                        f"Type mismatch for Index Key {name} Expected: {wanted} Actual: {actual} IndexName: {index.name}"
-                    )
-                if actual in ("S", "B") and len(value[actual]) == 0:
-                    raise validation(
-                        "One or more parameter values are not valid. A value specified for a secondary index key "
-                        "is not supported. The AttributeValue for a key attribute cannot contain an empty "
-                        f"{'string' if actual == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
-                    )
+                check_index_key_value(index.name, name, item.get(name), wanted)
 
     def check_key(self, key: dict) -> tuple[bytes, bytes]:
         """Check a Key parameter against the schema; returns its encoded (pk, sk)."""
@@ -194,6 +181,24 @@ class TableDef:
         if self.key.sk:
             out.append((self.key.sk, self.key.sk_type))
         return out
+
+
+def check_index_key_value(index_name: str, name: str, value: dict | None, wanted: str) -> None:
+    """An item's value of an index key attribute (None: absent, the item is not in the index) must have
+    the attribute's type and, for S and B, not be empty."""
+    if value is None:
+        return
+    actual = V.type_of(value)
+    if actual != wanted:
+        raise invalid_params(
+            f"Type mismatch for Index Key {name} Expected: {wanted} Actual: {actual} IndexName: {index_name}"
+        )
+    if actual in ("S", "B") and len(value[actual]) == 0:
+        raise validation(
+            "One or more parameter values are not valid. A value specified for a secondary index key "
+            "is not supported. The AttributeValue for a key attribute cannot contain an empty "
+            f"{'string' if actual == 'S' else 'binary'} value. IndexName: {index_name}, IndexKey: {name}"
+        )
 
 
 def _index_key_types(index: IndexDef) -> list[tuple[str, str]]:

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import values as V
-from cloudlet.services.dynamodb.errors import invalid_params, validation
-from cloudlet.services.dynamodb.schema import TableDef
+from cloudlet.services.dynamodb.errors import validation
+from cloudlet.services.dynamodb.schema import TableDef, check_index_key_value
 from cloudlet.services.dynamodb.size import item_size, value_size
 from cloudlet.services.dynamodb.vectors import VectorIndex, indexes
 
@@ -54,20 +54,7 @@ def check_item(table: TableDef, item: dict) -> None:
     for index in indexes(table):
         vector_of(index, item.get(index.attribute))
         for name, _kind in index.schema:
-            value = item.get(name)
-            if value is None:
-                continue
-            wanted, actual = index.types[name], V.type_of(value)
-            if actual != wanted:
-                raise invalid_params(
-                    f"Type mismatch for Index Key {name} Expected: {wanted} Actual: {actual} IndexName: {index.name}"
-                )
-            if actual in ("S", "B") and len(value[actual]) == 0:
-                raise validation(
-                    "One or more parameter values are not valid. A value specified for a secondary index key is not "
-                    "supported. The AttributeValue for a key attribute cannot contain an empty "
-                    f"{'string' if actual == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
-                )
+            check_index_key_value(index.name, name, item.get(name), index.types[name])
 
 
 def in_index(index: VectorIndex, item: dict | None) -> bool:
