@@ -124,7 +124,8 @@ def test_nesting_depth_and_item_size(ddb):
     ddb.put_item(TableName="items", Item={**KEY, "deep": value})  # 32 levels: allowed
     with pytest.raises(ClientError) as excinfo:
         ddb.put_item(TableName="items", Item={**KEY, "deep": {"L": [value]}})
-    assert error(excinfo) == ("ValidationException", "Nesting Levels have exceeded supported limits", 400)
+    assert error(excinfo) == ("ValidationException", "Nesting Levels have exceeded supported limits: Attributes in "
+                              "the item have nested levels beyond supported limit", 400)
     # 400 KB counts names and values: pk(2+1) + sk(2+2) + "big"(3) + value
     room = 400 * 1024 - (3 + 4 + 3)
     ddb.put_item(TableName="items", Item={**KEY, "big": {"S": "x" * room}})

@@ -1,7 +1,8 @@
 """Request constraints DynamoDB enforces beyond what the shared validator checks from the model:
 key schemas of at most two elements (the published model dropped that limit), the pattern of table
 and index names (the validator checks lengths only) and the 3..255 length of table names given as
-names rather than ARNs. Problems are (path, value, constraint) triples for InputValidationError."""
+names rather than ARNs, a transaction's actions' included. Problems are (path, value, constraint)
+triples for InputValidationError."""
 
 from __future__ import annotations
 
@@ -49,8 +50,7 @@ def _index_specs(params: dict) -> Iterator[tuple[str, dict]]:
 def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
     """`problems` with the table-name rules applied, in AWS's order for a name: pattern, then length."""
     out = list(problems)
-    for member, path in (("TableName", "tableName"), ("ExclusiveStartTableName", "exclusiveStartTableName")):
-        name = params.get(member)
+    for path, name in _table_names(params):
         if not isinstance(name, str) or name.startswith("arn:"):
             continue
         out = [p for p in out if p[0] != path]
@@ -61,3 +61,15 @@ def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
         if len(name) > 255:
             out.append((path, name, "Member must have length less than or equal to 255"))
     return out
+
+
+def _table_names(params: dict) -> Iterator[tuple[str, object]]:
+    """(message path, value) of every table name a request gives, a transaction's actions' included."""
+    for member in ("TableName", "ExclusiveStartTableName"):
+        yield member[0].lower() + member[1:], params.get(member)
+    items = params.get("TransactItems")
+    for i, entry in enumerate(items if isinstance(items, list) else [], 1):
+        for action in ("Put", "Update", "Delete", "ConditionCheck", "Get"):
+            spec = entry.get(action) if isinstance(entry, dict) else None
+            if isinstance(spec, dict):
+                yield f"transactItems.{i}.member.{action[0].lower()}{action[1:]}.tableName", spec.get("TableName")

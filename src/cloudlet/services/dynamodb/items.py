@@ -52,6 +52,7 @@ class Write:
     item: dict | None = None  # for Put
     return_on_failure: str | None = None
     size: int | None = None  # of the item to put, once known
+    invalid: str | None = None  # a transaction's action that cancels it with this ValidationError reason
 
 
 class Items:
@@ -86,11 +87,7 @@ class Items:
                 listener(conn, table, old, new, identity)
 
     def _plan(self, conn: Conn, ctx, kind: str, params: dict) -> Write:
-        exprs = requests.parse(params)
-        if kind == "ConditionCheck" and exprs.condition is None:
-            raise validation("The ConditionExpression parameter is required for a ConditionCheck")
-        # Values (and a Put's size) are checked before the table is looked up, as DynamoDB does.
-        value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
+        exprs, value, size = _read_action(kind, params)
         table = get_table(conn, ctx, params["TableName"])
         return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"), checked=size)
 
@@ -299,15 +296,28 @@ class Items:
         fingerprint = request_fingerprint(entries)
         if len(orjson.dumps(entries, default=codec.encode_bytes)) > MAX_TRANSACT_BYTES:
             raise validation("Transaction request cannot be larger than 4 MB")
+        # Every action's expressions and values are read before any table is looked up.
+        actions = []
+        for entry in entries:
+            kinds = [k for k in ("ConditionCheck", "Put", "Delete", "Update") if entry.get(k) is not None]
+            if not kinds:
+                raise validation("Invalid Request: TransactWriteRequest should contain Delete or Put or Update request")
+            if len(kinds) != 1:
+                raise validation("TransactItems can only contain one of Check, Put, Update or Delete")
+            actions.append((kinds[0], entry[kinds[0]], *_read_action(kinds[0], entry[kinds[0]])))
         with self.store.tx() as conn:
             if token and self.replayed(conn, ctx, token, fingerprint):
                 return {}
             writes: list[Write] = []
-            for entry in entries:
-                kinds = [k for k in ("ConditionCheck", "Put", "Delete", "Update") if entry.get(k) is not None]
-                if len(kinds) != 1:
-                    raise validation("TransactItems can only contain one of Check, Put, Update or Delete")
-                writes.append(self._plan(conn, ctx, kinds[0], entry[kinds[0]]))
+            for kind, spec, exprs, value, size in actions:
+                table = get_table(conn, ctx, spec["TableName"])
+                on_failure = spec.get("ReturnValuesOnConditionCheckFailure")
+                try:
+                    writes.append(plan(table, kind, value, exprs, on_failure, checked=size))
+                except AWSError as err:
+                    if not _cancels(err):
+                        raise
+                    writes.append(Write(table, b"", b"", {}, kind, exprs, invalid=err.message))
             olds, news = self.transact(conn, writes)
             if token:
                 self.remember(conn, ctx, token, fingerprint)
@@ -324,18 +334,24 @@ class Items:
     def transact(self, conn: Conn, writes: list[Write]) -> tuple[list, list]:
         """Check every condition, then apply every write, all or nothing (inside `conn`'s transaction)."""
         seen: set = set()
-        for write in writes:
+        valid = [w for w in writes if w.invalid is None]
+        for write in valid:
             ident = (write.table.id, write.pk, write.sk)
             if ident in seen:
                 raise validation("Transaction request cannot include multiple operations on one item")
             seen.add(ident)
             if write.exprs.update is not None:
                 check_keys_untouched(write.exprs.update, write.table.key.names)
-        for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
+        for write in sorted(valid, key=lambda w: (w.table.id, w.pk, w.sk)):
             storage.lock_item(conn, write.table, write.pk, write.sk)
-        olds = [storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
+        olds = [None if w.invalid else storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
         reasons, news, failed = [], [], False
         for write, old in zip(writes, olds, strict=True):
+            if write.invalid is not None:
+                failed = True
+                reasons.append({"Code": "ValidationError", "Message": write.invalid})
+                news.append(None)
+                continue
             if not matches(old, write.exprs.condition):
                 failed = True
                 reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
@@ -356,13 +372,7 @@ class Items:
                 continue
             reasons.append({"Code": "None"})
         if failed:
-            codes = ", ".join(r["Code"] for r in reasons)
-            raise AWSError(
-                "TransactionCanceledException",
-                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-                400,
-                fields={"CancellationReasons": reasons},
-            )
+            raise cancelled(reasons)
         with self._changes_at_end(conn):
             for write, old, new in zip(writes, olds, news, strict=True):
                 self._store(conn, write, old, new)
@@ -397,17 +407,29 @@ class Items:
             raise too_many("transactItems", MAX_TRANSACT_ITEMS)
         responses = []
         totals: dict = {}
+        # Every Get's expressions and key are read before any table is looked up.
+        gets = [(entry["Get"], requests.parse(entry["Get"]), V.normalize_item(entry["Get"]["Key"], "key"))
+                for entry in entries]
         with self.store.tx() as conn:
             seen = set()
-            for entry in entries:
-                spec = entry["Get"]
-                exprs = requests.parse(spec)
+            planned, reasons = [], []
+            for spec, exprs, key in gets:
                 table = get_table(conn, ctx, spec["TableName"])
-                key = V.normalize_item(spec["Key"], "key")
-                pk, sk = table.check_key(key)
+                try:
+                    pk, sk = table.check_key(key)
+                except AWSError as err:
+                    if not _cancels(err):
+                        raise
+                    reasons.append({"Code": "ValidationError", "Message": err.message})
+                    continue
+                reasons.append({"Code": "None"})
                 if (table.id, pk, sk) in seen:
                     raise validation("Transaction request cannot include multiple operations on one item")
                 seen.add((table.id, pk, sk))
+                planned.append((table, exprs, pk, sk))
+            if len(planned) < len(gets):
+                raise cancelled(reasons)
+            for table, exprs, pk, sk in planned:
                 item = storage.get_item(conn, table, pk, sk)
                 totals[table.name] = totals.get(table.name, 0.0) + 2 * capacity.read_units(
                     item_size(item) if item else 0, True
@@ -451,6 +473,37 @@ class Items:
 def request_fingerprint(entries: list) -> str:
     """A digest of a transaction's items, to tell a retry from a different request with the same token."""
     return hashlib.sha256(orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def cancelled(reasons: list[dict]) -> AWSError:
+    """The TransactionCanceledException for a transaction's per-action reasons."""
+    codes = ", ".join(r["Code"] for r in reasons)
+    return AWSError(
+        "TransactionCanceledException",
+        f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+        400,
+        fields={"CancellationReasons": reasons},
+    )
+
+
+def _read_action(kind: str, params: dict) -> tuple[requests.Expressions, dict, int]:
+    """A write's expressions and its item (Put) or key with its size: what is checked before the
+    table is looked up, as DynamoDB does."""
+    exprs = requests.parse(params)
+    if kind == "ConditionCheck" and exprs.condition is None:
+        raise validation("The ConditionExpression parameter is required for a ConditionCheck")
+    value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
+    return exprs, value, size
+
+
+def _cancels(err: AWSError) -> bool:
+    """Whether a transaction action's error cancels the transaction (a ValidationError reason)
+    rather than refusing the request: a key or index key of the wrong type or shape does; an empty
+    key value or a malformed expression is refused up front."""
+    return err.code == "ValidationException" and (
+        err.message.startswith("One or more parameter values were invalid:")
+        or err.message == "The provided key element does not match the schema"
+    )
 
 
 def check_value(kind: str, value: dict) -> tuple[dict, int]:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 
 from cloudlet.services.dynamodb import keys, size
 from cloudlet.services.dynamodb import values as V
-from cloudlet.services.dynamodb.errors import invalid_params, validation
+from cloudlet.services.dynamodb.errors import empty_index_key, invalid_params, validation
 
 
 @dataclass
@@ -133,11 +133,7 @@ class TableDef:
                         f"Type mismatch for Index Key {name} Expected: {wanted} Actual: {actual} IndexName: {index.name}"
                     )
                 if actual in ("S", "B") and len(value[actual]) == 0:
-                    raise validation(
-                        "One or more parameter values are not valid. A value specified for a secondary index key "
-                        "is not supported. The AttributeValue for a key attribute cannot contain an empty "
-                        f"{'string' if actual == 'S' else 'binary'} value. IndexName: {index.name}, IndexKey: {name}"
-                    )
+                    raise empty_index_key(name, actual, index.name)
 
     def check_key(self, key: dict) -> tuple[bytes, bytes]:
         """Check a Key parameter against the schema; returns its encoded (pk, sk)."""

@@ -33,7 +33,10 @@ def normalize_item(item: dict, what: str = "item") -> dict:
 def normalize(value, depth: int = 1) -> dict:
     """Check one attribute value (exactly one type, valid sets, numbers, depth) and normalize it."""
     if depth > MAX_DEPTH:
-        raise validation("Nesting Levels have exceeded supported limits")
+        raise validation(
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
+            "supported limit"
+        )
     if not isinstance(value, dict) or not value:
         raise validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
     present = [k for k, v in value.items() if v is not None]
