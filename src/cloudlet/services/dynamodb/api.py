@@ -35,6 +35,10 @@ class DynamoDB(Service):
 
     def validate(self, op: OperationModel, params: dict) -> None:
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
+        if op.name in ("BatchGetItem", "BatchWriteItem"):
+            message = constraints.request_items_problem(op.name, params.get("RequestItems"))
+            if message:
+                raise AWSError("ValidationException", message, 400)
         if op.name == "BatchGetItem":
             requested = params.get("RequestItems")
             if isinstance(requested, dict) and sum(

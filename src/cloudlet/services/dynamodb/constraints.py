@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import orjson
+
+from cloudlet.services.dynamodb import codec
+
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]+")
 Problem = tuple[str, object, str]
 
@@ -73,3 +77,73 @@ def _table_names(params: dict) -> Iterator[tuple[str, object]]:
             spec = entry.get(action) if isinstance(entry, dict) else None
             if isinstance(spec, dict):
                 yield f"transactItems.{i}.member.{action[0].lower()}{action[1:]}.tableName", spec.get("TableName")
+
+
+_MAP_KEYS = ("Map keys must satisfy constraint: [Member must have length less than or equal to 255, "
+             "Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: "
+             f"{NAME_PATTERN.pattern}]")
+_WRITES_PER_TABLE = ("Map value must satisfy constraint: [Member must have length less than or equal to 25, "
+                     "Member must have length greater than or equal to 1]")
+
+
+def request_items_problem(operation: str, request) -> str | None:
+    """The message DynamoDB gives for a BatchGetItem or BatchWriteItem RequestItems map that breaks
+    its constraints (empty, a malformed table name, too few or too many keys or writes for a table),
+    checked before anything else in the request; None when the map keeps them."""
+    if not isinstance(request, dict):
+        return None
+    one = "1 validation error detected: "
+    if not request:
+        return one + "Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    if any(not (3 <= len(name) <= 255 and NAME_PATTERN.fullmatch(name)) for name in request):
+        return one + f"Value '{_echo(operation, request)}' at 'requestItems' failed to satisfy constraint: {_MAP_KEYS}"
+    for name, spec in request.items():
+        if operation == "BatchGetItem" and isinstance(spec, dict) and isinstance(spec.get("Keys"), list):
+            count = len(spec["Keys"])
+            if count < 1 or count > 100:
+                bound = "greater than or equal to 1" if count < 1 else "less than or equal to 100"
+                return one + f"Value at 'RequestItems.{name}.member.Keys' failed to satisfy constraint: Member must have length {bound}"
+        if operation == "BatchWriteItem" and isinstance(spec, list):
+            if not spec:
+                return one + f"Value '{_echo(operation, request)}' at 'requestItems' failed to satisfy constraint: {_WRITES_PER_TABLE}"
+            if len(spec) > 25:
+                return one + (f"Value at 'RequestItems.{name}.member' failed to satisfy constraint: "
+                              "Member must have length less than or equal to 25")
+    return None
+
+
+def _echo(operation: str, request: dict) -> str:
+    """RequestItems as DynamoDB echoes it: JSON for BatchGetItem, Java's toString for BatchWriteItem."""
+    if operation == "BatchGetItem":
+        return orjson.dumps(request, default=codec.encode_bytes).decode()
+    return "{" + ", ".join(f"{name}=[{', '.join(_java_write(w) for w in writes)}]" for name, writes in request.items()) + "}"
+
+
+def _java_write(write) -> str:
+    if not isinstance(write, dict):
+        return "null"
+    put, delete = write.get("PutRequest"), write.get("DeleteRequest")
+    put_text = f"PutRequest(item={_java_map((put or {}).get('Item'))})" if isinstance(put, dict) else "null"
+    delete_text = f"DeleteRequest(key={_java_map((delete or {}).get('Key'))})" if isinstance(delete, dict) else "null"
+    return f"WriteRequest(putRequest={put_text}, deleteRequest={delete_text})"
+
+
+def _java_map(values) -> str:
+    if not isinstance(values, dict):
+        return "null"
+    return "{" + ", ".join(f"{k}={_java_value(v)}" for k, v in values.items()) + "}"
+
+
+def _java_value(value) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    parts = []
+    for tag, inner in value.items():
+        if tag == "M":
+            inner = _java_map(inner)
+        elif tag == "L" and isinstance(inner, list):
+            inner = "[" + ", ".join(_java_value(v) for v in inner) + "]"
+        elif isinstance(inner, list):
+            inner = "[" + ", ".join(str(v) for v in inner) + "]"
+        parts.append(f"{tag}={inner}")
+    return f"AttributeValue({', '.join(parts)})"

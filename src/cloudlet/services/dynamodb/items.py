@@ -37,6 +37,8 @@ TOKEN_TTL = 600.0
 MAX_TRANSACT_ITEMS = 100
 MAX_TRANSACT_BYTES = 4 * 1024 * 1024
 MAX_BATCH_GET_BYTES = 16 * 1024 * 1024
+_ITEM_KEY_FAULTS = ("One or more parameter values were invalid: Type mismatch for key ",
+                    "One or more parameter values were invalid: Missing the key ")
 
 
 @dataclass
@@ -218,6 +220,13 @@ class Items:
         # Expressions and key values are checked before any table is looked up, as in AWS.
         checked = {name: (requests.parse(spec), [V.normalize_item(raw, "key") for raw in spec["Keys"]])
                    for name, spec in request.items()}
+        projections = [p for p in ("AttributesToGet", "ProjectionExpression")
+                       if any(spec.get(p) is not None for spec in request.values())]
+        if len(projections) == 2:
+            raise validation(
+                "Can not use both expression and non-expression parameters in the same request: "
+                "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"
+            )
         with self.store.read() as conn:
             for name, spec in request.items():
                 exprs, keys = checked[name]
@@ -263,7 +272,13 @@ class Items:
                     if ("PutRequest" in entry) == ("DeleteRequest" in entry):
                         raise validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
                     if "PutRequest" in entry:
-                        write = self._plan(conn, ctx, "Put", {"TableName": name, **entry["PutRequest"]})
+                        try:
+                            write = self._plan(conn, ctx, "Put", {"TableName": name, **entry["PutRequest"]})
+                        except AWSError as err:
+                            # a batch words a missing or mistyped table key as a key lookup does
+                            if not err.message.startswith(_ITEM_KEY_FAULTS):
+                                raise
+                            raise validation("The provided key element does not match the schema") from None
                     else:
                         write = self._plan(conn, ctx, "Delete", {"TableName": name, **entry["DeleteRequest"]})
                     if (write.table.id, write.pk, write.sk) in seen:

@@ -1,0 +1,79 @@
+"""BatchGetItem / BatchWriteItem request validation with boto3: the RequestItems map's own
+constraints, key faults and projection conflicts, each with DynamoDB's message, writing nothing."""
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from ddb_helpers import error
+
+ONE = "1 validation error detected: "
+MAP_KEYS = ("failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or "
+            "equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular "
+            "expression pattern: [a-zA-Z0-9_.-]+]")
+SCHEMA = "The provided key element does not match the schema"
+MIXED = ("Can not use both expression and non-expression parameters in the same request: Non-expression "
+         "parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}")
+
+
+@pytest.fixture
+def ddb(cloudlet):
+    client = cloudlet.client("dynamodb", config=Config(parameter_validation=False))
+    for name, keys in (("bv-hash", [("pk", "S", "HASH")]), ("bv-pair", [("pk", "S", "HASH"), ("sk", "S", "RANGE")])):
+        client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                            KeySchema=[{"AttributeName": n, "KeyType": k} for n, _, k in keys],
+                            AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t, _ in keys])
+    return client
+
+
+def key(pk):
+    return {"pk": {"S": pk}}
+
+
+def test_batch_get_request_items(ddb):
+    cases = [
+        ({}, ONE + "Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or "
+             "equal to 1"),
+        ({"bv-hash": {"Keys": []}}, ONE + "Value at 'RequestItems.bv-hash.member.Keys' failed to satisfy "
+                                          "constraint: Member must have length greater than or equal to 1"),
+        ({"bv-hash": {"Keys": [key(f"k{i}") for i in range(101)]}},
+         ONE + "Value at 'RequestItems.bv-hash.member.Keys' failed to satisfy constraint: Member must have length "
+               "less than or equal to 100"),
+        ({"bad!name": {"Keys": [key("a")]}},
+         ONE + 'Value \'{"bad!name":{"Keys":[{"pk":{"S":"a"}}]}}\' at \'requestItems\' ' + MAP_KEYS),
+        ({"bv-hash": {"Keys": [key("a")], "ProjectionExpression": "pk"},
+          "bv-pair": {"Keys": [{**key("a"), "sk": {"S": "z"}}], "AttributesToGet": ["pk"]}}, MIXED),
+        ({"bv-hash": {"Keys": [key("a")], "ProjectionExpression": "pk", "AttributesToGet": ["pk"]}}, MIXED),
+    ]
+    for request, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.batch_get_item(RequestItems=request)
+        assert error(excinfo) == ("ValidationException", message, 400), request
+
+
+def test_batch_write_request_items(ddb):
+    put = lambda item: {"PutRequest": {"Item": item}}  # noqa: E731
+    cases = [
+        ({}, ONE + "Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or "
+             "equal to 1"),
+        ({"bv-hash": []}, ONE + "Value '{bv-hash=[]}' at 'requestItems' failed to satisfy constraint: Map value "
+                                "must satisfy constraint: [Member must have length less than or equal to 25, Member "
+                                "must have length greater than or equal to 1]"),
+        ({"bv-hash": [put(key(f"k{i}")) for i in range(26)]},
+         ONE + "Value at 'RequestItems.bv-hash.member' failed to satisfy constraint: Member must have length less "
+               "than or equal to 25"),
+        ({"bad!name": [put(key("x"))]},
+         ONE + "Value '{bad!name=[WriteRequest(putRequest=PutRequest(item={pk=AttributeValue(S=x)}), "
+               "deleteRequest=null)]}' at 'requestItems' " + MAP_KEYS),
+        # a put item's table key is checked as a key lookup's is
+        ({"bv-hash": [put({"pk": {"N": "5"}})]}, SCHEMA),
+        ({"bv-hash": [put({"pk": {"L": [{"S": "x"}]}})]}, SCHEMA),
+        ({"bv-hash": [put({"other": {"S": "x"}})]}, SCHEMA),
+        ({"bv-hash": [put(key("fine")), {"DeleteRequest": {"Key": {"other": {"S": "x"}}}}]}, SCHEMA),
+        ({"bv-hash": [put({"pk": {"S": ""}})]}, "One or more parameter values are not valid. The AttributeValue "
+                                                 "for a key attribute cannot contain an empty string value. Key: pk"),
+    ]
+    for request, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.batch_write_item(RequestItems=request)
+        assert error(excinfo) == ("ValidationException", message, 400), request
+    assert ddb.scan(TableName="bv-hash")["Count"] == 0
