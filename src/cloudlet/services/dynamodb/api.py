@@ -35,6 +35,9 @@ class DynamoDB(Service):
 
     def validate(self, op: OperationModel, params: dict) -> None:
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
+        if params.get("TableName") is None and "TableName" in (op.input_shape.required_members or ()):
+            raise AWSError("ValidationException",
+                           "The parameter 'TableName' is required but was not present in the request", 400)
         if op.name in ("BatchGetItem", "BatchWriteItem"):
             message = constraints.request_items_problem(op.name, params.get("RequestItems"))
             if message:
@@ -60,7 +63,7 @@ class DynamoDB(Service):
         except InputValidationError as err:
             problems = list(err.problems)
         problems.extend(constraints.problems(params, problems))
-        problems = constraints.with_table_names(params, problems)
+        problems = constraints.in_dynamodb_order(op.name, constraints.with_table_names(params, problems))
         if problems:
             raise InputValidationError(problems)
 

@@ -27,15 +27,41 @@ def problems(params: dict, known: list[Problem]) -> list[Problem]:
     for path, spec in _index_specs(params):
         schema = spec.get("KeySchema")
         if isinstance(schema, list) and len(schema) > 2:
-            out.append((f"{path}.keySchema", schema, "Member must have length less than or equal to 2"))
+            out.append((f"{path}.keySchema", _java_key_schema(schema), "Member must have length less than or equal to 2"))
         name = spec.get("IndexName")
         if isinstance(name, str) and f"{path}.indexName" not in reported and not NAME_PATTERN.fullmatch(name):
             out.append((f"{path}.indexName", name,
                         f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
     schema = params.get("KeySchema")
     if isinstance(schema, list) and len(schema) > 2:
-        out.insert(0, ("keySchema", schema, "Member must have length less than or equal to 2"))
+        out.insert(0, ("keySchema", _java_key_schema(schema), "Member must have length less than or equal to 2"))
     return out
+
+
+def _java_key_schema(schema: list) -> str:
+    """A KeySchema as DynamoDB echoes it (Java's toString of its elements)."""
+    return "[" + ", ".join(
+        f"KeySchemaElement(attributeName={e.get('AttributeName')}, keyType={e.get('KeyType')})"
+        if isinstance(e, dict) else "null" for e in schema
+    ) + "]"
+
+
+def in_dynamodb_order(operation: str, problems: list[Problem]) -> list[Problem]:
+    """`problems` as DynamoDB reports them: attribute types listed in its enum order, a GSI's problems
+    ahead of an LSI's, and for CreateTable a bad table name alone."""
+    out = [(path, value, _ATTRIBUTE_TYPES) if path.endswith(".attributeType") and c.startswith("Member must satisfy enum")
+           else (path, value, c) for path, value, c in problems]
+    if operation == "CreateTable" and any(p[0] == "tableName" for p in out):
+        return [p for p in out if p[0] == "tableName"]
+    local = [p for p in out if p[0].startswith("localSecondaryIndexes.")]
+    if local and any(p[0].startswith("globalSecondaryIndexes.") for p in out):
+        rest = [p for p in out if not p[0].startswith("localSecondaryIndexes.")]
+        last_global = max(i for i, p in enumerate(rest) if p[0].startswith("globalSecondaryIndexes."))
+        out = rest[:last_global + 1] + local + rest[last_global + 1:]
+    return out
+
+
+_ATTRIBUTE_TYPES = "Member must satisfy enum value set: [B, N, S]"
 
 
 def _index_specs(params: dict) -> Iterator[tuple[str, dict]]:
