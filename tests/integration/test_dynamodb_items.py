@@ -5,6 +5,8 @@ import pytest
 from botocore.exceptions import ClientError
 from ddb_helpers import error
 
+ENVELOPE = "1 validation error detected: "  # PutItem, UpdateItem and DeleteItem wrap request problems in it
+
 
 @pytest.fixture
 def ddb(cloudlet):
@@ -170,7 +172,7 @@ def test_return_values(ddb):
     assert out["Attributes"]["b"] == {"N": "7"}
     with pytest.raises(ClientError) as excinfo:
         ddb.put_item(TableName="items", Item=KEY, ReturnValues="ALL_NEW")
-    assert error(excinfo) == ("ValidationException", "ReturnValues can only be ALL_OLD or NONE", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "ReturnValues can only be ALL_OLD or NONE", 400)
 
 
 def test_update_expression_actions(ddb):
@@ -240,6 +242,9 @@ def test_update_creates_item_and_rejects_bad_updates(ddb):
         with pytest.raises(ClientError) as excinfo:
             ddb.update_item(TableName="items", Key=other, UpdateExpression=expression,
                             **({"ExpressionAttributeValues": values} if values else {}))
+        # what is wrong with the expressions themselves comes in the validation envelope
+        if message.startswith(("Invalid UpdateExpression", "Value provided")):
+            message = ENVELOPE + message
         assert error(excinfo) == ("ValidationException", message, 400), expression
     assert get(ddb, other) == {**other, "c": {"N": "1"}}
 
@@ -293,9 +298,9 @@ def test_condition_expression_errors(ddb):
         code, got, status = error(excinfo)
         assert (code, status) == ("ValidationException", 400)
         if message:
-            assert got == message
+            assert got == ENVELOPE + message
         else:
-            assert got.startswith("Invalid ConditionExpression: Syntax error; token: \"<EOF>\"")
+            assert got.startswith(ENVELOPE + "Invalid ConditionExpression: Syntax error; token: \"<EOF>\"")
     assert get(ddb) is None
 
 
@@ -368,7 +373,7 @@ def test_legacy_parameters(ddb):
     for expected, message in cases:
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item=KEY, Expected={"v": expected})
-        assert error(excinfo) == ("ValidationException", invalid + message, 400), expected
+        assert error(excinfo) == ("ValidationException", ENVELOPE + invalid + message, 400), expected
     assert get(ddb)["v"] == {"N": "3"}
     with pytest.raises(ClientError) as excinfo:
         ddb.get_item(TableName="items", Key=KEY, AttributesToGet=["v", "v"])
@@ -414,12 +419,12 @@ def test_legacy_comparison_operators_and_errors(ddb):
     with pytest.raises(ClientError) as excinfo:
         ddb.update_item(TableName="items", Key=KEY, Expected={"n": {"ComparisonOperator": "BETWEEN",
                                                                       "AttributeValueList": [{"N": "1"}]}})
-    assert error(excinfo) == ("ValidationException", "One or more parameter values were invalid: Invalid number of "
-                              "argument(s) for the BETWEEN ComparisonOperator", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "One or more parameter values were invalid: Invalid "
+                              "number of argument(s) for the BETWEEN ComparisonOperator", 400)
     with pytest.raises(ClientError) as excinfo:
         ddb.update_item(TableName="items", Key=KEY, UpdateExpression="SET x = :v",
                         ExpressionAttributeValues={":v": {"N": "2"}}, Expected={"n": {"Exists": False}})
-    assert error(excinfo) == ("ValidationException", "Can not use both expression and non-expression parameters in "
-                              "the same request: Non-expression parameters: {Expected} Expression parameters: "
-                              "{UpdateExpression}", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "Can not use both expression and non-expression "
+                              "parameters in the same request: Non-expression parameters: {Expected} Expression "
+                              "parameters: {UpdateExpression}", 400)
     assert get(ddb)["x"] == {"N": "1"}

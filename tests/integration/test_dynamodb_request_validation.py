@@ -56,8 +56,60 @@ def test_create_table_constraint_messages(ddb):
             ddb.create_table(BillingMode="PAY_PER_REQUEST", **request)
         assert error(excinfo) == ("ValidationException", message, 400), request
     assert ddb.list_tables()["TableNames"] == []
-    for call in (lambda: ddb.describe_table(), lambda: ddb.get_item(Key={"pk": {"S": "a"}})):
-        with pytest.raises(ClientError) as excinfo:
-            call()
-        assert error(excinfo) == (
-            "ValidationException", "The parameter 'TableName' is required but was not present in the request", 400)
+    # other operations report a missing table name as a broken constraint
+    with pytest.raises(ClientError) as excinfo:
+        ddb.put_item(Item={"pk": {"S": "a"}})
+    assert error(excinfo) == ("ValidationException", ONE + "Value null at 'tableName' failed to satisfy constraint: "
+                              "Member must not be null", 400)
+
+
+def test_single_item_writes_wrap_request_problems_in_the_envelope(ddb):
+    ddb.create_table(TableName="env", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    key = {"pk": {"S": "k"}}
+    invalid = "One or more parameter values were invalid: "
+    common = [
+        ({"ExpressionAttributeValues": {":v": {"S": "x"}}},
+         "ExpressionAttributeValues can only be specified when using expressions"),
+        ({"ExpressionAttributeNames": {"#a": "a"}}, "ExpressionAttributeNames can only be specified when using expressions"),
+        ({"Expected": {"a": {"Exists": False}}, "ExpressionAttributeNames": {"#a": "a"}},
+         "ExpressionAttributeNames can only be specified when using expressions"),
+        ({"ConditionExpression": "attribute_exists(a)", "ExpressionAttributeValues": {}},
+         "ExpressionAttributeValues must not be empty"),
+        ({"ConditionExpression": "attribute_exists(a)", "ExpressionAttributeNames": {}},
+         "ExpressionAttributeNames must not be empty"),
+        ({"ConditionExpression": ""}, "Invalid ConditionExpression: The expression can not be empty;"),
+        ({"Expected": {"a": {"Exists": True}}}, invalid + "Value must be provided when Exists is true for Attribute: a"),
+        ({"Expected": {"a": {"Exists": False, "Value": {"S": "x"}}}},
+         invalid + "Value cannot be used when Exists is false for Attribute: a"),
+        ({"Expected": {"a": {"ComparisonOperator": "EQ"}}},
+         invalid + "Value or AttributeValueList must be used with ComparisonOperator: EQ for Attribute: a"),
+        ({"Expected": {"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"S": "x"}]}}},
+         invalid + "Invalid number of argument(s) for the BETWEEN ComparisonOperator"),
+    ]
+    calls = {
+        "put": (lambda **kw: ddb.put_item(TableName="env", Item=key, **kw),
+                [({"ReturnValues": "ALL_NEW"}, "ReturnValues can only be ALL_OLD or NONE")]),
+        "delete": (lambda **kw: ddb.delete_item(TableName="env", Key=key, **kw),
+                   [({"ReturnValues": "UPDATED_NEW"}, "ReturnValues can only be ALL_OLD or NONE")]),
+        "update": (lambda **kw: ddb.update_item(TableName="env", Key=key, **kw),
+                   [({"UpdateExpression": "SET b = :w", "ConditionExpression": "a = :v",
+                      "ExpressionAttributeValues": {":w": {"S": "x"}}},
+                     "Invalid ConditionExpression: An expression attribute value used in expression is not defined; "
+                     "attribute value: :v")]),
+    }
+    for name, (call, own) in calls.items():
+        for kwargs, message in common + own:
+            with pytest.raises(ClientError) as excinfo:
+                call(**kwargs)
+            assert error(excinfo) == ("ValidationException", ONE + message, 400), (name, kwargs)
+    # problems found against the table or the item stay bare
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_item(TableName="env", Key=key, UpdateExpression="SET pk = :v",
+                        ExpressionAttributeValues={":v": {"S": "x"}})
+    assert error(excinfo)[1] == invalid + "Cannot update attribute pk. This attribute is part of the key"
+    with pytest.raises(ClientError) as excinfo:
+        ddb.delete_item(TableName="env", Key={"pk": {"N": "1"}})
+    assert error(excinfo)[1] == "The provided key element does not match the schema"
+    assert ddb.scan(TableName="env")["Count"] == 0

@@ -35,7 +35,7 @@ class DynamoDB(Service):
 
     def validate(self, op: OperationModel, params: dict) -> None:
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
-        if params.get("TableName") is None and "TableName" in (op.input_shape.required_members or ()):
+        if op.name == "CreateTable" and params.get("TableName") is None:
             raise AWSError("ValidationException",
                            "The parameter 'TableName' is required but was not present in the request", 400)
         if op.name in ("BatchGetItem", "BatchWriteItem"):

@@ -37,6 +37,7 @@ TOKEN_TTL = 600.0
 MAX_TRANSACT_ITEMS = 100
 MAX_TRANSACT_BYTES = 4 * 1024 * 1024
 MAX_BATCH_GET_BYTES = 16 * 1024 * 1024
+ENVELOPE = "1 validation error detected: "
 _ITEM_KEY_FAULTS = ("One or more parameter values were invalid: Type mismatch for key ",
                     "One or more parameter values were invalid: Missing the key ")
 
@@ -88,8 +89,8 @@ class Items:
             for listener in self.listeners:
                 listener(conn, table, old, new, identity)
 
-    def _plan(self, conn: Conn, ctx, kind: str, params: dict) -> Write:
-        exprs, value, size = _read_action(kind, params)
+    def _plan(self, conn: Conn, ctx, kind: str, params: dict, single: bool = False) -> Write:
+        exprs, value, size = _read_action(kind, params, single)
         table = get_table(conn, ctx, params["TableName"])
         return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"), checked=size)
 
@@ -154,13 +155,13 @@ class Items:
         if returns not in allowed:
             if kind == "Update":
                 raise validation("Return values set to invalid value")
-            raise validation("ReturnValues can only be ALL_OLD or NONE")
+            raise validation(ENVELOPE + "ReturnValues can only be ALL_OLD or NONE")
         mode = params.get("ReturnConsumedCapacity")
         need_old = returns != "NONE" or mode in ("TOTAL", "INDEXES")
         if kind == "Put" and not need_old and not self.store.blocking:
             # one process owns SQLite: the table cannot change between this plan and the write
             with self.store.read() as conn:
-                write = self._plan(conn, ctx, kind, params)
+                write = self._plan(conn, ctx, kind, params, single=True)
             table = write.table
             if write.exprs.condition is None and not table.indexes and not table.stream:
                 # the item alone changes (the stream listener ignores a table without a stream):
@@ -173,7 +174,7 @@ class Items:
                     old, old_size, new = self.apply_one(conn, write, need_old)
         else:
             with self.store.tx() as conn:
-                write = self._plan(conn, ctx, kind, params)
+                write = self._plan(conn, ctx, kind, params, single=True)
                 old, old_size, new = self.apply_one(conn, write, need_old)
         out: dict = {}
         attributes = return_values(returns, old, new, write.exprs.update)
@@ -501,10 +502,16 @@ def cancelled(reasons: list[dict]) -> AWSError:
     )
 
 
-def _read_action(kind: str, params: dict) -> tuple[requests.Expressions, dict, int]:
+def _read_action(kind: str, params: dict, single: bool = False) -> tuple[requests.Expressions, dict, int]:
     """A write's expressions and its item (Put) or key with its size: what is checked before the
-    table is looked up, as DynamoDB does."""
-    exprs = requests.parse(params)
+    table is looked up, as DynamoDB does. PutItem, UpdateItem and DeleteItem (`single`) report a
+    problem of their expression parameters in the validation envelope."""
+    try:
+        exprs = requests.parse(params)
+    except AWSError as err:
+        if not single or err.code != "ValidationException" or err.message.startswith(ENVELOPE):
+            raise
+        raise validation(ENVELOPE + err.message) from None
     if kind == "ConditionCheck" and exprs.condition is None:
         raise validation("The ConditionExpression parameter is required for a ConditionCheck")
     value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
