@@ -113,3 +113,46 @@ def test_single_item_writes_wrap_request_problems_in_the_envelope(ddb):
         ddb.delete_item(TableName="env", Key={"pk": {"N": "1"}})
     assert error(excinfo)[1] == "The provided key element does not match the schema"
     assert ddb.scan(TableName="env")["Count"] == 0
+
+
+def test_which_member_problems_are_reported_together(ddb):
+    empty_name = "Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    no_key = "Value null at 'key' failed to satisfy constraint: Member must not be null"
+    rcc = ("Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value "
+           "set: [INDEXES, TOTAL, NONE]")
+    update = {"UpdateExpression": "SET a = :a", "ExpressionAttributeValues": {":a": {"S": "x"}}}
+    cases = [
+        # a bad table name is reported alone while every required member is there
+        (ddb.put_item, {"TableName": "", "Item": {}, "ReturnValues": "INVALID"}, ONE + empty_name),
+        (ddb.delete_item, {"TableName": "", "Key": {}}, ONE + empty_name),
+        (ddb.update_item, {"TableName": "", "Key": {}}, ONE + empty_name),
+        # UpdateItem reports its first problem, in DynamoDB's member order ...
+        (ddb.update_item, {"TableName": "absent", "Key": {"pk": {"S": "a"}}, "ReturnValues": "INVALID",
+                           "ReturnConsumedCapacity": "INVALID"}, ONE + rcc),
+        # ... unless the key is missing: then every problem, in that order
+        (ddb.update_item, {"TableName": "", **update}, f"2 validation errors detected: {empty_name}; {no_key}"),
+        (ddb.update_item, {"TableName": "", **update, "ReturnConsumedCapacity": "INVALID", "ReturnValues": "INVALID"},
+         f"4 validation errors detected: {rcc}; {empty_name}; Value 'INVALID' at 'returnValues' failed to satisfy "
+         "constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; "
+         + no_key),
+        (ddb.update_item, {"TableName": "absent", "AttributeUpdates": {"x": {"Action": "PUT", "Value": {"S": "1"}}},
+                           "Expected": {"a": {"Exists": False}, "b": {"Exists": False}}, "ConditionalOperator": "XOR"},
+         "2 validation errors detected: Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member "
+         "must satisfy enum value set: [OR, AND]; " + no_key),
+        # other operations join their enum problems
+        (ddb.put_item, {"TableName": "absent", "Item": {"pk": {"S": "a"}}, "ReturnConsumedCapacity": "INVALID",
+                        "ReturnItemCollectionMetrics": "INVALID", "ReturnValues": "INVALID"}, None),
+        (ddb.query, {"TableName": "absent", "ConditionalOperator": "XOR", "Select": "BOGUS",
+                     "KeyConditions": {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
+                     "QueryFilter": {"b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}}},
+         "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]"),
+    ]
+    for call, kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            call(**kwargs)
+        code, got, status = error(excinfo)
+        assert (code, status) == ("ValidationException", 400), kwargs
+        if message is None:
+            assert got.startswith("3 validation errors detected: "), got
+        else:
+            assert got == message, kwargs

@@ -48,6 +48,10 @@ class DynamoDB(Service):
                 len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
             ) > 100:
                 raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+        if op.name == "Query" and params.get("ConditionalOperator") not in (None, "AND", "OR"):
+            # DynamoDB's own answer, alone and with this enum listing
+            raise AWSError("ValidationException",
+                           "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]", 400)
         if op.name == "UpdateTimeToLive":
             spec = params.get("TimeToLiveSpecification")
             if isinstance(spec, dict) and spec.get("AttributeName") == "":

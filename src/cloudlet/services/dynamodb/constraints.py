@@ -47,12 +47,17 @@ def _java_key_schema(schema: list) -> str:
 
 
 def in_dynamodb_order(operation: str, problems: list[Problem]) -> list[Problem]:
-    """`problems` as DynamoDB reports them: attribute types listed in its enum order, a GSI's problems
-    ahead of an LSI's, and for CreateTable a bad table name alone."""
-    out = [(path, value, _ATTRIBUTE_TYPES) if path.endswith(".attributeType") and c.startswith("Member must satisfy enum")
-           else (path, value, c) for path, value, c in problems]
-    if operation == "CreateTable" and any(p[0] == "tableName" for p in out):
+    """`problems` as DynamoDB reports them: enums listed in its own order, a GSI's problems ahead of
+    an LSI's, a bad table name alone (unless a required member is missing too, CreateTable aside),
+    and for UpdateItem its members in DynamoDB's order, only the first unless one is missing."""
+    out = [(path, value, _enum_order(path, c)) for path, value, c in problems]
+    missing = any(p[2] == "Member must not be null" for p in out)
+    if (operation == "CreateTable" or not missing) and any(p[0] == "tableName" for p in out):
         return [p for p in out if p[0] == "tableName"]
+    if operation == "UpdateItem" and out:
+        out.sort(key=lambda p: _UPDATE_ITEM_ORDER.get(p[0].split(".")[0], len(_UPDATE_ITEM_ORDER)))
+        if not missing:
+            out = [p for p in out if p[0] == out[0][0]]
     local = [p for p in out if p[0].startswith("localSecondaryIndexes.")]
     if local and any(p[0].startswith("globalSecondaryIndexes.") for p in out):
         rest = [p for p in out if not p[0].startswith("localSecondaryIndexes.")]
@@ -61,7 +66,21 @@ def in_dynamodb_order(operation: str, problems: list[Problem]) -> list[Problem]:
     return out
 
 
-_ATTRIBUTE_TYPES = "Member must satisfy enum value set: [B, N, S]"
+# DynamoDB lists these enums in an order of its own, not the published model's.
+_ENUM_ORDERS = {
+    "attributeType": "[B, N, S]",
+    "returnValues": "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+    "conditionalOperator": "[OR, AND]",
+}
+_UPDATE_ITEM_ORDER = {name: i for i, name in enumerate(
+    ("returnConsumedCapacity", "tableName", "returnValues", "conditionalOperator", "key"))}
+
+
+def _enum_order(path: str, constraint: str) -> str:
+    order = _ENUM_ORDERS.get(path.rsplit(".", 1)[-1])
+    if order and constraint.startswith("Member must satisfy enum value set: "):
+        return f"Member must satisfy enum value set: {order}"
+    return constraint
 
 
 def _index_specs(params: dict) -> Iterator[tuple[str, dict]]:
@@ -83,6 +102,8 @@ def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
     for path, name in _table_names(params):
         if not isinstance(name, str) or name.startswith("arn:"):
             continue
+        if name == "" and any(p[0] == path and p[2].endswith("greater than or equal to 1") for p in out):
+            continue  # a member that also takes an ARN: the model's own minimum length is all DynamoDB reports
         out = [p for p in out if p[0] != path]
         if not NAME_PATTERN.fullmatch(name):
             out.append((path, name, f"Member must satisfy regular expression pattern: {NAME_PATTERN.pattern}"))
