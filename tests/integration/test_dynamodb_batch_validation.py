@@ -77,3 +77,29 @@ def test_batch_write_request_items(ddb):
             ddb.batch_write_item(RequestItems=request)
         assert error(excinfo) == ("ValidationException", message, 400), request
     assert ddb.scan(TableName="bv-hash")["Count"] == 0
+
+
+def test_batch_enum_problems_beside_request_items(ddb):
+    rcc = ("Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value "
+           "set: [INDEXES, TOTAL, NONE]")
+    ricm = ("Value 'BOGUS2' at 'returnItemCollectionMetrics' failed to satisfy constraint: Member must satisfy enum "
+            "value set: [SIZE, NONE]")
+    put = [{"PutRequest": {"Item": key("x")}}]
+    cases = [
+        (ddb.batch_write_item, {"RequestItems": {"bv-hash": put}, "ReturnConsumedCapacity": "BOGUS",
+                                "ReturnItemCollectionMetrics": "BOGUS2"}, f"2 validation errors detected: {rcc}; {ricm}"),
+        (ddb.batch_write_item, {"RequestItems": {"absent": put}, "ReturnConsumedCapacity": "BOGUS"}, ONE + rcc),
+        # a malformed table name gives way to the enum in BatchWriteItem ...
+        (ddb.batch_write_item, {"RequestItems": {"bad!name": put}, "ReturnConsumedCapacity": "BOGUS"}, ONE + rcc),
+        (ddb.batch_get_item, {"RequestItems": {"absent": {"Keys": [key("a")]}}, "ReturnConsumedCapacity": "BOGUS"},
+         ONE + rcc),
+        # ... and is reported with it, first, in BatchGetItem
+        (ddb.batch_get_item, {"RequestItems": {"bad!name": {"Keys": [key("a")]}}, "ReturnConsumedCapacity": "BOGUS"},
+         "2 validation errors detected: Value '{\"bad!name\":{\"Keys\":[{\"pk\":{\"S\":\"a\"}}]}}' at 'requestItems' "
+         + MAP_KEYS + "; " + rcc),
+    ]
+    for call, kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            call(**kwargs)
+        assert error(excinfo) == ("ValidationException", message, 400), kwargs
+    assert ddb.scan(TableName="bv-hash")["Count"] == 0

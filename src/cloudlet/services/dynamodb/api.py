@@ -10,7 +10,7 @@ import os
 from botocore.model import OperationModel
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.aws.validate import InputValidationError, validate_input
+from cloudlet.aws.validate import InputValidationError, render, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags
 from cloudlet.services.dynamodb.items import Items
@@ -38,16 +38,6 @@ class DynamoDB(Service):
         if op.name == "CreateTable" and params.get("TableName") is None:
             raise AWSError("ValidationException",
                            "The parameter 'TableName' is required but was not present in the request", 400)
-        if op.name in ("BatchGetItem", "BatchWriteItem"):
-            message = constraints.request_items_problem(op.name, params.get("RequestItems"))
-            if message:
-                raise AWSError("ValidationException", message, 400)
-        if op.name == "BatchGetItem":
-            requested = params.get("RequestItems")
-            if isinstance(requested, dict) and sum(
-                len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
-            ) > 100:
-                raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
         if op.name == "Query" and params.get("ConditionalOperator") not in (None, "AND", "OR"):
             # DynamoDB's own answer, alone and with this enum listing
             raise AWSError("ValidationException",
@@ -68,8 +58,30 @@ class DynamoDB(Service):
             problems = list(err.problems)
         problems.extend(constraints.problems(params, problems))
         problems = constraints.in_dynamodb_order(op.name, constraints.with_table_names(params, problems))
+        if op.name in ("BatchGetItem", "BatchWriteItem"):
+            self._check_request_items(op.name, params, problems)
         if problems:
             raise InputValidationError(problems)
+
+    @staticmethod
+    def _check_request_items(operation: str, params: dict, problems: list) -> None:
+        """A batch's RequestItems problem: reported ahead of the other members' problems by
+        BatchGetItem, and only when there are none by BatchWriteItem."""
+        requested = params.get("RequestItems")
+        detail = constraints.request_items_problem(operation, requested)
+        if detail is None:
+            if operation == "BatchGetItem" and isinstance(requested, dict) and sum(
+                len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
+            ) > 100:
+                raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+            return
+        others = [p for p in problems if not p[0].startswith("requestItems")]
+        if others and operation == "BatchWriteItem":
+            raise InputValidationError(others)
+        details = [detail] + [f"Value {render(v)} at '{path}' failed to satisfy constraint: {c}" for path, v, c in others]
+        count = len(details)
+        raise AWSError("ValidationException", f"{count} validation error{'s' if count > 1 else ''} detected: "
+                       + "; ".join(details), 400)
 
     async def start(self) -> None:
         # Stream records are written by DynamoDB Streams in each item write's transaction.

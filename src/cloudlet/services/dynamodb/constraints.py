@@ -134,12 +134,12 @@ _WRITES_PER_TABLE = ("Map value must satisfy constraint: [Member must have lengt
 
 
 def request_items_problem(operation: str, request) -> str | None:
-    """The message DynamoDB gives for a BatchGetItem or BatchWriteItem RequestItems map that breaks
-    its constraints (empty, a malformed table name, too few or too many keys or writes for a table),
-    checked before anything else in the request; None when the map keeps them."""
+    """How DynamoDB words what is wrong with a BatchGetItem or BatchWriteItem RequestItems map (empty,
+    a malformed table name, too few or too many keys or writes for a table), without the envelope;
+    None when the map keeps its constraints."""
     if not isinstance(request, dict):
         return None
-    one = "1 validation error detected: "
+    one = ""
     if not request:
         return one + "Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
     if any(not (3 <= len(name) <= 255 and NAME_PATTERN.fullmatch(name)) for name in request):
