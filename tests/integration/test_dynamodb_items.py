@@ -61,7 +61,7 @@ def test_numbers_canonical_form_and_limits(ddb):
     for given, message in bad.items():
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item={**KEY, "v": {"N": given}})
-        assert error(excinfo) == ("ValidationException", message, 400)
+        assert error(excinfo) == ("ValidationException", ENVELOPE + message, 400)
     assert get(ddb) is None
 
 
@@ -95,7 +95,12 @@ def test_key_errors(ddb):
 def test_attribute_value_errors(ddb):
     cases = [
         ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
-        ({"NS": ["1", "1.0"]}, "One or more parameter values were invalid: Input collection [1, 1.0] contains duplicates."),
+        ({"NS": ["1", "1.0"]}, "One or more parameter values were invalid: Input collection contains duplicates."),
+        ({"SS": ["b", "a", "b"]}, 'One or more parameter values were invalid: Input collection ["a", "b", "b"] contains '
+                                  "duplicates."),
+        ({"BS": [b"\xff", b"\x00", b"\x00"]}, 'One or more parameter values were invalid: Input collection '
+                                             '["AA==","/w==","AA=="]of type BS contains duplicates.'),
+        ({"BS": []}, "One or more parameter values were invalid: Binary sets should not be empty"),
         ({"S": "a", "N": "1"}, "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
                                "the supported datatypes"),
         ({"NULL": False}, "One or more parameter values were invalid: Null attribute value types must have the value of true"),
@@ -103,10 +108,14 @@ def test_attribute_value_errors(ddb):
     for value, message in cases:
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item={**KEY, "v": value})
-        assert error(excinfo) == ("ValidationException", message, 400)
+        assert error(excinfo) == ("ValidationException", ENVELOPE + message, 400)
         # values (and the item's size) are checked before the table is looked up, as AWS does
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="absent", Item={**KEY, "v": value})
+        assert error(excinfo) == ("ValidationException", ENVELOPE + message, 400)
+        # GetItem answers bare
+        with pytest.raises(ClientError) as excinfo:
+            ddb.get_item(TableName="absent", Key={**KEY, "v": value})
         assert error(excinfo) == ("ValidationException", message, 400)
     with pytest.raises(ClientError) as excinfo:
         ddb.get_item(TableName="absent", Key={"pk": {"N": "x"}})
@@ -126,8 +135,8 @@ def test_nesting_depth_and_item_size(ddb):
     ddb.put_item(TableName="items", Item={**KEY, "deep": value})  # 32 levels: allowed
     with pytest.raises(ClientError) as excinfo:
         ddb.put_item(TableName="items", Item={**KEY, "deep": {"L": [value]}})
-    assert error(excinfo) == ("ValidationException", "Nesting Levels have exceeded supported limits: Attributes in "
-                              "the item have nested levels beyond supported limit", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "Nesting Levels have exceeded supported limits: "
+                              "Attributes in the item have nested levels beyond supported limit", 400)
     # 400 KB counts names and values: pk(2+1) + sk(2+2) + "big"(3) + value
     room = 400 * 1024 - (3 + 4 + 3)
     ddb.put_item(TableName="items", Item={**KEY, "big": {"S": "x" * room}})

@@ -156,3 +156,45 @@ def test_which_member_problems_are_reported_together(ddb):
             assert got.startswith("3 validation errors detected: "), got
         else:
             assert got == message, kwargs
+
+
+def test_value_errors_are_worded_by_each_operations_layer(ddb):
+    ddb.create_table(TableName="layers", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    t, pk = "layers", {"pk": {"S": "k"}}
+    invalid = "One or more parameter values were invalid: "
+    # an empty number, then a string set, a binary set and a number set sent with a repeated member
+    values = [{"N": ""}, {"SS": ["b", "a", "b"]}, {"BS": [b"\xff", b"\x00", b"\x00"]}, {"NS": ["2", "1", "2"]}]
+    current = ["The parameter cannot be converted to a numeric value: ",
+               invalid + 'Input collection ["a", "b", "b"] contains duplicates.',
+               invalid + 'Input collection ["AA==","/w==","AA=="]of type BS contains duplicates.',
+               invalid + "Input collection contains duplicates."]
+    older = ["The parameter cannot be converted to a numeric value",
+             invalid + "Input collection [b, a, b] contains duplicates.",
+             invalid + "Input collection [/w==, AA==, AA==]of type BS contains duplicates.",
+             "Input collection contains duplicates"]
+    cond = {"ConditionExpression": "attribute_not_exists(pk) OR v = :v"}
+    surfaces = [
+        (lambda v: ddb.put_item(TableName=t, Item={**pk, "v": v}), [ONE + m for m in current]),
+        (lambda v: ddb.put_item(TableName=t, Item=pk, **cond, ExpressionAttributeValues={":v": v}),
+         [ONE + m for m in current]),
+        (lambda v: ddb.update_item(TableName=t, Key=pk, AttributeUpdates={"v": {"Action": "PUT", "Value": v}}),
+         [ONE + m for m in current]),
+        (lambda v: ddb.delete_item(TableName=t, Key=pk, Expected={"v": {"Value": v}}), [ONE + m for m in current]),
+        (lambda v: ddb.get_item(TableName=t, Key={"pk": v}), current),
+        (lambda v: ddb.query(TableName=t, KeyConditionExpression="pk = :p", FilterExpression="v = :v",
+                             ExpressionAttributeValues={":p": {"S": "k"}, ":v": v}), current),
+        (lambda v: ddb.batch_write_item(RequestItems={t: [{"PutRequest": {"Item": {**pk, "v": v}}}]}), older),
+        (lambda v: ddb.scan(TableName=t, FilterExpression="v = :v", ExpressionAttributeValues={":v": v}),
+         [f"ExpressionAttributeValues contains invalid value: {m} for key :v" for m in older]),
+        (lambda v: ddb.transact_write_items(TransactItems=[{"Update": {
+            "TableName": t, "Key": pk, "UpdateExpression": "SET v = :v", "ExpressionAttributeValues": {":v": v}}}]),
+         [f"ExpressionAttributeValues contains invalid value: {m} for key :v" for m in older]),
+    ]
+    for i, (send, messages) in enumerate(surfaces):
+        for value, message in zip(values, messages, strict=True):
+            with pytest.raises(ClientError) as excinfo:
+                send(value)
+            assert error(excinfo) == ("ValidationException", message, 400), (i, value)
+    assert ddb.scan(TableName=t)["Count"] == 0

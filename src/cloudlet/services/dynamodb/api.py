@@ -12,7 +12,7 @@ from botocore.model import OperationModel
 from cloudlet.aws.errors import AWSError
 from cloudlet.aws.validate import InputValidationError, render, validate_input
 from cloudlet.services.base import Service
-from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags
+from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags, wording
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
 
@@ -190,19 +190,23 @@ class DynamoDB(Service):
         return self.items.batch_get_item(ctx, params)
 
     def batch_write_item(self, ctx, params: dict) -> dict:
-        return self.items.batch_write_item(ctx, params)
+        with wording.older():
+            return self.items.batch_write_item(ctx, params)
 
     def transact_write_items(self, ctx, params: dict) -> dict:
-        return self.items.transact_write_items(ctx, params)
+        with wording.older():
+            return self.items.transact_write_items(ctx, params)
 
     def transact_get_items(self, ctx, params: dict) -> dict:
-        return self.items.transact_get_items(ctx, params)
+        with wording.older():
+            return self.items.transact_get_items(ctx, params)
 
     def query(self, ctx, params: dict) -> dict:
         return reads.query(self.store, ctx, params)
 
     def scan(self, ctx, params: dict) -> dict:
-        return reads.scan(self.store, ctx, params)
+        with wording.older():
+            return reads.scan(self.store, ctx, params)
 
     # PartiQL
     def execute_statement(self, ctx, params: dict) -> dict:

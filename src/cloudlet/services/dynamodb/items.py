@@ -505,16 +505,18 @@ def cancelled(reasons: list[dict]) -> AWSError:
 def _read_action(kind: str, params: dict, single: bool = False) -> tuple[requests.Expressions, dict, int]:
     """A write's expressions and its item (Put) or key with its size: what is checked before the
     table is looked up, as DynamoDB does. PutItem, UpdateItem and DeleteItem (`single`) report a
-    problem of their expression parameters in the validation envelope."""
+    problem of their expression parameters or values in the validation envelope."""
     try:
         exprs = requests.parse(params)
+        if kind == "ConditionCheck" and exprs.condition is None:
+            raise validation("The ConditionExpression parameter is required for a ConditionCheck")
+        value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
     except AWSError as err:
-        if not single or err.code != "ValidationException" or err.message.startswith(ENVELOPE):
+        if not single or err.code != "ValidationException" or err.message.startswith(ENVELOPE) or (
+            err.message == "Item size has exceeded the maximum allowed size"
+        ):
             raise
         raise validation(ENVELOPE + err.message) from None
-    if kind == "ConditionCheck" and exprs.condition is None:
-        raise validation("The ConditionExpression parameter is required for a ConditionCheck")
-    value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
     return exprs, value, size
 
 

@@ -6,6 +6,7 @@ import decimal
 import re
 from decimal import Decimal
 
+from cloudlet.services.dynamodb import wording
 from cloudlet.services.dynamodb.errors import validation
 
 # Exact for sums and differences of in-range numbers (at most 256 digits), so the 38-digit check sees them.
@@ -22,6 +23,8 @@ def parse(text: str) -> Decimal:
         raise validation("The parameter cannot be converted to a numeric value")
     # DynamoDB's number syntax: no surrounding blanks, no digit separators, NaN or infinities.
     if not _SYNTAX.fullmatch(text):
+        if not text and wording.is_older():
+            raise validation("The parameter cannot be converted to a numeric value")
         raise validation(f"The parameter cannot be converted to a numeric value: {text}")
     return check(Decimal(text))  # exact: the precision check sees every digit
 
@@ -90,3 +93,4 @@ def add(a: Decimal, b: Decimal) -> Decimal:
 
 def subtract(a: Decimal, b: Decimal) -> Decimal:
     return check(CONTEXT.subtract(a, b))
+
