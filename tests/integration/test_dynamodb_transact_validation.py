@@ -157,3 +157,33 @@ def test_transact_get_validation(ddb):
         with pytest.raises(ClientError) as excinfo:
             ddb.transact_get_items(TransactItems=items)
         assert error(excinfo) == ("ValidationException", message, 400), items
+
+
+def test_actions_are_checked_in_request_order(ddb):
+    def deep(levels):
+        return _deep(levels)
+    item = lambda pk, **extra: {"Put": {"TableName": "absent", "Item": {"pk": {"S": pk}, **extra}}}  # noqa: E731
+    wrapped = ("ExpressionAttributeValues contains invalid value: " + TOO_DEEP + " for key :deep")
+    big_update = "SET " + ", ".join(f"a{i} = :v" for i in range(500))
+    cases = [
+        ([item("a", d=deep(40)), item("b", **{"": {"S": "x"}})], TOO_DEEP),
+        ([item("a", **{"": {"S": "x"}}), item("b", d=deep(100))], "Empty attribute name"),
+        # an item's empty attribute name is found before any of its values, however deep
+        ([item("a", d=deep(100), **{"": {"S": "x"}})], "Empty attribute name"),
+        ([check({"S": "b"}, condition="d = :deep", ExpressionAttributeValues={":deep": deep(40)}),
+          item("a", **{"": {"S": "x"}})], wrapped),
+        ([{"Delete": {"TableName": "absent", "Key": {"pk": deep(40)}}},
+          {"Put": {"TableName": "absent", "Item": {"pk": {"S": "a"}}, "ConditionExpression": "a = = b"}}], TOO_DEEP),
+        ([{"Delete": {"TableName": "absent", "Key": {"pk": deep(100)}, "ConditionExpression": "a = = b"}}],
+         'Invalid ConditionExpression: Syntax error; token: "=", near: "= = b"'),
+        ([{"Update": {"TableName": "absent", "Key": {"pk": {"S": "a"}}, "UpdateExpression": big_update,
+                      "ExpressionAttributeValues": {":v": {"S": "x"}}}}],
+         "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;"),
+    ]
+    for items, message in cases:
+        assert error(refused(ddb, items)) == ("ValidationException", message, 400), items
+    # a single PutItem refuses an empty attribute name too, in its envelope
+    with pytest.raises(ClientError) as excinfo:
+        ddb.put_item(TableName="txv", Item={"pk": {"S": "e"}, "": {"S": "x"}})
+    assert error(excinfo) == ("ValidationException", "1 validation error detected: Empty attribute name", 400)
+    assert stored(ddb) == ["held"]

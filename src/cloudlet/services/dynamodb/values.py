@@ -29,6 +29,8 @@ def normalize_item(item: dict, what: str = "item") -> dict:
     """Check every attribute of an item and return it with numbers in canonical form."""
     if not isinstance(item, dict):
         raise validation(f"Invalid {what}")
+    if what == "item" and "" in item:
+        raise validation("Empty attribute name")  # checked before any value, however deep
     return {name: normalize(value, 1) for name, value in item.items()}
 
 

@@ -470,6 +470,8 @@ def _run(kind: str, text: str | None, attrs: Attributes, method: str):
         raise invalid(kind, "The expression can not be empty;")
     size = len(text.encode("utf-8"))
     if size > MAX_EXPRESSION_BYTES:
+        if kind == "Update" and wording.is_older():  # the older layer does not give an update's size
+            raise invalid(kind, "Expression size has exceeded the maximum allowed size;")
         raise invalid(kind, f"Expression size has exceeded the maximum allowed size; expression size: {size}")
     try:
         parser = _Parser(text, attrs)
