@@ -198,3 +198,24 @@ def test_value_errors_are_worded_by_each_operations_layer(ddb):
                 send(value)
             assert error(excinfo) == ("ValidationException", message, 400), (i, value)
     assert ddb.scan(TableName=t)["Count"] == 0
+
+
+def test_read_member_messages(ddb):
+    ddb.create_table(TableName="reads", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    key_condition = {"KeyConditionExpression": "pk = :v", "ExpressionAttributeValues": {":v": {"S": "a"}}}
+    cases = [
+        (ddb.query, {**key_condition, "Select": "INVALID_VALUE"},
+         ONE + "Value 'INVALID_VALUE' at 'select' failed to satisfy constraint: Member must satisfy enum value set: "
+               "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]"),
+        # Query names its Limit in the newer form, Scan its value in the older one
+        (ddb.query, {**key_condition, "Limit": 0},
+         ONE + "Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+        (ddb.scan, {"Limit": 0},
+         ONE + "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1"),
+    ]
+    for call, kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            call(TableName="reads", **kwargs)
+        assert error(excinfo) == ("ValidationException", message, 400), kwargs

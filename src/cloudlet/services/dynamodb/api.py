@@ -10,7 +10,7 @@ import os
 from botocore.model import OperationModel
 
 from cloudlet.aws.errors import AWSError
-from cloudlet.aws.validate import InputValidationError, render, validate_input
+from cloudlet.aws.validate import InputValidationError, validate_input
 from cloudlet.services.base import Service
 from cloudlet.services.dynamodb import backups, constraints, reads, storage, tables, tags, wording
 from cloudlet.services.dynamodb.items import Items
@@ -61,7 +61,7 @@ class DynamoDB(Service):
         if op.name in ("BatchGetItem", "BatchWriteItem"):
             self._check_request_items(op.name, params, problems)
         if problems:
-            raise InputValidationError(problems)
+            raise constraints.refusal(constraints.details(op.name, problems))
 
     @staticmethod
     def _check_request_items(operation: str, params: dict, problems: list) -> None:
@@ -77,11 +77,8 @@ class DynamoDB(Service):
             return
         others = [p for p in problems if not p[0].startswith("requestItems")]
         if others and operation == "BatchWriteItem":
-            raise InputValidationError(others)
-        details = [detail] + [f"Value {render(v)} at '{path}' failed to satisfy constraint: {c}" for path, v, c in others]
-        count = len(details)
-        raise AWSError("ValidationException", f"{count} validation error{'s' if count > 1 else ''} detected: "
-                       + "; ".join(details), 400)
+            raise constraints.refusal(constraints.details(operation, others))
+        raise constraints.refusal([detail, *constraints.details(operation, others)])
 
     async def start(self) -> None:
         # Stream records are written by DynamoDB Streams in each item write's transaction.

@@ -2,7 +2,7 @@
 key schemas of at most two elements (the published model dropped that limit), the pattern of table
 and index names (the validator checks lengths only) and the 3..255 length of table names given as
 names rather than ARNs, a transaction's actions' included. Problems are (path, value, constraint)
-triples for InputValidationError."""
+triples, turned into DynamoDB's ValidationException by `refusal`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import orjson
 
+from cloudlet.aws.errors import AWSError
+from cloudlet.aws.validate import render
 from cloudlet.services.dynamodb import codec
 
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_.-]+")
@@ -71,6 +73,7 @@ _ENUM_ORDERS = {
     "attributeType": "[B, N, S]",
     "returnValues": "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
     "conditionalOperator": "[OR, AND]",
+    "select": "[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]",
 }
 _UPDATE_ITEM_ORDER = {name: i for i, name in enumerate(
     ("returnConsumedCapacity", "tableName", "returnValues", "conditionalOperator", "key"))}
@@ -139,22 +142,21 @@ def request_items_problem(operation: str, request) -> str | None:
     None when the map keeps its constraints."""
     if not isinstance(request, dict):
         return None
-    one = ""
     if not request:
-        return one + "Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        return "Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
     if any(not (3 <= len(name) <= 255 and NAME_PATTERN.fullmatch(name)) for name in request):
-        return one + f"Value '{_echo(operation, request)}' at 'requestItems' failed to satisfy constraint: {_MAP_KEYS}"
+        return f"Value '{_echo(operation, request)}' at 'requestItems' failed to satisfy constraint: {_MAP_KEYS}"
     for name, spec in request.items():
         if operation == "BatchGetItem" and isinstance(spec, dict) and isinstance(spec.get("Keys"), list):
             count = len(spec["Keys"])
             if count < 1 or count > 100:
                 bound = "greater than or equal to 1" if count < 1 else "less than or equal to 100"
-                return one + f"Value at 'RequestItems.{name}.member.Keys' failed to satisfy constraint: Member must have length {bound}"
+                return f"Value at 'RequestItems.{name}.member.Keys' failed to satisfy constraint: Member must have length {bound}"
         if operation == "BatchWriteItem" and isinstance(spec, list):
             if not spec:
-                return one + f"Value '{_echo(operation, request)}' at 'requestItems' failed to satisfy constraint: {_WRITES_PER_TABLE}"
+                return f"Value '{_echo(operation, request)}' at 'requestItems' failed to satisfy constraint: {_WRITES_PER_TABLE}"
             if len(spec) > 25:
-                return one + (f"Value at 'RequestItems.{name}.member' failed to satisfy constraint: "
+                return (f"Value at 'RequestItems.{name}.member' failed to satisfy constraint: "
                               "Member must have length less than or equal to 25")
     return None
 
@@ -194,3 +196,22 @@ def _java_value(value) -> str:
             inner = "[" + ", ".join(str(v) for v in inner) + "]"
         parts.append(f"{tag}={inner}")
     return f"AttributeValue({', '.join(parts)})"
+
+
+def details(operation: str, problems: list[Problem]) -> list[str]:
+    """Each problem as its sentence of a ValidationException. Query words its Limit in the newer
+    form, which names the member and not the value."""
+    out = []
+    for path, value, constraint in problems:
+        if operation == "Query" and path == "limit":
+            out.append(f"Value at 'Limit' failed to satisfy constraint: {constraint}")
+        else:
+            out.append(f"Value {render(value)} at '{path}' failed to satisfy constraint: {constraint}")
+    return out
+
+
+def refusal(details: list[str]) -> AWSError:
+    """The ValidationException listing `details` (one sentence each)."""
+    count = len(details)
+    return AWSError("ValidationException",
+                    f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(details), 400)
