@@ -103,3 +103,20 @@ def test_batch_enum_problems_beside_request_items(ddb):
             call(**kwargs)
         assert error(excinfo) == ("ValidationException", message, 400), kwargs
     assert ddb.scan(TableName="bv-hash")["Count"] == 0
+
+
+def test_reads_refuse_keys_too_long_to_store(ddb):
+    hash_message = ("One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit "
+                    "of2048 bytes")
+    range_message = ("One or more parameter values were invalid: Aggregated size of all range keys has exceeded the "
+                     "size limit of 1024 bytes")
+    cases = [
+        (lambda: ddb.get_item(TableName="bv-hash", Key=key("a" * 2049)), hash_message),
+        (lambda: ddb.get_item(TableName="bv-pair", Key={**key("a"), "sk": {"S": "b" * 1025}}), range_message),
+        (lambda: ddb.batch_get_item(RequestItems={"bv-hash": {"Keys": [key("a" * 2049)]}}), hash_message),
+    ]
+    for call, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error(excinfo) == ("ValidationException", message, 400)
+    assert "Item" not in ddb.get_item(TableName="bv-hash", Key=key("a" * 2048))

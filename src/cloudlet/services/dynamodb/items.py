@@ -197,6 +197,7 @@ class Items:
         with self.store.read() as conn:
             table = get_table(conn, ctx, params["TableName"])
             pk, sk = table.check_key(key)
+            check_key_sizes(table, key)  # a key too long to store is refused on reads too
             item = storage.get_item(conn, table, pk, sk)
         out: dict = {}
         if item is not None:
@@ -237,6 +238,7 @@ class Items:
                 units = 0.0
                 for raw, key in zip(spec["Keys"], keys, strict=True):
                     pk, sk = table.check_key(key)
+                    check_key_sizes(table, key)
                     if (pk, sk) in seen:
                         raise validation("Provided list of item keys contains duplicates")
                     seen.add((pk, sk))
