@@ -219,3 +219,28 @@ def test_read_member_messages(ddb):
         with pytest.raises(ClientError) as excinfo:
             call(TableName="reads", **kwargs)
         assert error(excinfo) == ("ValidationException", message, 400), kwargs
+
+
+def test_number_exponents(ddb):
+    ddb.create_table(TableName="numbers", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "N"}])
+    overflow = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    underflow = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+    cases = {
+        "1e99999999999": overflow, "1e-99999999999": underflow, "1e2147483648": overflow,
+        "1e9223372036854775807": overflow,
+        # an exponent past a 64-bit integer is not a number at all
+        "1e9223372036854775808": "The parameter cannot be converted to a numeric value: 1e9223372036854775808",
+        # zero is range-checked by the exponent it is written with
+        "0e126": overflow, "0e-131": underflow,
+    }
+    for text, message in cases.items():
+        with pytest.raises(ClientError) as excinfo:
+            ddb.put_item(TableName="numbers", Item={"pk": {"N": "1"}, "v": {"N": text}})
+        assert error(excinfo) == ("ValidationException", ONE + message, 400), text
+        with pytest.raises(ClientError) as excinfo:
+            ddb.get_item(TableName="numbers", Key={"pk": {"N": text}})
+        assert error(excinfo) == ("ValidationException", message, 400), text
+    ddb.put_item(TableName="numbers", Item={"pk": {"N": "0e125"}, "v": {"N": "-0e-130"}})
+    assert ddb.get_item(TableName="numbers", Key={"pk": {"N": "0"}})["Item"] == {"pk": {"N": "0"}, "v": {"N": "0"}}
