@@ -244,3 +244,25 @@ def test_number_exponents(ddb):
         assert error(excinfo) == ("ValidationException", message, 400), text
     ddb.put_item(TableName="numbers", Item={"pk": {"N": "0e125"}, "v": {"N": "-0e-130"}})
     assert ddb.get_item(TableName="numbers", Key={"pk": {"N": "0"}})["Item"] == {"pk": {"N": "0"}, "v": {"N": "0"}}
+
+
+def test_index_key_errors_name_the_first_index_by_name(ddb):
+    gsi = lambda name: {"IndexName": name, "Projection": {"ProjectionType": "ALL"},  # noqa: E731
+                        "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}]}
+    ddb.create_table(TableName="named", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "g", "AttributeType": "S"}],
+                     GlobalSecondaryIndexes=[gsi("zeta"), gsi("alpha"), gsi("mid")])
+    mismatch = ("One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N "
+                "IndexName: alpha")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.put_item(TableName="named", Item={"pk": {"S": "a"}, "g": {"N": "1"}})
+    assert error(excinfo) == ("ValidationException", mismatch, 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_item(TableName="named", Key={"pk": {"S": "a"}}, UpdateExpression="SET g = :v",
+                        ExpressionAttributeValues={":v": {"N": "1"}})
+    assert error(excinfo) == ("ValidationException", mismatch, 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.put_item(TableName="named", Item={"pk": {"S": "a"}, "g": {"S": ""}})
+    assert error(excinfo)[1].endswith("IndexName: alpha, IndexKey: g")

@@ -42,3 +42,13 @@ def empty_index_key(name: str, kind: str, index: str) -> AWSError:
         "is not supported. The AttributeValue for a key attribute cannot contain an empty "
         f"{'string' if kind == 'S' else 'binary'} value. IndexName: {index}, IndexKey: {name}"
     )
+
+
+def empty_index_key_update(kind: str) -> AWSError:
+    """The error for an update that sets a secondary-index key to an empty string or binary (`kind`
+    S or B): unlike a put's, it names neither the index nor the key."""
+    return validation(
+        "One or more parameter values are not valid. The update expression attempted to update a secondary "
+        "index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an "
+        f"empty {'string' if kind == 'S' else 'binary'} value."
+    )

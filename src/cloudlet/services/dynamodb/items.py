@@ -105,7 +105,7 @@ class Items:
         base = old if old is not None else dict(write.key)
         new = apply_update(base, write.exprs.update, write.table.key.names) if write.exprs.update else dict(base)
         try:
-            write.table.check_item_keys(new)
+            write.table.check_item_keys(new, updating=True)
         except AWSError as err:
             if old is None or "Type mismatch for Index Key" not in err.message:
                 raise

@@ -7,7 +7,7 @@ from decimal import Decimal
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import numbers
 from cloudlet.services.dynamodb import values as V
-from cloudlet.services.dynamodb.errors import empty_index_key, validation
+from cloudlet.services.dynamodb.errors import empty_index_key_update, validation
 from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import operand, resolve
 
@@ -53,7 +53,7 @@ def check_index_keys(update: A.Update, index_keys: dict[str, tuple[str, str]]) -
                 f"{name} Expected: {wanted} Actual: {actual} IndexName: {index}"
             )
         if actual in ("S", "B") and len(action.value.value[actual]) == 0:
-            raise empty_index_key(name, actual, index)
+            raise empty_index_key_update(actual)
 
 
 def _paths(node) -> list[A.Path]:
