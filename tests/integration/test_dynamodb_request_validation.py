@@ -266,3 +266,27 @@ def test_index_key_errors_name_the_first_index_by_name(ddb):
     with pytest.raises(ClientError) as excinfo:
         ddb.put_item(TableName="named", Item={"pk": {"S": "a"}, "g": {"S": ""}})
     assert error(excinfo)[1].endswith("IndexName: alpha, IndexKey: g")
+
+
+def test_tags_of_another_accounts_table_are_denied(ddb):
+    ddb.create_table(TableName="mine", BillingMode="PAY_PER_REQUEST",
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    own = ddb.describe_table(TableName="mine")["Table"]["TableArn"]
+    account = own.split(":")[4]
+    foreign = own.replace(f":{account}:", ":123456789012:")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_tags_of_resource(ResourceArn=foreign)
+    code, message, status = error(excinfo)
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert message.endswith(f"is not authorized to perform: dynamodb:ListTagsOfResource on resource: {foreign} "
+                            "because no resource-based policy allows the dynamodb:ListTagsOfResource action")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.tag_resource(ResourceArn=foreign, Tags=[{"Key": "a", "Value": "b"}])
+    assert error(excinfo)[0] == "AccessDeniedException"
+    # a table of the caller's own account that does not exist is not found
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_tags_of_resource(ResourceArn=own + "-gone")
+    assert error(excinfo) == ("ResourceNotFoundException",
+                              f"Requested resource not found: ResourcArn: {own}-gone not found", 400)
+    assert ddb.list_tags_of_resource(ResourceArn=own)["Tags"] == []
