@@ -191,3 +191,21 @@ def test_actions_are_checked_in_request_order(ddb):
         ddb.put_item(TableName="txv", Item={"pk": {"S": "e"}, "": {"S": "x"}})
     assert error(excinfo) == ("ValidationException", "1 validation error detected: Empty attribute name", 400)
     assert stored(ddb) == ["held"]
+
+
+def test_transaction_capacity_and_empty_projections(ddb):
+    out = ddb.transact_write_items(ReturnConsumedCapacity="INDEXES", TransactItems=[put({"S": "c1"}), put({"S": "c2"})])
+    assert out["ConsumedCapacity"] == [{"TableName": "txv", "CapacityUnits": 4.0,
+                                        "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}}]
+    get = lambda pk, **extra: {"Get": {"TableName": "txv", "Key": {"pk": {"S": pk}}, **extra}}  # noqa: E731
+    out = ddb.transact_get_items(ReturnConsumedCapacity="INDEXES", TransactItems=[get("c1"), get("missing")])
+    assert out["ConsumedCapacity"] == [{"TableName": "txv", "CapacityUnits": 4.0,
+                                        "Table": {"CapacityUnits": 4.0, "ReadCapacityUnits": 4.0}}]
+    out = ddb.transact_get_items(ReturnConsumedCapacity="TOTAL", TransactItems=[get("c1")])
+    assert out["ConsumedCapacity"] == [{"TableName": "txv", "CapacityUnits": 2.0}]
+    # a projection that leaves nothing of a present item answers as for a missing one
+    out = ddb.transact_get_items(TransactItems=[get("held", ProjectionExpression="#x",
+                                                    ExpressionAttributeNames={"#x": "absent"})])
+    assert out["Responses"] == [{}]
+    out = ddb.transact_get_items(TransactItems=[get("held", ProjectionExpression="v")])
+    assert out["Responses"] == [{"Item": {"v": {"S": "x"}}}]

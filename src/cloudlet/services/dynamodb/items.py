@@ -346,7 +346,8 @@ class Items:
             for write, old, new in zip(writes, olds, news, strict=True):
                 size = max(item_size(old) if old else 0, item_size(new) if new else 0)
                 totals[write.table.name] = totals.get(write.table.name, 0.0) + 2 * capacity.write_units(size)
-            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in totals.items()]
+            out["ConsumedCapacity"] = [_transactional(capacity.report(mode, n, u), "WriteCapacityUnits")
+                                       for n, u in totals.items()]
         return out
 
     def transact(self, conn: Conn, writes: list[Write]) -> tuple[list, list]:
@@ -452,14 +453,14 @@ class Items:
                 totals[table.name] = totals.get(table.name, 0.0) + 2 * capacity.read_units(
                     item_size(item) if item else 0, True
                 )
-                if item is None:
-                    responses.append({})
-                else:
-                    responses.append({"Item": project(item, exprs.projection) if exprs.projection else item})
+                found = project(item, exprs.projection) if item is not None and exprs.projection else item
+                # an item the projection leaves nothing of is answered like a missing one
+                responses.append({"Item": found} if found else {})
         out: dict = {"Responses": responses}
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
-            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in totals.items()]
+            out["ConsumedCapacity"] = [_transactional(capacity.report(mode, n, u), "ReadCapacityUnits")
+                                       for n, u in totals.items()]
         return out
 
     # TTL
@@ -491,6 +492,14 @@ class Items:
 def request_fingerprint(entries: list) -> str:
     """A digest of a transaction's items, to tell a retry from a different request with the same token."""
     return hashlib.sha256(orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _transactional(report: dict, kind: str) -> dict:
+    """A transaction's ConsumedCapacity for one table: its INDEXES breakdown also names the units
+    read or written (`kind`), as DynamoDB's does for transactions."""
+    if "Table" in report:
+        report["Table"][kind] = report["Table"]["CapacityUnits"]
+    return report
 
 
 def cancelled(reasons: list[dict]) -> AWSError:
