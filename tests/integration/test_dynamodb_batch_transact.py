@@ -51,7 +51,8 @@ def test_batch_limits_and_duplicates(ddb):
                                                        {"DeleteRequest": {"Key": key("a")}}]})
     assert error(excinfo) == ("ValidationException", "Provided list of item keys contains duplicates", 400)
     with pytest.raises(ClientError) as excinfo:
-        ddb.batch_get_item(RequestItems={"tbl-one": {"Keys": [key(f"k{i}") for i in range(101)]}})
+        ddb.batch_get_item(RequestItems={"tbl-one": {"Keys": [key(f"k{i}") for i in range(60)]},
+                                         "tbl-two": {"Keys": [key(f"k{i}") for i in range(41)]}})
     assert error(excinfo) == ("ValidationException", "Too many items requested for the BatchGetItem call", 400)
     with pytest.raises(ClientError) as excinfo:
         ddb.batch_get_item(RequestItems={"tbl-one": {"Keys": [key("a"), key("a")]}})

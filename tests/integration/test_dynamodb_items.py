@@ -5,6 +5,8 @@ import pytest
 from botocore.exceptions import ClientError
 from ddb_helpers import error
 
+ENVELOPE = "1 validation error detected: "  # PutItem, UpdateItem and DeleteItem wrap request problems in it
+
 
 @pytest.fixture
 def ddb(cloudlet):
@@ -59,7 +61,7 @@ def test_numbers_canonical_form_and_limits(ddb):
     for given, message in bad.items():
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item={**KEY, "v": {"N": given}})
-        assert error(excinfo) == ("ValidationException", message, 400)
+        assert error(excinfo) == ("ValidationException", ENVELOPE + message, 400)
     assert get(ddb) is None
 
 
@@ -93,7 +95,12 @@ def test_key_errors(ddb):
 def test_attribute_value_errors(ddb):
     cases = [
         ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
-        ({"NS": ["1", "1.0"]}, "One or more parameter values were invalid: Input collection [1, 1.0] contains duplicates."),
+        ({"NS": ["1", "1.0"]}, "One or more parameter values were invalid: Input collection contains duplicates."),
+        ({"SS": ["b", "a", "b"]}, 'One or more parameter values were invalid: Input collection ["a", "b", "b"] contains '
+                                  "duplicates."),
+        ({"BS": [b"\xff", b"\x00", b"\x00"]}, 'One or more parameter values were invalid: Input collection '
+                                             '["AA==","/w==","AA=="]of type BS contains duplicates.'),
+        ({"BS": []}, "One or more parameter values were invalid: Binary sets should not be empty"),
         ({"S": "a", "N": "1"}, "Supplied AttributeValue has more than one datatypes set, must contain exactly one of "
                                "the supported datatypes"),
         ({"NULL": False}, "One or more parameter values were invalid: Null attribute value types must have the value of true"),
@@ -101,10 +108,14 @@ def test_attribute_value_errors(ddb):
     for value, message in cases:
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item={**KEY, "v": value})
-        assert error(excinfo) == ("ValidationException", message, 400)
+        assert error(excinfo) == ("ValidationException", ENVELOPE + message, 400)
         # values (and the item's size) are checked before the table is looked up, as AWS does
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="absent", Item={**KEY, "v": value})
+        assert error(excinfo) == ("ValidationException", ENVELOPE + message, 400)
+        # GetItem answers bare
+        with pytest.raises(ClientError) as excinfo:
+            ddb.get_item(TableName="absent", Key={**KEY, "v": value})
         assert error(excinfo) == ("ValidationException", message, 400)
     with pytest.raises(ClientError) as excinfo:
         ddb.get_item(TableName="absent", Key={"pk": {"N": "x"}})
@@ -124,7 +135,8 @@ def test_nesting_depth_and_item_size(ddb):
     ddb.put_item(TableName="items", Item={**KEY, "deep": value})  # 32 levels: allowed
     with pytest.raises(ClientError) as excinfo:
         ddb.put_item(TableName="items", Item={**KEY, "deep": {"L": [value]}})
-    assert error(excinfo) == ("ValidationException", "Nesting Levels have exceeded supported limits", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "Nesting Levels have exceeded supported limits: "
+                              "Attributes in the item have nested levels beyond supported limit", 400)
     # 400 KB counts names and values: pk(2+1) + sk(2+2) + "big"(3) + value
     room = 400 * 1024 - (3 + 4 + 3)
     ddb.put_item(TableName="items", Item={**KEY, "big": {"S": "x" * room}})
@@ -169,7 +181,7 @@ def test_return_values(ddb):
     assert out["Attributes"]["b"] == {"N": "7"}
     with pytest.raises(ClientError) as excinfo:
         ddb.put_item(TableName="items", Item=KEY, ReturnValues="ALL_NEW")
-    assert error(excinfo) == ("ValidationException", "ReturnValues can only be ALL_OLD or NONE", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "ReturnValues can only be ALL_OLD or NONE", 400)
 
 
 def test_update_expression_actions(ddb):
@@ -239,6 +251,9 @@ def test_update_creates_item_and_rejects_bad_updates(ddb):
         with pytest.raises(ClientError) as excinfo:
             ddb.update_item(TableName="items", Key=other, UpdateExpression=expression,
                             **({"ExpressionAttributeValues": values} if values else {}))
+        # what is wrong with the expressions themselves comes in the validation envelope
+        if message.startswith(("Invalid UpdateExpression", "Value provided")):
+            message = ENVELOPE + message
         assert error(excinfo) == ("ValidationException", message, 400), expression
     assert get(ddb, other) == {**other, "c": {"N": "1"}}
 
@@ -292,9 +307,9 @@ def test_condition_expression_errors(ddb):
         code, got, status = error(excinfo)
         assert (code, status) == ("ValidationException", 400)
         if message:
-            assert got == message
+            assert got == ENVELOPE + message
         else:
-            assert got.startswith("Invalid ConditionExpression: Syntax error; token: \"<EOF>\"")
+            assert got.startswith(ENVELOPE + "Invalid ConditionExpression: Syntax error; token: \"<EOF>\"")
     assert get(ddb) is None
 
 
@@ -367,7 +382,7 @@ def test_legacy_parameters(ddb):
     for expected, message in cases:
         with pytest.raises(ClientError) as excinfo:
             ddb.put_item(TableName="items", Item=KEY, Expected={"v": expected})
-        assert error(excinfo) == ("ValidationException", invalid + message, 400), expected
+        assert error(excinfo) == ("ValidationException", ENVELOPE + invalid + message, 400), expected
     assert get(ddb)["v"] == {"N": "3"}
     with pytest.raises(ClientError) as excinfo:
         ddb.get_item(TableName="items", Key=KEY, AttributesToGet=["v", "v"])
@@ -413,12 +428,12 @@ def test_legacy_comparison_operators_and_errors(ddb):
     with pytest.raises(ClientError) as excinfo:
         ddb.update_item(TableName="items", Key=KEY, Expected={"n": {"ComparisonOperator": "BETWEEN",
                                                                       "AttributeValueList": [{"N": "1"}]}})
-    assert error(excinfo) == ("ValidationException", "One or more parameter values were invalid: Invalid number of "
-                              "argument(s) for the BETWEEN ComparisonOperator", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "One or more parameter values were invalid: Invalid "
+                              "number of argument(s) for the BETWEEN ComparisonOperator", 400)
     with pytest.raises(ClientError) as excinfo:
         ddb.update_item(TableName="items", Key=KEY, UpdateExpression="SET x = :v",
                         ExpressionAttributeValues={":v": {"N": "2"}}, Expected={"n": {"Exists": False}})
-    assert error(excinfo) == ("ValidationException", "Can not use both expression and non-expression parameters in "
-                              "the same request: Non-expression parameters: {Expected} Expression parameters: "
-                              "{UpdateExpression}", 400)
+    assert error(excinfo) == ("ValidationException", ENVELOPE + "Can not use both expression and non-expression "
+                              "parameters in the same request: Non-expression parameters: {Expected} Expression "
+                              "parameters: {UpdateExpression}", 400)
     assert get(ddb)["x"] == {"N": "1"}

@@ -331,6 +331,10 @@ def test_updates_of_index_key_attributes(ddb):
          invalid + "Type mismatch for Index Key g Expected: S Actual: N IndexName: gsi"),
         # known only from the stored item
         ("SET g = n", None, "The update expression attempted to update the secondary index key to unsupported type"),
+        ("SET g = :e", {":e": {"S": ""}},
+         "One or more parameter values are not valid. The update expression attempted to update a secondary index key "
+         "to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string "
+         "value."),
     ]
     for expression, values, message in cases:
         with pytest.raises(ClientError) as excinfo:

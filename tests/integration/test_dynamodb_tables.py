@@ -361,9 +361,9 @@ def test_create_table_index_rules(cloudlet):
          invalid + "ProvisionedThroughput should not be specified for index: by-g when BillingMode is PAY_PER_REQUEST"),
         (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[_gsi(), _gsi()]), invalid + "Duplicate index name: by-g"),
         (dict(KeySchema=HASH * 3),
-         "1 validation error detected: Value '[{AttributeName=pk, KeyType=HASH}, {AttributeName=pk, KeyType=HASH}, "
-         "{AttributeName=pk, KeyType=HASH}]' at 'keySchema' failed to satisfy constraint: Member must have length less "
-         "than or equal to 2"),
+         "1 validation error detected: Value '[KeySchemaElement(attributeName=pk, keyType=HASH), "
+         "KeySchemaElement(attributeName=pk, keyType=HASH), KeySchemaElement(attributeName=pk, keyType=HASH)]' at "
+         "'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2"),
         (dict(AttributeDefinitions=g_s, GlobalSecondaryIndexes=[
             {**_gsi(), "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}] * 3}]),
          "Invalid KeySchema: Duplicate attribute names in the KeySchema"),  # a GSI key may have several HASH keys

@@ -102,3 +102,11 @@ def test_plain_number_fast_path_agrees_with_decimal(text):
         assert excinfo.value.message == exc.message
         return
     assert numbers.normalize_text(text) == expected
+
+
+def test_number_size_counts_significant_digits_on_each_side_of_the_point():
+    cases = {"0": 1, "-0": 1, "1": 2, "12": 2, "123": 3, "1234": 3, "1" * 38: 20, "0042": 2, "100": 2, "1010": 3,
+             "0.0000001": 2, "1E125": 2, "1E-100": 2, "1.5": 3, "15": 2, "1.200": 3, "1.234": 4, "3.14159": 5,
+             "123456": 4, "100.5": 4, "0.15": 2, "-42": 3}
+    for literal, expected in cases.items():
+        assert size.number_size(numbers.normalize_text(literal)) == expected, literal

@@ -25,6 +25,7 @@ from cloudlet.services.dynamodb import (
     storage,
     tables,
     tags,
+    wording,
 )
 from cloudlet.services.dynamodb.items import Items
 from cloudlet.services.dynamodb.statements import Statements
@@ -63,12 +64,13 @@ class DynamoDB(Service):
         """The model's constraints (with enums, as DynamoDB checks them), plus table-name rules."""
         if op.name == "SearchVectors":
             check_request_shape(params)
-        if op.name == "BatchGetItem":
-            requested = params.get("RequestItems")
-            if isinstance(requested, dict) and sum(
-                len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
-            ) > 100:
-                raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+        if op.name == "CreateTable" and params.get("TableName") is None:
+            raise AWSError("ValidationException",
+                           "The parameter 'TableName' is required but was not present in the request", 400)
+        if op.name == "Query" and params.get("ConditionalOperator") not in (None, "AND", "OR"):
+            # DynamoDB's own answer, alone and with this enum listing
+            raise AWSError("ValidationException",
+                           "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]", 400)
         if op.name == "UpdateTimeToLive":
             spec = params.get("TimeToLiveSpecification")
             if isinstance(spec, dict) and spec.get("AttributeName") == "":
@@ -84,9 +86,28 @@ class DynamoDB(Service):
         except InputValidationError as err:
             problems = list(err.problems)
         problems.extend(constraints.problems(params, problems))
-        problems = constraints.with_table_names(params, problems)
+        problems = constraints.in_dynamodb_order(op.name, constraints.with_table_names(params, problems))
+        if op.name in ("BatchGetItem", "BatchWriteItem"):
+            self._check_request_items(op.name, params, problems)
         if problems:
-            raise InputValidationError(problems)
+            raise constraints.refusal(constraints.details(op.name, problems))
+
+    @staticmethod
+    def _check_request_items(operation: str, params: dict, problems: list) -> None:
+        """A batch's RequestItems problem: reported ahead of the other members' problems by
+        BatchGetItem, and only when there are none by BatchWriteItem."""
+        requested = params.get("RequestItems")
+        detail = constraints.request_items_problem(operation, requested)
+        if detail is None:
+            if operation == "BatchGetItem" and isinstance(requested, dict) and sum(
+                len(spec.get("Keys") or []) for spec in requested.values() if isinstance(spec, dict)
+            ) > 100:
+                raise AWSError("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+            return
+        others = [p for p in problems if not p[0].startswith("requestItems")]
+        if others and operation == "BatchWriteItem":
+            raise constraints.refusal(constraints.details(operation, others))
+        raise constraints.refusal([detail, *constraints.details(operation, others)])
 
     async def start(self) -> None:
         # Stream records are written by DynamoDB Streams in each item write's transaction.
@@ -283,29 +304,36 @@ class DynamoDB(Service):
         return self.items.batch_get_item(ctx, params)
 
     def batch_write_item(self, ctx, params: dict) -> dict:
-        return self.items.batch_write_item(ctx, params)
+        with wording.older():
+            return self.items.batch_write_item(ctx, params)
 
     def transact_write_items(self, ctx, params: dict) -> dict:
-        return self.items.transact_write_items(ctx, params)
+        with wording.older():
+            return self.items.transact_write_items(ctx, params)
 
     def transact_get_items(self, ctx, params: dict) -> dict:
-        return self.items.transact_get_items(ctx, params)
+        with wording.older():
+            return self.items.transact_get_items(ctx, params)
 
     def query(self, ctx, params: dict) -> dict:
         return reads.query(self.store, ctx, params)
 
     def scan(self, ctx, params: dict) -> dict:
-        return reads.scan(self.store, ctx, params)
+        with wording.older():
+            return reads.scan(self.store, ctx, params)
 
     def search_vectors(self, ctx, params: dict) -> dict:
         return search_vectors(self.store, ctx, params)
 
     # PartiQL
     def execute_statement(self, ctx, params: dict) -> dict:
-        return self.statements.execute_statement(ctx, params)
+        with wording.older():  # PartiQL words set errors as the older layer does
+            return self.statements.execute_statement(ctx, params)
 
     def batch_execute_statement(self, ctx, params: dict) -> dict:
-        return self.statements.batch_execute_statement(ctx, params)
+        with wording.older():  # PartiQL words set errors as the older layer does
+            return self.statements.batch_execute_statement(ctx, params)
 
     def execute_transaction(self, ctx, params: dict) -> dict:
-        return self.statements.execute_transaction(ctx, params)
+        with wording.older():  # PartiQL words set errors as the older layer does
+            return self.statements.execute_transaction(ctx, params)

@@ -37,6 +37,9 @@ TOKEN_TTL = 600.0
 MAX_TRANSACT_ITEMS = 100
 MAX_TRANSACT_BYTES = 4 * 1024 * 1024
 MAX_BATCH_GET_BYTES = 16 * 1024 * 1024
+ENVELOPE = "1 validation error detected: "
+_ITEM_KEY_FAULTS = ("One or more parameter values were invalid: Type mismatch for key ",
+                    "One or more parameter values were invalid: Missing the key ")
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Write:
     item: dict | None = None  # for Put
     return_on_failure: str | None = None
     size: int | None = None  # of the item to put, once known
+    invalid: str | None = None  # a transaction's action that cancels it with this ValidationError reason
 
 
 class Items:
@@ -85,12 +89,8 @@ class Items:
             for listener in self.listeners:
                 listener(conn, table, old, new, identity)
 
-    def _plan(self, conn: Conn, ctx, kind: str, params: dict) -> Write:
-        exprs = requests.parse(params)
-        if kind == "ConditionCheck" and exprs.condition is None:
-            raise validation("The ConditionExpression parameter is required for a ConditionCheck")
-        # Values (and a Put's size) are checked before the table is looked up, as DynamoDB does.
-        value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
+    def _plan(self, conn: Conn, ctx, kind: str, params: dict, single: bool = False) -> Write:
+        exprs, value, size = _read_action(kind, params, single)
         table = get_table(conn, ctx, params["TableName"])
         return plan(table, kind, value, exprs, params.get("ReturnValuesOnConditionCheckFailure"), checked=size)
 
@@ -105,7 +105,7 @@ class Items:
         base = old if old is not None else dict(write.key)
         new = apply_update(base, write.exprs.update, write.table.key.names) if write.exprs.update else dict(base)
         try:
-            write.table.check_item_keys(new)
+            write.table.check_item_keys(new, updating=True)
         except AWSError as err:
             if old is None or "Type mismatch for Index Key" not in err.message:
                 raise
@@ -157,13 +157,13 @@ class Items:
         if returns not in allowed:
             if kind == "Update":
                 raise validation("Return values set to invalid value")
-            raise validation("ReturnValues can only be ALL_OLD or NONE")
+            raise validation(ENVELOPE + "ReturnValues can only be ALL_OLD or NONE")
         mode = params.get("ReturnConsumedCapacity")
         need_old = returns != "NONE" or mode in ("TOTAL", "INDEXES")
         if kind == "Put" and not need_old and not self.store.blocking:
             # one process owns SQLite: the table cannot change between this plan and the write
             with self.store.read() as conn:
-                write = self._plan(conn, ctx, kind, params)
+                write = self._plan(conn, ctx, kind, params, single=True)
             table = write.table
             if (write.exprs.condition is None and not table.indexes and not table.stream and not table.pitr_since
                     and not table.vector_indexes):
@@ -177,7 +177,7 @@ class Items:
                     old, old_size, new = self.apply_one(conn, write, need_old)
         else:
             with self.store.tx() as conn:
-                write = self._plan(conn, ctx, kind, params)
+                write = self._plan(conn, ctx, kind, params, single=True)
                 old, old_size, new = self.apply_one(conn, write, need_old)
         out: dict = {}
         attributes = return_values(returns, old, new, write.exprs.update)
@@ -200,6 +200,7 @@ class Items:
         with self.store.read() as conn:
             table = get_table(conn, ctx, params["TableName"])
             pk, sk = table.check_key(key)
+            check_key_sizes(table, key)  # a key too long to store is refused on reads too
             item = storage.get_item(conn, table, pk, sk)
         out: dict = {}
         if item is not None:
@@ -224,6 +225,13 @@ class Items:
         # Expressions and key values are checked before any table is looked up, as in AWS.
         checked = {name: (requests.parse(spec), [V.normalize_item(raw, "key") for raw in spec["Keys"]])
                    for name, spec in request.items()}
+        projections = [p for p in ("AttributesToGet", "ProjectionExpression")
+                       if any(spec.get(p) is not None for spec in request.values())]
+        if len(projections) == 2:
+            raise validation(
+                "Can not use both expression and non-expression parameters in the same request: "
+                "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"
+            )
         with self.store.read() as conn:
             for name, spec in request.items():
                 exprs, keys = checked[name]
@@ -233,6 +241,7 @@ class Items:
                 units = 0.0
                 for raw, key in zip(spec["Keys"], keys, strict=True):
                     pk, sk = table.check_key(key)
+                    check_key_sizes(table, key)
                     if (pk, sk) in seen:
                         raise validation("Provided list of item keys contains duplicates")
                     seen.add((pk, sk))
@@ -270,7 +279,13 @@ class Items:
                     if ("PutRequest" in entry) == ("DeleteRequest" in entry):
                         raise validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
                     if "PutRequest" in entry:
-                        write = self._plan(conn, ctx, "Put", {"TableName": name, **entry["PutRequest"]})
+                        try:
+                            write = self._plan(conn, ctx, "Put", {"TableName": name, **entry["PutRequest"]})
+                        except AWSError as err:
+                            # a batch words a missing or mistyped table key as a key lookup does
+                            if not err.message.startswith(_ITEM_KEY_FAULTS):
+                                raise
+                            raise validation("The provided key element does not match the schema") from None
                     else:
                         write = self._plan(conn, ctx, "Delete", {"TableName": name, **entry["DeleteRequest"]})
                     if (write.table.id, write.pk, write.sk) in seen:
@@ -304,39 +319,58 @@ class Items:
         fingerprint = request_fingerprint(entries)
         if len(orjson.dumps(entries, default=codec.encode_bytes)) > MAX_TRANSACT_BYTES:
             raise validation("Transaction request cannot be larger than 4 MB")
+        # Every action's expressions and values are read before any table is looked up.
+        actions = []
+        for entry in entries:
+            kinds = [k for k in ("ConditionCheck", "Put", "Delete", "Update") if entry.get(k) is not None]
+            if not kinds:
+                raise validation("Invalid Request: TransactWriteRequest should contain Delete or Put or Update request")
+            if len(kinds) != 1:
+                raise validation("TransactItems can only contain one of Check, Put, Update or Delete")
+            actions.append((kinds[0], entry[kinds[0]], *_read_action(kinds[0], entry[kinds[0]])))
         with self.store.tx() as conn:
             if token and self.replayed(conn, ctx, token, fingerprint):
                 return {}
             writes: list[Write] = []
-            for entry in entries:
-                kinds = [k for k in ("ConditionCheck", "Put", "Delete", "Update") if entry.get(k) is not None]
-                if len(kinds) != 1:
-                    raise validation("TransactItems can only contain one of Check, Put, Update or Delete")
-                writes.append(self._plan(conn, ctx, kinds[0], entry[kinds[0]]))
+            for kind, spec, exprs, value, size in actions:
+                table = get_table(conn, ctx, spec["TableName"])
+                on_failure = spec.get("ReturnValuesOnConditionCheckFailure")
+                try:
+                    writes.append(plan(table, kind, value, exprs, on_failure, checked=size))
+                except AWSError as err:
+                    if not _cancels(err):
+                        raise
+                    writes.append(Write(table, b"", b"", {}, kind, exprs, invalid=err.message))
             olds, news = self.transact(conn, writes)
             if token:
                 self.remember(conn, ctx, token, fingerprint)
         out: dict = {}
         consumed = capacity.transaction_report(params.get("ReturnConsumedCapacity"), writes, olds, news)
         if consumed:
-            out["ConsumedCapacity"] = consumed
+            out["ConsumedCapacity"] = [_transactional(r, "WriteCapacityUnits") for r in consumed]
         return out
 
     def transact(self, conn: Conn, writes: list[Write]) -> tuple[list, list]:
         """Check every condition, then apply every write, all or nothing (inside `conn`'s transaction)."""
         seen: set = set()
-        for write in writes:
+        valid = [w for w in writes if w.invalid is None]
+        for write in valid:
             ident = (write.table.id, write.pk, write.sk)
             if ident in seen:
                 raise validation("Transaction request cannot include multiple operations on one item")
             seen.add(ident)
             if write.exprs.update is not None:
                 check_keys_untouched(write.exprs.update, write.table.key.names)
-        for write in sorted(writes, key=lambda w: (w.table.id, w.pk, w.sk)):
+        for write in sorted(valid, key=lambda w: (w.table.id, w.pk, w.sk)):
             storage.lock_item(conn, write.table, write.pk, write.sk)
-        olds = [storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
+        olds = [None if w.invalid else storage.get_item(conn, w.table, w.pk, w.sk) for w in writes]
         reasons, news, failed = [], [], False
         for write, old in zip(writes, olds, strict=True):
+            if write.invalid is not None:
+                failed = True
+                reasons.append({"Code": "ValidationError", "Message": write.invalid})
+                news.append(None)
+                continue
             if not matches(old, write.exprs.condition):
                 failed = True
                 reason = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
@@ -357,13 +391,7 @@ class Items:
                 continue
             reasons.append({"Code": "None"})
         if failed:
-            codes = ", ".join(r["Code"] for r in reasons)
-            raise AWSError(
-                "TransactionCanceledException",
-                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-                400,
-                fields={"CancellationReasons": reasons},
-            )
+            raise cancelled(reasons)
         with self._changes_at_end(conn):
             for write, old, new in zip(writes, olds, news, strict=True):
                 self._store(conn, write, old, new)
@@ -398,29 +426,41 @@ class Items:
             raise too_many("transactItems", MAX_TRANSACT_ITEMS)
         responses = []
         totals: dict = {}
+        # Every Get's expressions and key are read before any table is looked up.
+        gets = [(entry["Get"], requests.parse(entry["Get"]), V.normalize_item(entry["Get"]["Key"], "key"))
+                for entry in entries]
         with self.store.tx() as conn:
             seen = set()
-            for entry in entries:
-                spec = entry["Get"]
-                exprs = requests.parse(spec)
+            planned, reasons = [], []
+            for spec, exprs, key in gets:
                 table = get_table(conn, ctx, spec["TableName"])
-                key = V.normalize_item(spec["Key"], "key")
-                pk, sk = table.check_key(key)
+                try:
+                    pk, sk = table.check_key(key)
+                except AWSError as err:
+                    if not _cancels(err):
+                        raise
+                    reasons.append({"Code": "ValidationError", "Message": err.message})
+                    continue
+                reasons.append({"Code": "None"})
                 if (table.id, pk, sk) in seen:
                     raise validation("Transaction request cannot include multiple operations on one item")
                 seen.add((table.id, pk, sk))
+                planned.append((table, exprs, pk, sk))
+            if len(planned) < len(gets):
+                raise cancelled(reasons)
+            for table, exprs, pk, sk in planned:
                 item = storage.get_item(conn, table, pk, sk)
                 totals[table.name] = totals.get(table.name, 0.0) + 2 * capacity.read_units(
                     item_size(item) if item else 0, True
                 )
-                if item is None:
-                    responses.append({})
-                else:
-                    responses.append({"Item": project(item, exprs.projection) if exprs.projection else item})
+                found = project(item, exprs.projection) if item is not None and exprs.projection else item
+                # an item the projection leaves nothing of is answered like a missing one
+                responses.append({"Item": found} if found else {})
         out: dict = {"Responses": responses}
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
-            out["ConsumedCapacity"] = [capacity.report(mode, n, u) for n, u in totals.items()]
+            out["ConsumedCapacity"] = [_transactional(capacity.report(mode, n, u), "ReadCapacityUnits")
+                                       for n, u in totals.items()]
         return out
 
     # TTL
@@ -452,6 +492,53 @@ class Items:
 def request_fingerprint(entries: list) -> str:
     """A digest of a transaction's items, to tell a retry from a different request with the same token."""
     return hashlib.sha256(orjson.dumps(entries, default=codec.encode_bytes, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _transactional(report: dict, kind: str) -> dict:
+    """A transaction's ConsumedCapacity for one table: its INDEXES breakdown also names the units
+    read or written (`kind`), as DynamoDB's does for transactions."""
+    if "Table" in report:
+        report["Table"][kind] = report["Table"]["CapacityUnits"]
+    return report
+
+
+def cancelled(reasons: list[dict]) -> AWSError:
+    """The TransactionCanceledException for a transaction's per-action reasons."""
+    codes = ", ".join(r["Code"] for r in reasons)
+    return AWSError(
+        "TransactionCanceledException",
+        f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+        400,
+        fields={"CancellationReasons": reasons},
+    )
+
+
+def _read_action(kind: str, params: dict, single: bool = False) -> tuple[requests.Expressions, dict, int]:
+    """A write's expressions and its item (Put) or key with its size: what is checked before the
+    table is looked up, as DynamoDB does. PutItem, UpdateItem and DeleteItem (`single`) report a
+    problem of their expression parameters or values in the validation envelope."""
+    try:
+        exprs = requests.parse(params)
+        if kind == "ConditionCheck" and exprs.condition is None:
+            raise validation("The ConditionExpression parameter is required for a ConditionCheck")
+        value, size = check_value(kind, params["Item"] if kind == "Put" else params["Key"])
+    except AWSError as err:
+        if not single or err.code != "ValidationException" or err.message.startswith(ENVELOPE) or (
+            err.message == "Item size has exceeded the maximum allowed size"
+        ):
+            raise
+        raise validation(ENVELOPE + err.message) from None
+    return exprs, value, size
+
+
+def _cancels(err: AWSError) -> bool:
+    """Whether a transaction action's error cancels the transaction (a ValidationError reason)
+    rather than refusing the request: a key or index key of the wrong type or shape does; an empty
+    key value or a malformed expression is refused up front."""
+    return err.code == "ValidationException" and (
+        err.message.startswith("One or more parameter values were invalid:")
+        or err.message == "The provided key element does not match the schema"
+    )
 
 
 def check_value(kind: str, value: dict) -> tuple[dict, int]:

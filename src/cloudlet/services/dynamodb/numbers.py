@@ -6,6 +6,7 @@ import decimal
 import re
 from decimal import Decimal
 
+from cloudlet.services.dynamodb import wording
 from cloudlet.services.dynamodb.errors import validation
 
 # Exact for sums and differences of in-range numbers (at most 256 digits), so the 38-digit check sees them.
@@ -22,13 +23,38 @@ def parse(text: str) -> Decimal:
         raise validation("The parameter cannot be converted to a numeric value")
     # DynamoDB's number syntax: no surrounding blanks, no digit separators, NaN or infinities.
     if not _SYNTAX.fullmatch(text):
+        if not text and wording.is_older():
+            raise validation("The parameter cannot be converted to a numeric value")
         raise validation(f"The parameter cannot be converted to a numeric value: {text}")
+    _, _, exponent = text.lower().partition("e")
+    if exponent:
+        power = int(exponent)
+        if not -(2**63) <= power < 2**63:  # DynamoDB reads the exponent as a 64-bit integer
+            raise validation(f"The parameter cannot be converted to a numeric value: {text}")
+        if abs(power) > _FAR:  # past any magnitude a request can bring back into range
+            raise _overflow() if power > 0 else _underflow()
     return check(Decimal(text))  # exact: the precision check sees every digit
 
 
+def _overflow():
+    return validation("Number overflow. Attempting to store a number with magnitude larger than supported range")
+
+
+def _underflow():
+    return validation("Number underflow. Attempting to store a number with magnitude smaller than supported range")
+
+
+_FAR = 10**6
+
+
 def check(value: Decimal) -> Decimal:
-    """Check range and precision of a number (input or arithmetic result); returns it normalized."""
+    """Check range and precision of a number (input or arithmetic result); returns it normalized.
+    Zero is range-checked by the exponent it is written with."""
     if value.is_zero():
+        if value.adjusted() > MAX_ADJUSTED:
+            raise _overflow()
+        if value.adjusted() < MIN_EXP:
+            raise _underflow()
         return Decimal(0)
     sign, digits, exponent = value.as_tuple()
     end = len(digits)
@@ -40,11 +66,9 @@ def check(value: Decimal) -> Decimal:
         raise validation("Attempting to store more than 38 significant digits in a Number")
     adjusted = value.adjusted()
     if adjusted > MAX_ADJUSTED:
-        raise validation("Number overflow. Attempting to store a number with magnitude larger than supported range")
+        raise _overflow()
     if adjusted < MIN_EXP:
-        raise validation(
-            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
-        )
+        raise _underflow()
     return value
 
 
@@ -90,3 +114,4 @@ def add(a: Decimal, b: Decimal) -> Decimal:
 
 def subtract(a: Decimal, b: Decimal) -> Decimal:
     return check(CONTEXT.subtract(a, b))
+

@@ -6,7 +6,12 @@ from dataclasses import asdict, dataclass, field
 
 from cloudlet.services.dynamodb import keys, size
 from cloudlet.services.dynamodb import values as V
-from cloudlet.services.dynamodb.errors import invalid_params, validation
+from cloudlet.services.dynamodb.errors import (
+    empty_index_key,
+    empty_index_key_update,
+    invalid_params,
+    validation,
+)
 
 
 @dataclass
@@ -139,7 +144,7 @@ class TableDef:
     def index_keys(self) -> dict[str, tuple[str, str]]:
         """The secondary-index key attributes that are not table key attributes: name -> (type, index)."""
         out: dict[str, tuple[str, str]] = {}
-        for index in self.indexes:
+        for index in sorted(self.indexes, key=lambda i: i.name):  # errors name the first index by name
             for name, wanted in _index_key_types(index):
                 if name not in self.key.names:
                     out.setdefault(name, (wanted, index.name))
@@ -149,16 +154,17 @@ class TableDef:
     def item_key(self, item: dict) -> dict:
         return {name: item[name] for name in self.key.names if name in item}
 
-    def check_item_keys(self, item: dict) -> None:
-        """Check that an item carries the table key (types, sizes) and valid index keys."""
+    def check_item_keys(self, item: dict, updating: bool = False) -> None:
+        """Check that an item carries the table key (types, sizes) and valid index keys (`updating`:
+        the item an update made, whose empty index key is worded for updates)."""
         for name, wanted in self._key_types():
             value = item.get(name)
             if value is None:
                 raise invalid_params(f"Missing the key {name} in the item")
             _check_key_value(name, value, wanted)
-        for index in self.indexes:
+        for index in sorted(self.indexes, key=lambda i: i.name):  # errors name the first index by name
             for name, wanted in _index_key_types(index):
-                check_index_key_value(index.name, name, item.get(name), wanted)
+                check_index_key_value(index.name, name, item.get(name), wanted, updating)
 
     def check_key(self, key: dict) -> tuple[bytes, bytes]:
         """Check a Key parameter against the schema; returns its encoded (pk, sk)."""
@@ -183,9 +189,10 @@ class TableDef:
         return out
 
 
-def check_index_key_value(index_name: str, name: str, value: dict | None, wanted: str) -> None:
+def check_index_key_value(index_name: str, name: str, value: dict | None, wanted: str,
+                          updating: bool = False) -> None:
     """An item's value of an index key attribute (None: absent, the item is not in the index) must have
-    the attribute's type and, for S and B, not be empty."""
+    the attribute's type and, for S and B, not be empty (`updating`: an update expression set it)."""
     if value is None:
         return
     actual = V.type_of(value)
@@ -194,11 +201,7 @@ def check_index_key_value(index_name: str, name: str, value: dict | None, wanted
             f"Type mismatch for Index Key {name} Expected: {wanted} Actual: {actual} IndexName: {index_name}"
         )
     if actual in ("S", "B") and len(value[actual]) == 0:
-        raise validation(
-            "One or more parameter values are not valid. A value specified for a secondary index key "
-            "is not supported. The AttributeValue for a key attribute cannot contain an empty "
-            f"{'string' if actual == 'S' else 'binary'} value. IndexName: {index_name}, IndexKey: {name}"
-        )
+        raise empty_index_key_update(actual) if updating else empty_index_key(name, actual, index_name)
 
 
 def _index_key_types(index: IndexDef) -> list[tuple[str, str]]:

@@ -13,9 +13,17 @@ def item_size(item: dict) -> int:
 
 
 def number_size(text: str) -> int:
-    """A number takes one byte per two significant digits plus one (text in canonical, plain form)."""
-    digits = len(text.lstrip("-").replace(".", "").strip("0"))
-    return (digits + 1) // 2 + 1 if digits else 1
+    """Bytes of a number (text in canonical, plain form), as DynamoDB counts them: one, plus half the
+    significant digits on each side of the point rounded up, plus one for a minus sign. The integer
+    part's trailing zeros count only when a fraction follows, the fraction's leading zeros only
+    when an integer part precedes."""
+    whole, _, fraction = text.lstrip("-").partition(".")
+    whole, fraction = whole.lstrip("0"), fraction.rstrip("0")
+    if not whole and not fraction:
+        return 1
+    whole_digits = len(whole) if fraction else len(whole.rstrip("0"))
+    fraction_digits = len(fraction) if whole else len(fraction.lstrip("0"))
+    return 1 + -(-whole_digits // 2) + -(-fraction_digits // 2) + (1 if text.startswith("-") else 0)
 
 
 def value_size(value: dict) -> int:

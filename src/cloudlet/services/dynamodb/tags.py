@@ -44,7 +44,7 @@ def tag_resource(store: Store, ctx, params: dict) -> dict:
     if not params["Tags"]:
         raise validation("Atleast one Tag needs to be provided as Input.")
     with store.tx() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
+        table = _table_by_arn(conn, ctx, params["ResourceArn"], "TagResource")
         add(table.tags, params["Tags"])
         storage.save_table(conn, table)
     return {}
@@ -54,7 +54,7 @@ def untag_resource(store: Store, ctx, params: dict) -> dict:
     if not params["TagKeys"]:
         raise validation("Atleast one Tag Key needs to be provided as Input.")
     with store.tx() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
+        table = _table_by_arn(conn, ctx, params["ResourceArn"], "UntagResource")
         for key in params["TagKeys"]:
             table.tags.pop(key, None)
         storage.save_table(conn, table)
@@ -64,11 +64,11 @@ def untag_resource(store: Store, ctx, params: dict) -> dict:
 def list_tags_of_resource(store: Store, ctx, params: dict) -> dict:
     """Every tag in one answer: a table has at most 50, and DynamoDB does not page them."""
     with store.read() as conn:
-        table = _table_by_arn(conn, ctx, params["ResourceArn"])
+        table = _table_by_arn(conn, ctx, params["ResourceArn"], "ListTagsOfResource")
     return {"Tags": [{"Key": k, "Value": v} for k, v in sorted(table.tags.items())]}
 
 
-def _table_by_arn(conn: Conn, ctx, arn: str) -> TableDef:
+def _table_by_arn(conn: Conn, ctx, arn: str, action: str) -> TableDef:
     if not arn.startswith("arn:"):
         raise invalid_params(f"ARNs must start with 'arn:': {arn}")
     parts = arn.split(":", 5)
@@ -80,9 +80,16 @@ def _table_by_arn(conn: Conn, ctx, arn: str) -> TableDef:
         raise invalid_params(f"Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}")
     if parts[3] != ctx.region:
         raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
-    table = None
-    if parts[4] == ctx.account_id:
-        table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):], for_update=True)
+    if parts[4] != ctx.account_id:
+        # another account's table: no resource-based policy lets this caller in
+        caller = ctx.principal_arn or f"arn:aws:iam::{ctx.account_id}:root"
+        raise AWSError(
+            "AccessDeniedException",
+            f"User: {caller} is not authorized to perform: dynamodb:{action} on resource: {arn} because no "
+            f"resource-based policy allows the dynamodb:{action} action",
+            400,
+        )
+    table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):], for_update=True)
     if table is None:
         raise AWSError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
     return table

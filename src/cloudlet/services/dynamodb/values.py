@@ -7,9 +7,11 @@ only where they are compared or computed.
 
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 
-from cloudlet.services.dynamodb import numbers
+from cloudlet.aws.errors import AWSError
+from cloudlet.services.dynamodb import numbers, wording
 from cloudlet.services.dynamodb.errors import invalid_params, validation
 
 TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
@@ -27,13 +29,18 @@ def normalize_item(item: dict, what: str = "item") -> dict:
     """Check every attribute of an item and return it with numbers in canonical form."""
     if not isinstance(item, dict):
         raise validation(f"Invalid {what}")
+    if what == "item" and "" in item:
+        raise validation("Empty attribute name")  # checked before any value, however deep
     return {name: normalize(value, 1) for name, value in item.items()}
 
 
 def normalize(value, depth: int = 1) -> dict:
     """Check one attribute value (exactly one type, valid sets, numbers, depth) and normalize it."""
     if depth > MAX_DEPTH:
-        raise validation("Nesting Levels have exceeded supported limits")
+        raise validation(
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
+            "supported limit"
+        )
     if not isinstance(value, dict) or not value:
         raise validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
     present = [k for k, v in value.items() if v is not None]
@@ -89,6 +96,8 @@ def _normalize_set(tag: str, inner) -> list:
     if not isinstance(inner, list):
         raise validation("Invalid attribute value type")
     if not inner:
+        if tag == "BS":
+            raise invalid_params("Binary sets should not be empty")
         raise invalid_params(f"An {_SET_NAMES[tag]}  may not be empty")
     if tag == "SS":
         if not all(isinstance(v, str) for v in inner):
@@ -101,8 +110,7 @@ def _normalize_set(tag: str, inner) -> list:
         out = [_blob(v) for v in inner]
         keys = out
     if len(set(keys)) != len(keys):
-        shown = ", ".join(_show(v) for v in inner)
-        raise invalid_params(f"Input collection [{shown}] contains duplicates.")
+        raise _duplicates(tag, inner, out)
     return sorted_set(tag, out)
 
 
@@ -116,8 +124,27 @@ def sorted_set(tag: str, members: list) -> list:
     return sorted(members)
 
 
-def _show(v) -> str:
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+def _duplicates(tag: str, sent: list, members: list) -> AWSError:
+    """DynamoDB's error for a set with a repeated member, worded by the layer answering."""
+    if wording.is_older():
+        if tag == "NS":
+            return validation("Input collection contains duplicates")
+        shown = ", ".join(base64.b64encode(v).decode() if tag == "BS" else v for v in members)
+        return invalid_params(f"Input collection [{shown}]{'of type BS' if tag == 'BS' else ''} contains duplicates.")
+    if tag == "NS":
+        return invalid_params("Input collection contains duplicates.")
+    # The members seen before the first repeat in byte order, the repeat, then the rest as sent.
+    seen: list = []
+    for i, member in enumerate(members):
+        if member in seen:
+            order = sorted(seen, key=lambda m: m.encode() if isinstance(m, str) else m) + members[i:]
+            break
+        seen.append(member)
+    if tag == "BS":
+        shown = ",".join(f'"{base64.b64encode(m).decode()}"' for m in order)
+        return invalid_params(f"Input collection [{shown}]of type BS contains duplicates.")
+    shown = ", ".join(f'"{m}"' for m in order)
+    return invalid_params(f"Input collection [{shown}] contains duplicates.")
 
 
 def equal(a: dict | None, b: dict | None) -> bool:

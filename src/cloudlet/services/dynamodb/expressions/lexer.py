@@ -44,7 +44,9 @@ def tokenize(text: str) -> tuple[Token, ...]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise ExpressionError(f'Syntax error; token: "{text[pos]}", near: "{text[max(0, pos - 5):pos + 5]}"')
+            # like the parser's errors: from the previous token to the end of the next character
+            start = tokens[-1].pos if tokens else pos
+            raise ExpressionError(f'Syntax error; token: "{text[pos]}", near: "{text[start:pos + 2]}"')
         kind = match.lastgroup
         if kind != "ws":
             token_text = match.group()

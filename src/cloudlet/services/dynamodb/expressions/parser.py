@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from cloudlet.services.dynamodb import values as V
+from cloudlet.services.dynamodb import wording
 from cloudlet.services.dynamodb.errors import validation
 from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.lexer import ExpressionError, Token, invalid, tokenize
@@ -41,6 +42,8 @@ class Attributes:
             try:
                 self.values[key] = V.normalize(value)
             except Exception as exc:
+                if not wording.is_older():
+                    raise  # the current validation layer names the value's problem alone
                 message = getattr(exc, "message", str(exc))
                 raise validation(f"ExpressionAttributeValues contains invalid value: {message} for key {key}") from None
         self.used_names: set[str] = set()
@@ -473,6 +476,8 @@ def _run(kind: str, text: str | None, attrs: Attributes, method: str):
         raise invalid(kind, "The expression can not be empty;")
     size = len(text.encode("utf-8"))
     if size > MAX_EXPRESSION_BYTES:
+        if kind == "Update" and wording.is_older():  # the older layer does not give an update's size
+            raise invalid(kind, "Expression size has exceeded the maximum allowed size;")
         raise invalid(kind, f"Expression size has exceeded the maximum allowed size; expression size: {size}")
     try:
         parser = _Parser(text, attrs)

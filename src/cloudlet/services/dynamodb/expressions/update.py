@@ -7,7 +7,7 @@ from decimal import Decimal
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import numbers
 from cloudlet.services.dynamodb import values as V
-from cloudlet.services.dynamodb.errors import validation
+from cloudlet.services.dynamodb.errors import empty_index_key_update, validation
 from cloudlet.services.dynamodb.expressions import ast as A
 from cloudlet.services.dynamodb.expressions.evaluate import operand, resolve
 
@@ -52,6 +52,8 @@ def check_index_keys(update: A.Update, index_keys: dict[str, tuple[str, str]]) -
                 "One or more parameter values were invalid: Type mismatch for Index Key "
                 f"{name} Expected: {wanted} Actual: {actual} IndexName: {index}"
             )
+        if actual in ("S", "B") and len(action.value.value[actual]) == 0:
+            raise empty_index_key_update(actual)
 
 
 def _paths(node) -> list[A.Path]:
