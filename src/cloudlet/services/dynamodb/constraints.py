@@ -54,6 +54,8 @@ def in_dynamodb_order(operation: str, problems: list[Problem]) -> list[Problem]:
     """`problems` as DynamoDB reports them: enums listed in its own order, a GSI's problems ahead of
     an LSI's, a bad table name alone (unless a required member is missing too, CreateTable aside),
     and for UpdateItem its members in DynamoDB's order, only the first unless one is missing."""
+    if not problems:
+        return problems
     out = [(path, value, _enum_order(path, c)) for path, value, c in problems]
     missing = any(p[2] == "Member must not be null" for p in out)
     if (operation == "CreateTable" or not missing) and any(p[0] == "tableName" for p in out):
@@ -107,6 +109,8 @@ def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
     for path, name in _table_names(params):
         if not isinstance(name, str) or name.startswith("arn:"):
             continue
+        if 3 <= len(name) <= 255 and NAME_PATTERN.fullmatch(name):
+            continue  # a good name: the model's own rules (1..1024 characters) cannot have refused it
         if name == "" and any(p[0] == path and p[2].endswith("greater than or equal to 1") for p in out):
             continue  # a member that also takes an ARN: the model's own minimum length is all DynamoDB reports
         out = [p for p in out if p[0] != path]
@@ -119,10 +123,15 @@ def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
     return out
 
 
+_TABLE_NAME_MEMBERS = tuple((member, member[0].lower() + member[1:]) for member in (
+    "TableName", "ExclusiveStartTableName", "SourceTableName", "TargetTableName"))
+
+
 def _table_names(params: dict) -> Iterator[tuple[str, object]]:
     """(message path, value) of every table name a request gives, a transaction's actions' included."""
-    for member in ("TableName", "ExclusiveStartTableName", "SourceTableName", "TargetTableName"):
-        yield member[0].lower() + member[1:], params.get(member)
+    for member, path in _TABLE_NAME_MEMBERS:
+        if member in params:
+            yield path, params[member]
     items = params.get("TransactItems")
     for i, entry in enumerate(items if isinstance(items, list) else [], 1):
         for action in ("Put", "Update", "Delete", "ConditionCheck", "Get"):

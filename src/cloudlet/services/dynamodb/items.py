@@ -113,7 +113,8 @@ class Items:
             raise validation(
                 "The update expression attempted to update the secondary index key to unsupported type"
             ) from None
-        vector_items.check_item(write.table, new)
+        if write.table.vector_indexes:
+            vector_items.check_item(write.table, new)
         write.size = item_size(new)
         if write.size > MAX_ITEM_BYTES:
             raise validation("Item size to update has exceeded the maximum allowed size")
@@ -561,7 +562,8 @@ def plan(table: TableDef, kind: str, value: dict, exprs: requests.Expressions,
     if kind == "Put":
         item = value
         table.check_item_keys(item)
-        vector_items.check_item(table, item)
+        if table.vector_indexes:
+            vector_items.check_item(table, item)
         check_key_sizes(table, item)
         pk, sk = table.encode_key(item)
         return Write(table, pk, sk, table.item_key(item), kind, exprs, item, return_on_failure, checked)
