@@ -23,6 +23,7 @@ from cloudlet.services.sqs import attributes as qattrs
 from cloudlet.services.sqs import validation as check
 from cloudlet.services.sqs import wire  # noqa: F401  (registers the query protocol wire names)
 from cloudlet.services.sqs.errors import (
+    for_protocol,
     invalid_attribute_name,
     invalid_attribute_value,
     invalid_parameter,
@@ -109,7 +110,13 @@ class SQS(Service):
             raise
 
     def _queue(self, ctx, params: dict) -> Queue:
-        return self.queues.get(*parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
+        return self._get(ctx, *parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
+
+    def _get(self, ctx, account: str, region: str, name: str) -> Queue:
+        try:
+            return self.queues.get(account, region, name)
+        except AWSError as err:
+            raise for_protocol(err, ctx.protocol) from None
 
     # ---- queues ------------------------------------------------------------------------------
     def create_queue(self, ctx, params: dict) -> dict:
@@ -199,7 +206,7 @@ class SQS(Service):
         if not params["QueueName"]:
             raise _no_queue_name()
         account = params.get("QueueOwnerAWSAccountId") or ctx.account_id
-        queue = self.queues.get(account, ctx.region, params["QueueName"])
+        queue = self._get(ctx, account, ctx.region, params["QueueName"])
         return {"QueueUrl": queue.url(ctx.base_url)}
 
     def list_queues(self, ctx, params: dict) -> dict:
@@ -382,6 +389,9 @@ class SQS(Service):
                     raise missing_parameter(f"SendMessageBatchRequestEntry.{position}.MessageBody")
                 if not queue.fifo:
                     check.check_standard_batch_entry(entry)
+                elif not entry.get("MessageGroupId"):
+                    # SendMessage answers MissingParameter here; a batch InvalidParameterValue
+                    raise invalid_parameter("The request must contain the parameter MessageGroupId.")
                 self._entry(queue, entry)
                 good.append(entry)
             except AWSError as err:
@@ -591,7 +601,13 @@ class SQS(Service):
         return {"Results": self.moves.list(source.arn, limit or 1)}
 
     def cancel_message_move_task(self, ctx, params: dict) -> dict:
-        moved = self.moves.cancel(decode_task_handle(params["TaskHandle"]))
+        task_id, source_arn = decode_task_handle(params["TaskHandle"])
+        if self.queues.by_arn(source_arn) is None:
+            raise sqs_error(
+                "ResourceNotFoundException",
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            )
+        moved = self.moves.cancel(task_id)
         return {"ApproximateNumberOfMessagesMoved": moved}
 
 

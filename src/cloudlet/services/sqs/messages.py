@@ -488,9 +488,10 @@ def _received(
 
 
 def select_attributes(attributes: dict, names: list[str]) -> dict:
-    """The message attributes a MessageAttributeNames list selects: All, .*, prefix.*, exact names."""
-    if "All" in names or ".*" in names:
+    """The message attributes a MessageAttributeNames list selects: All, * or .*, prefix.* (any name
+    that starts with the prefix: Hel.* selects Hello and Help.Me), exact names."""
+    if "All" in names or ".*" in names or "*" in names:
         return attributes
-    prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))
+    prefixes = tuple(n[:-2] for n in names if n.endswith(".*"))
     exact = set(names)
     return {k: v for k, v in attributes.items() if k in exact or (prefixes and k.startswith(prefixes))}

@@ -1,0 +1,265 @@
+"""SQS answers held against AWS's own: error codes and texts (json and query), the Policy that
+AddPermission builds, MessageAttributeNames wildcards, move task handles."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from sqs_helpers import make_queue, queue_attrs
+
+ARN = "arn:aws:sqs:us-east-1:000000000000:"
+
+
+@pytest.fixture
+def sqs(cloudlet):
+    return cloudlet.client("sqs", config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+
+
+def answer(call, **kwargs) -> tuple[str, int, str, str]:
+    """(Code, HTTP status, Message, QueryErrorCode) of a call that fails."""
+    with pytest.raises(ClientError) as info:
+        call(**kwargs)
+    err = info.value.response
+    return (
+        err["Error"]["Code"],
+        err["ResponseMetadata"]["HTTPStatusCode"],
+        err["Error"]["Message"],
+        err["Error"].get("QueryErrorCode", ""),
+    )
+
+
+def task_handle(task_id: str, source_arn: str) -> str:
+    return base64.b64encode(json.dumps({"taskId": task_id, "sourceArn": source_arn}).encode()).decode()
+
+
+def test_error_answers(sqs):
+    url = make_queue(sqs, "q")
+    fifo = make_queue(sqs, "q.fifo", FifoQueue="true")
+    make_queue(sqs, "dlq")
+    invalid = ("InvalidParameterValue", 400)
+    cases = [
+        # both kinds of server-side encryption at once
+        (
+            sqs.set_queue_attributes,
+            {"QueueUrl": url, "Attributes": {"KmsMasterKeyId": "k", "SqsManagedSseEnabled": "true"}},
+            ("InvalidAttributeName", 400),
+            "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE "
+            "or SQS SSE.",
+        ),
+        (
+            sqs.create_queue,
+            {"QueueName": "sse", "Attributes": {"KmsMasterKeyId": "k", "SqsManagedSseEnabled": "true"}},
+            ("InvalidAttributeName", 400),
+            "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE "
+            "or SQS SSE.",
+        ),
+        # a queue's type cannot change; a standard queue does not know the attribute at all
+        (
+            sqs.set_queue_attributes,
+            {"QueueUrl": fifo, "Attributes": {"FifoQueue": "false"}},
+            ("InvalidAttributeValue", 400),
+            "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+        ),
+        (
+            sqs.set_queue_attributes,
+            {"QueueUrl": url, "Attributes": {"FifoQueue": "true"}},
+            ("InvalidAttributeName", 400),
+            "Unknown Attribute FifoQueue.",
+        ),
+        (
+            sqs.create_queue,
+            {
+                "QueueName": "x",
+                "Attributes": {"RedrivePolicy": '{"deadLetterTargetArn": "dummy", "maxReceiveCount": 42}'},
+            },
+            invalid,
+            'Value {"deadLetterTargetArn": "dummy", "maxReceiveCount": 42} for parameter RedrivePolicy is '
+            "invalid. Reason: Invalid value for deadLetterTargetArn.",
+        ),
+        # a FIFO batch entry without a group: the whole batch, and InvalidParameterValue (not MissingParameter)
+        (
+            sqs.send_message_batch,
+            {
+                "QueueUrl": fifo,
+                "Entries": [
+                    {"Id": "a", "MessageBody": "b", "MessageGroupId": "g", "MessageDeduplicationId": "1"},
+                    {"Id": "b", "MessageBody": "b", "MessageDeduplicationId": "2"},
+                ],
+            },
+            invalid,
+            "The request must contain the parameter MessageGroupId.",
+        ),
+        # RemovePermission on a queue without any policy
+        (
+            sqs.remove_permission,
+            {"QueueUrl": url, "Label": "nothing"},
+            invalid,
+            "Value nothing for parameter Label is invalid. Reason: can't find label.",
+        ),
+        # move task handles: not a handle, a source queue that does not exist, a task that does not
+        (
+            sqs.cancel_message_move_task,
+            {"TaskHandle": "foobared"},
+            invalid,
+            "Value for parameter TaskHandle is invalid.",
+        ),
+        (
+            sqs.cancel_message_move_task,
+            {"TaskHandle": base64.b64encode(b"not a handle").decode()},
+            invalid,
+            "Value for parameter TaskHandle is invalid.",
+        ),
+        (
+            sqs.cancel_message_move_task,
+            {"TaskHandle": task_handle("10f57157-fc38-4da9-a113-4de7e12d05dd", ARN + "nothere")},
+            ("ResourceNotFoundException", 404),
+            "The resource that you specified for the SourceArn parameter doesn't exist.",
+        ),
+        (
+            sqs.cancel_message_move_task,
+            {"TaskHandle": task_handle("10f57157-fc38-4da9-a113-4de7e12d05dd", ARN + "dlq")},
+            ("ResourceNotFoundException", 404),
+            "Task does not exist.",
+        ),
+    ]
+    for call, kwargs, (code, status), message in cases:
+        assert answer(call, **kwargs)[:3] == (code, status, message), kwargs
+    # nothing of the refused requests was kept
+    assert queue_attrs(sqs, fifo, "FifoQueue") == {"FifoQueue": "true"}
+    assert "KmsMasterKeyId" not in queue_attrs(sqs, url)
+    assert "Messages" not in sqs.receive_message(QueueUrl=fifo)
+    assert [u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"]] == ["dlq", "q", "q.fifo"]
+    # FifoQueue=true on a FIFO queue changes nothing and is accepted
+    sqs.set_queue_attributes(QueueUrl=fifo, Attributes={"FifoQueue": "true"})
+
+
+def test_json_error_types(sqs):
+    """Over json, SQS names its legacy codes' errors as AWS does in `__type` (botocore's QueryErrorCode);
+    boto3's Code stays the legacy code."""
+    url = make_queue(sqs, "q")
+    fifo = make_queue(sqs, "q.fifo", FifoQueue="true")
+    assert answer(sqs.receive_message, QueueUrl=url, MaxNumberOfMessages=11) == (
+        "InvalidParameterValue",
+        400,
+        "Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.",
+        "InvalidParameterValueException",
+    )
+    assert answer(sqs.send_message, QueueUrl=fifo, MessageBody="x", MessageDeduplicationId="d") == (
+        "MissingParameter",
+        400,
+        "The request must contain the parameter MessageGroupId.",
+        "MissingRequiredParameterException",
+    )
+    assert answer(sqs.get_queue_url, QueueName="nothere") == (
+        "AWS.SimpleQueueService.NonExistentQueue",
+        400,
+        "The specified queue does not exist.",
+        "QueueDoesNotExist",
+    )
+    sqs.purge_queue(QueueUrl=url)
+    assert answer(sqs.purge_queue, QueueUrl=url) == (
+        "AWS.SimpleQueueService.PurgeQueueInProgress",
+        403,
+        "Only one PurgeQueue operation on q is allowed every 60 seconds.",
+        "PurgeQueueInProgress",
+    )
+    failed = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x", "DelaySeconds": 901}])
+    assert failed["Failed"][0]["Code"] == "InvalidParameterValue"
+
+
+def query(cloudlet, path: str = "/", **params) -> tuple[int, str]:
+    data = urllib.parse.urlencode({"Version": "2012-11-05", **params}).encode()
+    req = urllib.request.Request(
+        cloudlet.endpoint + path,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+    )
+    try:
+        with urllib.request.urlopen(req) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_query_queue_does_not_exist(cloudlet, sqs):
+    """Over the query protocol SQS's text for a missing queue names the wsdl version."""
+    url = make_queue(sqs, "gone")
+    sqs.delete_queue(QueueUrl=url)
+    for params in (
+        {"Action": "GetQueueAttributes", "QueueUrl": url, "AttributeName.1": "QueueArn"},
+        {"Action": "GetQueueUrl", "QueueName": "gone"},
+    ):
+        status, body = query(cloudlet, **params)
+        assert status == 400, body
+        assert "<Code>AWS.SimpleQueueService.NonExistentQueue</Code>" in body
+        assert "<Message>The specified queue does not exist for this wsdl version.</Message>" in body
+
+
+def test_add_permission_policy_document(sqs):
+    url = make_queue(sqs, "shared")
+    arn = ARN + "shared"
+    sqs.add_permission(
+        QueueUrl=url, Label="p1", AWSAccountIds=["000000000000", "111111111111"], Actions=["ReceiveMessage"]
+    )
+    sqs.add_permission(QueueUrl=url, Label="p2", AWSAccountIds=["000000000000"], Actions=["SendMessage"])
+    statement = {"Effect": "Allow", "Resource": arn}
+    assert json.loads(queue_attrs(sqs, url, "Policy")["Policy"]) == {
+        "Version": "2008-10-17",
+        "Id": f"{arn}/SQSDefaultPolicy",
+        "Statement": [
+            {
+                "Sid": "p1",
+                **statement,
+                "Principal": {"AWS": ["arn:aws:iam::000000000000:root", "arn:aws:iam::111111111111:root"]},
+                "Action": "SQS:ReceiveMessage",
+            },
+            {
+                "Sid": "p2",
+                **statement,
+                "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+                "Action": "SQS:SendMessage",
+            },
+        ],
+    }
+    sqs.remove_permission(QueueUrl=url, Label="p1")
+    remaining = json.loads(queue_attrs(sqs, url, "Policy")["Policy"])["Statement"]
+    assert [s["Sid"] for s in remaining] == ["p2"]  # still a list with one statement
+    assert answer(sqs.remove_permission, QueueUrl=url, Label="p1")[:3] == (
+        "InvalidParameterValue",
+        400,
+        "Value p1 for parameter Label is invalid. Reason: can't find label on existing policy.",
+    )
+    sqs.remove_permission(QueueUrl=url, Label="p2")
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"]).get("Attributes", {}) == {}
+
+
+def test_message_attribute_name_wildcards(sqs):
+    url = make_queue(sqs, "q", VisibilityTimeout=0)
+    sent = {
+        "Help.Me": {"DataType": "String", "StringValue": "Me"},
+        "Hello": {"DataType": "String", "StringValue": "There"},
+        "General": {"DataType": "String", "StringValue": "Kenobi"},
+    }
+    sqs.send_message(QueueUrl=url, MessageBody="msg", MessageAttributes=sent)
+    cases = [
+        (["*"], ["General", "Hello", "Help.Me"], "4c360f3fdafd970e05fae2f149d997f5"),
+        ([".*"], ["General", "Hello", "Help.Me"], "4c360f3fdafd970e05fae2f149d997f5"),
+        (["Hel.*"], ["Hello", "Help.Me"], "83fee93c1bcd8b9a5a923ffacdc636c7"),
+        (["Hello", "General"], ["General", "Hello"], "fca026605781cb4126a1e9044df24232"),
+        (["Foo", "Hello"], ["Hello"], "a311262e065454b75da111d535b8dacd"),
+        (["Foo", "Help"], [], None),
+        (["AWS."], [], None),
+        (["..foo"], [], None),
+    ]
+    for names, expected, md5 in cases:
+        message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
+        assert sorted(message.get("MessageAttributes") or {}) == expected, names
+        assert message.get("MD5OfMessageAttributes") == md5, names
