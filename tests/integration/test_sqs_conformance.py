@@ -170,7 +170,9 @@ def test_json_error_types(sqs):
         "Only one PurgeQueue operation on q is allowed every 60 seconds.",
         "PurgeQueueInProgress",
     )
-    failed = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x", "DelaySeconds": 901}])
+    failed = sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": "a", "MessageBody": "x", "DelaySeconds": 901}]
+    )
     assert failed["Failed"][0]["Code"] == "InvalidParameterValue"
 
 
@@ -263,3 +265,61 @@ def test_message_attribute_name_wildcards(sqs):
         message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
         assert sorted(message.get("MessageAttributes") or {}) == expected, names
         assert message.get("MD5OfMessageAttributes") == md5, names
+
+
+def test_fifo_receive_order_across_groups(sqs):
+    """A FIFO receive returns as many messages of one group as it can before the next group; groups
+    come in the order their first message became visible; an in-flight message holds back only the
+    messages sent after it in its group."""
+
+    def queue(name: str, *sends: str) -> str:
+        url = make_queue(sqs, name, FifoQueue="true", ContentBasedDeduplication="true")
+        for body in sends:
+            sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId=body.split("-")[0])
+        return url
+
+    def bodies(url: str, **kwargs) -> list[str]:
+        return [m["Body"] for m in sqs.receive_message(QueueUrl=url, **kwargs).get("Messages", [])]
+
+    url = queue("a.fifo", "g1-m1", "g2-m1", "g1-m2", "g1-m3")
+    assert bodies(url, MaxNumberOfMessages=10) == ["g1-m1", "g1-m2", "g1-m3", "g2-m1"]
+
+    # messages received with no visibility timeout are visible again from that receive on
+    url = queue("b.fifo", "g1-m1", "g2-m1", "g2-m2", "g3-m1", "g1-m2")
+    assert bodies(url, MaxNumberOfMessages=3, VisibilityTimeout=0) == ["g1-m1", "g1-m2", "g2-m1"]
+    assert bodies(url, MaxNumberOfMessages=10, VisibilityTimeout=0) == [
+        "g3-m1",
+        "g1-m1",
+        "g1-m2",
+        "g2-m1",
+        "g2-m2",
+    ]
+
+    # deleting all a group had in flight opens the group again, at its next message
+    sends = (
+        "g1-m1",
+        "g2-m1",
+        "g1-m2",
+        "g2-m2",
+        "g1-m2",
+        "g1-m3",
+        "g1-m4",
+        "g3-m1",
+    )  # one g1-m2 is a duplicate
+    for name, delete in (("c.fifo", 2), ("e.fifo", 1)):
+        url = queue(name, *sends)
+        taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+        assert [m["Body"] for m in taken] == ["g1-m1", "g1-m2"]
+        for message in taken[:delete]:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        expected = (
+            ["g2-m1", "g2-m2", "g1-m3", "g1-m4", "g3-m1"] if delete == 2 else ["g2-m1", "g2-m2", "g3-m1"]
+        )
+        assert bodies(url, MaxNumberOfMessages=10) == expected, name
+
+    # a message made visible again is delivered though a later one of its group is in flight
+    url = queue("d.fifo", "g1-m1", "g1-m2", "g2-m1")
+    taken = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2)["Messages"]
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=taken[0]["ReceiptHandle"], VisibilityTimeout=0)
+    assert bodies(url, MaxNumberOfMessages=3) == ["g2-m1", "g1-m1"]
+    assert bodies(url, MaxNumberOfMessages=3) == []

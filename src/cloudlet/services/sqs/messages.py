@@ -49,10 +49,18 @@ _SELECT_STANDARD = (
     f"SELECT {_COLUMNS} FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
     " ORDER BY visible_ms LIMIT ?"
 )
-_SELECT_FIFO = (
-    f"SELECT {_COLUMNS} FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
-    " AND (grp NOT IN (SELECT grp FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND recv_count > 0"
-    " AND sent_ms > ?)) ORDER BY seq LIMIT ?"
+# FIFO: a group's first message (lowest sequence number), when visible, opens the group; groups
+# come in the order their first message became visible, each with its visible messages in order
+# up to the first one that is not (in flight or delayed): an in-flight message holds back only
+# the messages sent after it in its group.
+_FIFO_HEADS = (
+    "SELECT m.grp, m.seq FROM sqs_messages m WHERE m.qid = ? AND m.visible_ms <= ? AND m.sent_ms > ?"
+    " AND NOT EXISTS (SELECT 1 FROM sqs_messages x WHERE x.qid = m.qid AND x.grp = m.grp AND x.seq < m.seq"
+    " AND x.sent_ms > ?) ORDER BY m.visible_ms, m.seq LIMIT ?"
+)
+_FIFO_GROUP = (
+    f"SELECT {_COLUMNS}, visible_ms FROM sqs_messages WHERE qid = ? AND grp = ? AND seq >= ? AND sent_ms > ?"
+    " ORDER BY seq LIMIT ?"
 )
 # When the next message becomes deliverable: a delay or visibility timeout runs out, or (FIFO)
 # an in-flight message reaches the end of its retention period and so unlocks its group.
@@ -148,6 +156,7 @@ class Messages:
         self.sequencer = Sequencer()
         postgres = store.kind == "postgresql"
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        self.for_update = " FOR UPDATE" if postgres else ""  # FIFO order: wait, never skip
         # Nodes sharing PostgreSQL serialize FIFO sends and receives per queue, so deduplication
         # and in-flight group blocking see each other's writes (SQLite's BEGIN IMMEDIATE already does).
         self.fifo_lock = "SELECT pg_advisory_xact_lock(?)" if postgres else None
@@ -249,9 +258,7 @@ class Messages:
                 if replay is not None:
                     return Received(replay, 0)
             if queue.fifo:
-                rows = conn.all(
-                    _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, oldest, count)
-                )
+                rows = _fifo_rows(conn, queue.qid, now, oldest, count, self.for_update)
             else:
                 rows = conn.all(_SELECT_STANDARD + self.skip_locked, (queue.qid, now, oldest, count))
             taken = []
@@ -422,6 +429,19 @@ class Messages:
             conn.execute("DELETE FROM sqs_receive_attempts WHERE expires_ms <= ?", (now,))
             conn.execute("DELETE FROM sqs_deleted_queues WHERE deleted_ms <= ?", (now - DELETED_NAME_HOLD_MS,))
         return removed
+
+
+def _fifo_rows(conn, qid: int, now: int, oldest: int, count: int, lock: str) -> list[tuple]:
+    """Up to `count` deliverable FIFO messages, group by group (see _FIFO_HEADS)."""
+    rows: list[tuple] = []
+    for grp, seq in conn.all(_FIFO_HEADS, (qid, now, oldest, oldest, count)):
+        for row in conn.all(_FIFO_GROUP + lock, (qid, grp, seq, oldest, count - len(rows))):
+            if row[-1] > now:
+                break
+            rows.append(row[:-1])
+        if len(rows) >= count:
+            break
+    return rows
 
 
 def _sent(mid: str, md5_body: str, md5_attrs: str | None, md5_sys: str | None, seq: int, fifo: bool) -> dict:
