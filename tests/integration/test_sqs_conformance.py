@@ -323,3 +323,60 @@ def test_fifo_receive_order_across_groups(sqs):
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=taken[0]["ReceiptHandle"], VisibilityTimeout=0)
     assert bodies(url, MaxNumberOfMessages=3) == ["g2-m1", "g1-m1"]
     assert bodies(url, MaxNumberOfMessages=3) == []
+
+
+def test_message_attribute_name_and_value_characters(sqs):
+    url = make_queue(sqs, "q")
+    # names: letters of any script, digits, '_', '-', '.'
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody="x",
+        MessageAttributes={"attr.1øßä": {"DataType": "String", "StringValue": "v"}},
+    )
+    got = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
+    assert got["MessageAttributes"] == {"attr.1øßä": {"DataType": "String", "StringValue": "v"}}
+    for char in ("!", '"', "§", "(", "?"):
+        code, status, message, _ = answer(
+            sqs.send_message,
+            QueueUrl=url,
+            MessageBody="x",
+            MessageAttributes={f"a{char}b": {"DataType": "String", "StringValue": "v"}},
+        )
+        assert (code, status) == ("InvalidParameterValue", 400)
+        assert message.startswith(f"Invalid non-alphanumeric character '#x{ord(char):X}' was found"), message
+    # a value with characters outside the XML range is an invalid parameter (not invalid contents)
+    value = {"attr1": {"DataType": "String", "StringValue": "Invalid-\x08,\x0b"}}
+    assert answer(sqs.send_message, QueueUrl=url, MessageBody="x", MessageAttributes=value)[:2] == (
+        "InvalidParameterValue",
+        400,
+    )
+
+
+def test_query_requests_name_the_queue_by_their_path(cloudlet, sqs):
+    """Query requests sent to a queue's URL may leave QueueUrl out (GET or POST)."""
+    url = make_queue(sqs, "q")
+    path = urllib.parse.urlsplit(url).path
+    status, body = query(cloudlet, path, Action="SendMessage", MessageBody="hello")
+    assert status == 200 and "<MD5OfMessageBody>5d41402abc4b2a76b9719d911017c592</MD5OfMessageBody>" in body
+    params = urllib.parse.urlencode(
+        {"Action": "GetQueueAttributes", "AttributeName.1": "ApproximateNumberOfMessages"}
+    )
+    with urllib.request.urlopen(f"{url}?{params}") as resp:
+        assert "<Name>ApproximateNumberOfMessages</Name><Value>1</Value>" in resp.read().decode()
+    # a QueueUrl given wins over the path
+    other = make_queue(sqs, "other")
+    status, body = query(
+        cloudlet, path, Action="GetQueueAttributes", QueueUrl=other, **{"AttributeName.1": "QueueArn"}
+    )
+    assert status == 200 and f"<Value>{ARN}other</Value>" in body
+    # the path still must name a queue; missing parameters are named as before
+    status, body = query(cloudlet, path, Action="SendMessage")
+    assert status == 400 and "The request must contain the parameter MessageBody." in body
+    status, body = query(cloudlet, "/", Action="SendMessage", MessageBody="x")
+    assert status == 400 and "<Code>MissingParameter</Code>" in body
+    assert "The request must contain the parameter QueueUrl." in body
+    assert answer(sqs.send_message, MessageBody="x")[:3] == (
+        "MissingParameter",
+        400,
+        "The request must contain the parameter QueueUrl.",
+    )

@@ -97,20 +97,29 @@ class SQS(Service):
 
     # ---- input -------------------------------------------------------------------------------
     def validate(self, op, params: dict) -> None:
-        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter."""
+        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter.
+
+        A missing QueueUrl is left to _queue: a query request may name the queue by its path."""
         try:
             validate_input(op, params)
         except InputValidationError as err:
-            for path, value, constraint in err.problems:
+            problems = [p for p in err.problems if not (p[0] == "queueUrl" and p[1] is None)]
+            for path, value, constraint in problems:
                 if value is None and constraint == "Member must not be null" and "." not in path:
                     name = path[:1].upper() + path[1:]
                     if name == "QueueName":
                         raise _no_queue_name() from None
                     raise missing_parameter(name) from None
-            raise
+            if len(problems) == len(err.problems):
+                raise
+            if problems:
+                raise InputValidationError(problems, err.code) from None
 
     def _queue(self, ctx, params: dict) -> Queue:
-        return self._get(ctx, *parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
+        url = params.get("QueueUrl")
+        if url is None:
+            url = _path_queue_url(ctx)
+        return self._get(ctx, *parse_url(url, ctx.account_id, ctx.region))
 
     def _get(self, ctx, account: str, region: str, name: str) -> Queue:
         try:
@@ -631,6 +640,14 @@ def _batch_lists(successful: list, failed: list) -> dict:
     if failed:
         result["Failed"] = failed
     return result
+
+
+def _path_queue_url(ctx) -> str:
+    """The queue a query request without QueueUrl was sent to: its path, /<account>/<name>."""
+    path = ctx.http.decoded_path if ctx.protocol == "query" and ctx.http else ""
+    if len([s for s in path.split("/") if s]) != 2:
+        raise missing_parameter("QueueUrl")
+    return path
 
 
 def _no_queue_name() -> AWSError:
