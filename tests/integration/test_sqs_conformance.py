@@ -380,3 +380,9 @@ def test_query_requests_name_the_queue_by_their_path(cloudlet, sqs):
         400,
         "The request must contain the parameter QueueUrl.",
     )
+    # actions on no queue are not valid at a queue's URL
+    for action, params in (("CreateQueue", {"QueueName": "new"}), ("ListQueues", {})):
+        status, body = query(cloudlet, path, Action=action, **params)
+        assert status == 400 and "<Code>InvalidAction</Code>" in body, body
+        assert f"<Message>The action {action} is not valid for this endpoint.</Message>" in body
+    assert [u.rsplit("/", 1)[1] for u in sqs.list_queues()["QueueUrls"]] == ["other", "q"]

@@ -129,6 +129,7 @@ class SQS(Service):
 
     # ---- queues ------------------------------------------------------------------------------
     def create_queue(self, ctx, params: dict) -> dict:
+        _not_on_queue_path(ctx, "CreateQueue")
         name = params["QueueName"]
         given = dict(params.get("Attributes") or {})
         fifo_flag = given.get("FifoQueue")
@@ -219,6 +220,7 @@ class SQS(Service):
         return {"QueueUrl": queue.url(ctx.base_url)}
 
     def list_queues(self, ctx, params: dict) -> dict:
+        _not_on_queue_path(ctx, "ListQueues")
         limit = params.get("MaxResults")
         check.check_range("MaxResults", limit, 1, 1000)
         after = _decode_token(params.get("NextToken"))
@@ -642,12 +644,24 @@ def _batch_lists(successful: list, failed: list) -> dict:
     return result
 
 
-def _path_queue_url(ctx) -> str:
-    """The queue a query request without QueueUrl was sent to: its path, /<account>/<name>."""
+def _queue_path(ctx) -> str:
+    """The path of a query request sent to a queue's URL (/<account>/<name>), else ''."""
     path = ctx.http.decoded_path if ctx.protocol == "query" and ctx.http else ""
-    if len([s for s in path.split("/") if s]) != 2:
+    return path if len([s for s in path.split("/") if s]) == 2 else ""
+
+
+def _path_queue_url(ctx) -> str:
+    """The queue a query request without QueueUrl was sent to."""
+    path = _queue_path(ctx)
+    if not path:
         raise missing_parameter("QueueUrl")
     return path
+
+
+def _not_on_queue_path(ctx, action: str) -> None:
+    """Actions on no queue are refused when sent to a queue's URL."""
+    if _queue_path(ctx):
+        raise AWSError("InvalidAction", f"The action {action} is not valid for this endpoint.", 400)
 
 
 def _no_queue_name() -> AWSError:
