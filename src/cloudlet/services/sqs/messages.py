@@ -18,7 +18,7 @@ import orjson
 
 from cloudlet.aws import ids
 from cloudlet.services.sqs.digest import md5_of_attributes, md5_of_body
-from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid, sqs_error
+from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid
 from cloudlet.services.sqs.queues import DELETED_NAME_HOLD_MS, Queue
 from cloudlet.store import Store
 
@@ -378,7 +378,10 @@ class Messages:
                             "Message does not exist or is not available for visibility timeout change",
                         )
                     if row[0] <= now:
-                        raise sqs_error("MessageNotInflight", "The message referred to isn't in flight.")
+                        # its visibility timeout ran out (and no receive took it since): SQS answers
+                        # OK and changes nothing, so the message stays visible
+                        results.append(None)
+                        continue
                     if (now - (row[2] or now)) // 1000 + timeout > MAX_VISIBILITY_S:
                         raise invalid_value(
                             "VisibilityTimeout",
