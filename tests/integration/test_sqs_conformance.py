@@ -258,13 +258,26 @@ def test_message_attribute_name_wildcards(sqs):
         (["Hello", "General"], ["General", "Hello"], "fca026605781cb4126a1e9044df24232"),
         (["Foo", "Hello"], ["Hello"], "a311262e065454b75da111d535b8dacd"),
         (["Foo", "Help"], [], None),
-        (["AWS."], [], None),
-        (["..foo"], [], None),
+        (["AWS."], None, None),  # names SQS would refuse select nothing, not even an empty map
+        (["..foo"], None, None),
+        ([], None, None),
     ]
     for names, expected, md5 in cases:
         message = sqs.receive_message(QueueUrl=url, MessageAttributeNames=names)["Messages"][0]
-        assert sorted(message.get("MessageAttributes") or {}) == expected, names
+        got = message.get("MessageAttributes")
+        assert (sorted(got) if got is not None else None) == expected, names
         assert message.get("MD5OfMessageAttributes") == md5, names
+
+
+def test_empty_maps(sqs):
+    """Over json SQS answers an empty map where asked-for attributes or tags are absent."""
+    url = make_queue(sqs, "q")
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {}
+    sqs.tag_queue(QueueUrl=url, Tags={"a": "1"})
+    sqs.untag_queue(QueueUrl=url, TagKeys=["a"])
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {}
+    assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"] == {}
+    assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url)  # none asked for
 
 
 def test_fifo_receive_order_across_groups(sqs):

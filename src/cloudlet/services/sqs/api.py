@@ -265,8 +265,8 @@ class SQS(Service):
             values["ApproximateNumberOfMessages"] = str(visible)
             values["ApproximateNumberOfMessagesNotVisible"] = str(inflight)
             values["ApproximateNumberOfMessagesDelayed"] = str(delayed)
-        out = {name: values[name] for name in qattrs.ORDER if name in wanted and name in values}
-        return {"Attributes": out} if out else {}
+        # asked for attributes the queue does not have, SQS answers an empty map
+        return {"Attributes": {name: values[name] for name in qattrs.ORDER if name in wanted and name in values}}
 
     def set_queue_attributes(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
@@ -321,7 +321,7 @@ class SQS(Service):
 
     def list_queue_tags(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
-        return {"Tags": dict(queue.tags)} if queue.tags else {}
+        return {"Tags": dict(queue.tags)}  # an empty map when the queue has none, as SQS answers
 
     def add_permission(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)

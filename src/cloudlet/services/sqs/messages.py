@@ -17,9 +17,11 @@ from typing import NamedTuple
 import orjson
 
 from cloudlet.aws import ids
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.sqs.digest import md5_of_attributes, md5_of_body
 from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid
 from cloudlet.services.sqs.queues import DELETED_NAME_HOLD_MS, Queue
+from cloudlet.services.sqs.validation import check_attribute_name
 from cloudlet.store import Store
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
@@ -507,7 +509,22 @@ def _received(
             message["MD5OfMessageAttributes"] = (
                 md5_attrs if len(chosen) == len(everything) else md5_of_attributes(chosen)
             )
+        elif any(name_selects(n) for n in attribute_names):
+            message["MessageAttributes"] = {}  # well-formed names that match none: an empty map
     return message
+
+
+def name_selects(name: str) -> bool:
+    """Whether a MessageAttributeNames entry is a well-formed name or pattern (SQS ignores others,
+    such as 'AWS.' or '..foo')."""
+    if name in ("All", "*", ".*"):
+        return True
+    stem = name[:-2] if name.endswith(".*") else name
+    try:
+        check_attribute_name(stem)
+    except AWSError:
+        return False
+    return True
 
 
 def select_attributes(attributes: dict, names: list[str]) -> dict:

@@ -44,7 +44,7 @@ def check_attributes(attributes: dict | None) -> int:
         )
     size = 0
     for name, value in attributes.items():
-        _check_attribute_name(name)
+        check_attribute_name(name)
         data_type = value.get("DataType")
         if not data_type:
             raise invalid_parameter(
@@ -100,7 +100,8 @@ def check_attributes(attributes: dict | None) -> int:
     return size
 
 
-def _check_attribute_name(name: str) -> None:
+def check_attribute_name(name: str) -> None:
+    """Raise InvalidParameterValue for a message attribute name SQS refuses."""
     if not name:
         raise invalid_parameter("The request must contain non-empty message (user) attribute names.")
     if len(name.encode("utf-8")) > 256:
