@@ -373,7 +373,9 @@ class Messages:
                     )
                     if queue.fifo and row is not None and (row[1] != token or row[0] <= now):
                         raise receipt_handle_expired(handle)
-                    if row is None or row[1] != token:
+                    # on a standard queue any handle of the message will do, also one that a
+                    # later receive superseded (as with SQS)
+                    if row is None:
                         raise invalid_value(
                             "ReceiptHandle",
                             handle,
