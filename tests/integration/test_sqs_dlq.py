@@ -155,5 +155,5 @@ def test_move_task_errors(sqs):
     with raises("ResourceNotFoundException", 404):
         sqs.list_message_move_tasks(SourceArn="arn:aws:sqs:us-east-1:000000000000:none")
     assert sqs.list_message_move_tasks(SourceArn=arn_of(sqs, plain))["Results"] == []
-    with raises("ResourceNotFoundException", 404):
+    with raises("InvalidParameterValue"):
         sqs.cancel_message_move_task(TaskHandle="bm90IGEgaGFuZGxl")

@@ -255,8 +255,8 @@ def test_add_permission_builds_the_policy_as_sqs_does(sqs):
     sqs.add_permission(**grant)
     sqs.add_permission(**grant)  # the very same grant again changes nothing
     assert queue_attrs(sqs, url, "Policy")["Policy"] == (
-        f'{{"Id":"{arn}/SQSDefaultPolicy","Version":"2012-10-17","Statement":{{"Sid":"P1","Effect":"Allow",'
-        f'"Principal":{{"AWS":"arn:aws:iam::111111111111:root"}},"Action":"SQS:SendMessage","Resource":"{arn}"}}}}'
+        f'{{"Version":"2008-10-17","Id":"{arn}/SQSDefaultPolicy","Statement":[{{"Sid":"P1","Effect":"Allow",'
+        f'"Principal":{{"AWS":"arn:aws:iam::111111111111:root"}},"Action":"SQS:SendMessage","Resource":"{arn}"}}]}}'
     )
     assert error_of(sqs.add_permission, **{**grant, "Actions": ["DeleteMessage"]}) == (
         "InvalidParameterValue",
@@ -348,7 +348,7 @@ def test_fifo_batch_is_refused_as_a_whole(sqs):
     cases = [
         (
             {"Id": "bad", "MessageBody": "y"},
-            "MissingParameter",
+            "InvalidParameterValue",  # SendMessage says MissingParameter
             "The request must contain the parameter MessageGroupId.",
         ),
         (

@@ -134,7 +134,7 @@ def test_fifo_parameter_rules(sqs):
     with raises("InvalidParameterValue"):
         sqs.send_message(QueueUrl=standard, MessageBody="x", MessageDeduplicationId="d")
     # a FIFO batch with a bad entry is refused as a whole: nothing is stored
-    with raises("MissingParameter"):
+    with raises("InvalidParameterValue"):
         sqs.send_message_batch(
             QueueUrl=url,
             Entries=[

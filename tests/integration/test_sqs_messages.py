@@ -181,15 +181,18 @@ def test_change_message_visibility(sqs):
         )
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=1)
     time.sleep(1.1)
-    with raises("AWS.SimpleQueueService.MessageNotInflight", 400, "MessageNotInflight"):
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=5)
+    # the visibility timeout ran out: SQS answers OK and changes nothing, the message stays visible
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=5)
     third = sqs.receive_message(QueueUrl=url)["Messages"][0]
-    # the previous receipt handle is stale now
+    # an earlier receipt handle still changes the visibility of the message (as with SQS)
+    sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+    fourth = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    assert fourth["MessageId"] == third["MessageId"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=fourth["ReceiptHandle"])
     with raises("InvalidParameterValue"):
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=again["ReceiptHandle"], VisibilityTimeout=5)
-    sqs.delete_message(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"])
-    with raises("InvalidParameterValue"):
-        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=third["ReceiptHandle"], VisibilityTimeout=5)
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=fourth["ReceiptHandle"], VisibilityTimeout=5)
+    with raises("InvalidParameterValue"):  # nor does any earlier one, once the message is deleted
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=5)
 
 
 def test_change_message_visibility_batch(sqs):

@@ -145,7 +145,7 @@ def test_queue_lifecycle(q, cloudlet):
     policy = json.loads(
         q.ok("GetQueueAttributes", QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
     )
-    assert policy["Statement"]["Action"] == "SQS:SendMessage"
+    assert policy["Statement"][0]["Action"] == "SQS:SendMessage"
     q.ok("RemovePermission", QueueUrl=url, Label="l1")
     assert q.error("RemovePermission", QueueUrl=url, Label="l1") == ("InvalidParameterValue", 400)
     q.ok("PurgeQueue", QueueUrl=url)

@@ -26,7 +26,7 @@ def test_messages_stored_before_the_migration_keep_their_ids_bodies_and_order(tm
             assert conn.all("SELECT COUNT(*) FROM sqs_receive_attempts") == [(0,)]
             indexes = {r[0] for r in conn.all("SELECT name FROM sqlite_master WHERE tbl_name = 'sqs_messages'"
                                               " AND type = 'index'")}
-            assert indexes == {"sqs_messages_visible"}  # no index of the message id any more
+            assert indexes == {"sqs_messages_visible", "sqs_messages_group"}  # none of the message id any more
         with store.tx() as conn:  # new rows get the next keys
             conn.execute(f"INSERT INTO sqs_messages ({OLD_COLUMNS}) VALUES ('m-third', 7, 30, 'c', 'x', 1, 1, 0, NULL)")
             assert conn.scalar("SELECT id FROM sqs_messages WHERE mid = 'm-third'") == 3

@@ -23,6 +23,7 @@ from cloudlet.services.sqs import attributes as qattrs
 from cloudlet.services.sqs import validation as check
 from cloudlet.services.sqs import wire  # noqa: F401  (registers the query protocol wire names)
 from cloudlet.services.sqs.errors import (
+    for_protocol,
     invalid_attribute_name,
     invalid_attribute_value,
     invalid_parameter,
@@ -96,23 +97,39 @@ class SQS(Service):
 
     # ---- input -------------------------------------------------------------------------------
     def validate(self, op, params: dict) -> None:
-        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter."""
+        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter.
+
+        A missing QueueUrl is left to _queue: a query request may name the queue by its path."""
         try:
             validate_input(op, params)
         except InputValidationError as err:
-            for path, value, constraint in err.problems:
+            problems = [p for p in err.problems if not (p[0] == "queueUrl" and p[1] is None)]
+            for path, value, constraint in problems:
                 if value is None and constraint == "Member must not be null" and "." not in path:
                     name = path[:1].upper() + path[1:]
                     if name == "QueueName":
                         raise _no_queue_name() from None
                     raise missing_parameter(name) from None
-            raise
+            if len(problems) == len(err.problems):
+                raise
+            if problems:
+                raise InputValidationError(problems, err.code) from None
 
     def _queue(self, ctx, params: dict) -> Queue:
-        return self.queues.get(*parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
+        url = params.get("QueueUrl")
+        if url is None:
+            url = _path_queue_url(ctx)
+        return self._get(ctx, *parse_url(url, ctx.account_id, ctx.region))
+
+    def _get(self, ctx, account: str, region: str, name: str) -> Queue:
+        try:
+            return self.queues.get(account, region, name)
+        except AWSError as err:
+            raise for_protocol(err, ctx.protocol) from None
 
     # ---- queues ------------------------------------------------------------------------------
     def create_queue(self, ctx, params: dict) -> dict:
+        _not_on_queue_path(ctx, "CreateQueue")
         name = params["QueueName"]
         given = dict(params.get("Attributes") or {})
         fifo_flag = given.get("FifoQueue")
@@ -199,10 +216,11 @@ class SQS(Service):
         if not params["QueueName"]:
             raise _no_queue_name()
         account = params.get("QueueOwnerAWSAccountId") or ctx.account_id
-        queue = self.queues.get(account, ctx.region, params["QueueName"])
+        queue = self._get(ctx, account, ctx.region, params["QueueName"])
         return {"QueueUrl": queue.url(ctx.base_url)}
 
     def list_queues(self, ctx, params: dict) -> dict:
+        _not_on_queue_path(ctx, "ListQueues")
         limit = params.get("MaxResults")
         check.check_range("MaxResults", limit, 1, 1000)
         after = _decode_token(params.get("NextToken"))
@@ -247,8 +265,8 @@ class SQS(Service):
             values["ApproximateNumberOfMessages"] = str(visible)
             values["ApproximateNumberOfMessagesNotVisible"] = str(inflight)
             values["ApproximateNumberOfMessagesDelayed"] = str(delayed)
-        out = {name: values[name] for name in qattrs.ORDER if name in wanted and name in values}
-        return {"Attributes": out} if out else {}
+        # asked for attributes the queue does not have, SQS answers an empty map
+        return {"Attributes": {name: values[name] for name in qattrs.ORDER if name in wanted and name in values}}
 
     def set_queue_attributes(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
@@ -303,7 +321,7 @@ class SQS(Service):
 
     def list_queue_tags(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
-        return {"Tags": dict(queue.tags)} if queue.tags else {}
+        return {"Tags": dict(queue.tags)}  # an empty map when the queue has none, as SQS answers
 
     def add_permission(self, ctx, params: dict) -> dict:
         queue = self._queue(ctx, params)
@@ -382,6 +400,9 @@ class SQS(Service):
                     raise missing_parameter(f"SendMessageBatchRequestEntry.{position}.MessageBody")
                 if not queue.fifo:
                     check.check_standard_batch_entry(entry)
+                elif not entry.get("MessageGroupId"):
+                    # SendMessage answers MissingParameter here; a batch InvalidParameterValue
+                    raise invalid_parameter("The request must contain the parameter MessageGroupId.")
                 self._entry(queue, entry)
                 good.append(entry)
             except AWSError as err:
@@ -591,7 +612,13 @@ class SQS(Service):
         return {"Results": self.moves.list(source.arn, limit or 1)}
 
     def cancel_message_move_task(self, ctx, params: dict) -> dict:
-        moved = self.moves.cancel(decode_task_handle(params["TaskHandle"]))
+        task_id, source_arn = decode_task_handle(params["TaskHandle"])
+        if self.queues.by_arn(source_arn) is None:
+            raise sqs_error(
+                "ResourceNotFoundException",
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            )
+        moved = self.moves.cancel(task_id)
         return {"ApproximateNumberOfMessagesMoved": moved}
 
 
@@ -615,6 +642,26 @@ def _batch_lists(successful: list, failed: list) -> dict:
     if failed:
         result["Failed"] = failed
     return result
+
+
+def _queue_path(ctx) -> str:
+    """The path of a query request sent to a queue's URL (/<account>/<name>), else ''."""
+    path = ctx.http.decoded_path if ctx.protocol == "query" and ctx.http else ""
+    return path if len([s for s in path.split("/") if s]) == 2 else ""
+
+
+def _path_queue_url(ctx) -> str:
+    """The queue a query request without QueueUrl was sent to."""
+    path = _queue_path(ctx)
+    if not path:
+        raise missing_parameter("QueueUrl")
+    return path
+
+
+def _not_on_queue_path(ctx, action: str) -> None:
+    """Actions on no queue are refused when sent to a queue's URL."""
+    if _queue_path(ctx):
+        raise AWSError("InvalidAction", f"The action {action} is not valid for this endpoint.", 400)
 
 
 def _no_queue_name() -> AWSError:

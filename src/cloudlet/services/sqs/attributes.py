@@ -101,7 +101,13 @@ def normalize(attrs: dict[str, str], fifo: bool, *, creating: bool) -> dict[str,
         if name not in SETTABLE or (name in FIFO_ONLY and not fifo and name != "FifoQueue"):
             raise invalid_attribute_name(name)
         if name == "FifoQueue" and not creating:
-            raise invalid_attribute_name(name)
+            if not fifo:
+                raise invalid_attribute_name(name)
+            if value.lower() == "false":
+                raise invalid_attribute_value(name, " Reason: Modifying queue type is not supported.")
+            if value.lower() != "true":
+                raise invalid_attribute_value(name)
+            continue  # a FIFO queue stays one: nothing to change
         if name in RANGES:
             low, high = RANGES[name]
             if not _INTEGER.fullmatch(value) or not low <= int(value) <= high:
@@ -206,7 +212,7 @@ def _redrive_policy(value: str) -> str:
     target = policy["deadLetterTargetArn"]
     parts = target.split(":") if isinstance(target, str) else []
     if len(parts) != 6 or parts[0] != "arn":
-        raise invalid_value("RedrivePolicy", value, "Dead-letter target ARN should be fully qualified ARN")
+        raise invalid_value("RedrivePolicy", value, "Invalid value for deadLetterTargetArn")
     if parts[2] != "sqs":
         raise invalid_value(
             "RedrivePolicy", value, "Only SQS queues are valid resources for deadLetterTargetArn"
@@ -280,8 +286,9 @@ def apply_encryption(merged: dict[str, str], given: dict[str, str]) -> None:
     kms = given.get("KmsMasterKeyId")
     sse = given.get("SqsManagedSseEnabled")
     if kms and sse == "true":
-        raise invalid_parameter(
-            "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE."
+        raise sqs_error(
+            "InvalidAttributeName",
+            "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.",
         )
     if kms:
         merged["SqsManagedSseEnabled"] = "false"
@@ -347,9 +354,9 @@ def _statements(doc: dict) -> list[dict]:
 def add_statement(
     policy: str | None, queue_arn: str, label: str, accounts: list[str], actions: list[str]
 ) -> str:
-    """The Policy document after AddPermission, built the way SQS builds it (a single statement
-    is an object, several a list); adding the very same statement again changes nothing."""
-    doc = orjson.loads(policy) if policy else {"Id": f"{queue_arn}/SQSDefaultPolicy", "Version": "2012-10-17"}
+    """The Policy document after AddPermission, built the way SQS builds it (its statements always
+    a list); adding the very same statement again changes nothing."""
+    doc = orjson.loads(policy) if policy else {"Version": "2008-10-17", "Id": f"{queue_arn}/SQSDefaultPolicy"}
     statements = _statements(doc)
     statement = {
         "Sid": label,
@@ -368,7 +375,7 @@ def add_statement(
         raise sqs_error(
             "OverLimit", f"{len(statements)} Statements were found, maximum allowed is {MAX_STATEMENTS}."
         )
-    doc["Statement"] = _one_or_list(statements)
+    doc["Statement"] = statements
     return orjson.dumps(doc).decode()
 
 
@@ -376,12 +383,14 @@ def remove_statement(policy: str | None, label: str) -> str:
     """The Policy document after RemovePermission ('' when no statement is left)."""
     if not label:
         raise missing_parameter("Label")
-    doc = orjson.loads(policy) if policy else {}
+    if not policy:
+        raise invalid_value("Label", label, "can't find label")
+    doc = orjson.loads(policy)
     statements = _statements(doc)
     kept = [s for s in statements if s.get("Sid") != label]
     if len(kept) == len(statements):
         raise invalid_value("Label", label, "can't find label on existing policy")
     if not kept:
         return ""
-    doc["Statement"] = _one_or_list(kept)
+    doc["Statement"] = kept
     return orjson.dumps(doc).decode()

@@ -19,6 +19,9 @@ _CODES = {
     "UnsupportedOperation": ("AWS.SimpleQueueService.UnsupportedOperation", 400),
     "OverLimit": ("OverLimit", 403),
     "ResourceNotFoundException": ("ResourceNotFoundException", 404),
+    # not in the model: over json AWS names them in `__type` by these longer names
+    "InvalidParameterValueException": ("InvalidParameterValue", 400),
+    "MissingRequiredParameterException": ("MissingParameter", 400),
 }
 
 
@@ -29,7 +32,7 @@ def sqs_error(code: str, message: str) -> AWSError:
 
 
 def invalid_parameter(message: str) -> AWSError:
-    return sqs_error("InvalidParameterValue", message)
+    return sqs_error("InvalidParameterValueException", message)
 
 
 def invalid_value(name: str, value, reason: str) -> AWSError:
@@ -37,11 +40,18 @@ def invalid_value(name: str, value, reason: str) -> AWSError:
 
 
 def missing_parameter(name: str) -> AWSError:
-    return sqs_error("MissingParameter", f"The request must contain the parameter {name}.")
+    return sqs_error("MissingRequiredParameterException", f"The request must contain the parameter {name}.")
 
 
 def queue_does_not_exist() -> AWSError:
     return sqs_error("QueueDoesNotExist", "The specified queue does not exist.")
+
+
+def for_protocol(err: AWSError, protocol: str) -> AWSError:
+    """The error as SQS words it over `protocol`: over query a missing queue names the wsdl version."""
+    if protocol == "query" and err.code == "QueueDoesNotExist":
+        return sqs_error("QueueDoesNotExist", "The specified queue does not exist for this wsdl version.")
+    return err
 
 
 def invalid_attribute_value(name: str, detail: str = "") -> AWSError:

@@ -17,9 +17,11 @@ from typing import NamedTuple
 import orjson
 
 from cloudlet.aws import ids
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.sqs.digest import md5_of_attributes, md5_of_body
-from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid, sqs_error
+from cloudlet.services.sqs.errors import invalid_value, receipt_handle_invalid
 from cloudlet.services.sqs.queues import DELETED_NAME_HOLD_MS, Queue
+from cloudlet.services.sqs.validation import check_attribute_name
 from cloudlet.store import Store
 
 DEDUP_WINDOW_MS = 5 * 60 * 1000
@@ -49,10 +51,18 @@ _SELECT_STANDARD = (
     f"SELECT {_COLUMNS} FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
     " ORDER BY visible_ms LIMIT ?"
 )
-_SELECT_FIFO = (
-    f"SELECT {_COLUMNS} FROM sqs_messages WHERE qid = ? AND visible_ms <= ? AND sent_ms > ?"
-    " AND (grp NOT IN (SELECT grp FROM sqs_messages WHERE qid = ? AND visible_ms > ? AND recv_count > 0"
-    " AND sent_ms > ?)) ORDER BY seq LIMIT ?"
+# FIFO: a group's first message (lowest sequence number), when visible, opens the group; groups
+# come in the order their first message became visible, each with its visible messages in order
+# up to the first one that is not (in flight or delayed): an in-flight message holds back only
+# the messages sent after it in its group.
+_FIFO_HEADS = (
+    "SELECT m.grp, m.seq FROM sqs_messages m WHERE m.qid = ? AND m.visible_ms <= ? AND m.sent_ms > ?"
+    " AND NOT EXISTS (SELECT 1 FROM sqs_messages x WHERE x.qid = m.qid AND x.grp = m.grp AND x.seq < m.seq"
+    " AND x.sent_ms > ?) ORDER BY m.visible_ms, m.seq LIMIT ?"
+)
+_FIFO_GROUP = (
+    f"SELECT {_COLUMNS}, visible_ms FROM sqs_messages WHERE qid = ? AND grp = ? AND seq >= ? AND sent_ms > ?"
+    " ORDER BY seq LIMIT ?"
 )
 # When the next message becomes deliverable: a delay or visibility timeout runs out, or (FIFO)
 # an in-flight message reaches the end of its retention period and so unlocks its group.
@@ -148,6 +158,7 @@ class Messages:
         self.sequencer = Sequencer()
         postgres = store.kind == "postgresql"
         self.skip_locked = " FOR UPDATE SKIP LOCKED" if postgres else ""
+        self.for_update = " FOR UPDATE" if postgres else ""  # FIFO order: wait, never skip
         # Nodes sharing PostgreSQL serialize FIFO sends and receives per queue, so deduplication
         # and in-flight group blocking see each other's writes (SQLite's BEGIN IMMEDIATE already does).
         self.fifo_lock = "SELECT pg_advisory_xact_lock(?)" if postgres else None
@@ -249,9 +260,7 @@ class Messages:
                 if replay is not None:
                     return Received(replay, 0)
             if queue.fifo:
-                rows = conn.all(
-                    _SELECT_FIFO + self.skip_locked, (queue.qid, now, oldest, queue.qid, now, oldest, count)
-                )
+                rows = _fifo_rows(conn, queue.qid, now, oldest, count, self.for_update)
             else:
                 rows = conn.all(_SELECT_STANDARD + self.skip_locked, (queue.qid, now, oldest, count))
             taken = []
@@ -364,14 +373,19 @@ class Messages:
                     )
                     if queue.fifo and row is not None and (row[1] != token or row[0] <= now):
                         raise receipt_handle_expired(handle)
-                    if row is None or row[1] != token:
+                    # on a standard queue any handle of the message will do, also one that a
+                    # later receive superseded (as with SQS)
+                    if row is None:
                         raise invalid_value(
                             "ReceiptHandle",
                             handle,
                             "Message does not exist or is not available for visibility timeout change",
                         )
                     if row[0] <= now:
-                        raise sqs_error("MessageNotInflight", "The message referred to isn't in flight.")
+                        # its visibility timeout ran out (and no receive took it since): SQS answers
+                        # OK and changes nothing, so the message stays visible
+                        results.append(None)
+                        continue
                     if (now - (row[2] or now)) // 1000 + timeout > MAX_VISIBILITY_S:
                         raise invalid_value(
                             "VisibilityTimeout",
@@ -422,6 +436,19 @@ class Messages:
             conn.execute("DELETE FROM sqs_receive_attempts WHERE expires_ms <= ?", (now,))
             conn.execute("DELETE FROM sqs_deleted_queues WHERE deleted_ms <= ?", (now - DELETED_NAME_HOLD_MS,))
         return removed
+
+
+def _fifo_rows(conn, qid: int, now: int, oldest: int, count: int, lock: str) -> list[tuple]:
+    """Up to `count` deliverable FIFO messages, group by group (see _FIFO_HEADS)."""
+    rows: list[tuple] = []
+    for grp, seq in conn.all(_FIFO_HEADS, (qid, now, oldest, oldest, count)):
+        for row in conn.all(_FIFO_GROUP + lock, (qid, grp, seq, oldest, count - len(rows))):
+            if row[-1] > now:
+                break
+            rows.append(row[:-1])
+        if len(rows) >= count:
+            break
+    return rows
 
 
 def _sent(mid: str, md5_body: str, md5_attrs: str | None, md5_sys: str | None, seq: int, fifo: bool) -> dict:
@@ -484,13 +511,29 @@ def _received(
             message["MD5OfMessageAttributes"] = (
                 md5_attrs if len(chosen) == len(everything) else md5_of_attributes(chosen)
             )
+        elif any(name_selects(n) for n in attribute_names):
+            message["MessageAttributes"] = {}  # well-formed names that match none: an empty map
     return message
 
 
+def name_selects(name: str) -> bool:
+    """Whether a MessageAttributeNames entry is a well-formed name or pattern (SQS ignores others,
+    such as 'AWS.' or '..foo')."""
+    if name in ("All", "*", ".*"):
+        return True
+    stem = name[:-2] if name.endswith(".*") else name
+    try:
+        check_attribute_name(stem)
+    except AWSError:
+        return False
+    return True
+
+
 def select_attributes(attributes: dict, names: list[str]) -> dict:
-    """The message attributes a MessageAttributeNames list selects: All, .*, prefix.*, exact names."""
-    if "All" in names or ".*" in names:
+    """The message attributes a MessageAttributeNames list selects: All, * or .*, prefix.* (any name
+    that starts with the prefix: Hel.* selects Hello and Help.Me), exact names."""
+    if "All" in names or ".*" in names or "*" in names:
         return attributes
-    prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))
+    prefixes = tuple(n[:-2] for n in names if n.endswith(".*"))
     exact = set(names)
     return {k: v for k, v in attributes.items() if k in exact or (prefixes and k.startswith(prefixes))}

@@ -28,11 +28,16 @@ def encode_task_handle(task_id: str, source_arn: str) -> str:
     return base64.b64encode(orjson.dumps({"taskId": task_id, "sourceArn": source_arn})).decode()
 
 
-def decode_task_handle(handle: str) -> str:
+def decode_task_handle(handle: str) -> tuple[str, str]:
+    """(task id, source queue ARN) of a task handle; InvalidParameterValue when it is none."""
     try:
-        return orjson.loads(base64.b64decode(handle, validate=True))["taskId"]
+        decoded = orjson.loads(base64.b64decode(handle, validate=True))
+        task_id, source_arn = decoded["taskId"], decoded["sourceArn"]
     except Exception:
-        raise sqs_error("ResourceNotFoundException", "Task does not exist.") from None
+        task_id = source_arn = None
+    if not isinstance(task_id, str) or not isinstance(source_arn, str):
+        raise invalid_parameter("Value for parameter TaskHandle is invalid.")
+    return task_id, source_arn
 
 
 class MoveTasks:

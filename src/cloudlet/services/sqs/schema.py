@@ -124,3 +124,8 @@ MIGRATIONS.append(
     )
     """
 )
+
+# a FIFO receive finds each message group's first message (its lowest sequence number)
+MIGRATIONS.append(
+    "CREATE INDEX sqs_messages_group ON sqs_messages (qid, grp, seq) WHERE grp IS NOT NULL"
+)

@@ -8,7 +8,6 @@ from cloudlet.aws.errors import AWSError
 from cloudlet.services.sqs.errors import invalid_parameter, invalid_value, missing_parameter, sqs_error
 
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ATTR_NAME_BAD = re.compile(r"[^A-Za-z0-9_\-.]")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 DEDUP_ID = re.compile(r"[\x21-\x7e]{1,128}")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
@@ -45,7 +44,7 @@ def check_attributes(attributes: dict | None) -> int:
         )
     size = 0
     for name, value in attributes.items():
-        _check_attribute_name(name)
+        check_attribute_name(name)
         data_type = value.get("DataType")
         if not data_type:
             raise invalid_parameter(
@@ -95,15 +94,14 @@ def check_attributes(attributes: dict | None) -> int:
                     f"Can't cast the value of message (user) attribute '{name}' to a number."
                 )
             if _BAD_CHAR.search(text):
-                raise sqs_error(
-                    "InvalidMessageContents", f"Invalid binary character in the message attribute '{name}'."
-                )
+                raise invalid_parameter(f"Invalid binary character in the message attribute '{name}'.")
             size += len(text.encode("utf-8"))
         size += len(name.encode("utf-8")) + len(data_type.encode("utf-8"))
     return size
 
 
-def _check_attribute_name(name: str) -> None:
+def check_attribute_name(name: str) -> None:
+    """Raise InvalidParameterValue for a message attribute name SQS refuses."""
     if not name:
         raise invalid_parameter("The request must contain non-empty message (user) attribute names.")
     if len(name.encode("utf-8")) > 256:
@@ -113,10 +111,10 @@ def _check_attribute_name(name: str) -> None:
             "You can't use message attribute names beginning with 'AWS.' or 'Amazon'. "
             "These strings are reserved for internal use."
         )
-    bad = _ATTR_NAME_BAD.search(name)
+    bad = next((c for c in name if not (c.isalnum() or c in "_-.")), None)  # letters of any script
     if bad:
         raise invalid_parameter(
-            f"Invalid non-alphanumeric character '#x{ord(bad.group()):X}' was found in the message attribute "
+            f"Invalid non-alphanumeric character '#x{ord(bad):X}' was found in the message attribute "
             "name. Can only include alphanumeric characters, hyphens, underscores, or dots."
         )
     if name.startswith(".") or name.endswith(".") or ".." in name:
