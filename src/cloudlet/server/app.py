@@ -14,7 +14,8 @@ import orjson
 from cloudlet.aws.dispatch import Dispatcher
 from cloudlet.aws.http import HttpRequest, HttpResponse
 from cloudlet.platform import Platform
-from cloudlet.services.lambda_.url_routing import is_function_url
+from cloudlet.services.lambda_.url_routing import PATH_PREFIX as URL_PATH_PREFIX
+from cloudlet.services.lambda_.url_routing import is_url_host
 
 log = logging.getLogger("cloudlet.server")
 
@@ -26,11 +27,16 @@ class App:
 
     async def handle(self, req: HttpRequest) -> HttpResponse:
         """Answer one HTTP request."""
-        if is_function_url(req):
-            return await (await self.platform.service("lambda")).serve_function_url(req)
         if req.path.startswith("/_cloudlet/"):
+            if req.path.startswith(URL_PATH_PREFIX):
+                return await self._function_url(req)
             return await self._platform_endpoint(req)
+        if is_url_host(req.headers.get("host", "")):
+            return await self._function_url(req)
         return await self.dispatcher.handle(req)
+
+    async def _function_url(self, req: HttpRequest) -> HttpResponse:
+        return await (await self.platform.service("lambda")).serve_function_url(req)
 
     async def _platform_endpoint(self, req: HttpRequest) -> HttpResponse:
         path = req.path

@@ -17,7 +17,8 @@ def host_name(host: str) -> str:
     return host if host.endswith("]") else host.rsplit(":", 1)[0]
 
 
-def _is_url_host(host: str) -> bool:
+def is_url_host(host: str) -> bool:
+    """Whether a Host header names a function URL."""
     # a URL id is 32 characters, so the mark sits at a fixed place (an S3 bucket name holding
     # ".lambda-url." elsewhere stays S3's)
     return host[ID_LENGTH:ID_LENGTH + len(HOST_MARK)] == HOST_MARK
@@ -25,13 +26,13 @@ def _is_url_host(host: str) -> bool:
 
 def is_function_url(req: HttpRequest) -> bool:
     """Whether the edge should hand this request to the function URL server."""
-    return _is_url_host(req.host) or req.path.startswith(PATH_PREFIX)
+    return is_url_host(req.host) or req.path.startswith(PATH_PREFIX)
 
 
 def locate(req: HttpRequest) -> tuple[str, str, str | None]:
     """(url id, raw path for the function, the host's region or None for the path form)."""
     host = req.host
-    if _is_url_host(host):
+    if is_url_host(host):
         region = host[ID_LENGTH + len(HOST_MARK):].split(".", 1)[0]
         return host[:ID_LENGTH], req.path or "/", region
     url_id, _, tail = req.path[len(PATH_PREFIX):].partition("/")
