@@ -112,7 +112,7 @@ def test_routing_weights_split_invocations(cloudlet):
     with pytest.raises(ClientError) as exc:
         lam.update_alias(FunctionName="split", Name="canary",
                          RoutingConfig={"AdditionalVersionWeights": {"7": 0.5}})
-    assert error(exc) == ("InvalidParameterValueException", 400)
+    assert error(exc) == ("ResourceNotFoundException", 404)  # the missing version is not found, as on Lambda
     assert lam.get_alias(FunctionName="split", Name="canary")["RoutingConfig"] == {
         "AdditionalVersionWeights": {"2": 0.3}}
 

@@ -26,7 +26,7 @@ from cloudlet.compute.errors import InvalidCode, Throttled
 from cloudlet.compute.model import InvocationMeta
 from cloudlet.services.base import Service
 from cloudlet.services.lambda_ import configuration as conf
-from cloudlet.services.lambda_ import errors, paging
+from cloudlet.services.lambda_ import errors, input_rules, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.blobs import Blobs, Package
 from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, ZIPPED_LIMIT, CodeUrls, store_code
@@ -98,6 +98,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         self.runner.forget()
 
     def validate(self, op, params: dict) -> None:
+        input_rules.check(op, params)
         validate_input(op, params, check_enums=True)
         conf.check_patterns(op, params)
 
@@ -227,12 +228,14 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         await self.platform.run_sync(self._code_write, package, None, latest.get("_layers", []),
                                      self.registry.create, ref, latest, meta, published)
         self._prepare_soon(ref, latest)
-        return conf.in_progress(published or latest, create=True)
+        out = conf.in_progress(published or latest, create=True)
+        out["FunctionArn"] = ref.arn  # with Publish too: Lambda answers version "1" under the unqualified ARN
+        return out
 
     def _configuration(self, ref: Ref, doc: dict) -> dict:
-        """The configuration a qualified read returns: an alias keeps its own ARN."""
+        """The configuration a qualified read returns: an alias or an explicit $LATEST keeps its own ARN."""
         out = public(doc)
-        if ref.qualifier and ref.qualifier != LATEST and not ref.qualifier.isdigit():
+        if ref.qualifier and not ref.qualifier.isdigit():
             out["FunctionArn"] = ref.qualified_arn()
         return out
 
@@ -273,7 +276,8 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
             if not ref.qualifier.isdigit():
                 raise errors.invalid("Deletion of aliases is not currently supported.")
             if self.registry.get_version(ref, ref.qualifier) is None:
-                raise errors.function_not_found(ref.qualified_arn())
+                self.registry.meta(ref)  # a missing function is not found; a missing version is nothing to do
+                return {"StatusCode": 204}
             await self.platform.run_sync(self._code_write, None, self._function_packages(ref), [],
                                          self.registry.delete_version, ref, ref.qualifier)
         else:
@@ -283,7 +287,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
                                          self.registry.delete_function, ref)
             self.runner.pool.set_reserved_concurrency(ref.account_id, ref.name, None)
         self._retire(ref)
-        return {}
+        return {"StatusCode": 204}
 
     def _latest_ref(self, ctx, params: dict) -> Ref:
         """The function an operation that changes $LATEST alone names (a version suffix is refused)."""
@@ -317,9 +321,9 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
                                            self.registry.update_latest, ref, change, params.get("RevisionId"))
         self._retire(ref)
         self._prepare_soon(ref, doc)
-        if params.get("Publish"):
+        if params.get("Publish"):  # the answer is the new version, still being created
             doc = await self._publish(ref, None, None, None)
-        return conf.in_progress(doc, create=False)
+        return conf.in_progress(doc, create=bool(params.get("Publish")))
 
     async def update_function_configuration(self, ctx, params: dict) -> dict:
         conf.check_settings(params)
@@ -351,12 +355,12 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         if not docs:
             raise errors.function_not_found(ref.arn)
         capped = dict(params, MaxItems=min(params.get("MaxItems", paging.MAX_ITEMS), paging.MAX_ITEMS))
-        return paging.page(docs, capped, "Versions", _version_position, public)
+        return paging.page(docs, capped, "Versions", _version_position, _listed_version)
 
     # -- aliases -----------------------------------------------------------------------------------
     def _alias_doc(self, ref: Ref, name: str, version: str, description: str, routing: dict | None) -> dict:
-        if version != LATEST and self.registry.get_version(ref, version) is None:
-            raise errors.not_found(f"Function not found: {ref.qualified_arn(version)}")
+        if self.registry.get_version(ref, version) is None:  # a missing function names the version too
+            raise errors.function_not_found(ref.qualified_arn(version))
         doc = {"AliasArn": ref.qualified_arn(name), "Name": name, "FunctionVersion": version,
                "Description": description, "RevisionId": str(uuid.uuid4())}
         weights = (routing or {}).get("AdditionalVersionWeights") or {}
@@ -368,9 +372,10 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
                     raise errors.invalid(f"Invalid function version {extra}. Function version {extra} is already "
                                          "included in routing configuration.")
                 if version == LATEST or extra == LATEST:
-                    raise errors.invalid("$LATEST is not supported for an alias pointing to more than 1 version")
+                    raise AWSError("InvalidParameterValueException",
+                                   "$LATEST is not supported for an alias pointing to more than 1 version", 400)
                 if self.registry.get_version(ref, extra) is None:
-                    raise errors.invalid(f"Function version {extra} does not exist.")
+                    raise errors.function_not_found(ref.qualified_arn(extra))
                 if not 0.0 <= weight <= 1.0:
                     raise errors.invalid("Weights must be between 0.0 and 1.0")
             doc["RoutingConfig"] = {"AdditionalVersionWeights": dict(weights)}
@@ -378,7 +383,6 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
 
     def create_alias(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
-        self.registry.meta(ref)
         doc = self._alias_doc(ref, params["Name"], params["FunctionVersion"], params.get("Description", ""),
                               params.get("RoutingConfig"))
         self.registry.put_alias(ref, doc, create=True)
@@ -477,7 +481,12 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
     def put_function_concurrency(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
         value = params["ReservedConcurrentExecutions"]
-        self.registry.meta(ref)
+        if ref.qualifier:
+            raise errors.invalid("This operation is permitted on Lambda functions only. Aliases and versions do not "
+                                 "support this operation. Please specify either a function name or an unqualified "
+                                 "function ARN.")
+        if self.registry.get_version(ref) is None:
+            raise errors.function_not_found(ref.qualified_arn(LATEST))
         limit = self.runner.settings.account_concurrency
         if limit - self._reserved_total(ref.account_id, ref.region, ref.name) - value < min(MIN_UNRESERVED, limit):
             raise errors.invalid("Specified ReservedConcurrentExecutions for function decreases account's "
@@ -511,12 +520,35 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         }
 
     # provisioned concurrency
-    def _pc_ref(self, ctx, params: dict) -> Ref:
+    def _pc_ref(self, ctx, params: dict, putting: bool = False) -> Ref:
         ref = self._ref(ctx, params, qualified=True)
         if not ref.qualifier or ref.qualifier == LATEST:
-            raise errors.invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
-        self._version_doc(ref)
+            raise errors.invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+                                 if putting else "The function resource provided must be an alias or a published "
+                                 "version.")
+        if ref.qualifier.isdigit():
+            self._version_doc(ref)
+        elif self.registry.get_alias(ref, ref.qualifier) is None:
+            raise errors.not_found(f"Cannot find alias arn: {ref.qualified_arn()}")
         return ref
+
+    def _check_provisioning(self, ref: Ref, count: int) -> None:
+        """Account limits, and one configuration per version whether set on it or on an alias of it."""
+        limit = self.runner.settings.account_concurrency
+        if count > limit:
+            raise errors.invalid(f"Specified ConcurrentExecutions for function is greater than account's unreserved "
+                                 f"concurrency [{limit}].")
+        if limit - self._reserved_total(ref.account_id, ref.region) - count < min(MIN_UNRESERVED, limit):
+            raise errors.invalid("Specified ConcurrentExecutions for function decreases account's "
+                                 f"UnreservedConcurrentExecution below its minimum value of [{min(MIN_UNRESERVED, limit)}].")
+        provisioned = self.registry.meta(ref).get("provisioned", {})
+        if ref.qualifier.isdigit():
+            if any(a["FunctionVersion"] == ref.qualifier and a["Name"] in provisioned
+                   for a in self.registry.aliases(ref)):
+                raise errors.conflict("Version is pointed by a Provisioned Concurrency alias")
+        elif self.registry.get_alias(ref, ref.qualifier)["FunctionVersion"] in provisioned:
+            raise errors.conflict("Alias can't be used for Provisioned Concurrency configuration on an already "
+                                  "Provisioned version")
 
     def _provision_soon(self, ref: Ref, count: int) -> None:
         """Start provisioning in the background (callable from the loop or a worker thread)."""
@@ -549,8 +581,9 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
                 pass  # deleted meanwhile
 
     def put_provisioned_concurrency_config(self, ctx, params: dict) -> dict:
-        ref = self._pc_ref(ctx, params)
+        ref = self._pc_ref(ctx, params, putting=True)
         count = params["ProvisionedConcurrentExecutions"]
+        self._check_provisioning(ref, count)
         meta = self.registry.meta(ref)
         reserved = meta.get("reserved")
         if reserved is not None and count > reserved:
@@ -584,24 +617,46 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         return paging.page(configs, params, "ProvisionedConcurrencyConfigs", lambda d: d["FunctionArn"], dict)
 
     # -- event invoke configs ----------------------------------------------------------------------
-    def _eic_ref(self, ctx, params: dict) -> Ref:
+    def _eic_ref(self, ctx, params: dict, must_exist: bool = True) -> Ref:
         ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
-        return Ref(ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
+        ref = Ref(ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
+        if must_exist:
+            try:
+                self._version_doc(ref)
+            except AWSError:
+                raise _no_function() from None
+        return ref
 
-    def _check_destinations(self, ctx, destinations: dict | None) -> None:
+    def _eic_config(self, ref: Ref) -> dict:
+        """The event invoke config of a qualifier (the same not-found answer when the function is missing)."""
+        try:
+            config = self.registry.meta(ref).get("event_invoke", {}).get(ref.qualifier)
+        except AWSError:
+            config = None
+        if config is None:
+            raise errors.not_found(f"The function {ref.qualified_arn()} doesn't have an EventInvokeConfig")
+        return config
+
+    def _check_destinations(self, ctx, ref: Ref, destinations: dict | None) -> None:
         for which in ("OnSuccess", "OnFailure"):
             target = ((destinations or {}).get(which) or {}).get("Destination")
             kinds = ("arn:aws:sqs:", "arn:aws:sns:", "arn:aws:lambda:", "arn:aws:events:")
             if which == "OnFailure":
                 kinds += ("arn:aws:s3:",)  # a bucket only keeps failures
             if target and not target.startswith(kinds):
-                raise errors.invalid(f"The provided destination config DestinationConfig(onSuccess=..., "
-                                     f"onFailure=...) is invalid: {target} is not a supported destination.")
+                raise errors.invalid(f"The provided destination config {_destination_text(destinations)} is invalid.")
+            if target and target.startswith("arn:aws:lambda:"):
+                try:
+                    other = parse_ref(ctx, target)
+                    self._version_doc(other)
+                except AWSError:
+                    raise errors.invalid(f"The destination ARN {target} is invalid.") from None
+                if other.name == ref.name:
+                    raise errors.invalid("You can't specify the function as a destination for itself.")
 
     def _put_eic(self, ctx, params: dict, merge: bool) -> dict:
         ref = self._eic_ref(ctx, params)
-        self._check_destinations(ctx, params.get("DestinationConfig"))
+        self._check_destinations(ctx, ref, params.get("DestinationConfig"))
 
         def change(meta: dict) -> dict:
             configs = meta.setdefault("event_invoke", {})
@@ -618,25 +673,25 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         return self._put_eic(ctx, params, merge=False)
 
     def update_function_event_invoke_config(self, ctx, params: dict) -> dict:
-        self.get_function_event_invoke_config(ctx, params)
+        self._eic_config(self._eic_ref(ctx, params))
         return self._put_eic(ctx, params, merge=True)
 
     def get_function_event_invoke_config(self, ctx, params: dict) -> dict:
-        ref = self._eic_ref(ctx, params)
-        config = self.registry.meta(ref).get("event_invoke", {}).get(ref.qualifier)
-        if config is None:
-            raise errors.not_found(f"The function {ref.qualified_arn()} doesn't have an EventInvokeConfig")
-        return _eic_out(ref, config)
+        ref = self._eic_ref(ctx, params, must_exist=False)
+        return _eic_out(ref, self._eic_config(ref))
 
     def delete_function_event_invoke_config(self, ctx, params: dict) -> dict:
-        self.get_function_event_invoke_config(ctx, params)
-        ref = self._eic_ref(ctx, params)
+        ref = self._eic_ref(ctx, params, must_exist=False)
+        self._eic_config(ref)
         self.registry.update_meta(ref, lambda m: m.get("event_invoke", {}).pop(ref.qualifier, None))
         return {}
 
     def list_function_event_invoke_configs(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
-        items = sorted(self.registry.meta(ref).get("event_invoke", {}).items())
+        try:
+            items = sorted(self.registry.meta(ref).get("event_invoke", {}).items())
+        except AWSError:
+            raise _no_function() from None
         configs = [_eic_out(Ref(ref.account_id, ref.region, ref.name, q), c) for q, c in items]
         return paging.page(configs, params, "FunctionEventInvokeConfigs", lambda d: d["FunctionArn"], dict)
 
@@ -676,7 +731,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
     def _tag_ref(self, ctx, arn: str) -> Ref:
         ref = parse_ref(ctx, arn)
         if ref.qualifier or not arn.startswith("arn:"):
-            raise errors.invalid(f"Tags are supported only on unqualified function ARNs, not {arn}")
+            raise errors.invalid("Tags on function aliases and versions are not supported. Please specify a function ARN.")
         return ref
 
     def _tags(self, ctx, arn: str, change=None) -> dict:
@@ -698,6 +753,9 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         return doc.get("_tags", {})
 
     def tag_resource(self, ctx, params: dict) -> dict:
+        if not params["Tags"]:
+            raise errors.invalid("An error occurred and the request cannot be processed.")
+
         def add(tags: dict) -> None:
             if len({**tags, **params["Tags"]}) > 50:
                 raise errors.invalid("Number of tags exceeds resource tag limit.")
@@ -810,6 +868,14 @@ def _listed(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if not k.startswith("_") and k not in _NOT_LISTED}
 
 
+def _listed_version(doc: dict) -> dict:
+    """A ListVersionsByFunction entry: the listed subset, $LATEST under its qualified ARN."""
+    out = _listed(doc)
+    if doc["Version"] == LATEST:
+        out["FunctionArn"] += ":" + LATEST
+    return out
+
+
 def _version_position(doc: dict) -> str:
     """$LATEST first, then versions in number order (a marker carries the fixed-width number)."""
     version = doc["Version"]
@@ -829,6 +895,20 @@ def _pc_out(ref: Ref, pc: dict) -> dict:
     if pc.get("StatusReason"):
         out["StatusReason"] = pc["StatusReason"]
     return out
+
+
+def _no_function() -> AWSError:
+    return errors.not_found("The function doesn't exist.")
+
+
+def _destination_text(destinations: dict | None) -> str:
+    """A DestinationConfig as Lambda prints it in its refusals (Java's toString)."""
+    parts = []
+    for which in ("OnSuccess", "OnFailure"):
+        given = (destinations or {}).get(which)
+        name = which[0].lower() + which[1:]
+        parts.append(f"{name}={which}(destination={given.get('Destination')})" if given else f"{name}=null")
+    return f"DestinationConfig({', '.join(parts)})"
 
 
 def _eic_out(ref: Ref, config: dict) -> dict:

@@ -202,7 +202,8 @@ def published_state(latest: dict) -> str:
 def in_progress(doc: dict, create: bool) -> dict:
     """The document as the create/update call answers it (Lambda reports the change as started)."""
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
-    if create:
+    if create:  # a new function (or the version a create or code update publishes) has no update status yet
+        out.pop("LastUpdateStatus", None)
         out["State"], out["StateReason"], out["StateReasonCode"] = "Pending", (
             "The function is being created."), "Creating"
     else:

@@ -61,7 +61,9 @@ def parse_ref(ctx, function_name: str, qualifier: str | None = None) -> Ref:
                              "satisfy constraint: Member must have length less than or equal to 64")
     account = match["account"] or ctx.account_id
     region = match["region"] or ctx.region
-    if account != ctx.account_id or region != ctx.region:
+    if region != ctx.region:
+        raise errors.not_found(f"Functions from '{region}' are not reachable in this region ('{ctx.region}')")
+    if account != ctx.account_id:
         raise errors.function_not_found(function_arn(region, account, match["name"]))
     derived = match["qualifier"]
     if derived and qualifier and derived != qualifier:

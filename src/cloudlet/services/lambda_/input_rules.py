@@ -1,0 +1,64 @@
+"""Request rules Lambda checks before it looks anything up, in Lambda's words.
+
+The generic model validation would word these differently (one problem per map entry) or not
+check them at all (patterns of nested members, members that are each optional but not all).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from botocore.model import OperationModel
+
+from cloudlet.aws.validate import InputValidationError
+from cloudlet.services.lambda_ import errors
+
+_WEIGHT_KEYS = re.compile(r"[0-9]+")
+_KEY_RULES = ("Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must "
+              "have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, "
+              "Member must not be null]")
+_VALUE_RULES = ("Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must "
+                "have value greater than or equal to 0.0, Member must not be null]")
+_EVENT_INVOKE_OPS = ("PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig")
+_EVENT_INVOKE_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+
+
+def check(op: OperationModel, params: dict) -> None:
+    """Raise the error Lambda answers for `params` of `op`, if any of these rules is broken."""
+    _check_weights(params.get("RoutingConfig"))
+    if op.name in _EVENT_INVOKE_OPS:
+        if not any(params.get(key) is not None for key in _EVENT_INVOKE_SETTINGS):
+            raise errors.invalid("You must specify at least one of error handling or destination setting.")
+        _check_destination_arns(op, params.get("DestinationConfig"))
+
+
+def _check_weights(routing) -> None:
+    """AdditionalVersionWeights: the whole map is the value Lambda names, keys before values."""
+    weights = (routing or {}).get("AdditionalVersionWeights") if isinstance(routing, dict) else None
+    if not isinstance(weights, dict) or not weights:
+        return
+    shown = {k: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for k, v in weights.items()}
+    path = "routingConfig.additionalVersionWeights"
+    if any(not isinstance(k, str) or len(k) > 1024 or not _WEIGHT_KEYS.fullmatch(k) for k in weights):
+        raise InputValidationError([(path, shown, _KEY_RULES)])
+    if any(not isinstance(v, int | float) or isinstance(v, bool) or not 0.0 <= v <= 1.0 for v in weights.values()):
+        raise InputValidationError([(path, shown, _VALUE_RULES)])
+
+
+def _check_destination_arns(op: OperationModel, config) -> None:
+    if not isinstance(config, dict):
+        return
+    pattern = _destination_pattern(op)
+    for which in ("OnSuccess", "OnFailure"):
+        target = (config.get(which) or {}).get("Destination")
+        if isinstance(target, str) and pattern.fullmatch(target) is None:
+            path = f"destinationConfig.{which[0].lower()}{which[1:]}.destination"
+            raise InputValidationError([(path, target, "Member must satisfy regular expression pattern: "
+                                         + pattern.pattern)])
+
+
+@functools.cache
+def _destination_pattern(op: OperationModel) -> re.Pattern:
+    shape = op.input_shape.members["DestinationConfig"].members["OnSuccess"].members["Destination"]
+    return re.compile(shape.metadata["pattern"])

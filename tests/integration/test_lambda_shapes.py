@@ -1,0 +1,82 @@
+"""Lambda's successful answers member by member: create, publish, qualified reads, version lists,
+deletes of versions that are not there."""
+
+import pytest
+from botocore.exceptions import ClientError
+from lambda_helpers import ECHO, create, make_zip
+
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
+STATE_KEYS = {"State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
+              "LastUpdateStatusReasonCode"}
+
+
+def states(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k in STATE_KEYS}
+
+
+def test_create_and_publish_answers(cloudlet):
+    lam = cloudlet.client("lambda")
+    created = create(lam, "plain")
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert states(created) == {"State": "Pending", "StateReason": "The function is being created.",
+                               "StateReasonCode": "Creating"}  # no update status on a new function
+    published = create(lam, "pub", Publish=True)
+    assert (published["Version"], published["FunctionArn"]) == ("1", ARN + "pub")  # the unqualified ARN
+    assert states(published) == states(created)
+    code = lam.update_function_code(FunctionName="pub", ZipFile=make_zip({"app.py": ECHO + "\n# 2"}), Publish=True)
+    assert (code["Version"], code["FunctionArn"]) == ("2", ARN + "pub:2")
+    assert states(code) == states(created)  # the new version is being created
+    updated = lam.update_function_code(FunctionName="pub", ZipFile=make_zip({"app.py": ECHO + "\n# 3"}))
+    assert states(updated) == {"State": "Active", "LastUpdateStatus": "InProgress",
+                               "LastUpdateStatusReason": "The function is being created.",
+                               "LastUpdateStatusReasonCode": "Creating"}
+    again = lam.publish_version(FunctionName="pub")
+    assert states(again) == {"State": "Active", "LastUpdateStatus": "Successful"}
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 201
+
+
+def test_qualified_reads_and_version_list(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "q", Publish=True)
+    lam.create_alias(FunctionName="q", Name="live", FunctionVersion="1")
+    for qualifier, arn in ((None, ARN + "q"), ("$LATEST", ARN + "q:$LATEST"), ("1", ARN + "q:1"),
+                           ("live", ARN + "q:live")):
+        extra = {"Qualifier": qualifier} if qualifier else {}
+        assert lam.get_function(FunctionName="q", **extra)["Configuration"]["FunctionArn"] == arn
+        assert lam.get_function_configuration(FunctionName="q", **extra)["FunctionArn"] == arn
+    versions = lam.list_versions_by_function(FunctionName="q")["Versions"]
+    assert [(v["Version"], v["FunctionArn"]) for v in versions] == [("$LATEST", ARN + "q:$LATEST"), ("1", ARN + "q:1")]
+    for version in versions:  # the listed subset, as ListFunctions lists it
+        assert not set(version) & (STATE_KEYS | {"RuntimeVersionConfig"})
+        assert version["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/q"}
+
+
+def test_deleting_a_missing_version_is_nothing_to_do(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "d")
+    for _ in range(2):
+        out = lam.delete_function(FunctionName="d", Qualifier="1233")
+        assert out["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert lam.get_function(FunctionName="d")["Configuration"]["Version"] == "$LATEST"
+    assert lam.delete_function(FunctionName="d")["ResponseMetadata"]["HTTPStatusCode"] == 204
+    for extra in ({}, {"Qualifier": "1233"}):
+        with pytest.raises(ClientError) as exc:
+            lam.delete_function(FunctionName="d", **extra)
+        error = exc.value.response
+        assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Message"]) == (
+            "ResourceNotFoundException", 404, f"Function not found: {ARN}d")
+
+
+def test_alias_routing_can_be_removed(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "r", Publish=True)
+    lam.update_function_configuration(FunctionName="r", Description="two")
+    lam.publish_version(FunctionName="r")
+    created = lam.create_alias(FunctionName="r", Name="a", FunctionVersion="1",
+                               RoutingConfig={"AdditionalVersionWeights": {"2": 0.2}})
+    assert created["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.2}}
+    updated = lam.update_alias(FunctionName="r", Name="a", RoutingConfig={"AdditionalVersionWeights": {}})
+    assert "RoutingConfig" not in updated and updated["RevisionId"] != created["RevisionId"]
+    assert "RoutingConfig" not in lam.get_alias(FunctionName="r", Name="a")
+    empty = lam.create_alias(FunctionName="r", Name="e", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}})
+    assert "RoutingConfig" not in empty
