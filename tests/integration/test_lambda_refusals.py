@@ -1,0 +1,197 @@
+"""Lambda's refusals (code, status, message) for names it cannot reach, event invoke configs,
+aliases, provisioned and reserved concurrency, tags and function URLs; a refusal changes nothing."""
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from lambda_helpers import create
+
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
+IPV, RNF, VE = "InvalidParameterValueException", "ResourceNotFoundException", "ValidationException"
+OTHER_REGION = "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')"
+NO_FUNCTION = "The function doesn't exist."
+
+
+def refusal(call, **params) -> tuple[str, int, str]:
+    with pytest.raises(ClientError) as exc:
+        call(**params)
+    response = exc.value.response
+    return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Message"]
+
+
+def raw_client(cloudlet):
+    """A client that sends what it is given (the service, not botocore, judges the input)."""
+    return cloudlet.client("lambda", config=Config(parameter_validation=False, retries={"max_attempts": 1}))
+
+
+@pytest.fixture
+def fn(cloudlet):
+    """Function f (version 1, alias live -> 1) and function other."""
+    lam = cloudlet.client("lambda")
+    create(lam, "f", Publish=True)
+    create(lam, "other")
+    lam.create_alias(FunctionName="f", Name="live", FunctionVersion="1")
+    return lam
+
+
+@pytest.mark.parametrize("op, extra", [
+    ("get_function", {}), ("get_function_configuration", {}), ("delete_function", {}), ("invoke", {}),
+    ("get_function_concurrency", {}), ("get_function_event_invoke_config", {}), ("get_function_url_config", {}),
+    ("get_policy", {}), ("list_versions_by_function", {}), ("list_aliases", {}),
+])
+def test_other_region_is_unreachable(cloudlet, fn, op, extra):
+    arn = "arn:aws:lambda:eu-central-1:000000000000:function:f"
+    assert refusal(getattr(fn, op), FunctionName=arn, **extra) == (RNF, 404, OTHER_REGION)
+    assert fn.get_function(FunctionName="f")["Configuration"]["FunctionName"] == "f"
+
+
+def test_event_invoke_config_refusals(cloudlet, fn):
+    lam = raw_client(cloudlet)
+    put, update = lam.put_function_event_invoke_config, lam.update_function_event_invoke_config
+    missing_eic = "The function {} doesn't have an EventInvokeConfig"
+    cases = [
+        (put, dict(FunctionName="doesnotexist", MaximumRetryAttempts=1), (RNF, 404, NO_FUNCTION)),
+        (put, dict(FunctionName=ARN + "doesnotexist", MaximumRetryAttempts=1), (RNF, 404, NO_FUNCTION)),
+        (put, dict(FunctionName="f", Qualifier="nope", MaximumRetryAttempts=1), (RNF, 404, NO_FUNCTION)),
+        (put, dict(FunctionName="doesnotexist"),
+         (IPV, 400, "You must specify at least one of error handling or destination setting.")),
+        (put, dict(FunctionName="f", DestinationConfig={"OnSuccess": {"Destination": ARN + "doesnotexist"}}),
+         (IPV, 400, f"The destination ARN {ARN}doesnotexist is invalid.")),
+        (put, dict(FunctionName="f", DestinationConfig={"OnSuccess": {"Destination": ARN + "f"}}),
+         (IPV, 400, "You can't specify the function as a destination for itself.")),
+        (put, dict(FunctionName="f", DestinationConfig={"OnSuccess": {"Destination": "arn:aws:iam:us-east-1:000000000000:function:f"}}),
+         (IPV, 400, "The provided destination config DestinationConfig(onSuccess=OnSuccess(destination="
+                    "arn:aws:iam:us-east-1:000000000000:function:f), onFailure=null) is invalid.")),
+        (put, dict(FunctionName="f:1", Qualifier="live", MaximumRetryAttempts=1),
+         (IPV, 400, "The derived qualifier from the function name does not match the specified qualifier.")),
+        (update, dict(FunctionName="doesnotexist", MaximumRetryAttempts=0), (RNF, 404, NO_FUNCTION)),
+        (update, dict(FunctionName=ARN + "f:live", MaximumRetryAttempts=0), (RNF, 404, missing_eic.format(ARN + "f:live"))),
+        (lam.get_function_event_invoke_config, dict(FunctionName="doesnotexist"),
+         (RNF, 404, missing_eic.format(ARN + "doesnotexist:$LATEST"))),
+        (lam.get_function_event_invoke_config, dict(FunctionName="f", Qualifier="1221"),
+         (RNF, 404, missing_eic.format(ARN + "f:1221"))),
+        (lam.delete_function_event_invoke_config, dict(FunctionName="doesnotexist"),
+         (RNF, 404, missing_eic.format(ARN + "doesnotexist:$LATEST"))),
+        (lam.delete_function_event_invoke_config, dict(FunctionName="f"), (RNF, 404, missing_eic.format(ARN + "f:$LATEST"))),
+        (lam.list_function_event_invoke_configs, dict(FunctionName="doesnotexist"), (RNF, 404, NO_FUNCTION)),
+    ]
+    for call, params, expected in cases:
+        assert refusal(call, **params) == expected, params
+    code, status, message = refusal(put, FunctionName="f", DestinationConfig={
+        "OnFailure": {"Destination": "arn:aws:_-/!lambda:us-east-1:000000000000:function:f"}})
+    assert (code, status) == (VE, 400) and message.startswith(
+        "1 validation error detected: Value 'arn:aws:_-/!lambda:us-east-1:000000000000:function:f' at "
+        "'destinationConfig.onFailure.destination' failed to satisfy constraint: Member must satisfy regular "
+        "expression pattern: ")
+    assert lam.list_function_event_invoke_configs(FunctionName="f")["FunctionEventInvokeConfigs"] == []
+    done = put(FunctionName="f", DestinationConfig={"OnSuccess": {"Destination": ARN + "other"}})
+    assert done["DestinationConfig"] == {"OnSuccess": {"Destination": ARN + "other"}, "OnFailure": {}}
+
+
+def test_alias_refusals(cloudlet, fn):
+    lam = raw_client(cloudlet)
+    fn.update_function_configuration(FunctionName="f", Description="two")
+    fn.publish_version(FunctionName="f")
+    weights = "1 validation error detected: Value '{}' at 'routingConfig.additionalVersionWeights' failed to satisfy " \
+              "constraint: "
+    values = ("Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must "
+              "have value greater than or equal to 0.0, Member must not be null]")
+    keys = ("Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have "
+            "length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must "
+            "not be null]")
+    cases = [
+        (dict(FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": 2}}),
+         (VE, 400, weights.format("{2=2.0}") + values)),
+        (dict(FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"2": -1}}),
+         (VE, 400, weights.format("{2=-1.0}") + values)),
+        (dict(FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"$LATEST": 0.5}}),
+         (VE, 400, weights.format("{$LATEST=0.5}") + keys)),
+        (dict(FunctionVersion="10", RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}}),
+         (RNF, 404, f"Function not found: {ARN}f:10")),
+        (dict(FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {"10": 0.5}}),
+         (RNF, 404, f"Function not found: {ARN}f:10")),
+        (dict(FunctionName="f-unknown", FunctionVersion="1"), (RNF, 404, f"Function not found: {ARN}f-unknown:1")),
+        (dict(FunctionVersion="$LATEST", RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}}),
+         (IPV, 400, "$LATEST is not supported for an alias pointing to more than 1 version")),
+    ]
+    for params, expected in cases:
+        assert refusal(lam.create_alias, **{"FunctionName": "f", "Name": "custom", **params}) == expected, params
+    with pytest.raises(ClientError) as exc:
+        lam.create_alias(FunctionName="f", Name="custom", FunctionVersion="$LATEST",
+                         RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}})
+    assert "Type" not in exc.value.response  # this one refusal of Lambda's carries no Type
+    assert [a["Name"] for a in lam.list_aliases(FunctionName="f")["Aliases"]] == ["live"]
+
+
+def test_provisioned_concurrency_refusals(cloudlet, fn):
+    lam = raw_client(cloudlet)
+    get, put = lam.get_provisioned_concurrency_config, lam.put_provisioned_concurrency_config
+    delete = lam.delete_provisioned_concurrency_config
+    not_alias = "Cannot find alias arn: {}"
+    unpublished = "The function resource provided must be an alias or a published version."
+    cases = [
+        (get, dict(FunctionName="doesnotexist", Qualifier="noalias"), (RNF, 404, not_alias.format(ARN + "doesnotexist:noalias"))),
+        (get, dict(FunctionName="f", Qualifier="noalias"), (RNF, 404, not_alias.format(ARN + "f:noalias"))),
+        (get, dict(FunctionName="f", Qualifier="10"), (RNF, 404, f"Function not found: {ARN}f:10")),
+        (get, dict(FunctionName="f", Qualifier="$LATEST"), (IPV, 400, unpublished)),
+        (delete, dict(FunctionName="doesnotexist", Qualifier="1"), (RNF, 404, f"Function not found: {ARN}doesnotexist:1")),
+        (delete, dict(FunctionName="f", Qualifier="noalias"), (RNF, 404, not_alias.format(ARN + "f:noalias"))),
+        (delete, dict(FunctionName="f", Qualifier="$LATEST"), (IPV, 400, unpublished)),
+        (put, dict(FunctionName="doesnotexist", Qualifier="noalias", ProvisionedConcurrentExecutions=1),
+         (RNF, 404, not_alias.format(ARN + "doesnotexist:noalias"))),
+        (put, dict(FunctionName="f", Qualifier="$LATEST", ProvisionedConcurrentExecutions=1),
+         (IPV, 400, "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")),
+        (put, dict(FunctionName="f", Qualifier="1", ProvisionedConcurrentExecutions=1001),
+         (IPV, 400, "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [1000].")),
+        (put, dict(FunctionName="f", Qualifier="1", ProvisionedConcurrentExecutions=1000),
+         (IPV, 400, "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution "
+                    "below its minimum value of [100].")),
+    ]
+    for call, params, expected in cases:
+        assert refusal(call, **params) == expected, params
+    assert delete(FunctionName="f", Qualifier="1")["ResponseMetadata"]["HTTPStatusCode"] == 204  # nothing to delete
+    assert lam.list_provisioned_concurrency_configs(FunctionName="f")["ProvisionedConcurrencyConfigs"] == []
+    placed = put(FunctionName="f", Qualifier="1", ProvisionedConcurrentExecutions=1)
+    assert placed["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert refusal(put, FunctionName="f", Qualifier="live", ProvisionedConcurrentExecutions=1) == (
+        "ResourceConflictException", 409,
+        "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version")
+    delete(FunctionName="f", Qualifier="1")
+    put(FunctionName="f", Qualifier="live", ProvisionedConcurrentExecutions=1)
+    assert refusal(put, FunctionName="f", Qualifier="1", ProvisionedConcurrentExecutions=1) == (
+        "ResourceConflictException", 409, "Version is pointed by a Provisioned Concurrency alias")
+    lam.delete_alias(FunctionName="f", Name="live")
+    assert refusal(get, FunctionName="f", Qualifier="live") == (RNF, 404, not_alias.format(ARN + "f:live"))
+    assert lam.list_provisioned_concurrency_configs(FunctionName="f")["ProvisionedConcurrencyConfigs"] == []
+
+
+def test_reserved_concurrency_refusals(cloudlet, fn):
+    put = fn.put_function_concurrency
+    assert refusal(put, FunctionName="doesnotexist", ReservedConcurrentExecutions=1) == (
+        RNF, 404, f"Function not found: {ARN}doesnotexist:$LATEST")
+    assert refusal(put, FunctionName=ARN + "f:$LATEST", ReservedConcurrentExecutions=0) == (
+        IPV, 400, "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+                  "operation. Please specify either a function name or an unqualified function ARN.")
+    assert refusal(fn.get_function_concurrency, FunctionName="doesnotexist") == (
+        RNF, 404, f"Function not found: {ARN}doesnotexist")
+    assert "ReservedConcurrentExecutions" not in fn.get_function_concurrency(FunctionName="f")
+
+
+def test_tag_and_url_refusals(cloudlet, fn):
+    lam = raw_client(cloudlet)
+    versions = "Tags on function aliases and versions are not supported. Please specify a function ARN."
+    for arn in (ARN + "f:1", ARN + "f:$LATEST", ARN + "f:live"):
+        assert refusal(lam.tag_resource, Resource=arn, Tags={"a": "b"}) == (IPV, 400, versions)
+    assert refusal(lam.tag_resource, Resource=ARN + "f", Tags={}) == (
+        IPV, 400, "An error occurred and the request cannot be processed.")
+    assert refusal(lam.tag_resource, Resource=ARN + "doesnotexist", Tags={"a": "b"}) == (
+        RNF, 404, f"Function not found: {ARN}doesnotexist")
+    assert lam.list_tags(Resource=ARN + "f")["Tags"] == {}
+    no_function, no_resource = (RNF, 404, "Function does not exist"), (RNF, 404, "The resource you requested does not exist.")
+    for name, qualifier in (("doesnotexist", None), (ARN + "doesnotexist", None), ("f", "nosuchalias")):
+        extra = {"Qualifier": qualifier} if qualifier else {}
+        assert refusal(lam.create_function_url_config, FunctionName=name, AuthType="NONE", **extra) == no_function
+        assert refusal(lam.get_function_url_config, FunctionName=name, **extra) == no_resource
+        assert refusal(lam.delete_function_url_config, FunctionName=name, **extra) == no_resource
+    assert refusal(lam.list_function_url_configs, FunctionName="doesnotexist") == no_function
+    assert lam.list_function_url_configs(FunctionName="f")["FunctionUrlConfigs"] == []
