@@ -1,10 +1,12 @@
 """Lambda's refusals (code, status, message) for names it cannot reach, event invoke configs,
 aliases, provisioned and reserved concurrency, tags and function URLs; a refusal changes nothing."""
 
+import json
+
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from lambda_helpers import create
+from lambda_helpers import create, make_zip
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 IPV, RNF, VE = "InvalidParameterValueException", "ResourceNotFoundException", "ValidationException"
@@ -195,3 +197,59 @@ def test_tag_and_url_refusals(cloudlet, fn):
         assert refusal(lam.delete_function_url_config, FunctionName=name, **extra) == no_resource
     assert refusal(lam.list_function_url_configs, FunctionName="doesnotexist") == no_function
     assert lam.list_function_url_configs(FunctionName="f")["FunctionUrlConfigs"] == []
+
+
+def test_permission_refusals(cloudlet, fn):
+    lam = raw_client(cloudlet)
+    s3 = dict(Action="lambda:InvokeFunction", StatementId="s3", Principal="s3.amazonaws.com",
+              SourceArn="arn:aws:s3:::test-bucket")
+    add, remove = lam.add_permission, lam.remove_permission
+    cases = [
+        (add, dict(FunctionName="f:$LATEST", Qualifier="$LATEST", **s3),
+         (IPV, 400, "We currently do not support adding policies for $LATEST.")),
+        (add, dict(FunctionName="f", **dict(s3, Principal="invalid.nonaws.com")),
+         (IPV, 400, "The provided principal was invalid. Please check the principal and try again.")),
+        (add, dict(FunctionName="doesnotexist", **s3), (RNF, 404, f"Function not found: {ARN}doesnotexist")),
+        (add, dict(FunctionName="f:alias-doesnotexist", **s3),
+         (RNF, 404, f"Cannot find alias arn: {ARN}f:alias-doesnotexist")),
+        (add, dict(FunctionName="f", Qualifier="42", **s3), (RNF, 404, f"Function not found: {ARN}f:42")),
+        (add, dict(FunctionName="f", Qualifier="valid-with-$-but-doesnotexist", **s3),
+         (RNF, 404, f"Function not found: {ARN}f:valid-with-$-but-doesnotexist")),
+        (remove, dict(FunctionName="f", StatementId="s3"), (RNF, 404, "No policy is associated with the given resource.")),
+        (remove, dict(FunctionName="doesnotexist", StatementId="s3"), (RNF, 404, f"No policy found for: {ARN}doesnotexist")),
+        (remove, dict(FunctionName="f", StatementId="s3", Qualifier="alias-doesnotexist"),
+         (RNF, 404, f"Cannot find alias arn: {ARN}f:alias-doesnotexist")),
+        (lam.get_policy, dict(FunctionName="doesnotexist"), (RNF, 404, f"Function not found: {ARN}doesnotexist")),
+        (lam.get_policy, dict(FunctionName="f", Qualifier="77"), (RNF, 404, "The resource you requested does not exist.")),
+    ]
+    for call, params, expected in cases:
+        assert refusal(call, **params) == expected, params
+    add(FunctionName="f", **s3)
+    assert refusal(add, FunctionName="f", **s3) == (
+        "ResourceConflictException", 409,
+        "The statement id (s3) provided already exists. Please provide a new statement id, or remove the existing statement.")
+    assert refusal(remove, FunctionName="f", StatementId="non-existent") == (
+        RNF, 404, "Statement non-existent is not found in resource policy.")
+    for principal in ("*", "000000000000", "arn:aws:iam::000000000000:user/u", "alexa-appkit.amazon.com"):
+        add(FunctionName="f", Action="lambda:InvokeFunction", StatementId=f"p{len(principal)}", Principal=principal)
+    assert len(json.loads(lam.get_policy(FunctionName="f")["Policy"])["Statement"]) == 5
+
+
+def test_layer_refusals_and_empty_lists(cloudlet):
+    lam = raw_client(cloudlet)
+    content = {"ZipFile": make_zip({"python/x.py": "X = 1"})}
+    for call in (lam.get_layer_version, lam.delete_layer_version):
+        for version in (0, -1):
+            assert refusal(call, LayerName="l", VersionNumber=version) == (IPV, 400, "Layer Version Cannot be less than 1")
+    assert refusal(lam.get_layer_version, LayerName="l", VersionNumber=1) == (
+        RNF, 404, "The resource you requested does not exist.")
+    for version in (1, 9):  # deleting what is not there is nothing to do
+        assert lam.delete_layer_version(LayerName="l", VersionNumber=version)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert lam.list_layer_versions(LayerName="l")["LayerVersions"] == []
+    published = lam.publish_layer_version(LayerName="l", Content=content, CompatibleRuntimes=[],
+                                          CompatibleArchitectures=[])
+    assert (published["CompatibleRuntimes"], published["CompatibleArchitectures"]) == ([], [])
+    listed = lam.list_layer_versions(LayerName="l")["LayerVersions"][0]
+    assert (listed["CompatibleRuntimes"], listed["CompatibleArchitectures"]) == ([], [])
+    plain = lam.publish_layer_version(LayerName="l", Content=content)
+    assert "CompatibleRuntimes" not in plain and "CompatibleArchitectures" not in plain

@@ -48,6 +48,7 @@ SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 MIN_UNRESERVED = 100
 TOTAL_CODE_LIMIT = 80_530_636_800
+_ALIAS_NAME = re.compile(r"[a-zA-Z0-9_-]+")
 _ESM_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:event-source-mapping:([0-9a-f-]{36})")
 
 
@@ -696,17 +697,31 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         return paging.page(configs, params, "FunctionEventInvokeConfigs", lambda d: d["FunctionArn"], dict)
 
     # -- permissions -------------------------------------------------------------------------------
-    def add_permission(self, ctx, params: dict) -> dict:
+    def _policy_target(self, ctx, params: dict, missing_function=None) -> Ref:
+        """The function, version or alias a permission operation names, as Lambda refuses a missing one."""
         ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
+        if self.registry.get_version(ref) is None:
+            raise missing_function(ref) if missing_function else errors.function_not_found(ref.arn)
+        if ref.qualifier and ref.qualifier != LATEST:
+            if ref.qualifier.isdigit() or not _ALIAS_NAME.fullmatch(ref.qualifier):
+                self._version_doc(ref)
+            elif self.registry.get_alias(ref, ref.qualifier) is None:
+                raise errors.not_found(f"Cannot find alias arn: {ref.qualified_arn()}")
+        return ref
+
+    def add_permission(self, ctx, params: dict) -> dict:
+        ref = self._policy_target(ctx, params)
+        if ref.qualifier == LATEST:
+            raise errors.invalid("We currently do not support adding policies for $LATEST.")
         statement = function_statement(params, ref.qualified_arn())
         self.registry.change_policy(ref, ref.qualifier or LATEST, lambda holder: PolicyDoc(holder).add(statement),
                                     params.get("RevisionId"))
         return {"Statement": orjson.dumps(statement).decode()}
 
     def remove_permission(self, ctx, params: dict) -> dict:
-        ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
+        ref = self._policy_target(ctx, params, lambda r: errors.not_found(f"No policy found for: {r.qualified_arn()}"))
+        if not self.registry.policy(ref, ref.qualifier or LATEST)[0].get("statements"):
+            raise errors.not_found("No policy is associated with the given resource.")
         self.registry.change_policy(ref, ref.qualifier or LATEST,
                                     lambda holder: PolicyDoc(holder).remove(params["StatementId"]),
                                     params.get("RevisionId"))
@@ -714,8 +729,11 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
 
     def get_policy(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
-        holder, revision = self.registry.policy(ref, ref.qualifier or LATEST)
+        self.registry.meta(ref)  # a missing function is not found; a missing qualifier has no policy
+        try:
+            holder, revision = self.registry.policy(ref, ref.qualifier or LATEST)
+        except AWSError:
+            raise errors.not_found("The resource you requested does not exist.") from None
         return {"Policy": PolicyDoc(holder).document()[0], "RevisionId": revision}
 
     # -- recursion config (accepted, not enforced: cloudlet does not detect loops) -----------------
@@ -794,7 +812,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
                    "Description": params.get("Description", ""), "CreatedDate": conf.now_text(), "Version": version,
                    "_sha": code["_sha"]}
             for key in ("CompatibleRuntimes", "LicenseInfo", "CompatibleArchitectures"):
-                if params.get(key):
+                if params.get(key) or (key != "LicenseInfo" and key in params):  # empty lists are kept, as given
                     doc[key] = params[key]
             return doc
         doc = await self.platform.run_sync(self._code_write, package, None, [],
@@ -926,7 +944,7 @@ def _layer_item(doc: dict) -> dict:
     item = {"LayerVersionArn": doc["LayerVersionArn"], "Version": doc["Version"],
             "Description": doc.get("Description", ""), "CreatedDate": doc["CreatedDate"]}
     for key in ("CompatibleRuntimes", "LicenseInfo", "CompatibleArchitectures"):
-        if doc.get(key):
+        if key in doc:
             item[key] = doc[key]
     return item
 

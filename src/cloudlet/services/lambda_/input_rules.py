@@ -27,6 +27,9 @@ _EVENT_INVOKE_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "D
 def check(op: OperationModel, params: dict) -> None:
     """Raise the error Lambda answers for `params` of `op`, if any of these rules is broken."""
     _check_weights(params.get("RoutingConfig"))
+    if "LayerName" in op.input_shape.members and isinstance(params.get("VersionNumber"), int) \
+            and params["VersionNumber"] < 1:
+        raise errors.invalid("Layer Version Cannot be less than 1")
     if op.name in _EVENT_INVOKE_OPS:
         if not any(params.get(key) is not None for key in _EVENT_INVOKE_SETTINGS):
             raise errors.invalid("You must specify at least one of error handling or destination setting.")

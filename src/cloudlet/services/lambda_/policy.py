@@ -6,11 +6,15 @@ except by url_access.py for callers of function URLs.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import orjson
 
 from cloudlet.services.lambda_ import errors
+
+# "*", an account, an ARN, or an AWS service principal (name.amazonaws.com, alexa-appkit.amazon.com, ...)
+_VALID_PRINCIPAL = re.compile(r"\*|\d{12}|arn:.+|[a-zA-Z0-9.-]+\.(amazonaws\.com|amazon\.com)(\.cn)?")
 
 
 def principal(value: str) -> dict | str:
@@ -24,6 +28,8 @@ def principal(value: str) -> dict | str:
 
 
 def function_statement(params: dict, resource: str) -> dict:
+    if not _VALID_PRINCIPAL.fullmatch(params["Principal"]):
+        raise errors.invalid("The provided principal was invalid. Please check the principal and try again.")
     statement = {"Sid": params["StatementId"], "Effect": "Allow", "Principal": principal(params["Principal"]),
                  "Action": params["Action"], "Resource": resource}
     condition: dict = {}
@@ -66,7 +72,7 @@ class PolicyDoc:
         statements = self.holder.setdefault("statements", [])
         if any(s["Sid"] == statement["Sid"] for s in statements):
             raise errors.conflict("The statement id (" + statement["Sid"] + ") provided already exists. "
-                                  "Please choose another statement id or remove the existing statement.")
+                                  "Please provide a new statement id, or remove the existing statement.")
         statements.append(statement)
         self.holder["revision"] = str(uuid.uuid4())
 
