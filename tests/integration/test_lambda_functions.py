@@ -83,7 +83,7 @@ def test_create_twice_is_a_conflict_and_keeps_the_first(cloudlet):
     ({"Timeout": 901}, "ValidationException"),
     ({"Role": "not-a-role"}, "ValidationException"),
     ({"Runtime": "python2.7"}, "InvalidParameterValueException"),
-    ({"Runtime": "cobol"}, "ValidationException"),
+    ({"Runtime": "cobol"}, "InvalidParameterValueException"),  # Lambda words unknown runtimes itself
     ({"FunctionName": "bad name!"}, "ValidationException"),
     ({"EphemeralStorage": {"Size": 100}}, "ValidationException"),
     ({"Environment": {"Variables": {"AWS_REGION": "x"}}}, "InvalidParameterValueException"),

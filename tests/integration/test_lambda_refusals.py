@@ -193,6 +193,7 @@ def test_tag_and_url_refusals(cloudlet, fn):
     for name, qualifier in (("doesnotexist", None), (ARN + "doesnotexist", None), ("f", "nosuchalias")):
         extra = {"Qualifier": qualifier} if qualifier else {}
         assert refusal(lam.create_function_url_config, FunctionName=name, AuthType="NONE", **extra) == no_function
+        assert refusal(lam.update_function_url_config, FunctionName=name, AuthType="NONE", **extra) == no_function
         assert refusal(lam.get_function_url_config, FunctionName=name, **extra) == no_resource
         assert refusal(lam.delete_function_url_config, FunctionName=name, **extra) == no_resource
     assert refusal(lam.list_function_url_configs, FunctionName="doesnotexist") == no_function
@@ -253,3 +254,32 @@ def test_layer_refusals_and_empty_lists(cloudlet):
     assert (listed["CompatibleRuntimes"], listed["CompatibleArchitectures"]) == ([], [])
     plain = lam.publish_layer_version(LayerName="l", Content=content)
     assert "CompatibleRuntimes" not in plain and "CompatibleArchitectures" not in plain
+
+
+def test_runtime_and_architecture_values(cloudlet, fn):
+    lam = raw_client(cloudlet)
+    base = dict(FunctionName="new", Role="arn:aws:iam::000000000000:role/r", Handler="app.handler",
+                Code={"ZipFile": make_zip({"app.py": "def handler(e, c):\n    return e\n"})})
+    for call, params in ((lam.create_function, base), (lam.update_function_configuration, {"FunctionName": "f"})):
+        for runtime in ("non-existent-runtime", "PYTHON3.9"):
+            code, status, message = refusal(call, **params, Runtime=runtime)
+            assert (code, status) == (IPV, 400)
+            assert message.startswith(f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must "
+                                      "satisfy enum value set: [") and message.endswith("] or be a valid ARN")
+            assert "python3.12" in message and "python2.7" not in message  # the runtimes accepted today
+    assert refusal(lam.create_function, **base, Runtime="python3.12", Architectures=["X86_64"]) == (
+        VE, 400, "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: "
+                 "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must "
+                 "not be null]")
+    code, status, message = refusal(lam.publish_layer_version, LayerName="l", Content={"ZipFile": base["Code"]["ZipFile"]},
+                                    CompatibleRuntimes=["invalidruntime", "nodejs20.x"],
+                                    CompatibleArchitectures=["invalidarch", "x86_64"])
+    assert (code, status) == (VE, 400)
+    assert message.startswith("2 validation errors detected: Value '[invalidruntime, nodejs20.x]' at "
+                              "'compatibleRuntimes' failed to satisfy constraint: Member must satisfy enum value set: [")
+    assert message.endswith("; Value '[invalidarch, x86_64]' at 'compatibleArchitectures' failed to satisfy "
+                            "constraint: Member must satisfy constraint: [Member must satisfy enum value set: "
+                            "[x86_64, arm64]]")
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["f", "other"]
+    assert lam.list_layers()["Layers"] == []
+    assert lam.get_function_configuration(FunctionName="f")["Runtime"] == "python3.12"

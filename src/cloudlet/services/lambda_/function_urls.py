@@ -120,10 +120,10 @@ def url_of(ctx, url_id: str, region: str, default_port: int) -> str:
 class FunctionUrlOps:
     """The Create/Get/Update/Delete/ListFunctionUrlConfig(s) operations, mixed into the Lambda service."""
 
-    def _url_ref(self, ctx, params: dict) -> Ref:
-        """The function or alias a URL operation names; a missing one has no configuration to act on."""
+    def _url_ref(self, ctx, params: dict, missing=_no_config) -> Ref:
+        """The function or alias a URL operation names (Get and Delete find no configuration of a missing one)."""
         ref = parse_ref(ctx, params["FunctionName"], params.get("Qualifier"))
-        self._target_exists(ref, _no_config)
+        self._target_exists(ref, missing)
         return ref
 
     def _target_exists(self, ref: Ref, missing=_no_function) -> None:
@@ -160,7 +160,7 @@ class FunctionUrlOps:
         return self._url_out(ctx, ref, *found)
 
     def update_function_url_config(self, ctx, params: dict) -> dict:
-        ref = self._url_ref(ctx, params)
+        ref = self._url_ref(ctx, params, _no_function)
         url_cors.check(params.get("Cors"))
 
         def change(config: dict) -> dict:

@@ -13,6 +13,7 @@ from botocore.model import OperationModel
 
 from cloudlet.aws.validate import InputValidationError
 from cloudlet.services.lambda_ import errors
+from cloudlet.services.lambda_.configuration import DEPRECATED_RUNTIMES
 
 _WEIGHT_KEYS = re.compile(r"[0-9]+")
 _KEY_RULES = ("Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must "
@@ -26,6 +27,7 @@ _EVENT_INVOKE_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "D
 
 def check(op: OperationModel, params: dict) -> None:
     """Raise the error Lambda answers for `params` of `op`, if any of these rules is broken."""
+    _check_enum_lists(op, params)
     _check_weights(params.get("RoutingConfig"))
     if "LayerName" in op.input_shape.members and isinstance(params.get("VersionNumber"), int) \
             and params["VersionNumber"] < 1:
@@ -34,6 +36,42 @@ def check(op: OperationModel, params: dict) -> None:
         if not any(params.get(key) is not None for key in _EVENT_INVOKE_SETTINGS):
             raise errors.invalid("You must specify at least one of error handling or destination setting.")
         _check_destination_arns(op, params.get("DestinationConfig"))
+
+
+def _check_enum_lists(op: OperationModel, params: dict) -> None:
+    """Runtimes and architectures: Lambda names the whole value and lists the runtimes it accepts today."""
+    members = op.input_shape.members
+    runtime = params.get("Runtime")
+    if "Runtime" in members and isinstance(runtime, str) and runtime not in _enum(op, "Runtime"):
+        raise errors.invalid(f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum "
+                             f"value set: [{', '.join(_current_runtimes(op))}] or be a valid ARN")
+    problems = []
+    runtimes = params.get("CompatibleRuntimes")
+    if "CompatibleRuntimes" in members and isinstance(runtimes, list) and \
+            any(r not in _enum(op, "CompatibleRuntimes") for r in runtimes):
+        problems.append(("compatibleRuntimes", runtimes,
+                         f"Member must satisfy enum value set: [{', '.join(_current_runtimes(op))}]"))
+    for name, path, tail in (("Architectures", "architectures", ", Member must not be null"),
+                             ("CompatibleArchitectures", "compatibleArchitectures", "")):
+        given = params.get(name)
+        if name in members and isinstance(given, list) and any(a not in _enum(op, name) for a in given):
+            problems.append((path, given, "Member must satisfy constraint: [Member must satisfy enum value set: "
+                                          f"[{', '.join(_enum(op, name))}]{tail}]"))
+    if problems:
+        raise InputValidationError(problems)
+
+
+@functools.cache
+def _enum(op: OperationModel, name: str) -> tuple[str, ...]:
+    shape = op.input_shape.members[name]
+    return tuple((shape.member if shape.type_name == "list" else shape).enum)
+
+
+@functools.cache
+def _current_runtimes(op: OperationModel) -> tuple[str, ...]:
+    """The runtimes Lambda accepts for new code (the model's, less the deprecated ones)."""
+    name = "Runtime" if "Runtime" in op.input_shape.members else "CompatibleRuntimes"
+    return tuple(r for r in _enum(op, name) if r not in DEPRECATED_RUNTIMES and r != "custom")
 
 
 def _check_weights(routing) -> None:
