@@ -80,3 +80,17 @@ def test_alias_routing_can_be_removed(cloudlet):
     assert "RoutingConfig" not in lam.get_alias(FunctionName="r", Name="a")
     empty = lam.create_alias(FunctionName="r", Name="e", FunctionVersion="1", RoutingConfig={"AdditionalVersionWeights": {}})
     assert "RoutingConfig" not in empty
+
+
+def test_account_code_size_counts_versions_and_layers(cloudlet):
+    lam = cloudlet.client("lambda")
+    usage = lambda: lam.get_account_settings()["AccountUsage"]  # noqa: E731
+    assert usage() == {"TotalCodeSize": 0, "FunctionCount": 0}
+    size = create(lam, "c")["CodeSize"]
+    assert usage() == {"TotalCodeSize": size, "FunctionCount": 1}
+    lam.publish_version(FunctionName="c")  # a version keeps its own copy of the code
+    assert usage() == {"TotalCodeSize": 2 * size, "FunctionCount": 1}
+    layer = lam.publish_layer_version(LayerName="lay", Content={"ZipFile": make_zip({"python/m.py": "M = 1"})})
+    assert usage() == {"TotalCodeSize": 2 * size + layer["Content"]["CodeSize"], "FunctionCount": 1}
+    lam.delete_layer_version(LayerName="lay", VersionNumber=1)
+    assert usage()["TotalCodeSize"] == 2 * size

@@ -513,11 +513,14 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         with self.store.read() as conn:
             docs = [orjson.loads(d) for (d,) in conn.all(
                 "SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ?", (ctx.account_id, ctx.region))]
+            layers = [orjson.loads(d) for (d,) in conn.all(
+                "SELECT doc FROM lambda_layers WHERE account_id = ? AND region = ?", (ctx.account_id, ctx.region))]
+        code_size = sum(d.get("CodeSize", 0) for d in docs) + sum(d["Content"]["CodeSize"] for d in layers)
         return {
             "AccountLimit": {"TotalCodeSize": TOTAL_CODE_LIMIT, "CodeSizeUnzipped": UNZIPPED_LIMIT,
                              "CodeSizeZipped": ZIPPED_LIMIT, "ConcurrentExecutions": limit,
                              "UnreservedConcurrentExecutions": limit - reserved},
-            "AccountUsage": {"TotalCodeSize": sum(d.get("CodeSize", 0) for d in docs), "FunctionCount": len(metas)},
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(metas)},  # layer versions count too
         }
 
     # provisioned concurrency
