@@ -283,3 +283,50 @@ def test_runtime_and_architecture_values(cloudlet, fn):
     assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["f", "other"]
     assert lam.list_layers()["Layers"] == []
     assert lam.get_function_configuration(FunctionName="f")["Runtime"] == "python3.12"
+
+
+def test_layer_permission_and_function_layer_refusals(cloudlet, fn):
+    lam = raw_client(cloudlet)
+    content = {"ZipFile": make_zip({"python/x.py": "X = 1"})}
+    arns = [lam.publish_layer_version(LayerName="l", Content=content)["LayerVersionArn"] for _ in range(2)]
+    layer = "arn:aws:lambda:us-east-1:000000000000:layer:"
+    grant = dict(Action="lambda:GetLayerVersion", Principal="*")
+    revision = ("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to "
+                "retrieve the latest Revision Id")
+    assert refusal(lam.get_layer_version_policy, LayerName="l", VersionNumber=1) == (
+        RNF, 404, "No policy is associated with the given resource.")
+    lam.add_layer_version_permission(LayerName="l", VersionNumber=1, StatementId="s1", **grant)
+    cases = [
+        (lam.add_layer_version_permission, dict(LayerName="l", VersionNumber=1, StatementId="s2", RevisionId="wrong", **grant),
+         ("PreconditionFailedException", 412, revision)),
+        (lam.remove_layer_version_permission, dict(LayerName="l", VersionNumber=1, StatementId="s1", RevisionId="wrong"),
+         ("PreconditionFailedException", 412, revision)),
+        (lam.remove_layer_version_permission, dict(LayerName="l", VersionNumber=1, StatementId="nope"),
+         (RNF, 404, "Statement nope is not found in resource policy.")),
+    ]
+    for name, version in (("nope", 1), ("l", 9)):
+        missing = (RNF, 404, f"Layer version {layer}{name}:{version} does not exist.")
+        cases += [
+            (lam.add_layer_version_permission, dict(LayerName=name, VersionNumber=version, StatementId="s3", **grant), missing),
+            (lam.get_layer_version_policy, dict(LayerName=name, VersionNumber=version), missing),
+            (lam.remove_layer_version_permission, dict(LayerName=name, VersionNumber=version, StatementId="s1"), missing),
+        ]
+    update = lam.update_function_configuration
+    two = "Two different versions of the same layer are not allowed to be referenced in the same function. {} and {} " \
+          "are versions of the same layer."
+    cases += [
+        (update, dict(FunctionName="f", Layers=arns), (IPV, 400, two.format(*arns))),
+        (update, dict(FunctionName="f", Layers=[arns[0], arns[0]]), (IPV, 400, two.format(arns[0], arns[0]))),
+        (update, dict(FunctionName="f", Layers=[layer + "l:9"]), (IPV, 400, f"Layer version {layer}l:9 does not exist.")),
+        (update, dict(FunctionName="f", Layers=["arn:aws:lambda:eu-west-1:000000000000:layer:l:1"]),
+         (IPV, 400, "Layers are not in the same region as the function. Layers are expected to be in region us-east-1.")),
+    ]
+    for call, params, expected in cases:
+        assert refusal(call, **params) == expected, params
+    code, status, message = refusal(update, FunctionName="f", Layers=[layer + "l"])
+    assert (code, status) == (VE, 400) and message.startswith(
+        f"1 validation error detected: Value '[{layer}l]' at 'layers' failed to satisfy constraint: Member must "
+        "satisfy constraint: [Member must have length less than or equal to ")
+    policy = json.loads(lam.get_layer_version_policy(LayerName="l", VersionNumber=1)["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["s1"]
+    assert "Layers" not in lam.get_function_configuration(FunctionName="f")

@@ -161,9 +161,12 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
             raise errors.function_not_found(ref.qualified_arn() if ref.qualifier else ref.arn)
         return doc, version
 
-    async def _layers(self, arns: list[str] | None) -> list[dict] | None:
+    async def _layers(self, arns: list[str] | None, region: str) -> list[dict] | None:
         if arns is None:
             return None
+        if any(arn.split(":")[3] != region for arn in arns):
+            raise errors.invalid(f"Layers are not in the same region as the function. Layers are expected to be in "
+                                 f"region {region}.")
         docs = [await self.platform.run_sync(self.layers.by_arn, arn) for arn in arns]
         try:
             await asyncio.to_thread(self.runner.pool.code.merged_layers, [d["_sha"] for d in docs])
@@ -218,7 +221,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         conf.check_package(params)
         if self.registry.get_version(ref) is not None:
             raise errors.conflict(f"Function already exist: {ref.name}")
-        layers = await self._layers(params.get("Layers")) or []
+        layers = await self._layers(params.get("Layers"), ref.region) or []
         code, package = await store_code(self.runner.pool.code, params.get("Code") or {}, "CreateFunction")
         latest = conf.new_function(ref, params, code, layers)
         meta = {"tags": params.get("Tags") or {}, "next_version": 1}
@@ -331,7 +334,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         ref = self._latest_ref(ctx, params)
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
-        layers = await self._layers(params.get("Layers"))
+        layers = await self._layers(params.get("Layers"), ref.region)
         doc = await self.platform.run_sync(
             self._code_write, None, self._function_packages(ref), [d["_sha"] for d in layers or ()],
             self.registry.update_latest, ref, lambda d: conf.apply_update(d, params, layers), params.get("RevisionId"))
@@ -856,26 +859,41 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         self._code_write(None, lambda conn: self.layers.packages(conn, *key), [], self.layers.delete, *key)
         return {}
 
-    def add_layer_version_permission(self, ctx, params: dict) -> dict:
+    def _layer_policy_change(self, ctx, params: dict, change) -> object:
+        """Apply `change(policy)` to a layer version's policy (a missing version named as Lambda names it)."""
         name = layer_name(params["LayerName"])
-        doc = self._layer_doc(ctx, params)
-        statement = layer_statement(params, doc["LayerVersionArn"])
+        try:
+            return self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"],
+                                      lambda d: change(PolicyDoc(d.setdefault("_policy", {}), layer=True)))
+        except AWSError as exc:
+            if exc.code != "ResourceNotFoundException" or self._layer_exists(ctx, params):
+                raise
+            raise _no_layer_version(ctx, params) from None
 
-        def change(d: dict) -> str:
-            holder = d.setdefault("_policy", {})
-            PolicyDoc(holder).add(statement, params.get("RevisionId"))
-            return holder["revision"]
-        revision = self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"], change)
+    def _layer_exists(self, ctx, params: dict) -> bool:
+        return self.layers.get(ctx.account_id, ctx.region, layer_name(params["LayerName"]),
+                               params["VersionNumber"]) is not None
+
+    def add_layer_version_permission(self, ctx, params: dict) -> dict:
+        resource = f"{layer_arn(ctx.region, ctx.account_id, layer_name(params['LayerName']))}:{params['VersionNumber']}"
+        statement = layer_statement(params, resource)
+
+        def add(policy: PolicyDoc) -> str:
+            policy.add(statement, params.get("RevisionId"))
+            return policy.holder["revision"]
+        revision = self._layer_policy_change(ctx, params, add)
         return {"Statement": orjson.dumps(statement).decode(), "RevisionId": revision}
 
     def remove_layer_version_permission(self, ctx, params: dict) -> dict:
-        name = layer_name(params["LayerName"])
-        self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"], lambda d: PolicyDoc(
-            d.setdefault("_policy", {})).remove(params["StatementId"], params.get("RevisionId")))
+        self._layer_policy_change(ctx, params, lambda policy: policy.remove(params["StatementId"],
+                                                                             params.get("RevisionId")))
         return {}
 
     def get_layer_version_policy(self, ctx, params: dict) -> dict:
-        policy, revision = PolicyDoc(self._layer_doc(ctx, params).get("_policy", {})).document()
+        doc = self.layers.get(ctx.account_id, ctx.region, layer_name(params["LayerName"]), params["VersionNumber"])
+        if doc is None:
+            raise _no_layer_version(ctx, params)
+        policy, revision = PolicyDoc(doc.get("_policy", {}), layer=True).document()
         return {"Policy": policy, "RevisionId": revision}
 
 
@@ -916,6 +934,11 @@ def _pc_out(ref: Ref, pc: dict) -> dict:
     if pc.get("StatusReason"):
         out["StatusReason"] = pc["StatusReason"]
     return out
+
+
+def _no_layer_version(ctx, params: dict) -> AWSError:
+    arn = layer_arn(ctx.region, ctx.account_id, layer_name(params["LayerName"]))
+    return errors.not_found(f"Layer version {arn}:{params['VersionNumber']} does not exist.")
 
 
 def _no_function() -> AWSError:

@@ -115,9 +115,12 @@ def check_settings(params: dict) -> None:
     if layers is not None:
         if len(layers) > MAX_LAYERS:
             raise errors.invalid(f"Cannot reference more than {MAX_LAYERS} layers.")
-        if len({arn.rsplit(":", 1)[0] for arn in layers}) != len(layers):
-            raise errors.invalid("Two different versions of the same layer are not allowed to be referenced in the "
-                                 "same function. Use one version of the layer instead.")
+        seen: dict[str, str] = {}
+        for arn in layers:
+            first = seen.setdefault(arn.rsplit(":", 1)[0], arn)
+            if first is not arn:
+                raise errors.invalid("Two different versions of the same layer are not allowed to be referenced in "
+                                     f"the same function. {first} and {arn} are versions of the same layer.")
 
 
 def check_package(params: dict) -> None:

@@ -28,6 +28,7 @@ _EVENT_INVOKE_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "D
 def check(op: OperationModel, params: dict) -> None:
     """Raise the error Lambda answers for `params` of `op`, if any of these rules is broken."""
     _check_enum_lists(op, params)
+    _check_layer_arns(op, params.get("Layers"))
     _check_weights(params.get("RoutingConfig"))
     if "LayerName" in op.input_shape.members and isinstance(params.get("VersionNumber"), int) \
             and params["VersionNumber"] < 1:
@@ -72,6 +73,20 @@ def _current_runtimes(op: OperationModel) -> tuple[str, ...]:
     """The runtimes Lambda accepts for new code (the model's, less the deprecated ones)."""
     name = "Runtime" if "Runtime" in op.input_shape.members else "CompatibleRuntimes"
     return tuple(r for r in _enum(op, name) if r not in DEPRECATED_RUNTIMES and r != "custom")
+
+
+def _check_layer_arns(op: OperationModel, arns) -> None:
+    """Layer version ARNs: one that breaks the pattern (a layer ARN without its version) names the whole list."""
+    if "Layers" not in op.input_shape.members or not isinstance(arns, list):
+        return
+    member = op.input_shape.members["Layers"].member.metadata
+    pattern = re.compile(member["pattern"])
+    if any(not isinstance(a, str) or not member["min"] <= len(a) <= member["max"] or not pattern.fullmatch(a)
+           for a in arns):
+        raise InputValidationError([("layers", arns, "Member must satisfy constraint: [Member must have length less "
+                                     f"than or equal to {member['max']}, Member must have length greater than or "
+                                     f"equal to {member['min']}, Member must satisfy regular expression pattern: "
+                                     f"{pattern.pattern}, Member must not be null]")])
 
 
 def _check_weights(routing) -> None:

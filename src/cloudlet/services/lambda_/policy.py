@@ -64,8 +64,9 @@ class PolicyDoc:
     A layer version's policy has a revision of its own; a function's shares the RevisionId of the
     version or alias it belongs to (the registry checks and renews that one)."""
 
-    def __init__(self, holder: dict) -> None:
+    def __init__(self, holder: dict, layer: bool = False) -> None:
         self.holder = holder
+        self.layer = layer  # a layer version's policy: Lambda words its refusals differently
 
     def add(self, statement: dict, revision_id: str | None = None) -> None:
         self._check_revision(revision_id)
@@ -87,11 +88,12 @@ class PolicyDoc:
 
     def _check_revision(self, revision_id: str | None) -> None:
         if revision_id and revision_id != self.holder.get("revision"):
-            raise errors.precondition_failed()
+            raise errors.precondition_failed("GetLayerPolicy" if self.layer else "GetFunction/GetAlias")
 
     def document(self) -> tuple[str, str]:
         """(policy JSON, RevisionId); ResourceNotFoundException when there are no statements."""
         if not self.holder.get("statements"):
-            raise errors.not_found("The resource you requested does not exist.")
+            raise errors.not_found("No policy is associated with the given resource." if self.layer
+                                   else "The resource you requested does not exist.")
         policy = {"Version": "2012-10-17", "Id": "default", "Statement": self.holder["statements"]}
         return orjson.dumps(policy).decode(), self.holder["revision"]
