@@ -29,6 +29,11 @@ def check(op: OperationModel, params: dict) -> None:
     """Raise the error Lambda answers for `params` of `op`, if any of these rules is broken."""
     _check_enum_lists(op, params)
     _check_layer_arns(op, params.get("Layers"))
+    position = params.get("StartingPosition")
+    if "StartingPosition" in op.input_shape.members and isinstance(position, str) \
+            and position not in _enum(op, "StartingPosition"):  # Lambda lists the positions in its own order
+        raise InputValidationError([("startingPosition", position, "Member must satisfy enum value set: "
+                                     "[LATEST, AT_TIMESTAMP, TRIM_HORIZON]")])
     _check_weights(params.get("RoutingConfig"))
     if "LayerName" in op.input_shape.members and isinstance(params.get("VersionNumber"), int) \
             and params["VersionNumber"] < 1:
