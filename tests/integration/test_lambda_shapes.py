@@ -44,6 +44,9 @@ def test_qualified_reads_and_version_list(cloudlet):
         extra = {"Qualifier": qualifier} if qualifier else {}
         assert lam.get_function(FunctionName="q", **extra)["Configuration"]["FunctionArn"] == arn
         assert lam.get_function_configuration(FunctionName="q", **extra)["FunctionArn"] == arn
+    every = lam.list_functions(FunctionVersion="ALL")["Functions"]  # $LATEST under its qualified ARN here too
+    assert [f["FunctionArn"] for f in every] == [ARN + "q:$LATEST", ARN + "q:1"]
+    assert [f["FunctionArn"] for f in lam.list_functions()["Functions"]] == [ARN + "q"]
     versions = lam.list_versions_by_function(FunctionName="q")["Versions"]
     assert [(v["Version"], v["FunctionArn"]) for v in versions] == [("$LATEST", ARN + "q:$LATEST"), ("1", ARN + "q:1")]
     for version in versions:  # the listed subset, as ListFunctions lists it

@@ -268,7 +268,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
         after_vnum = int(vnum) if all_versions and vnum.isdigit() else 1 << 62
         docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1, all_versions, after_vnum)
         page, rest = docs[:limit], docs[limit:]
-        out = {"Functions": [_listed(d) for d in page]}
+        out = {"Functions": [_listed_version(d) if all_versions else _listed(d) for d in page]}
         if rest:
             out["NextMarker"] = paging.encode_marker(
                 _position(page[-1]) if all_versions else page[-1]["FunctionName"])
