@@ -30,6 +30,10 @@ def test_create_and_publish_answers(cloudlet):
     assert states(updated) == {"State": "Active", "LastUpdateStatus": "InProgress",
                                "LastUpdateStatusReason": "The function is being created.",
                                "LastUpdateStatusReasonCode": "Creating"}
+    current = lam.get_function(FunctionName="pub")["Configuration"]
+    assert current["RevisionId"] != updated["RevisionId"]  # completing the update renews it, as on Lambda
+    assert lam.get_function(FunctionName="pub", Qualifier="2")["Configuration"]["RevisionId"] == code["RevisionId"]
+    assert lam.get_function(FunctionName="plain")["Configuration"]["RevisionId"] != created["RevisionId"]
     again = lam.publish_version(FunctionName="pub")
     assert states(again) == {"State": "Active", "LastUpdateStatus": "Successful"}
     assert again["ResponseMetadata"]["HTTPStatusCode"] == 201

@@ -203,8 +203,13 @@ def published_state(latest: dict) -> str:
 
 
 def in_progress(doc: dict, create: bool) -> dict:
-    """The document as the create/update call answers it (Lambda reports the change as started)."""
+    """The document as the create/update call answers it (Lambda reports the change as started).
+
+    $LATEST is answered with the RevisionId of that passing state: on Lambda the change completing
+    (Pending to Active, InProgress to Successful) renews it, so GetFunction shows another one."""
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
+    if doc.get("Version") == LATEST:
+        out["RevisionId"] = str(uuid.uuid4())
     if create:  # a new function (or the version a create or code update publishes) has no update status yet
         out.pop("LastUpdateStatus", None)
         out["State"], out["StateReason"], out["StateReasonCode"] = "Pending", (
