@@ -101,3 +101,21 @@ def test_account_code_size_counts_versions_and_layers(cloudlet):
     assert usage() == {"TotalCodeSize": 2 * size + layer["Content"]["CodeSize"], "FunctionCount": 1}
     lam.delete_layer_version(LayerName="lay", VersionNumber=1)
     assert usage()["TotalCodeSize"] == 2 * size
+
+
+def test_tag_changes_renew_the_revision(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "t", Tags={"a": "1"})
+    revision = lambda: lam.get_function(FunctionName="t")["Configuration"]["RevisionId"]  # noqa: E731
+    first = revision()
+    lam.tag_resource(Resource=ARN + "t", Tags={"b": "2"})
+    second = revision()
+    lam.untag_resource(Resource=ARN + "t", TagKeys=["a"])
+    third = revision()
+    assert len({first, second, third}) == 3
+    assert lam.list_tags(Resource=ARN + "t")["Tags"] == {"b": "2"}
+    assert lam.publish_version(FunctionName="t")["Version"] == "1"
+    assert lam.publish_version(FunctionName="t")["Version"] == "1"  # a tag change is nothing new to publish
+    with pytest.raises(ClientError) as exc:
+        lam.update_function_configuration(FunctionName="t", Timeout=9, RevisionId=first)
+    assert exc.value.response["Error"]["Code"] == "PreconditionFailedException"

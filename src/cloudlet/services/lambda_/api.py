@@ -765,7 +765,10 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, Service):
             ref = self._tag_ref(ctx, arn)
             if change is None:
                 return self.registry.meta(ref).get("tags", {})
-            return self.registry.update_meta(ref, lambda meta: change(meta.setdefault("tags", {})) or meta["tags"])
+            with self.store.tx():  # a tag change renews $LATEST's RevisionId, as on Lambda
+                tags = self.registry.update_meta(ref, lambda meta: change(meta.setdefault("tags", {})) or meta["tags"])
+                self.registry.update_latest(ref, _renew_revision)
+            return tags
 
         def apply(doc: dict) -> None:
             if (doc["_account"], doc["_region"]) != (ctx.account_id, ctx.region):
@@ -934,6 +937,12 @@ def _pc_out(ref: Ref, pc: dict) -> dict:
     if pc.get("StatusReason"):
         out["StatusReason"] = pc["StatusReason"]
     return out
+
+
+def _renew_revision(doc: dict) -> dict:
+    """A new RevisionId for a change that is not one of code or configuration (nothing new to publish)."""
+    doc["RevisionId"] = str(uuid.uuid4())
+    return doc
 
 
 def _no_layer_version(ctx, params: dict) -> AWSError:
