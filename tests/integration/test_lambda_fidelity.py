@@ -244,7 +244,9 @@ def test_settings_kept_and_returned_though_not_enforced(cloudlet):
     lam.update_function_configuration(FunctionName="f", VpcConfig={"SubnetIds": [], "SecurityGroupIds": []},
                                       LoggingConfig={"LogFormat": "Text", "LogGroup": "/custom"})
     config = lam.get_function_configuration(FunctionName="f")
-    assert "VpcConfig" not in config and config["KMSKeyArn"] == kms
+    assert config["VpcConfig"] == {"SubnetIds": [], "SecurityGroupIds": [], "VpcId": "",  # detached, as on Lambda
+                                   "Ipv6AllowedForDualStack": False}
+    assert config["KMSKeyArn"] == kms
     assert config["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/custom"}
     assert lam.publish_version(FunctionName="f")["LoggingConfig"] == config["LoggingConfig"]
 

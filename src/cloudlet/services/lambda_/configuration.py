@@ -251,8 +251,8 @@ def _set_accepted(doc: dict, params: dict) -> None:
             doc["VpcConfig"] = {"SubnetIds": list(vpc.get("SubnetIds") or []),
                                 "SecurityGroupIds": list(vpc.get("SecurityGroupIds") or []),
                                 "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack", False))}
-        else:
-            doc.pop("VpcConfig", None)
+        elif "VpcConfig" in doc:  # detached: Lambda keeps an empty configuration
+            doc["VpcConfig"] = {"SubnetIds": [], "SecurityGroupIds": [], "VpcId": "", "Ipv6AllowedForDualStack": False}
     if "KMSKeyArn" in params:
         if params["KMSKeyArn"]:
             doc["KMSKeyArn"] = params["KMSKeyArn"]
