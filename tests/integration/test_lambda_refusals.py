@@ -47,6 +47,16 @@ def test_other_region_is_unreachable(cloudlet, fn, op, extra):
     assert fn.get_function(FunctionName="f")["Configuration"]["FunctionName"] == "f"
 
 
+def test_other_account_is_denied(cloudlet, fn):
+    other = "arn:aws:lambda:us-east-1:123456789012:function:f"
+    base = dict(Role="arn:aws:iam::000000000000:role/r", Handler="app.handler", Runtime="python3.12",
+                Code={"ZipFile": make_zip({"app.py": "def handler(e, c):\n    return e\n"})})
+    for call, params in ((fn.get_function, {}), (fn.invoke, {}), (fn.create_function, base)):
+        code, status, _ = refusal(call, FunctionName=other, **params)
+        assert (code, status) == ("AccessDeniedException", 403)
+    assert [f["FunctionName"] for f in fn.list_functions()["Functions"]] == ["f", "other"]
+
+
 def test_event_invoke_config_refusals(cloudlet, fn):
     lam = raw_client(cloudlet)
     put, update = lam.put_function_event_invoke_config, lam.update_function_event_invoke_config
