@@ -95,7 +95,7 @@ def test_list_filters_and_paging(fast):
 
 
 @pytest.mark.parametrize("kwargs,expected", [
-    ({"FunctionName": "missing"}, ("ResourceNotFoundException", 404)),
+    ({"FunctionName": "missing"}, ("InvalidParameterValueException", 400)),  # "Function does not exist"
     ({"EventSourceArn": "arn:aws:s3:::bucket"}, ("InvalidParameterValueException", 400)),
     ({"EventSourceArn": "not-an-arn"}, ("ValidationException", 400)),
     ({"EventSourceArn": "arn:aws:dynamodb:us-east-1:000000000000:table/nope/stream/2020-01-01T00:00:00.000"},

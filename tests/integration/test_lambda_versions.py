@@ -37,7 +37,8 @@ def test_publish_freezes_a_version_and_latest_moves_on(cloudlet):
 
 def test_publish_checks_code_sha_and_revision(cloudlet):
     lam = cloudlet.client("lambda")
-    created = create(lam, "chk")
+    create(lam, "chk")
+    created = lam.get_function_configuration(FunctionName="chk")
     with pytest.raises(ClientError) as exc:
         lam.publish_version(FunctionName="chk", CodeSha256="AAAA")
     assert error(exc) == ("InvalidParameterValueException", 400)
@@ -112,7 +113,7 @@ def test_routing_weights_split_invocations(cloudlet):
     with pytest.raises(ClientError) as exc:
         lam.update_alias(FunctionName="split", Name="canary",
                          RoutingConfig={"AdditionalVersionWeights": {"7": 0.5}})
-    assert error(exc) == ("InvalidParameterValueException", 400)
+    assert error(exc) == ("ResourceNotFoundException", 404)  # the missing version is not found, as on Lambda
     assert lam.get_alias(FunctionName="split", Name="canary")["RoutingConfig"] == {
         "AdditionalVersionWeights": {"2": 0.3}}
 

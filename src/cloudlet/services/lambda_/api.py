@@ -26,7 +26,7 @@ from cloudlet.compute.errors import InvalidCode, Throttled
 from cloudlet.compute.model import InvocationMeta
 from cloudlet.services.base import Service
 from cloudlet.services.lambda_ import configuration as conf
-from cloudlet.services.lambda_ import errors, paging
+from cloudlet.services.lambda_ import errors, input_rules, paging
 from cloudlet.services.lambda_.asyncq import AsyncQueue
 from cloudlet.services.lambda_.blobs import Blobs, Package
 from cloudlet.services.lambda_.code import HOT_RELOAD_BUCKET, ZIPPED_LIMIT, CodeUrls, store_code
@@ -51,6 +51,7 @@ SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 MIN_UNRESERVED = 100
 TOTAL_CODE_LIMIT = 80_530_636_800
+_ALIAS_NAME = re.compile(r"[a-zA-Z0-9_-]+")
 _ESM_ARN = re.compile(r"arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:event-source-mapping:([0-9a-f-]{36})")
 
 
@@ -102,6 +103,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         self.runner.forget()
 
     def validate(self, op, params: dict) -> None:
+        input_rules.check(op, params)
         validate_input(op, params, check_enums=True)
         conf.check_patterns(op, params)
 
@@ -163,9 +165,12 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
             raise errors.function_not_found(ref.qualified_arn() if ref.qualifier else ref.arn)
         return doc, version
 
-    async def _layers(self, arns: list[str] | None) -> list[dict] | None:
+    async def _layers(self, arns: list[str] | None, region: str) -> list[dict] | None:
         if arns is None:
             return None
+        if any(arn.split(":")[3] != region for arn in arns):
+            raise errors.invalid(f"Layers are not in the same region as the function. Layers are expected to be in "
+                                 f"region {region}.")
         docs = [await self.platform.run_sync(self.layers.by_arn, arn) for arn in arns]
         try:
             await asyncio.to_thread(self.runner.pool.code.merged_layers, [d["_sha"] for d in docs])
@@ -220,7 +225,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         conf.check_package(params)
         if self.registry.get_version(ref) is not None:
             raise errors.conflict(f"Function already exist: {ref.name}")
-        layers = await self._layers(params.get("Layers")) or []
+        layers = await self._layers(params.get("Layers"), ref.region) or []
         code, package = await store_code(self.runner.pool.code, params.get("Code") or {}, "CreateFunction")
         latest = conf.new_function(ref, params, code, layers)
         meta = {"tags": params.get("Tags") or {}, "next_version": 1}
@@ -233,12 +238,14 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         await self.platform.run_sync(self._code_write, package, None, latest.get("_layers", []),
                                      self.registry.create, ref, latest, meta, published)
         self._prepare_soon(ref, latest)
-        return conf.in_progress(published or latest, create=True)
+        out = conf.in_progress(published or latest, create=True)
+        out["FunctionArn"] = ref.arn  # with Publish too: Lambda answers version "1" under the unqualified ARN
+        return out
 
     def _configuration(self, ref: Ref, doc: dict) -> dict:
-        """The configuration a qualified read returns: an alias keeps its own ARN."""
+        """The configuration a qualified read returns: an alias or an explicit $LATEST keeps its own ARN."""
         out = public(doc)
-        if ref.qualifier and ref.qualifier != LATEST and not ref.qualifier.isdigit():
+        if ref.qualifier and not ref.qualifier.isdigit():
             out["FunctionArn"] = ref.qualified_arn()
         return out
 
@@ -267,7 +274,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         after_vnum = int(vnum) if all_versions and vnum.isdigit() else 1 << 62
         docs = self.registry.list_latest(ctx.account_id, ctx.region, after, limit + 1, all_versions, after_vnum)
         page, rest = docs[:limit], docs[limit:]
-        out = {"Functions": [_listed(d) for d in page]}
+        out = {"Functions": [_listed_version(d) if all_versions else _listed(d) for d in page]}
         if rest:
             out["NextMarker"] = paging.encode_marker(
                 _position(page[-1]) if all_versions else page[-1]["FunctionName"])
@@ -279,7 +286,8 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
             if not ref.qualifier.isdigit():
                 raise errors.invalid("Deletion of aliases is not currently supported.")
             if self.registry.get_version(ref, ref.qualifier) is None:
-                raise errors.function_not_found(ref.qualified_arn())
+                self.registry.meta(ref)  # a missing function is not found; a missing version is nothing to do
+                return {"StatusCode": 204}
             await self.platform.run_sync(self._code_write, None, self._function_packages(ref), [],
                                          self.registry.delete_version, ref, ref.qualifier)
         else:
@@ -289,7 +297,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                                          self.registry.delete_function, ref)
             self.runner.pool.set_reserved_concurrency(ref.account_id, ref.name, None)
         self._retire(ref)
-        return {}
+        return {"StatusCode": 204}
 
     def _latest_ref(self, ctx, params: dict) -> Ref:
         """The function an operation that changes $LATEST alone names (a version suffix is refused)."""
@@ -323,16 +331,16 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                                            self.registry.update_latest, ref, change, params.get("RevisionId"))
         self._retire(ref)
         self._prepare_soon(ref, doc)
-        if params.get("Publish"):
+        if params.get("Publish"):  # the answer is the new version, still being created
             doc = await self._publish(ref, None, None, None)
-        return conf.in_progress(doc, create=False)
+        return conf.in_progress(doc, create=bool(params.get("Publish")))
 
     async def update_function_configuration(self, ctx, params: dict) -> dict:
         conf.check_settings(params)
         ref = self._latest_ref(ctx, params)
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.arn)
-        layers = await self._layers(params.get("Layers"))
+        layers = await self._layers(params.get("Layers"), ref.region)
         doc = await self.platform.run_sync(
             self._code_write, None, self._function_packages(ref), [d["_sha"] for d in layers or ()],
             self.registry.update_latest, ref, lambda d: conf.apply_update(d, params, layers), params.get("RevisionId"))
@@ -357,12 +365,12 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         if not docs:
             raise errors.function_not_found(ref.arn)
         capped = dict(params, MaxItems=min(params.get("MaxItems", paging.MAX_ITEMS), paging.MAX_ITEMS))
-        return paging.page(docs, capped, "Versions", _version_position, public)
+        return paging.page(docs, capped, "Versions", _version_position, _listed_version)
 
     # -- aliases -----------------------------------------------------------------------------------
     def _alias_doc(self, ref: Ref, name: str, version: str, description: str, routing: dict | None) -> dict:
-        if version != LATEST and self.registry.get_version(ref, version) is None:
-            raise errors.not_found(f"Function not found: {ref.qualified_arn(version)}")
+        if self.registry.get_version(ref, version) is None:  # a missing function names the version too
+            raise errors.function_not_found(ref.qualified_arn(version))
         doc = {"AliasArn": ref.qualified_arn(name), "Name": name, "FunctionVersion": version,
                "Description": description, "RevisionId": str(uuid.uuid4())}
         weights = (routing or {}).get("AdditionalVersionWeights") or {}
@@ -374,9 +382,10 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                     raise errors.invalid(f"Invalid function version {extra}. Function version {extra} is already "
                                          "included in routing configuration.")
                 if version == LATEST or extra == LATEST:
-                    raise errors.invalid("$LATEST is not supported for an alias pointing to more than 1 version")
+                    raise AWSError("InvalidParameterValueException",
+                                   "$LATEST is not supported for an alias pointing to more than 1 version", 400)
                 if self.registry.get_version(ref, extra) is None:
-                    raise errors.invalid(f"Function version {extra} does not exist.")
+                    raise errors.function_not_found(ref.qualified_arn(extra))
                 if not 0.0 <= weight <= 1.0:
                     raise errors.invalid("Weights must be between 0.0 and 1.0")
             doc["RoutingConfig"] = {"AdditionalVersionWeights": dict(weights)}
@@ -384,7 +393,6 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
 
     def create_alias(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
-        self.registry.meta(ref)
         doc = self._alias_doc(ref, params["Name"], params["FunctionVersion"], params.get("Description", ""),
                               params.get("RoutingConfig"))
         self.registry.put_alias(ref, doc, create=True)
@@ -483,7 +491,12 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
     def put_function_concurrency(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
         value = params["ReservedConcurrentExecutions"]
-        self.registry.meta(ref)
+        if ref.qualifier:
+            raise errors.invalid("This operation is permitted on Lambda functions only. Aliases and versions do not "
+                                 "support this operation. Please specify either a function name or an unqualified "
+                                 "function ARN.")
+        if self.registry.get_version(ref) is None:
+            raise errors.function_not_found(ref.qualified_arn(LATEST))
         limit = self.runner.settings.account_concurrency
         if limit - self._reserved_total(ref.account_id, ref.region, ref.name) - value < min(MIN_UNRESERVED, limit):
             raise errors.invalid("Specified ReservedConcurrentExecutions for function decreases account's "
@@ -509,20 +522,46 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         with self.store.read() as conn:
             docs = [orjson.loads(d) for (d,) in conn.all(
                 "SELECT doc FROM lambda_functions WHERE account_id = ? AND region = ?", (ctx.account_id, ctx.region))]
+            layers = [orjson.loads(d) for (d,) in conn.all(
+                "SELECT doc FROM lambda_layers WHERE account_id = ? AND region = ?", (ctx.account_id, ctx.region))]
+        code_size = sum(d.get("CodeSize", 0) for d in docs) + sum(d["Content"]["CodeSize"] for d in layers)
         return {
             "AccountLimit": {"TotalCodeSize": TOTAL_CODE_LIMIT, "CodeSizeUnzipped": UNZIPPED_LIMIT,
                              "CodeSizeZipped": ZIPPED_LIMIT, "ConcurrentExecutions": limit,
                              "UnreservedConcurrentExecutions": limit - reserved},
-            "AccountUsage": {"TotalCodeSize": sum(d.get("CodeSize", 0) for d in docs), "FunctionCount": len(metas)},
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(metas)},  # layer versions count too
         }
 
     # provisioned concurrency
-    def _pc_ref(self, ctx, params: dict) -> Ref:
+    def _pc_ref(self, ctx, params: dict, putting: bool = False) -> Ref:
         ref = self._ref(ctx, params, qualified=True)
         if not ref.qualifier or ref.qualifier == LATEST:
-            raise errors.invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
-        self._version_doc(ref)
+            raise errors.invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+                                 if putting else "The function resource provided must be an alias or a published "
+                                 "version.")
+        if ref.qualifier.isdigit():
+            self._version_doc(ref)
+        elif self.registry.get_alias(ref, ref.qualifier) is None:
+            raise errors.not_found(f"Cannot find alias arn: {ref.qualified_arn()}")
         return ref
+
+    def _check_provisioning(self, ref: Ref, count: int) -> None:
+        """Account limits, and one configuration per version whether set on it or on an alias of it."""
+        limit = self.runner.settings.account_concurrency
+        if count > limit:
+            raise errors.invalid(f"Specified ConcurrentExecutions for function is greater than account's unreserved "
+                                 f"concurrency [{limit}].")
+        if limit - self._reserved_total(ref.account_id, ref.region) - count < min(MIN_UNRESERVED, limit):
+            raise errors.invalid("Specified ConcurrentExecutions for function decreases account's "
+                                 f"UnreservedConcurrentExecution below its minimum value of [{min(MIN_UNRESERVED, limit)}].")
+        provisioned = self.registry.meta(ref).get("provisioned", {})
+        if ref.qualifier.isdigit():
+            if any(a["FunctionVersion"] == ref.qualifier and a["Name"] in provisioned
+                   for a in self.registry.aliases(ref)):
+                raise errors.conflict("Version is pointed by a Provisioned Concurrency alias")
+        elif self.registry.get_alias(ref, ref.qualifier)["FunctionVersion"] in provisioned:
+            raise errors.conflict("Alias can't be used for Provisioned Concurrency configuration on an already "
+                                  "Provisioned version")
 
     def _provision_soon(self, ref: Ref, count: int) -> None:
         """Start provisioning in the background (callable from the loop or a worker thread)."""
@@ -555,8 +594,9 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                 pass  # deleted meanwhile
 
     def put_provisioned_concurrency_config(self, ctx, params: dict) -> dict:
-        ref = self._pc_ref(ctx, params)
+        ref = self._pc_ref(ctx, params, putting=True)
         count = params["ProvisionedConcurrentExecutions"]
+        self._check_provisioning(ref, count)
         meta = self.registry.meta(ref)
         reserved = meta.get("reserved")
         if reserved is not None and count > reserved:
@@ -590,24 +630,46 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         return paging.page(configs, params, "ProvisionedConcurrencyConfigs", lambda d: d["FunctionArn"], dict)
 
     # -- event invoke configs ----------------------------------------------------------------------
-    def _eic_ref(self, ctx, params: dict) -> Ref:
+    def _eic_ref(self, ctx, params: dict, must_exist: bool = True) -> Ref:
         ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
-        return Ref(ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
+        ref = Ref(ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
+        if must_exist:
+            try:
+                self._version_doc(ref)
+            except AWSError:
+                raise _no_function() from None
+        return ref
 
-    def _check_destinations(self, ctx, destinations: dict | None) -> None:
+    def _eic_config(self, ref: Ref) -> dict:
+        """The event invoke config of a qualifier (the same not-found answer when the function is missing)."""
+        try:
+            config = self.registry.meta(ref).get("event_invoke", {}).get(ref.qualifier)
+        except AWSError:
+            config = None
+        if config is None:
+            raise errors.not_found(f"The function {ref.qualified_arn()} doesn't have an EventInvokeConfig")
+        return config
+
+    def _check_destinations(self, ctx, ref: Ref, destinations: dict | None) -> None:
         for which in ("OnSuccess", "OnFailure"):
             target = ((destinations or {}).get(which) or {}).get("Destination")
             kinds = ("arn:aws:sqs:", "arn:aws:sns:", "arn:aws:lambda:", "arn:aws:events:")
             if which == "OnFailure":
                 kinds += ("arn:aws:s3:",)  # a bucket only keeps failures
             if target and not target.startswith(kinds):
-                raise errors.invalid(f"The provided destination config DestinationConfig(onSuccess=..., "
-                                     f"onFailure=...) is invalid: {target} is not a supported destination.")
+                raise errors.invalid(f"The provided destination config {_destination_text(destinations)} is invalid.")
+            if target and target.startswith("arn:aws:lambda:"):
+                try:
+                    other = parse_ref(ctx, target)
+                    self._version_doc(other)
+                except AWSError:
+                    raise errors.invalid(f"The destination ARN {target} is invalid.") from None
+                if other.name == ref.name:
+                    raise errors.invalid("You can't specify the function as a destination for itself.")
 
     def _put_eic(self, ctx, params: dict, merge: bool) -> dict:
         ref = self._eic_ref(ctx, params)
-        self._check_destinations(ctx, params.get("DestinationConfig"))
+        self._check_destinations(ctx, ref, params.get("DestinationConfig"))
 
         def change(meta: dict) -> dict:
             configs = meta.setdefault("event_invoke", {})
@@ -624,40 +686,54 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         return self._put_eic(ctx, params, merge=False)
 
     def update_function_event_invoke_config(self, ctx, params: dict) -> dict:
-        self.get_function_event_invoke_config(ctx, params)
+        self._eic_config(self._eic_ref(ctx, params))
         return self._put_eic(ctx, params, merge=True)
 
     def get_function_event_invoke_config(self, ctx, params: dict) -> dict:
-        ref = self._eic_ref(ctx, params)
-        config = self.registry.meta(ref).get("event_invoke", {}).get(ref.qualifier)
-        if config is None:
-            raise errors.not_found(f"The function {ref.qualified_arn()} doesn't have an EventInvokeConfig")
-        return _eic_out(ref, config)
+        ref = self._eic_ref(ctx, params, must_exist=False)
+        return _eic_out(ref, self._eic_config(ref))
 
     def delete_function_event_invoke_config(self, ctx, params: dict) -> dict:
-        self.get_function_event_invoke_config(ctx, params)
-        ref = self._eic_ref(ctx, params)
+        ref = self._eic_ref(ctx, params, must_exist=False)
+        self._eic_config(ref)
         self.registry.update_meta(ref, lambda m: m.get("event_invoke", {}).pop(ref.qualifier, None))
         return {}
 
     def list_function_event_invoke_configs(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
-        items = sorted(self.registry.meta(ref).get("event_invoke", {}).items())
+        try:
+            items = sorted(self.registry.meta(ref).get("event_invoke", {}).items())
+        except AWSError:
+            raise _no_function() from None
         configs = [_eic_out(Ref(ref.account_id, ref.region, ref.name, q), c) for q, c in items]
         return paging.page(configs, params, "FunctionEventInvokeConfigs", lambda d: d["FunctionArn"], dict)
 
     # -- permissions -------------------------------------------------------------------------------
-    def add_permission(self, ctx, params: dict) -> dict:
+    def _policy_target(self, ctx, params: dict, missing_function=None) -> Ref:
+        """The function, version or alias a permission operation names, as Lambda refuses a missing one."""
         ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
+        if self.registry.get_version(ref) is None:
+            raise missing_function(ref) if missing_function else errors.function_not_found(ref.arn)
+        if ref.qualifier and ref.qualifier != LATEST:
+            if ref.qualifier.isdigit() or not _ALIAS_NAME.fullmatch(ref.qualifier):
+                self._version_doc(ref)
+            elif self.registry.get_alias(ref, ref.qualifier) is None:
+                raise errors.not_found(f"Cannot find alias arn: {ref.qualified_arn()}")
+        return ref
+
+    def add_permission(self, ctx, params: dict) -> dict:
+        ref = self._policy_target(ctx, params)
+        if ref.qualifier == LATEST:
+            raise errors.invalid("We currently do not support adding policies for $LATEST.")
         statement = function_statement(params, ref.qualified_arn())
         self.registry.change_policy(ref, ref.qualifier or LATEST, lambda holder: PolicyDoc(holder).add(statement),
                                     params.get("RevisionId"))
         return {"Statement": orjson.dumps(statement).decode()}
 
     def remove_permission(self, ctx, params: dict) -> dict:
-        ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
+        ref = self._policy_target(ctx, params, lambda r: errors.not_found(f"No policy found for: {r.qualified_arn()}"))
+        if not self.registry.policy(ref, ref.qualifier or LATEST)[0].get("statements"):
+            raise errors.not_found("No policy is associated with the given resource.")
         self.registry.change_policy(ref, ref.qualifier or LATEST,
                                     lambda holder: PolicyDoc(holder).remove(params["StatementId"]),
                                     params.get("RevisionId"))
@@ -665,8 +741,11 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
 
     def get_policy(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params, qualified=True)
-        self._version_doc(ref)
-        holder, revision = self.registry.policy(ref, ref.qualifier or LATEST)
+        self.registry.meta(ref)  # a missing function is not found; a missing qualifier has no policy
+        try:
+            holder, revision = self.registry.policy(ref, ref.qualifier or LATEST)
+        except AWSError:
+            raise errors.not_found("The resource you requested does not exist.") from None
         return {"Policy": PolicyDoc(holder).document()[0], "RevisionId": revision}
 
     # -- recursion config (accepted, not enforced: cloudlet does not detect loops) -----------------
@@ -682,7 +761,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
     def _tag_ref(self, ctx, arn: str) -> Ref:
         ref = parse_ref(ctx, arn)
         if ref.qualifier or not arn.startswith("arn:"):
-            raise errors.invalid(f"Tags are supported only on unqualified function ARNs, not {arn}")
+            raise errors.invalid("Tags on function aliases and versions are not supported. Please specify a function ARN.")
         return ref
 
     def _tags(self, ctx, arn: str, change=None) -> dict:
@@ -692,7 +771,10 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
             ref = self._tag_ref(ctx, arn)
             if change is None:
                 return self.registry.meta(ref).get("tags", {})
-            return self.registry.update_meta(ref, lambda meta: change(meta.setdefault("tags", {})) or meta["tags"])
+            with self.store.tx():  # a tag change renews $LATEST's RevisionId, as on Lambda
+                tags = self.registry.update_meta(ref, lambda meta: change(meta.setdefault("tags", {})) or meta["tags"])
+                self.registry.update_latest(ref, _renew_revision)
+            return tags
 
         def apply(doc: dict) -> None:
             if (doc["_account"], doc["_region"]) != (ctx.account_id, ctx.region):
@@ -704,6 +786,9 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         return doc.get("_tags", {})
 
     def tag_resource(self, ctx, params: dict) -> dict:
+        if not params["Tags"]:
+            raise errors.invalid("An error occurred and the request cannot be processed.")
+
         def add(tags: dict) -> None:
             if len({**tags, **params["Tags"]}) > 50:
                 raise errors.invalid("Number of tags exceeds resource tag limit.")
@@ -742,7 +827,7 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                    "Description": params.get("Description", ""), "CreatedDate": conf.now_text(), "Version": version,
                    "_sha": code["_sha"]}
             for key in ("CompatibleRuntimes", "LicenseInfo", "CompatibleArchitectures"):
-                if params.get(key):
+                if params.get(key) or (key != "LicenseInfo" and key in params):  # empty lists are kept, as given
                     doc[key] = params[key]
             return doc
         doc = await self.platform.run_sync(self._code_write, package, None, [],
@@ -783,26 +868,41 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         self._code_write(None, lambda conn: self.layers.packages(conn, *key), [], self.layers.delete, *key)
         return {}
 
-    def add_layer_version_permission(self, ctx, params: dict) -> dict:
+    def _layer_policy_change(self, ctx, params: dict, change) -> object:
+        """Apply `change(policy)` to a layer version's policy (a missing version named as Lambda names it)."""
         name = layer_name(params["LayerName"])
-        doc = self._layer_doc(ctx, params)
-        statement = layer_statement(params, doc["LayerVersionArn"])
+        try:
+            return self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"],
+                                      lambda d: change(PolicyDoc(d.setdefault("_policy", {}), layer=True)))
+        except AWSError as exc:
+            if exc.code != "ResourceNotFoundException" or self._layer_exists(ctx, params):
+                raise
+            raise _no_layer_version(ctx, params) from None
 
-        def change(d: dict) -> str:
-            holder = d.setdefault("_policy", {})
-            PolicyDoc(holder).add(statement, params.get("RevisionId"))
-            return holder["revision"]
-        revision = self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"], change)
+    def _layer_exists(self, ctx, params: dict) -> bool:
+        return self.layers.get(ctx.account_id, ctx.region, layer_name(params["LayerName"]),
+                               params["VersionNumber"]) is not None
+
+    def add_layer_version_permission(self, ctx, params: dict) -> dict:
+        resource = f"{layer_arn(ctx.region, ctx.account_id, layer_name(params['LayerName']))}:{params['VersionNumber']}"
+        statement = layer_statement(params, resource)
+
+        def add(policy: PolicyDoc) -> str:
+            policy.add(statement, params.get("RevisionId"))
+            return policy.holder["revision"]
+        revision = self._layer_policy_change(ctx, params, add)
         return {"Statement": orjson.dumps(statement).decode(), "RevisionId": revision}
 
     def remove_layer_version_permission(self, ctx, params: dict) -> dict:
-        name = layer_name(params["LayerName"])
-        self.layers.update(ctx.account_id, ctx.region, name, params["VersionNumber"], lambda d: PolicyDoc(
-            d.setdefault("_policy", {})).remove(params["StatementId"], params.get("RevisionId")))
+        self._layer_policy_change(ctx, params, lambda policy: policy.remove(params["StatementId"],
+                                                                             params.get("RevisionId")))
         return {}
 
     def get_layer_version_policy(self, ctx, params: dict) -> dict:
-        policy, revision = PolicyDoc(self._layer_doc(ctx, params).get("_policy", {})).document()
+        doc = self.layers.get(ctx.account_id, ctx.region, layer_name(params["LayerName"]), params["VersionNumber"])
+        if doc is None:
+            raise _no_layer_version(ctx, params)
+        policy, revision = PolicyDoc(doc.get("_policy", {}), layer=True).document()
         return {"Policy": policy, "RevisionId": revision}
 
 
@@ -814,6 +914,14 @@ _NOT_LISTED = frozenset(("State", "StateReason", "StateReasonCode", "LastUpdateS
 
 def _listed(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if not k.startswith("_") and k not in _NOT_LISTED}
+
+
+def _listed_version(doc: dict) -> dict:
+    """A ListVersionsByFunction entry: the listed subset, $LATEST under its qualified ARN."""
+    out = _listed(doc)
+    if doc["Version"] == LATEST:
+        out["FunctionArn"] += ":" + LATEST
+    return out
 
 
 def _version_position(doc: dict) -> str:
@@ -837,6 +945,31 @@ def _pc_out(ref: Ref, pc: dict) -> dict:
     return out
 
 
+def _renew_revision(doc: dict) -> dict:
+    """A new RevisionId for a change that is not one of code or configuration (nothing new to publish)."""
+    doc["RevisionId"] = str(uuid.uuid4())
+    return doc
+
+
+def _no_layer_version(ctx, params: dict) -> AWSError:
+    arn = layer_arn(ctx.region, ctx.account_id, layer_name(params["LayerName"]))
+    return errors.not_found(f"Layer version {arn}:{params['VersionNumber']} does not exist.")
+
+
+def _no_function() -> AWSError:
+    return errors.not_found("The function doesn't exist.")
+
+
+def _destination_text(destinations: dict | None) -> str:
+    """A DestinationConfig as Lambda prints it in its refusals (Java's toString)."""
+    parts = []
+    for which in ("OnSuccess", "OnFailure"):
+        given = (destinations or {}).get(which)
+        name = which[0].lower() + which[1:]
+        parts.append(f"{name}={which}(destination={given.get('Destination')})" if given else f"{name}=null")
+    return f"DestinationConfig({', '.join(parts)})"
+
+
 def _eic_out(ref: Ref, config: dict) -> dict:
     out = {"FunctionArn": ref.qualified_arn(), "LastModified": datetime.fromtimestamp(config["LastModified"], UTC)}
     for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
@@ -852,7 +985,7 @@ def _layer_item(doc: dict) -> dict:
     item = {"LayerVersionArn": doc["LayerVersionArn"], "Version": doc["Version"],
             "Description": doc.get("Description", ""), "CreatedDate": doc["CreatedDate"]}
     for key in ("CompatibleRuntimes", "LicenseInfo", "CompatibleArchitectures"):
-        if doc.get(key):
+        if key in doc:
             item[key] = doc[key]
     return item
 

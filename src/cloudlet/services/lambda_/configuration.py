@@ -115,9 +115,12 @@ def check_settings(params: dict) -> None:
     if layers is not None:
         if len(layers) > MAX_LAYERS:
             raise errors.invalid(f"Cannot reference more than {MAX_LAYERS} layers.")
-        if len({arn.rsplit(":", 1)[0] for arn in layers}) != len(layers):
-            raise errors.invalid("Two different versions of the same layer are not allowed to be referenced in the "
-                                 "same function. Use one version of the layer instead.")
+        seen: dict[str, str] = {}
+        for arn in layers:
+            first = seen.setdefault(arn.rsplit(":", 1)[0], arn)
+            if first is not arn:
+                raise errors.invalid("Two different versions of the same layer are not allowed to be referenced in "
+                                     f"the same function. {first} and {arn} are versions of the same layer.")
 
 
 def check_package(params: dict) -> None:
@@ -200,9 +203,15 @@ def published_state(latest: dict) -> str:
 
 
 def in_progress(doc: dict, create: bool) -> dict:
-    """The document as the create/update call answers it (Lambda reports the change as started)."""
+    """The document as the create/update call answers it (Lambda reports the change as started).
+
+    $LATEST is answered with the RevisionId of that passing state: on Lambda the change completing
+    (Pending to Active, InProgress to Successful) renews it, so GetFunction shows another one."""
     out = {k: v for k, v in doc.items() if not k.startswith("_")}
-    if create:
+    if doc.get("Version") == LATEST:
+        out["RevisionId"] = str(uuid.uuid4())
+    if create:  # a new function (or the version a create or code update publishes) has no update status yet
+        out.pop("LastUpdateStatus", None)
         out["State"], out["StateReason"], out["StateReasonCode"] = "Pending", (
             "The function is being created."), "Creating"
     else:
@@ -244,8 +253,8 @@ def _set_accepted(doc: dict, params: dict) -> None:
             doc["VpcConfig"] = {"SubnetIds": list(vpc.get("SubnetIds") or []),
                                 "SecurityGroupIds": list(vpc.get("SecurityGroupIds") or []),
                                 "Ipv6AllowedForDualStack": bool(vpc.get("Ipv6AllowedForDualStack", False))}
-        else:
-            doc.pop("VpcConfig", None)
+        elif "VpcConfig" in doc:  # detached: Lambda keeps an empty configuration
+            doc["VpcConfig"] = {"SubnetIds": [], "SecurityGroupIds": [], "VpcId": "", "Ipv6AllowedForDualStack": False}
     if "KMSKeyArn" in params:
         if params["KMSKeyArn"]:
             doc["KMSKeyArn"] = params["KMSKeyArn"]

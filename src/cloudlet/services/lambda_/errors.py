@@ -21,11 +21,12 @@ def conflict(message: str) -> AWSError:
     return AWSError("ResourceConflictException", message, 409, fields={"Type": "User"})
 
 
-def precondition_failed() -> AWSError:
+def precondition_failed(source: str = "GetFunction/GetAlias") -> AWSError:
+    """A RevisionId that is not the current one; `source` names the API that tells the current one."""
     return AWSError(
         "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. "
-        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+        f"Call the {source} API to retrieve the latest Revision Id",
         412,
         fields={"Type": "User"},
     )

@@ -177,18 +177,24 @@ class EventSourceMappingOps:
     async def create_event_source_mapping(self, ctx, params: dict) -> dict:
         arn = params.get("EventSourceArn")
         if not arn:
-            raise errors.invalid("EventSourceArn is required: cloudlet polls DynamoDB streams and SQS queues.")
+            raise errors.invalid("Unrecognized event source.")
         kind = source_kind(arn)
-        ref, function_arn, function = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+        try:
+            ref, function_arn, function = await self.platform.run_sync(self._esm_function, ctx, params["FunctionName"])
+        except AWSError as exc:
+            if exc.code != "ResourceNotFoundException":
+                raise
+            raise errors.invalid("Function does not exist") from None
         position = params.get("StartingPosition")
         if kind == "dynamodb":
             if position is None:
                 raise errors.invalid("1 validation error detected: Value null at 'startingPosition' failed to "
                                      "satisfy constraint: Member must not be null.")
             # AT_TIMESTAMP is for Kinesis, DocumentDB and Kafka sources only
-            if position == "AT_TIMESTAMP" or "StartingPositionTimestamp" in params:
-                raise errors.invalid("Unsupported starting position AT_TIMESTAMP for the given event source: a "
-                                     "DynamoDB stream starts at TRIM_HORIZON or LATEST.")
+            if position == "AT_TIMESTAMP":
+                raise errors.invalid(f"Unsupported starting position for arn type: {arn}")
+            if "StartingPositionTimestamp" in params:
+                raise errors.invalid("Timestamp only valid with StartingPosition AT_TIMESTAMP")
         elif "StartingPositionTimestamp" in params:
             raise errors.invalid("StartingPosition is not valid for SQS event sources.")
         now = datetime.now(UTC).timestamp()

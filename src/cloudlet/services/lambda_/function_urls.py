@@ -105,6 +105,10 @@ def _no_config() -> Exception:
     return errors.not_found("The resource you requested does not exist.")
 
 
+def _no_function() -> Exception:
+    return errors.not_found("Function does not exist")
+
+
 def url_of(ctx, url_id: str, region: str, default_port: int) -> str:
     """The URL a client reaches a function URL at, on the port it used to reach this server."""
     host = ctx.host
@@ -116,17 +120,17 @@ def url_of(ctx, url_id: str, region: str, default_port: int) -> str:
 class FunctionUrlOps:
     """The Create/Get/Update/Delete/ListFunctionUrlConfig(s) operations, mixed into the Lambda service."""
 
-    def _url_ref(self, ctx, params: dict) -> Ref:
-        """The function or alias a URL operation names; ResourceNotFoundException when it does not exist."""
+    def _url_ref(self, ctx, params: dict, missing=_no_config) -> Ref:
+        """The function or alias a URL operation names (Get and Delete find no configuration of a missing one)."""
         ref = parse_ref(ctx, params["FunctionName"], params.get("Qualifier"))
-        self._target_exists(ref)
+        self._target_exists(ref, missing)
         return ref
 
-    def _target_exists(self, ref: Ref) -> None:
+    def _target_exists(self, ref: Ref, missing=_no_function) -> None:
         if self.registry.get_version(ref, LATEST) is None:
-            raise errors.function_not_found(ref.arn)
+            raise missing()
         if ref.qualifier and self.registry.get_alias(ref, ref.qualifier) is None:
-            raise errors.function_not_found(ref.qualified_arn())
+            raise missing()
 
     def _url_out(self, ctx, ref: Ref, url_id: str, config: dict, modified: bool = True) -> dict:
         out = {"FunctionUrl": url_of(ctx, url_id, ref.region, self.platform.config.port),
@@ -156,7 +160,7 @@ class FunctionUrlOps:
         return self._url_out(ctx, ref, *found)
 
     def update_function_url_config(self, ctx, params: dict) -> dict:
-        ref = self._url_ref(ctx, params)
+        ref = self._url_ref(ctx, params, _no_function)
         url_cors.check(params.get("Cors"))
 
         def change(config: dict) -> dict:

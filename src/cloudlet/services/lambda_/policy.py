@@ -6,11 +6,15 @@ except by url_access.py for callers of function URLs.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import orjson
 
 from cloudlet.services.lambda_ import errors
+
+# "*", an account, an ARN, or an AWS service principal (name.amazonaws.com, alexa-appkit.amazon.com, ...)
+_VALID_PRINCIPAL = re.compile(r"\*|\d{12}|arn:.+|[a-zA-Z0-9.-]+\.(amazonaws\.com|amazon\.com)(\.cn)?")
 
 
 def principal(value: str) -> dict | str:
@@ -24,6 +28,8 @@ def principal(value: str) -> dict | str:
 
 
 def function_statement(params: dict, resource: str) -> dict:
+    if not _VALID_PRINCIPAL.fullmatch(params["Principal"]):
+        raise errors.invalid("The provided principal was invalid. Please check the principal and try again.")
     statement = {"Sid": params["StatementId"], "Effect": "Allow", "Principal": principal(params["Principal"]),
                  "Action": params["Action"], "Resource": resource}
     condition: dict = {}
@@ -58,15 +64,16 @@ class PolicyDoc:
     A layer version's policy has a revision of its own; a function's shares the RevisionId of the
     version or alias it belongs to (the registry checks and renews that one)."""
 
-    def __init__(self, holder: dict) -> None:
+    def __init__(self, holder: dict, layer: bool = False) -> None:
         self.holder = holder
+        self.layer = layer  # a layer version's policy: Lambda words its refusals differently
 
     def add(self, statement: dict, revision_id: str | None = None) -> None:
         self._check_revision(revision_id)
         statements = self.holder.setdefault("statements", [])
         if any(s["Sid"] == statement["Sid"] for s in statements):
             raise errors.conflict("The statement id (" + statement["Sid"] + ") provided already exists. "
-                                  "Please choose another statement id or remove the existing statement.")
+                                  "Please provide a new statement id, or remove the existing statement.")
         statements.append(statement)
         self.holder["revision"] = str(uuid.uuid4())
 
@@ -81,11 +88,12 @@ class PolicyDoc:
 
     def _check_revision(self, revision_id: str | None) -> None:
         if revision_id and revision_id != self.holder.get("revision"):
-            raise errors.precondition_failed()
+            raise errors.precondition_failed("GetLayerPolicy" if self.layer else "GetFunction/GetAlias")
 
     def document(self) -> tuple[str, str]:
         """(policy JSON, RevisionId); ResourceNotFoundException when there are no statements."""
         if not self.holder.get("statements"):
-            raise errors.not_found("The resource you requested does not exist.")
+            raise errors.not_found("No policy is associated with the given resource." if self.layer
+                                   else "The resource you requested does not exist.")
         policy = {"Version": "2012-10-17", "Id": "default", "Statement": self.holder["statements"]}
         return orjson.dumps(policy).decode(), self.holder["revision"]

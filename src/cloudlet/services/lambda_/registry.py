@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from cloudlet.aws.errors import AWSError
 from cloudlet.services.lambda_ import errors, url_table
 from cloudlet.store import Store
 from cloudlet.store.base import Conn
@@ -61,8 +62,11 @@ def parse_ref(ctx, function_name: str, qualifier: str | None = None) -> Ref:
                              "satisfy constraint: Member must have length less than or equal to 64")
     account = match["account"] or ctx.account_id
     region = match["region"] or ctx.region
-    if account != ctx.account_id or region != ctx.region:
-        raise errors.function_not_found(function_arn(region, account, match["name"]))
+    if region != ctx.region:
+        raise errors.not_found(f"Functions from '{region}' are not reachable in this region ('{ctx.region}')")
+    if account != ctx.account_id:  # Lambda's answer for another account's function (no cross-account policies)
+        raise AWSError("AccessDeniedException", f"User: arn:aws:iam::{ctx.account_id}:root is not authorized to "
+                       f"access {function_arn(region, account, match['name'])}", 403)
     derived = match["qualifier"]
     if derived and qualifier and derived != qualifier:
         raise errors.invalid("The derived qualifier from the function name does not match the specified qualifier.")
