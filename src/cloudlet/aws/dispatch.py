@@ -42,6 +42,7 @@ class Dispatcher:
             protocol = protocols.get(target.protocol)
             params = protocol.parse(op, req, target.uri_params)
             service = await self.platform.service(target.service)
+            service.prepare(ctx, op, params)
             service.validate(op, params)
             handler, is_coroutine = self._handler(service, target.operation)
             if is_coroutine:

@@ -31,6 +31,9 @@ class Service:
         """The method serving an operation, or None when it is not implemented."""
         return getattr(self, xform_name(operation), None)
 
+    def prepare(self, ctx, op: OperationModel, params: dict) -> None:
+        """Complete parsed input from the request itself before it is validated (default: nothing)."""
+
     def validate(self, op: OperationModel, params: dict) -> None:
         """Check input against the model; services override this to answer with their own errors."""
         validate_input(op, params)

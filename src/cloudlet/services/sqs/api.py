@@ -96,30 +96,28 @@ class SQS(Service):
         return self.messages.expire(self.queues.all(), deleted)
 
     # ---- input -------------------------------------------------------------------------------
-    def validate(self, op, params: dict) -> None:
-        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter.
+    def prepare(self, ctx, op, params: dict) -> None:
+        """A query request sent to a queue's URL may leave QueueUrl out: its path names the queue."""
+        if params.get("QueueUrl") is None and "QueueUrl" in op.input_shape.members:
+            path = _queue_path(ctx)
+            if path:
+                params["QueueUrl"] = path
 
-        A missing QueueUrl is left to _queue: a query request may name the queue by its path."""
+    def validate(self, op, params: dict) -> None:
+        """The model's checks, except that a missing top-level parameter is SQS's MissingParameter."""
         try:
             validate_input(op, params)
         except InputValidationError as err:
-            problems = [p for p in err.problems if not (p[0] == "queueUrl" and p[1] is None)]
-            for path, value, constraint in problems:
+            for path, value, constraint in err.problems:
                 if value is None and constraint == "Member must not be null" and "." not in path:
                     name = path[:1].upper() + path[1:]
                     if name == "QueueName":
                         raise _no_queue_name() from None
                     raise missing_parameter(name) from None
-            if len(problems) == len(err.problems):
-                raise
-            if problems:
-                raise InputValidationError(problems, err.code) from None
+            raise
 
     def _queue(self, ctx, params: dict) -> Queue:
-        url = params.get("QueueUrl")
-        if url is None:
-            url = _path_queue_url(ctx)
-        return self._get(ctx, *parse_url(url, ctx.account_id, ctx.region))
+        return self._get(ctx, *parse_url(params["QueueUrl"], ctx.account_id, ctx.region))
 
     def _get(self, ctx, account: str, region: str, name: str) -> Queue:
         try:
@@ -648,14 +646,6 @@ def _queue_path(ctx) -> str:
     """The path of a query request sent to a queue's URL (/<account>/<name>), else ''."""
     path = ctx.http.decoded_path if ctx.protocol == "query" and ctx.http else ""
     return path if len([s for s in path.split("/") if s]) == 2 else ""
-
-
-def _path_queue_url(ctx) -> str:
-    """The queue a query request without QueueUrl was sent to."""
-    path = _queue_path(ctx)
-    if not path:
-        raise missing_parameter("QueueUrl")
-    return path
 
 
 def _not_on_queue_path(ctx, action: str) -> None:
