@@ -89,12 +89,12 @@ class SqsPoller:
     def record(self, message: dict) -> dict:
         attributes = {}
         for name, value in (message.get("MessageAttributes") or {}).items():
-            item = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+            item = {}  # in Lambda's member order
             if "StringValue" in value:
                 item["stringValue"] = value["StringValue"]
             if "BinaryValue" in value:
                 item["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
-            attributes[name] = item
+            attributes[name] = {**item, "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
         out = {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
                "body": message["Body"], "attributes": message.get("Attributes") or {},
                "messageAttributes": attributes, "md5OfBody": message["MD5OfBody"],
