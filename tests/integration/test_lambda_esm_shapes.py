@@ -63,13 +63,17 @@ def test_stream_events_carry_float_epoch_seconds(fast):
                             "eventSourceARN"]
 
 
-def test_sqs_message_attributes_in_lambdas_member_order(fast):
+def test_sqs_records_list_members_in_lambdas_order(fast):
     url, arn = queue(fast)
     event_logger(fast)
     fast.client("sqs").send_message(QueueUrl=url, MessageBody="x", MessageAttributes={
         "WeeksOn": {"DataType": "Number", "StringValue": "6"}, "Raw": {"DataType": "Binary", "BinaryValue": b"\x01"}})
     fast.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="rec")
     [record] = first_event(fast)["Records"]
+    assert list(record) == ["messageId", "receiptHandle", "body", "attributes", "messageAttributes",
+                            "md5OfMessageAttributes", "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"]
+    assert list(record["attributes"]) == ["ApproximateReceiveCount", "SentTimestamp", "SenderId",
+                                          "ApproximateFirstReceiveTimestamp"]
     assert list(record["messageAttributes"]["WeeksOn"].items()) == [
         ("stringValue", "6"), ("stringListValues", []), ("binaryListValues", []), ("dataType", "Number")]
     assert list(record["messageAttributes"]["Raw"]) == ["binaryValue", "stringListValues", "binaryListValues",

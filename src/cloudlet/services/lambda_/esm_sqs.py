@@ -26,6 +26,9 @@ LONG_POLL_S = 5  # re-polls now and then, so a missed wake-up costs seconds, not
 # A FIFO group unlocks when its in-flight messages are deleted, which does not end a waiting
 # long poll; shorter polls pick the group's next messages up promptly.
 FIFO_POLL_S = 1
+# The order Lambda lists a record's system attributes in (others follow).
+ATTRIBUTE_ORDER = ("ApproximateReceiveCount", "SentTimestamp", "SequenceNumber", "MessageGroupId", "SenderId",
+                   "MessageDeduplicationId", "ApproximateFirstReceiveTimestamp")
 
 
 class SqsPoller:
@@ -96,12 +99,12 @@ class SqsPoller:
                 item["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
             attributes[name] = {**item, "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
         out = {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
-               "body": message["Body"], "attributes": message.get("Attributes") or {},
-               "messageAttributes": attributes, "md5OfBody": message["MD5OfBody"],
-               "eventSource": "aws:sqs", "eventSourceARN": self.arn, "awsRegion": self.region}
+               "body": message["Body"], "attributes": _ordered(message.get("Attributes") or {}),
+               "messageAttributes": attributes}
         if message.get("MD5OfMessageAttributes"):
             out["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
-        return out
+        return out | {"md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": self.arn,
+                      "awsRegion": self.region}
 
     def wanted(self, record: dict) -> bool:
         if not self.filters:
@@ -143,6 +146,11 @@ class SqsPoller:
                        for i, r in enumerate(records[start:start + 10])]
             await self.platform.run_sync(sqs.delete_message_batch, self._ctx("DeleteMessageBatch"),
                                          {"QueueUrl": self.url, "Entries": entries})
+
+
+def _ordered(attributes: dict) -> dict:
+    out = {k: attributes[k] for k in ATTRIBUTE_ORDER if k in attributes}
+    return out | {k: v for k, v in attributes.items() if k not in out}
 
 
 def _log_failure(task: asyncio.Task) -> None:
