@@ -26,6 +26,12 @@ def queue(handle, name="jobs") -> tuple[str, str]:
     return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
+def events(handle, function: str = "rec") -> list[dict]:
+    """Every event `event_logger`'s function logged so far."""
+    found = handle.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{function}")["events"]
+    return [json.loads(e["message"][6:]) for e in found if e["message"].startswith("EVENT ")]
+
+
 def test_states_and_transition_reasons_per_source(fast):
     """Stream mappings give "User action" as the reason, queue mappings USER_INITIATED; a queue
     mapping created disabled answers Disabled at once, a stream mapping settles there."""
@@ -74,6 +80,9 @@ def test_sqs_records_list_members_in_lambdas_order(fast):
                             "md5OfMessageAttributes", "md5OfBody", "eventSource", "eventSourceARN", "awsRegion"]
     assert list(record["attributes"]) == ["ApproximateReceiveCount", "SentTimestamp", "SenderId",
                                           "ApproximateFirstReceiveTimestamp"]
+    fast.client("sqs").send_message(QueueUrl=url, MessageBody="plain")
+    plain = wait_for(lambda: [r for e in events(fast) for r in e["Records"] if r["body"] == "plain"])
+    assert plain[0]["messageAttributes"] == {} and plain[0]["md5OfMessageAttributes"] is None
     assert list(record["messageAttributes"]["WeeksOn"].items()) == [
         ("stringValue", "6"), ("stringListValues", []), ("binaryListValues", []), ("dataType", "Number")]
     assert list(record["messageAttributes"]["Raw"]) == ["binaryValue", "stringListValues", "binaryListValues",

@@ -100,9 +100,8 @@ class SqsPoller:
             attributes[name] = {**item, "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
         out = {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
                "body": message["Body"], "attributes": _ordered(message.get("Attributes") or {}),
-               "messageAttributes": attributes}
-        if message.get("MD5OfMessageAttributes"):
-            out["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+               "messageAttributes": attributes,
+               "md5OfMessageAttributes": message.get("MD5OfMessageAttributes")}  # null without attributes
         return out | {"md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": self.arn,
                       "awsRegion": self.region}
 
