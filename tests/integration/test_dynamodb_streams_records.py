@@ -179,7 +179,7 @@ def test_reader_interface_for_in_process_consumers(cloudlet):
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["k3", "k4"]
     assert reader.read(arn, shards[0]["ShardId"], position, 10) == ([], position)
     event = lambda_event_record(records[0], arn)
-    assert event["eventSourceARN"] == arn and isinstance(event["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert event["eventSourceARN"] == arn and isinstance(event["dynamodb"]["ApproximateCreationDateTime"], float)
     assert event["dynamodb"]["NewImage"]["b"] == {"B": b"\x01"}
 
 

@@ -29,7 +29,7 @@ def test_create_get_update_delete_with_states(fast):
     assert out["StartingPosition"] == "LATEST" and out["ParallelizationFactor"] == 1
     assert out["MaximumRetryAttempts"] == -1 and out["MaximumRecordAgeInSeconds"] == -1
     assert out["BisectBatchOnFunctionError"] is False and out["DestinationConfig"] == {"OnFailure": {}}
-    assert out["LastProcessingResult"] == "No records processed" and out["StateTransitionReason"] == "USER_INITIATED"
+    assert out["LastProcessingResult"] == "No records processed" and out["StateTransitionReason"] == "User action"
     assert out["EventSourceMappingArn"].endswith(":event-source-mapping:" + out["UUID"])
     assert out["LastModified"].timestamp() >= before - 1
     mapping_id = out["UUID"]

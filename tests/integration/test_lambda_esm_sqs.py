@@ -229,12 +229,12 @@ def handler(event, context):
 
 
 def test_batch_item_failure_responses(fast):
-    """An empty or null list, or a null response, deletes the batch; an unknown identifier or a
+    """An empty or null list, or a null or [] response, deletes the batch; an unknown identifier or a
     response that is not an object leaves the whole batch to come back; a known one keeps only it."""
     from lambda_helpers import create
     create(fast.client("lambda"), "rec", REPLIER, Timeout=10)
     lam, sqs = fast.client("lambda"), fast.client("sqs")
-    cases = {"empty": {"batchItemFailures": []}, "nulllist": {"batchItemFailures": None}, "null": None,
+    cases = {"empty": {"batchItemFailures": []}, "nulllist": {"batchItemFailures": None}, "null": None, "list": [],
              "unknown": {"batchItemFailures": [{"itemIdentifier": "nope"}]}, "text": "ok",
              "blank": {"batchItemFailures": [{"itemIdentifier": ""}]}}
     urls = {}
@@ -247,7 +247,7 @@ def test_batch_item_failure_responses(fast):
                                         MaximumBatchingWindowInSeconds=1,
                                         FunctionResponseTypes=["ReportBatchItemFailures"])
     wait_for(lambda: sum(len(b["keys"]) for b in batches(fast)) >= 2 * len(cases), 20)
-    for name in ("empty", "nulllist", "null"):
+    for name in ("empty", "nulllist", "null", "list"):
         wait_for(lambda name=name: counts(fast, urls[name]) == (0, 0))
     time.sleep(0.5)  # the other batches were handled as long ago: nothing of theirs was deleted
     assert {name: counts(fast, urls[name]) for name in ("unknown", "text", "blank")} == \

@@ -84,7 +84,7 @@ def test_latest_skips_older_records_and_the_event_has_lambdas_format(fast):
     assert record["eventSourceARN"] == arn and record["awsRegion"] == "us-east-1"
     assert record["dynamodb"]["Keys"] == {"pk": {"S": "new"}}
     assert record["dynamodb"]["NewImage"] == {"pk": {"S": "new"}, "colour": {"S": "red"}, "bin": {"B": "AAE="}}
-    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], float)
     assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     wait_for(lambda: lam.get_event_source_mapping(UUID=mapping_id)["LastProcessingResult"] == "OK")
 

@@ -114,11 +114,11 @@ def test_batch_item_failures_response_reading():
     assert _first_failure(b'{"batchItemFailures": [{"itemIdentifier": null}]}', ids) == 0
     assert _first_failure(b'{"batchItemFailures": [{"other": 1}]}', ids) == 0
     assert _first_failure(b'{"batchItemFailures": "x"}', ids) == 0
-    # an empty or null response is success; one that is not a JSON object fails the whole batch
+    # an empty, null or [] response is success; another that is not a JSON object fails the whole batch
     assert _first_failure(b"", ids) is None and _first_failure(b"{}", ids) is None
     assert _first_failure(b'{"batchItemFailures": null}', ids) is None
     assert _first_failure(b"not json", ids) == 0 and _first_failure(b'"ok"', ids) == 0
-    assert _first_failure(b"[]", ids) == 0
+    assert _first_failure(b"[]", ids) is None  # an empty list is success too
 
 
 def test_settings_come_from_config_extra():

@@ -202,6 +202,8 @@ class _Leaf:
             return self.if_absent
         leaves = value if isinstance(value, list) else [value]
         leaves = [v for v in leaves if not isinstance(v, dict | list)]  # exists and values only match leaves
+        if isinstance(value, dict):
+            return self.if_absent  # an object is no leaf: for exists it is as if the field were missing
         if self.if_present and leaves:
             return True
         return any(test(v) for v in leaves for test in self.tests)

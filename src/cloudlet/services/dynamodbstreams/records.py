@@ -81,12 +81,12 @@ def from_row(row: tuple, region: str) -> dict:
 
 
 def lambda_event_record(record: dict, stream_arn: str) -> dict:
-    """A record as Lambda hands it to a function in a DynamoDB stream event: epoch-second
-    ApproximateCreationDateTime, lower-case userIdentity keys and the eventSourceARN. Binary values
+    """A record as Lambda hands it to a function in a DynamoDB stream event: epoch seconds as a
+    JSON number with a fraction (a float) for ApproximateCreationDateTime, lower-case userIdentity keys and the eventSourceARN. Binary values
     stay bytes; the event's JSON encoder writes them in base64."""
     body = dict(record["dynamodb"])
     created = body["ApproximateCreationDateTime"]
-    body["ApproximateCreationDateTime"] = int(created.timestamp()) if isinstance(created, dt.datetime) else created
+    body["ApproximateCreationDateTime"] = float(created.timestamp() if isinstance(created, dt.datetime) else created)
     out = {k: v for k, v in record.items() if k not in ("dynamodb", "userIdentity")}
     out["dynamodb"] = body
     out["eventSourceARN"] = stream_arn

@@ -27,6 +27,8 @@ _STREAM_ARN = re.compile(r"arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table/[
 _QUEUE_ARN = re.compile(r"arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 TRANSITIONAL = {"Creating", "Enabling", "Disabling", "Updating", "Deleting"}
+# Lambda words the reason for a user's change per source: stream mappings say "User action".
+USER_REASON = {"dynamodb": "User action", "sqs": "USER_INITIATED"}
 
 
 def source_kind(arn: str) -> str:
@@ -62,15 +64,22 @@ def public_mapping(doc: dict) -> dict:
     return out
 
 
+def _has_empty_array(spec) -> bool:
+    if isinstance(spec, dict):
+        return any(_has_empty_array(v) for v in spec.values())
+    return spec == [] or (isinstance(spec, list) and any(_has_empty_array(v) for v in spec))
+
+
 def check_filters(criteria: dict | None) -> None:
-    """Every Pattern must be a valid event pattern; at most five filters."""
+    """Every Pattern must be a valid event pattern (with no empty arrays); at most five filters."""
     filters = (criteria or {}).get("Filters") or []
     if len(filters) > MAX_FILTERS:
         raise errors.invalid(f"The number of filters ({len(filters)}) exceeds the limit of {MAX_FILTERS} "
                              "filters for an event source mapping.")
     for item in filters:
         try:
-            compile_pattern(item.get("Pattern") or "")
+            if _has_empty_array(compile_pattern(item.get("Pattern") or "").spec):
+                raise PatternError("empty array")
         except PatternError:
             raise errors.invalid("Invalid filter pattern definition.") from None  # Lambda says no more
 
@@ -201,7 +210,7 @@ class EventSourceMappingOps:
         mapping_id = str(uuidlib.uuid4())
         doc: dict = {"UUID": mapping_id, "BatchSize": params.get("BatchSize", DEFAULT_BATCH[kind]),
                      "MaximumBatchingWindowInSeconds": 0, "EventSourceArn": arn, "FunctionArn": function_arn,
-                     "LastModified": now, "State": "Creating", "StateTransitionReason": "USER_INITIATED",
+                     "LastModified": now, "State": "Creating", "StateTransitionReason": USER_REASON[kind],
                      "FunctionResponseTypes": [],
                      "EventSourceMappingArn": f"arn:aws:lambda:{ctx.region}:{ctx.account_id}:event-source-mapping:"
                                               f"{mapping_id}",
@@ -212,6 +221,8 @@ class EventSourceMappingOps:
             doc.update(StartingPosition=position, ParallelizationFactor=1, MaximumRecordAgeInSeconds=-1,
                        BisectBatchOnFunctionError=False, MaximumRetryAttempts=-1, TumblingWindowInSeconds=0,
                        DestinationConfig={"OnFailure": {}}, LastProcessingResult="No records processed")
+        if kind == "sqs" and not doc["_enabled"]:
+            doc["State"] = "Disabled"  # a queue mapping created disabled answers Disabled at once
         self._esm_settings(kind, params, doc)
         visibility = await self._esm_source(ctx, kind, arn)
         if visibility is not None and visibility < function["Timeout"]:
@@ -267,7 +278,7 @@ class EventSourceMappingOps:
                 doc["State"] = "Enabling" if params["Enabled"] else "Disabling"
             else:
                 doc["State"] = "Updating" if doc["_enabled"] else "Disabled"
-            doc["StateTransitionReason"] = "USER_INITIATED"
+            doc["StateTransitionReason"] = USER_REASON[doc["_kind"]]
             doc["LastModified"] = datetime.now(UTC).timestamp()
         doc = await self.platform.run_sync(self.esm_store.update, current["UUID"], change)
         if doc is None:
@@ -281,7 +292,7 @@ class EventSourceMappingOps:
             raise in_use(doc)
 
         def change(d: dict) -> None:
-            d.update(State="Deleting", StateTransitionReason="USER_INITIATED", _enabled=False)
+            d.update(State="Deleting", StateTransitionReason=USER_REASON[d["_kind"]], _enabled=False)
         doc = await self.platform.run_sync(self.esm_store.update, doc["UUID"], change)
         if doc is None:
             raise mapping_not_found()

@@ -180,15 +180,15 @@ class Pollers:
 
 def _first_failure(payload: bytes, ids: list[str]) -> int | None:
     """Index of the first failed record from a batchItemFailures response; None: all succeeded
-    (an empty or null list, an empty or null response); 0 (whole batch failed) for a response that
-    is not a JSON object or names an identifier that is not in the batch."""
+    (an empty or null list, an empty, null or [] response); 0 (whole batch failed) for any other
+    response that is not a JSON object or one that names an identifier that is not in the batch."""
     if not payload.strip():
         return None
     try:
         response = orjson.loads(payload)
     except ValueError:
         return 0
-    if response is None:
+    if response is None or response == []:
         return None
     if not isinstance(response, dict):
         return 0
@@ -350,7 +350,7 @@ class StreamPoller:
                                    "condition": condition, "approximateInvokeCount": attempts},
                 "responseContext": {"statusCode": 200 if result else 0,
                                     "executedVersion": result.executed_version if result else "",
-                                    "functionError": (result.function_error or "") if result else ""},
+                                    "functionError": (result.function_error or None) if result else None},
                 "version": "1.0",
                 "timestamp": iso(time.time(), millis=True),
                 "DDBStreamBatchInfo": {

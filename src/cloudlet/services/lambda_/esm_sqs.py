@@ -26,6 +26,9 @@ LONG_POLL_S = 5  # re-polls now and then, so a missed wake-up costs seconds, not
 # A FIFO group unlocks when its in-flight messages are deleted, which does not end a waiting
 # long poll; shorter polls pick the group's next messages up promptly.
 FIFO_POLL_S = 1
+# The order Lambda lists a record's system attributes in (others follow).
+ATTRIBUTE_ORDER = ("ApproximateReceiveCount", "SentTimestamp", "SequenceNumber", "MessageGroupId", "SenderId",
+                   "MessageDeduplicationId", "ApproximateFirstReceiveTimestamp")
 
 
 class SqsPoller:
@@ -89,19 +92,18 @@ class SqsPoller:
     def record(self, message: dict) -> dict:
         attributes = {}
         for name, value in (message.get("MessageAttributes") or {}).items():
-            item = {"stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+            item = {}  # in Lambda's member order
             if "StringValue" in value:
                 item["stringValue"] = value["StringValue"]
             if "BinaryValue" in value:
                 item["binaryValue"] = base64.b64encode(value["BinaryValue"]).decode()
-            attributes[name] = item
+            attributes[name] = {**item, "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
         out = {"messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
-               "body": message["Body"], "attributes": message.get("Attributes") or {},
-               "messageAttributes": attributes, "md5OfBody": message["MD5OfBody"],
-               "eventSource": "aws:sqs", "eventSourceARN": self.arn, "awsRegion": self.region}
-        if message.get("MD5OfMessageAttributes"):
-            out["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
-        return out
+               "body": message["Body"], "attributes": _ordered(message.get("Attributes") or {}),
+               "messageAttributes": attributes,
+               "md5OfMessageAttributes": message.get("MD5OfMessageAttributes")}  # null without attributes
+        return out | {"md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": self.arn,
+                      "awsRegion": self.region}
 
     def wanted(self, record: dict) -> bool:
         if not self.filters:
@@ -143,6 +145,11 @@ class SqsPoller:
                        for i, r in enumerate(records[start:start + 10])]
             await self.platform.run_sync(sqs.delete_message_batch, self._ctx("DeleteMessageBatch"),
                                          {"QueueUrl": self.url, "Entries": entries})
+
+
+def _ordered(attributes: dict) -> dict:
+    out = {k: attributes[k] for k in ATTRIBUTE_ORDER if k in attributes}
+    return out | {k: v for k, v in attributes.items() if k not in out}
 
 
 def _log_failure(task: asyncio.Task) -> None:
