@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -16,12 +17,27 @@ from psycopg_pool import ConnectionPool
 from cloudlet.store.base import Conn, Store
 
 _MIGRATION_LOCK_KEY = 0x636C6F75  # "clou"
+_BYTEWISE_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic")
+
+log = logging.getLogger("cloudlet.store")
 
 
 @lru_cache(maxsize=2048)
 def translate(sql: str) -> str:
     """'?' placeholders to psycopg's '%s' (escaping literal '%')."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+def database_collation(url: str) -> str | None:
+    """The database's collation when it does not sort text bytewise (None when it does)."""
+    with psycopg.connect(url) as raw:
+        row = raw.execute("SELECT * FROM pg_database WHERE datname = current_database()").fetchone()
+        names = [c.name for c in raw.execute("SELECT * FROM pg_database LIMIT 0").description]
+    settings = dict(zip(names, row, strict=True))
+    if settings.get("datlocprovider") == "i":  # ICU (PostgreSQL 15+): never bytewise
+        return f"ICU {settings.get('daticulocale') or settings.get('datlocale')}"
+    collation = settings["datcollate"]
+    return None if collation in _BYTEWISE_COLLATIONS else collation
 
 
 class PostgresConn(Conn):
@@ -50,6 +66,15 @@ class PostgresStore(Store):
         )
         self.pool.wait(timeout=30)
         self._local = threading.local()
+        self._check_collation()
+
+    def _check_collation(self) -> None:
+        """AWS lists names (tables, queues, log groups) in byte order; text sorts by the database's
+        collation, so anything but a bytewise one lists them in another order."""
+        collation = database_collation(self.url)
+        if collation is not None:
+            log.warning("database collation is %s: names will be listed in its order, not in the byte "
+                        "order AWS uses; create the database with LC_COLLATE 'C' (or C.UTF-8)", collation)
 
     @contextmanager
     def _pinned(self) -> Iterator[PostgresConn]:
