@@ -308,7 +308,10 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["TableClassSummary"] = {"TableClass": table.table_class}
         if table.table_class_updated:
             out["TableClassSummary"]["LastUpdateDateTime"] = timestamp(table.table_class_updated)
-    if table.billing_mode == "PAY_PER_REQUEST" or table.warm:
+    # DescribeTable always reports warm throughput; CreateTable's answer of a provisioned table only
+    # when some was asked for.
+    described = status != "CREATING" or table.billing_mode == "PAY_PER_REQUEST"
+    if described or table.warm:
         out["WarmThroughput"] = warm.description(table.billing_mode, table.throughput, table.warm)
     sse = encryption.description(table.sse)
     if sse:
@@ -324,7 +327,7 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         else:
             if status == "CREATING":
                 entry["IndexStatus"] = "CREATING"
-            if table.billing_mode == "PAY_PER_REQUEST" or index.warm:
+            if described or index.warm:
                 entry["WarmThroughput"] = warm.description(table.billing_mode, index.throughput, index.warm)
             gsis.append(entry)
     if lsis:
@@ -450,6 +453,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
                 table.table_class_updated = time.time()
             table.table_class = params["TableClass"]
             table.table_class_set = True
+        sse_before = table.sse
         if params.get("SSESpecification") is not None:
             table.sse = encryption.updated(table.sse, params["SSESpecification"], ctx.account_id, ctx.region)
         given = on_demand.check(table.billing_mode, params.get("OnDemandThroughput"), creating=False)
@@ -460,6 +464,9 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         table.updated = time.time()
         storage.save_table(conn, table)
         description = describe(conn, table, status="UPDATING")
+        if sse_before and not table.sse:
+            # As in AWS, the answer still shows the KMS key, being switched to the AWS owned one.
+            description["SSEDescription"] = {**encryption.description(sse_before), "Status": "UPDATING"}
     # The backfill is done, but the answer reports the new index as AWS does: still being created.
     for entry in description.get("GlobalSecondaryIndexes", []):
         if entry["IndexName"] in created:
@@ -515,6 +522,8 @@ def _update_billing(table: TableDef, params: dict) -> None:
     if any(new[k] < current.get(k, new[k]) for k in new):
         table.last_decrease = now
         table.decreases = [t for t in table.decreases if t > now - 86400] + [now]
+    # Warm throughput keeps the highest capacity ever provisioned.
+    table.warm = warm.current(table.billing_mode, table.throughput, table.warm)
     table.throughput = new
 
 
@@ -578,6 +587,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
             new = _throughput("PROVISIONED", spec)
             if new == index.throughput:
                 raise validation(_unchanged_throughput(f"the index {name}", f"for index {name}", new))
+            index.warm = warm.current(table.billing_mode, index.throughput, index.warm)
             index.throughput = new
     return created, deleted
 
