@@ -1,6 +1,10 @@
 """What DescribeTable and UpdateTable report with boto3: the warm throughput every table and GSI
-has (on-demand defaults, provisioned capacity, never decreasing), and the answer of an UpdateTable
-that turns KMS encryption off."""
+has (on-demand defaults, provisioned capacity, never decreasing), and the answers of UpdateTable
+requests that change the encryption or deletion protection (done in place: the table stays ACTIVE)."""
+
+import pytest
+from botocore.exceptions import ClientError
+from ddb_helpers import error
 
 HASH = [{"AttributeName": "pk", "KeyType": "HASH"}]
 ATTRS = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}]
@@ -58,7 +62,7 @@ def test_every_table_and_gsi_describes_its_warm_throughput(cloudlet):
     assert ddb.list_tables()["TableNames"] == ["ondemand", "prov"]
 
 
-def test_turning_kms_encryption_off_is_answered_as_updating(cloudlet):
+def test_encryption_changes_are_answered_as_updating_in_place(cloudlet):
     ddb = cloudlet.client("dynamodb")
     created = ddb.create_table(TableName="enc", KeySchema=HASH, AttributeDefinitions=ATTRS[:1],
                                ProvisionedThroughput=_capacity(5, 5),
@@ -68,8 +72,34 @@ def test_turning_kms_encryption_off_is_answered_as_updating(cloudlet):
     # Other changes leave the encryption as it is.
     out = ddb.update_table(TableName="enc", ProvisionedThroughput=_capacity(6, 6))["TableDescription"]
     assert out["SSEDescription"] == sse
+
+    def update(spec):
+        return ddb.update_table(TableName="enc", SSESpecification=spec)["TableDescription"]
+
     # Turning it off: the answer still names the key, being updated; afterwards the table has none.
-    out = ddb.update_table(TableName="enc", SSESpecification={"Enabled": False})["TableDescription"]
-    assert out["SSEDescription"] == {**sse, "Status": "UPDATING"}
+    out = update({"Enabled": False})
+    assert (out["TableStatus"], out["SSEDescription"]) == ("ACTIVE", {**sse, "Status": "UPDATING"})
     table = ddb.describe_table(TableName="enc")["Table"]
     assert "SSEDescription" not in table and "SSESpecification" not in table
+    # Turning it on: the answer names no key yet; DescribeTable then shows the managed key.
+    out = update({"Enabled": True, "SSEType": "KMS"})
+    assert (out["TableStatus"], out["SSEDescription"]) == ("ACTIVE", {"Status": "UPDATING"})
+    assert ddb.describe_table(TableName="enc")["Table"]["SSEDescription"] == sse
+    # Re-sending {Enabled: true} re-encrypts with the same key (accepted); the key's exact ARN is refused.
+    assert update({"Enabled": True})["SSEDescription"] == {**sse, "Status": "UPDATING"}
+    with pytest.raises(ClientError) as excinfo:
+        update({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": sse["KMSMasterKeyArn"]})
+    assert error(excinfo) == ("ValidationException", "One or more parameter values were invalid: Table is already "
+                              "encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to "
+                              "change Master Key", 400)
+    # A key change: the answer shows the old key being updated, DescribeTable the new one.
+    key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert update({"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key})["SSEDescription"] == {
+        **sse, "Status": "UPDATING"}
+    assert ddb.describe_table(TableName="enc")["Table"]["SSEDescription"] == {**sse, "KMSMasterKeyArn": key}
+    # Deletion protection also changes in place; capacity changes answer UPDATING.
+    out = ddb.update_table(TableName="enc", DeletionProtectionEnabled=True)["TableDescription"]
+    assert (out["TableStatus"], out["DeletionProtectionEnabled"]) == ("ACTIVE", True)
+    assert ddb.update_table(TableName="enc", ProvisionedThroughput=_capacity(7, 7))["TableDescription"][
+        "TableStatus"] == "UPDATING"
+    assert ddb.describe_table(TableName="enc")["Table"]["TableStatus"] == "ACTIVE"

@@ -130,9 +130,14 @@ def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):
     before = time.time()
     out = ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})
     throughput = out["TableDescription"]["ProvisionedThroughput"]
-    assert throughput["WriteCapacityUnits"] == 4 and throughput["LastIncreaseDateTime"].timestamp() >= before - 1
+    # As in AWS, the answer shows the capacity before the change, with the change's LastIncreaseDateTime.
+    assert throughput["WriteCapacityUnits"] == 1 and throughput["LastIncreaseDateTime"].timestamp() >= before - 1
     assert "LastDecreaseDateTime" not in throughput and throughput["NumberOfDecreasesToday"] == 0
-    ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 4})
+    assert ddb.describe_table(TableName="tbl")["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
+    out = ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 4})
+    answered = out["TableDescription"]["ProvisionedThroughput"]
+    assert (answered["ReadCapacityUnits"], answered["NumberOfDecreasesToday"]) == (3, 0)  # the old count too
+    assert "LastDecreaseDateTime" in answered
     throughput = ddb.describe_table(TableName="tbl")["Table"]["ProvisionedThroughput"]
     assert throughput["ReadCapacityUnits"] == 2 and throughput["NumberOfDecreasesToday"] == 1
     assert throughput["LastDecreaseDateTime"] >= throughput["LastIncreaseDateTime"]
@@ -518,7 +523,8 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     assert table["OnDemandThroughput"] == {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50}
     key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     out = ddb.update_table(TableName="tbl", SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key})
-    assert out["TableDescription"]["SSEDescription"]["KMSMasterKeyArn"] == key
+    assert out["TableDescription"]["SSEDescription"] == {**sse, "Status": "UPDATING"}  # the old key, changing
+    assert ddb.describe_table(TableName="tbl")["Table"]["SSEDescription"]["KMSMasterKeyArn"] == key
     ddb.update_table(TableName="tbl", SSESpecification={"Enabled": False})
     assert "SSEDescription" not in ddb.describe_table(TableName="tbl")["Table"]
 
@@ -708,7 +714,11 @@ def test_warm_throughput_rules(cloudlet):
         ddb.update_table(TableName="prov", WarmThroughput={"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 50})
     assert error(excinfo)[1] == invalid + "Requested ReadUnitsPerSecond " + decrease.format("table")
     out = ddb.update_table(TableName="prov", WarmThroughput={"ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50})
+    # The answer shows the warm throughput before the change, being updated; the table stays ACTIVE.
+    assert out["TableDescription"]["TableStatus"] == "ACTIVE"
     assert out["TableDescription"]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 10, "WriteUnitsPerSecond": 10, "Status": "UPDATING"}
+    assert ddb.describe_table(TableName="prov")["Table"]["WarmThroughput"] == {
         "ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50, "Status": "ACTIVE"}
 
 

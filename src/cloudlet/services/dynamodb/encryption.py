@@ -29,7 +29,10 @@ def settings(spec: dict | None, account: str, region: str) -> dict | None:
 def updated(current: dict | None, spec: dict, account: str, region: str) -> dict | None:
     """The settings an UpdateTable SSESpecification leads to; re-sending the current ones is refused."""
     new = settings(spec, account, region)
-    if new == current:
+    # Only an exact re-send is refused: the default again, or the key's own ARN. Another way to name the
+    # current key (alias, key id, or none for the managed key) re-encrypts the table, as in AWS.
+    named_arn = str(spec.get("KMSMasterKeyId") or "").startswith("arn:")
+    if new == current and (current is None or named_arn):
         if current is None:
             raise invalid_params("Table is already encrypted by default")
         raise invalid_params(
@@ -37,6 +40,12 @@ def updated(current: dict | None, spec: dict, account: str, region: str) -> dict
             "change Master Key"
         )
     return new
+
+
+def updating(before: dict | None) -> dict:
+    """The SSEDescription of an UpdateTable answer that changes the encryption: AWS reports the change
+    as in progress, still naming the key in use before it (none when the table had the default)."""
+    return {"Status": "UPDATING", **(before or {})}
 
 
 def description(sse: dict | None) -> dict | None:

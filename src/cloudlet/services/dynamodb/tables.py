@@ -431,6 +431,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         # Only a GSI creation reads AttributeDefinitions; AWS ignores what does not concern it.
         for d in params.get("AttributeDefinitions") or []:
             types.setdefault(d["AttributeName"], d["AttributeType"])
+        throughput_before, billing_before = _table_throughput(table), table.billing_mode
         _update_billing(table, params)
         created, deleted = _update_indexes(conn, table, params, types)
         vectors_created, vectors_deleted = vectors.on_update_table(conn, table, params, types)
@@ -458,15 +459,25 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             table.sse = encryption.updated(table.sse, params["SSESpecification"], ctx.account_id, ctx.region)
         given = on_demand.check(table.billing_mode, params.get("OnDemandThroughput"), creating=False)
         table.on_demand = on_demand.updated(table.on_demand, given)
+        warm_before = warm.current(table.billing_mode, table.throughput, table.warm)
         if params.get("WarmThroughput"):
-            current = warm.current(table.billing_mode, table.throughput, table.warm)
-            table.warm = warm.on_update(current, params["WarmThroughput"]) or table.warm
+            table.warm = warm.on_update(warm_before, params["WarmThroughput"]) or table.warm
         table.updated = time.time()
         storage.save_table(conn, table)
         description = describe(conn, table, status="UPDATING")
-        if sse_before and not table.sse:
-            # As in AWS, the answer still shows the KMS key, being switched to the AWS owned one.
-            description["SSEDescription"] = {**encryption.description(sse_before), "Status": "UPDATING"}
+        if params.get("SSESpecification") is not None:
+            description["SSEDescription"] = encryption.updating(sse_before)
+        if params.get("ProvisionedThroughput") and table.billing_mode == billing_before:
+            # As in AWS, the answer still shows the capacity (and decrease count) before the change, with
+            # the change's own LastIncreaseDateTime / LastDecreaseDateTime.
+            description["ProvisionedThroughput"].update(
+                {k: throughput_before[k] for k in ("ReadCapacityUnits", "WriteCapacityUnits", "NumberOfDecreasesToday")}
+            )
+        if params.get("WarmThroughput"):
+            # As in AWS, the answer shows the warm throughput before the change, being updated.
+            description["WarmThroughput"] = {**warm_before, "Status": "UPDATING"}
+        if _in_place(params):
+            description["TableStatus"] = "ACTIVE"
     # The backfill is done, but the answer reports the new index as AWS does: still being created.
     for entry in description.get("GlobalSecondaryIndexes", []):
         if entry["IndexName"] in created:
@@ -481,6 +492,13 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     if vectors_deleted:
         description["VectorIndexes"] = description.get("VectorIndexes", []) + vectors_deleted
     return {"TableDescription": description}
+
+
+def _in_place(params: dict) -> bool:
+    """Whether an UpdateTable changes only what AWS changes with the table staying ACTIVE (encryption,
+    deletion protection, warm throughput), so that its answer says ACTIVE rather than UPDATING."""
+    changes = {k for k, v in params.items() if k != "TableName" and v is not None}
+    return bool(changes) and changes <= {"SSESpecification", "DeletionProtectionEnabled", "WarmThroughput"}
 
 
 def _update_billing(table: TableDef, params: dict) -> None:
