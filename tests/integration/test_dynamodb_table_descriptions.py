@@ -103,3 +103,19 @@ def test_encryption_changes_are_answered_as_updating_in_place(cloudlet):
     assert ddb.update_table(TableName="enc", ProvisionedThroughput=_capacity(7, 7))["TableDescription"][
         "TableStatus"] == "UPDATING"
     assert ddb.describe_table(TableName="enc")["Table"]["TableStatus"] == "ACTIVE"
+
+
+def test_encryption_specification_without_enabled(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    managed = None
+    for name, spec, encrypted in [("empty", {}, False), ("kms", {"SSEType": "KMS"}, True),
+                                  ("keyed", {"SSEType": "KMS", "KMSMasterKeyId": "alias/aws/dynamodb"}, True)]:
+        ddb.create_table(TableName=name, KeySchema=HASH, AttributeDefinitions=ATTRS[:1],
+                         BillingMode="PAY_PER_REQUEST", SSESpecification=spec)
+        sse = ddb.describe_table(TableName=name)["Table"].get("SSEDescription")
+        assert (sse is not None) == encrypted
+        if name == "kms":
+            managed = sse
+            assert sse["Status"] == "ENABLED" and sse["SSEType"] == "KMS"
+    assert ddb.describe_table(TableName="keyed")["Table"]["SSEDescription"] == managed  # the alias resolved
+    assert managed["KMSMasterKeyArn"].startswith("arn:aws:kms:us-east-1:000000000000:key/")

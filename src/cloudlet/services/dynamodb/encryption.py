@@ -14,7 +14,10 @@ def settings(spec: dict | None, account: str, region: str) -> dict | None:
     """The stored encryption settings of an SSESpecification (None: the AWS owned key, the default)."""
     if not spec:
         return None
-    if not spec.get("Enabled"):
+    enabled = spec.get("Enabled")
+    if enabled is None:
+        enabled = spec.get("SSEType") == "KMS"  # as in AWS, an SSEType of KMS alone turns encryption on
+    if not enabled:
         for member in ("SSEType", "KMSMasterKeyId"):
             if spec.get(member):
                 raise invalid_params(f"{member} can not be specified if Enabled is false")
@@ -58,6 +61,8 @@ def description(sse: dict | None) -> dict | None:
 def _key_arn(key_id: str | None, account: str, region: str) -> str:
     if key_id and key_id.startswith("arn:"):
         return key_id
+    if key_id == "alias/aws/dynamodb" or (key_id or "").endswith(":alias/aws/dynamodb"):
+        key_id = None  # the managed key's alias names the managed key, described by its key ARN
     if key_id and key_id.startswith("alias/"):
         return f"arn:aws:kms:{region}:{account}:{key_id}"
     # Without a key, DynamoDB uses the account's AWS managed key (alias/aws/dynamodb).
