@@ -102,10 +102,13 @@ def test_list_tables_paging(cloudlet):
     assert page["TableNames"] == names[3:6]
     page = ddb.list_tables(Limit=3, ExclusiveStartTableName=names[5])
     assert page["TableNames"] == names[6:] and "LastEvaluatedTableName" not in page
-    # a full page names its last table even when it is the last one; the next page is empty
+    # a page that ends on the last table does not name it, even when full; past the last one is empty
     page = ddb.list_tables(Limit=1, ExclusiveStartTableName=names[5])
-    assert page == {"TableNames": names[6:], "LastEvaluatedTableName": names[6], "ResponseMetadata": page["ResponseMetadata"]}
+    assert page == {"TableNames": names[6:], "ResponseMetadata": page["ResponseMetadata"]}
+    assert "LastEvaluatedTableName" not in ddb.list_tables(Limit=7)
+    assert ddb.list_tables(Limit=6)["LastEvaluatedTableName"] == names[5]
     assert ddb.list_tables(Limit=1, ExclusiveStartTableName=names[6])["TableNames"] == []
+    assert ddb.list_tables(ExclusiveStartTableName="t03")["TableNames"] == names[3:]  # no such table: still a cursor
     everything = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2})
                   for n in p["TableNames"]]
     assert everything == names
@@ -117,6 +120,14 @@ def test_list_tables_paging(cloudlet):
         "2 validation errors detected: Value 'a;' at 'exclusiveStartTableName' failed to satisfy constraint: Member "
         "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a;' at 'exclusiveStartTableName' failed to "
         "satisfy constraint: Member must have length greater than or equal to 3", 400)
+    # unlike TableName, the cursor is a name: a table ARN is refused by its pattern
+    arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + names[0]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_tables(ExclusiveStartTableName=arn)
+    assert error(excinfo) == (
+        "ValidationException",
+        f"1 validation error detected: Value '{arn}' at 'exclusiveStartTableName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", 400)
 
 
 def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):

@@ -413,13 +413,15 @@ def delete_table(store: Store, ctx, params: dict, before_drop: Callable[[Conn, T
 
 
 def list_tables(store: Store, ctx, params: dict) -> dict:
-    """A page of table names; like DynamoDB, a full page names its last table even when no more follow."""
+    """A page of table names; like DynamoDB, LastEvaluatedTableName only when more tables follow."""
     limit = params.get("Limit") or 100
     with store.read() as conn:
-        names = storage.list_table_names(conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName"), limit)
-    out: dict = {"TableNames": names}
-    if len(names) == limit:
-        out["LastEvaluatedTableName"] = names[-1]
+        names = storage.list_table_names(
+            conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName"), limit + 1
+        )
+    out: dict = {"TableNames": names[:limit]}
+    if len(names) > limit:
+        out["LastEvaluatedTableName"] = names[limit - 1]
     return out
 
 
