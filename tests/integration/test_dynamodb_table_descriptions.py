@@ -119,3 +119,44 @@ def test_encryption_specification_without_enabled(cloudlet):
             assert sse["Status"] == "ENABLED" and sse["SSEType"] == "KMS"
     assert ddb.describe_table(TableName="keyed")["Table"]["SSEDescription"] == managed  # the alias resolved
     assert managed["KMSMasterKeyArn"].startswith("arn:aws:kms:us-east-1:000000000000:key/")
+
+
+def test_index_updates_and_on_demand_limits_are_answered_in_place(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    ddb.create_table(TableName="prov", KeySchema=HASH, AttributeDefinitions=ATTRS,
+                     ProvisionedThroughput=_capacity(1, 1), GlobalSecondaryIndexes=[_gsi((1, 1))])
+    ddb.create_table(TableName="ondemand", KeySchema=HASH, AttributeDefinitions=ATTRS, BillingMode="PAY_PER_REQUEST",
+                     GlobalSecondaryIndexes=[_gsi()])
+
+    def update(name, **kwargs):
+        out = ddb.update_table(TableName=name, **kwargs)["TableDescription"]
+        return out, out["GlobalSecondaryIndexes"][0]
+
+    # A GSI capacity change: the index is UPDATING and still shows its old capacity; the table stays ACTIVE.
+    out, gsi = update("prov", GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "by-g", "ProvisionedThroughput": _capacity(2, 3)}}])
+    assert (out["TableStatus"], gsi["IndexStatus"]) == ("ACTIVE", "UPDATING")
+    assert (gsi["ProvisionedThroughput"]["ReadCapacityUnits"], gsi["ProvisionedThroughput"]["WriteCapacityUnits"]) == (1, 1)
+    described = ddb.describe_table(TableName="prov")["Table"]["GlobalSecondaryIndexes"][0]
+    assert described["IndexStatus"] == "ACTIVE"
+    assert described["ProvisionedThroughput"]["WriteCapacityUnits"] == 3
+    # A GSI on-demand limit: the index is UPDATING, with its new limit.
+    limits = {"MaxReadRequestUnits": 50, "MaxWriteRequestUnits": 60}
+    out, gsi = update("ondemand", GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "by-g", "OnDemandThroughput": limits}}])
+    assert (out["TableStatus"], gsi["IndexStatus"], gsi["OnDemandThroughput"]) == ("ACTIVE", "UPDATING", limits)
+    # A GSI warm throughput raise: the index stays ACTIVE, its old warm throughput shown as UPDATING.
+    out, gsi = update("ondemand", GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "by-g", "WarmThroughput": {"ReadUnitsPerSecond": 13000}}}])
+    assert (out["TableStatus"], gsi["IndexStatus"]) == ("ACTIVE", "ACTIVE")
+    assert gsi["WarmThroughput"] == {**ON_DEMAND, "Status": "UPDATING"}
+    assert ddb.describe_table(TableName="ondemand")["Table"]["GlobalSecondaryIndexes"][0]["WarmThroughput"] == _warm(
+        13000, 4000)
+    # The table's on-demand limits change at once: ACTIVE, with the new limits.
+    out = ddb.update_table(TableName="ondemand", OnDemandThroughput=limits)["TableDescription"]
+    assert (out["TableStatus"], out["OnDemandThroughput"]) == ("ACTIVE", limits)
+    # A billing switch is not in place.
+    out = ddb.update_table(TableName="ondemand", BillingMode="PROVISIONED", ProvisionedThroughput=_capacity(1, 1),
+                           GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g",
+                                                                    "ProvisionedThroughput": _capacity(1, 1)}}])
+    assert out["TableDescription"]["TableStatus"] == "UPDATING"

@@ -434,6 +434,11 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         for d in params.get("AttributeDefinitions") or []:
             types.setdefault(d["AttributeName"], d["AttributeType"])
         throughput_before, billing_before = _table_throughput(table), table.billing_mode
+        gsis_before = {
+            i.name: (_throughput_description(i.throughput or {}), warm.current(table.billing_mode, i.throughput, i.warm))
+            for i in table.indexes
+            if i.kind == "GSI"
+        }
         _update_billing(table, params)
         created, deleted = _update_indexes(conn, table, params, types)
         vectors_created, vectors_deleted = vectors.on_update_table(conn, table, params, types)
@@ -478,6 +483,8 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         if params.get("WarmThroughput"):
             # As in AWS, the answer shows the warm throughput before the change, being updated.
             description["WarmThroughput"] = {**warm_before, "Status": "UPDATING"}
+        if table.billing_mode == billing_before:
+            _answer_index_updates(description, params, gsis_before)
         if _in_place(params):
             description["TableStatus"] = "ACTIVE"
     # The backfill is done, but the answer reports the new index as AWS does: still being created.
@@ -496,11 +503,37 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     return {"TableDescription": description}
 
 
+_IN_PLACE = {"SSESpecification", "DeletionProtectionEnabled", "WarmThroughput", "OnDemandThroughput",
+             "GlobalSecondaryIndexUpdates", "AttributeDefinitions"}
+
+
 def _in_place(params: dict) -> bool:
     """Whether an UpdateTable changes only what AWS changes with the table staying ACTIVE (encryption,
-    deletion protection, warm throughput), so that its answer says ACTIVE rather than UPDATING."""
+    deletion protection, warm throughput, on-demand limits, GSI Update actions), so that its answer
+    says ACTIVE rather than UPDATING."""
     changes = {k for k, v in params.items() if k != "TableName" and v is not None}
-    return bool(changes) and changes <= {"SSESpecification", "DeletionProtectionEnabled", "WarmThroughput"}
+    if any("Update" not in u for u in params.get("GlobalSecondaryIndexUpdates") or []):
+        return False  # an index creation or deletion
+    return bool(changes - {"AttributeDefinitions"}) and changes <= _IN_PLACE
+
+
+def _answer_index_updates(description: dict, params: dict, before: dict) -> None:
+    """Word GSI Update actions in an UpdateTable answer as AWS does: a throughput or on-demand change
+    sets the index UPDATING, a throughput change still shows the throughput before it, a warm
+    throughput change the warm throughput before it as UPDATING."""
+    entries = {e["IndexName"]: e for e in description.get("GlobalSecondaryIndexes", [])}
+    for update in params.get("GlobalSecondaryIndexUpdates") or []:
+        spec = update.get("Update")
+        entry = entries.get(spec["IndexName"]) if spec else None
+        if entry is None or spec["IndexName"] not in before:
+            continue
+        throughput, warm_before = before[spec["IndexName"]]
+        if spec.get("ProvisionedThroughput") or spec.get("OnDemandThroughput"):
+            entry["IndexStatus"] = "UPDATING"
+        if spec.get("ProvisionedThroughput"):
+            entry["ProvisionedThroughput"] = throughput
+        if spec.get("WarmThroughput"):
+            entry["WarmThroughput"] = {**warm_before, "Status": "UPDATING"}
 
 
 def _update_billing(table: TableDef, params: dict) -> None:
