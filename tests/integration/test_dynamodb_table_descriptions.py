@@ -160,3 +160,25 @@ def test_index_updates_and_on_demand_limits_are_answered_in_place(cloudlet):
                            GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g",
                                                                     "ProvisionedThroughput": _capacity(1, 1)}}])
     assert out["TableDescription"]["TableStatus"] == "UPDATING"
+
+
+def test_billing_and_class_switches_answer_the_state_before_them(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    ddb.create_table(TableName="tbl", KeySchema=HASH, AttributeDefinitions=ATTRS[:1], ProvisionedThroughput=_capacity(1, 1))
+    assert "BillingModeSummary" not in ddb.describe_table(TableName="tbl")["Table"]  # never on-demand
+    # A billing switch answers the new mode only; when it happened shows once it is done.
+    out = ddb.update_table(TableName="tbl", BillingMode="PAY_PER_REQUEST")["TableDescription"]
+    assert (out["TableStatus"], out["BillingModeSummary"]) == ("UPDATING", {"BillingMode": "PAY_PER_REQUEST"})
+    summary = ddb.describe_table(TableName="tbl")["Table"]["BillingModeSummary"]
+    assert summary["BillingMode"] == "PAY_PER_REQUEST" and "LastUpdateToPayPerRequestDateTime" in summary
+    out = ddb.update_table(TableName="tbl", BillingMode="PROVISIONED", ProvisionedThroughput=_capacity(1, 1))
+    assert out["TableDescription"]["BillingModeSummary"] == {"BillingMode": "PROVISIONED"}
+    assert ddb.describe_table(TableName="tbl")["Table"]["BillingModeSummary"] == {**summary, "BillingMode": "PROVISIONED"}
+    # A class switch answers the class before it: none the first time, then the previous one.
+    out = ddb.update_table(TableName="tbl", TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"]
+    assert out["TableStatus"] == "UPDATING" and "TableClassSummary" not in out
+    first = ddb.describe_table(TableName="tbl")["Table"]["TableClassSummary"]
+    assert first["TableClass"] == "STANDARD_INFREQUENT_ACCESS" and "LastUpdateDateTime" in first
+    out = ddb.update_table(TableName="tbl", TableClass="STANDARD")["TableDescription"]
+    assert out["TableClassSummary"] == first
+    assert ddb.describe_table(TableName="tbl")["Table"]["TableClassSummary"]["TableClass"] == "STANDARD"

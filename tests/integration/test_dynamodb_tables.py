@@ -463,8 +463,10 @@ def test_update_table_index_rules_and_billing_switches(cloudlet):
         GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": {
             "ReadCapacityUnits": 4, "WriteCapacityUnits": 5}}}],
     )["TableDescription"]
-    assert out["BillingModeSummary"] == {"BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": on_demand_since}
+    assert out["BillingModeSummary"] == {"BillingMode": "PROVISIONED"}  # when, once the switch is done
     assert out["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
+    assert ddb.describe_table(TableName="tbl")["Table"]["BillingModeSummary"] == {
+        "BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": on_demand_since}
     # on a provisioned table a new GSI needs its own throughput
     with pytest.raises(ClientError) as excinfo:
         ddb.update_table(TableName="tbl", AttributeDefinitions=h_s[:1],
@@ -522,6 +524,8 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     assert "TableClassSummary" not in plain  # never given
     assert create(ddb, name="standard", TableClass="STANDARD")["TableClassSummary"] == {"TableClass": "STANDARD"}
     out = ddb.update_table(TableName="plain", TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"]
+    assert "TableClassSummary" not in out  # the answer shows the class before the switch: none given
+    out = ddb.describe_table(TableName="plain")["Table"]
     assert out["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
     assert "LastUpdateDateTime" in out["TableClassSummary"]
     created = create(ddb, SSESpecification={"Enabled": True},

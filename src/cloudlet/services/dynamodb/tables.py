@@ -303,11 +303,9 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
             "BillingMode": table.billing_mode,
             "LastUpdateToPayPerRequestDateTime": timestamp(table.billing_updated or table.created),
         }
-    # As in AWS, a table whose class was never given has no TableClassSummary.
-    if table.table_class_set or table.table_class != "STANDARD":
-        out["TableClassSummary"] = {"TableClass": table.table_class}
-        if table.table_class_updated:
-            out["TableClassSummary"]["LastUpdateDateTime"] = timestamp(table.table_class_updated)
+    class_summary = _table_class_summary(table)
+    if class_summary:
+        out["TableClassSummary"] = class_summary
     # DescribeTable always reports warm throughput; CreateTable's answer of a provisioned table only
     # when some was asked for.
     described = status != "CREATING" or table.billing_mode == "PAY_PER_REQUEST"
@@ -348,6 +346,16 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["RestoreSummary"] = {**summary, "RestoreDateTime": timestamp(table.restore["RestoreDateTime"]),
                                  "RestoreInProgress": status == "CREATING"}
     return out
+
+
+def _table_class_summary(table: TableDef) -> dict | None:
+    """TableClassSummary; as in AWS, a table whose class was never given has none."""
+    if not (table.table_class_set or table.table_class != "STANDARD"):
+        return None
+    summary = {"TableClass": table.table_class}
+    if table.table_class_updated:
+        summary["LastUpdateDateTime"] = timestamp(table.table_class_updated)
+    return summary
 
 
 def _index_description(table: TableDef, index: IndexDef, count: int, size: int) -> dict:
@@ -434,6 +442,7 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         for d in params.get("AttributeDefinitions") or []:
             types.setdefault(d["AttributeName"], d["AttributeType"])
         throughput_before, billing_before = _table_throughput(table), table.billing_mode
+        class_before = _table_class_summary(table)
         gsis_before = {
             i.name: (_throughput_description(i.throughput or {}), warm.current(table.billing_mode, i.throughput, i.warm))
             for i in table.indexes
@@ -485,6 +494,14 @@ def update_table(store: Store, ctx, params: dict) -> dict:
             description["WarmThroughput"] = {**warm_before, "Status": "UPDATING"}
         if table.billing_mode == billing_before:
             _answer_index_updates(description, params, gsis_before)
+        else:
+            # The mode has changed; when is only told once the switch is done.
+            description["BillingModeSummary"] = {"BillingMode": table.billing_mode}
+        if params.get("TableClass"):
+            # As in AWS, the answer still shows the class before the switch (none if it was never given).
+            description.pop("TableClassSummary", None)
+            if class_before:
+                description["TableClassSummary"] = class_before
         if _in_place(params):
             description["TableStatus"] = "ACTIVE"
     # The backfill is done, but the answer reports the new index as AWS does: still being created.
