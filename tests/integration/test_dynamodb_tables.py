@@ -520,7 +520,12 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     ddb = cloudlet.client("dynamodb")
     plain = create(ddb, name="plain")
     assert "SSEDescription" not in plain and "OnDemandThroughput" not in plain  # the AWS owned key
-    assert plain["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    # As in AWS, CreateTable's answer has no warm throughput (none was asked for) and does not say since
+    # when the table is on-demand; DescribeTable has both.
+    assert "WarmThroughput" not in plain and plain["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+    described = ddb.describe_table(TableName="plain")["Table"]
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert "LastUpdateToPayPerRequestDateTime" in described["BillingModeSummary"]
     assert "TableClassSummary" not in plain  # never given
     assert create(ddb, name="standard", TableClass="STANDARD")["TableClassSummary"] == {"TableClass": "STANDARD"}
     out = ddb.update_table(TableName="plain", TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"]
@@ -691,9 +696,13 @@ def test_warm_throughput_rules(cloudlet):
 
     created = create(ddb, AttributeDefinitions=attrs, WarmThroughput={"ReadUnitsPerSecond": 12001},
                      GlobalSecondaryIndexes=[{**_gsi(), "WarmThroughput": {"WriteUnitsPerSecond": 4500}}])
-    assert created["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    # Warm throughput asked for at creation is answered as being applied, then described ACTIVE.
+    assert created["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4000, "Status": "UPDATING"}
     assert created["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
-        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4500, "Status": "ACTIVE"}
+        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4500, "Status": "UPDATING"}
+    described = ddb.describe_table(TableName="tbl")["Table"]
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert described["GlobalSecondaryIndexes"][0]["WarmThroughput"]["Status"] == "ACTIVE"
     decrease = "for WarmThroughput for {} is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
     refused_updates = [
         ({"WarmThroughput": {"ReadUnitsPerSecond": 12000}}, "Requested ReadUnitsPerSecond " + decrease.format("table")),

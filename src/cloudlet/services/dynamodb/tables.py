@@ -299,18 +299,19 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
     }
     # As in AWS, a table that never was on-demand has no BillingModeSummary.
     if table.billing_mode == "PAY_PER_REQUEST" or table.billing_updated:
-        out["BillingModeSummary"] = {
-            "BillingMode": table.billing_mode,
-            "LastUpdateToPayPerRequestDateTime": timestamp(table.billing_updated or table.created),
-        }
+        out["BillingModeSummary"] = {"BillingMode": table.billing_mode}
+        if status != "CREATING":  # as in AWS, told once the table exists
+            out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = timestamp(
+                table.billing_updated or table.created
+            )
     class_summary = _table_class_summary(table)
     if class_summary:
         out["TableClassSummary"] = class_summary
-    # DescribeTable always reports warm throughput; CreateTable's answer of a provisioned table only
-    # when some was asked for.
-    described = status != "CREATING" or table.billing_mode == "PAY_PER_REQUEST"
-    if described or table.warm:
-        out["WarmThroughput"] = warm.description(table.billing_mode, table.throughput, table.warm)
+    # DescribeTable always reports warm throughput; as in AWS, CreateTable's answer only when some was
+    # asked for, as being applied.
+    creating = status == "CREATING"
+    if not creating or table.warm:
+        out["WarmThroughput"] = warm.description(table.billing_mode, table.throughput, table.warm, creating)
     sse = encryption.description(table.sse)
     if sse:
         out["SSEDescription"] = sse
@@ -325,8 +326,8 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         else:
             if status == "CREATING":
                 entry["IndexStatus"] = "CREATING"
-            if described or index.warm:
-                entry["WarmThroughput"] = warm.description(table.billing_mode, index.throughput, index.warm)
+            if not creating or index.warm:
+                entry["WarmThroughput"] = warm.description(table.billing_mode, index.throughput, index.warm, creating)
             gsis.append(entry)
     if lsis:
         out["LocalSecondaryIndexes"] = lsis
