@@ -288,5 +288,5 @@ def test_tags_of_another_accounts_table_are_denied(ddb):
     with pytest.raises(ClientError) as excinfo:
         ddb.list_tags_of_resource(ResourceArn=own + "-gone")
     assert error(excinfo) == ("ResourceNotFoundException",
-                              f"Requested resource not found: ResourcArn: {own}-gone not found", 400)
+                              f"Requested resource not found: ResourceArn: {own}-gone not found", 400)
     assert ddb.list_tags_of_resource(ResourceArn=own)["Tags"] == []

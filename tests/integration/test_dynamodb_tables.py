@@ -102,10 +102,13 @@ def test_list_tables_paging(cloudlet):
     assert page["TableNames"] == names[3:6]
     page = ddb.list_tables(Limit=3, ExclusiveStartTableName=names[5])
     assert page["TableNames"] == names[6:] and "LastEvaluatedTableName" not in page
-    # a full page names its last table even when it is the last one; the next page is empty
+    # a page that ends on the last table does not name it, even when full; past the last one is empty
     page = ddb.list_tables(Limit=1, ExclusiveStartTableName=names[5])
-    assert page == {"TableNames": names[6:], "LastEvaluatedTableName": names[6], "ResponseMetadata": page["ResponseMetadata"]}
+    assert page == {"TableNames": names[6:], "ResponseMetadata": page["ResponseMetadata"]}
+    assert "LastEvaluatedTableName" not in ddb.list_tables(Limit=7)
+    assert ddb.list_tables(Limit=6)["LastEvaluatedTableName"] == names[5]
     assert ddb.list_tables(Limit=1, ExclusiveStartTableName=names[6])["TableNames"] == []
+    assert ddb.list_tables(ExclusiveStartTableName="t03")["TableNames"] == names[3:]  # no such table: still a cursor
     everything = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 2})
                   for n in p["TableNames"]]
     assert everything == names
@@ -117,6 +120,14 @@ def test_list_tables_paging(cloudlet):
         "2 validation errors detected: Value 'a;' at 'exclusiveStartTableName' failed to satisfy constraint: Member "
         "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a;' at 'exclusiveStartTableName' failed to "
         "satisfy constraint: Member must have length greater than or equal to 3", 400)
+    # unlike TableName, the cursor is a name: a table ARN is refused by its pattern
+    arn = "arn:aws:dynamodb:us-east-1:000000000000:table/" + names[0]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.list_tables(ExclusiveStartTableName=arn)
+    assert error(excinfo) == (
+        "ValidationException",
+        f"1 validation error detected: Value '{arn}' at 'exclusiveStartTableName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", 400)
 
 
 def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):
@@ -130,9 +141,14 @@ def test_update_table_throughput_billing_and_gsi_backfill(cloudlet):
     before = time.time()
     out = ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 3, "WriteCapacityUnits": 4})
     throughput = out["TableDescription"]["ProvisionedThroughput"]
-    assert throughput["WriteCapacityUnits"] == 4 and throughput["LastIncreaseDateTime"].timestamp() >= before - 1
+    # As in AWS, the answer shows the capacity before the change, with the change's LastIncreaseDateTime.
+    assert throughput["WriteCapacityUnits"] == 1 and throughput["LastIncreaseDateTime"].timestamp() >= before - 1
     assert "LastDecreaseDateTime" not in throughput and throughput["NumberOfDecreasesToday"] == 0
-    ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 4})
+    assert ddb.describe_table(TableName="tbl")["Table"]["ProvisionedThroughput"]["WriteCapacityUnits"] == 4
+    out = ddb.update_table(TableName="tbl", ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 4})
+    answered = out["TableDescription"]["ProvisionedThroughput"]
+    assert (answered["ReadCapacityUnits"], answered["NumberOfDecreasesToday"]) == (3, 0)  # the old count too
+    assert "LastDecreaseDateTime" in answered
     throughput = ddb.describe_table(TableName="tbl")["Table"]["ProvisionedThroughput"]
     assert throughput["ReadCapacityUnits"] == 2 and throughput["NumberOfDecreasesToday"] == 1
     assert throughput["LastDecreaseDateTime"] >= throughput["LastIncreaseDateTime"]
@@ -447,8 +463,10 @@ def test_update_table_index_rules_and_billing_switches(cloudlet):
         GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "by-g", "ProvisionedThroughput": {
             "ReadCapacityUnits": 4, "WriteCapacityUnits": 5}}}],
     )["TableDescription"]
-    assert out["BillingModeSummary"] == {"BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": on_demand_since}
+    assert out["BillingModeSummary"] == {"BillingMode": "PROVISIONED"}  # when, once the switch is done
     assert out["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["WriteCapacityUnits"] == 5
+    assert ddb.describe_table(TableName="tbl")["Table"]["BillingModeSummary"] == {
+        "BillingMode": "PROVISIONED", "LastUpdateToPayPerRequestDateTime": on_demand_since}
     # on a provisioned table a new GSI needs its own throughput
     with pytest.raises(ClientError) as excinfo:
         ddb.update_table(TableName="tbl", AttributeDefinitions=h_s[:1],
@@ -502,10 +520,17 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     ddb = cloudlet.client("dynamodb")
     plain = create(ddb, name="plain")
     assert "SSEDescription" not in plain and "OnDemandThroughput" not in plain  # the AWS owned key
-    assert plain["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    # As in AWS, CreateTable's answer has no warm throughput (none was asked for) and does not say since
+    # when the table is on-demand; DescribeTable has both.
+    assert "WarmThroughput" not in plain and plain["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+    described = ddb.describe_table(TableName="plain")["Table"]
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert "LastUpdateToPayPerRequestDateTime" in described["BillingModeSummary"]
     assert "TableClassSummary" not in plain  # never given
     assert create(ddb, name="standard", TableClass="STANDARD")["TableClassSummary"] == {"TableClass": "STANDARD"}
     out = ddb.update_table(TableName="plain", TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"]
+    assert "TableClassSummary" not in out  # the answer shows the class before the switch: none given
+    out = ddb.describe_table(TableName="plain")["Table"]
     assert out["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
     assert "LastUpdateDateTime" in out["TableClassSummary"]
     created = create(ddb, SSESpecification={"Enabled": True},
@@ -518,7 +543,8 @@ def test_encryption_and_on_demand_limits_are_described(cloudlet):
     assert table["OnDemandThroughput"] == {"MaxReadRequestUnits": 100, "MaxWriteRequestUnits": 50}
     key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     out = ddb.update_table(TableName="tbl", SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key})
-    assert out["TableDescription"]["SSEDescription"]["KMSMasterKeyArn"] == key
+    assert out["TableDescription"]["SSEDescription"] == {**sse, "Status": "UPDATING"}  # the old key, changing
+    assert ddb.describe_table(TableName="tbl")["Table"]["SSEDescription"]["KMSMasterKeyArn"] == key
     ddb.update_table(TableName="tbl", SSESpecification={"Enabled": False})
     assert "SSEDescription" not in ddb.describe_table(TableName="tbl")["Table"]
 
@@ -670,9 +696,13 @@ def test_warm_throughput_rules(cloudlet):
 
     created = create(ddb, AttributeDefinitions=attrs, WarmThroughput={"ReadUnitsPerSecond": 12001},
                      GlobalSecondaryIndexes=[{**_gsi(), "WarmThroughput": {"WriteUnitsPerSecond": 4500}}])
-    assert created["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    # Warm throughput asked for at creation is answered as being applied, then described ACTIVE.
+    assert created["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4000, "Status": "UPDATING"}
     assert created["GlobalSecondaryIndexes"][0]["WarmThroughput"] == {
-        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4500, "Status": "ACTIVE"}
+        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4500, "Status": "UPDATING"}
+    described = ddb.describe_table(TableName="tbl")["Table"]
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert described["GlobalSecondaryIndexes"][0]["WarmThroughput"]["Status"] == "ACTIVE"
     decrease = "for WarmThroughput for {} is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
     refused_updates = [
         ({"WarmThroughput": {"ReadUnitsPerSecond": 12000}}, "Requested ReadUnitsPerSecond " + decrease.format("table")),
@@ -708,7 +738,11 @@ def test_warm_throughput_rules(cloudlet):
         ddb.update_table(TableName="prov", WarmThroughput={"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 50})
     assert error(excinfo)[1] == invalid + "Requested ReadUnitsPerSecond " + decrease.format("table")
     out = ddb.update_table(TableName="prov", WarmThroughput={"ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50})
+    # The answer shows the warm throughput before the change, being updated; the table stays ACTIVE.
+    assert out["TableDescription"]["TableStatus"] == "ACTIVE"
     assert out["TableDescription"]["WarmThroughput"] == {
+        "ReadUnitsPerSecond": 10, "WriteUnitsPerSecond": 10, "Status": "UPDATING"}
+    assert ddb.describe_table(TableName="prov")["Table"]["WarmThroughput"] == {
         "ReadUnitsPerSecond": 50, "WriteUnitsPerSecond": 50, "Status": "ACTIVE"}
 
 

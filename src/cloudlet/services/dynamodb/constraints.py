@@ -107,8 +107,8 @@ def with_table_names(params: dict, problems: list[Problem]) -> list[Problem]:
     """`problems` with the table-name rules applied, in AWS's order for a name: pattern, then length."""
     out = list(problems)
     for path, name in _table_names(params):
-        if not isinstance(name, str) or name.startswith("arn:"):
-            continue
+        if not isinstance(name, str) or (name.startswith("arn:") and path != "exclusiveStartTableName"):
+            continue  # a table ARN stands for its name, except as ListTables' cursor
         if 3 <= len(name) <= 255 and NAME_PATTERN.fullmatch(name):
             continue  # a good name: the model's own rules (1..1024 characters) cannot have refused it
         if name == "" and any(p[0] == path and p[2].endswith("greater than or equal to 1") for p in out):

@@ -299,17 +299,19 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
     }
     # As in AWS, a table that never was on-demand has no BillingModeSummary.
     if table.billing_mode == "PAY_PER_REQUEST" or table.billing_updated:
-        out["BillingModeSummary"] = {
-            "BillingMode": table.billing_mode,
-            "LastUpdateToPayPerRequestDateTime": timestamp(table.billing_updated or table.created),
-        }
-    # As in AWS, a table whose class was never given has no TableClassSummary.
-    if table.table_class_set or table.table_class != "STANDARD":
-        out["TableClassSummary"] = {"TableClass": table.table_class}
-        if table.table_class_updated:
-            out["TableClassSummary"]["LastUpdateDateTime"] = timestamp(table.table_class_updated)
-    if table.billing_mode == "PAY_PER_REQUEST" or table.warm:
-        out["WarmThroughput"] = warm.description(table.billing_mode, table.throughput, table.warm)
+        out["BillingModeSummary"] = {"BillingMode": table.billing_mode}
+        if status != "CREATING":  # as in AWS, told once the table exists
+            out["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] = timestamp(
+                table.billing_updated or table.created
+            )
+    class_summary = _table_class_summary(table)
+    if class_summary:
+        out["TableClassSummary"] = class_summary
+    # DescribeTable always reports warm throughput; as in AWS, CreateTable's answer only when some was
+    # asked for, as being applied.
+    creating = status == "CREATING"
+    if not creating or table.warm:
+        out["WarmThroughput"] = warm.description(table.billing_mode, table.throughput, table.warm, creating)
     sse = encryption.description(table.sse)
     if sse:
         out["SSEDescription"] = sse
@@ -324,8 +326,8 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         else:
             if status == "CREATING":
                 entry["IndexStatus"] = "CREATING"
-            if table.billing_mode == "PAY_PER_REQUEST" or index.warm:
-                entry["WarmThroughput"] = warm.description(table.billing_mode, index.throughput, index.warm)
+            if not creating or index.warm:
+                entry["WarmThroughput"] = warm.description(table.billing_mode, index.throughput, index.warm, creating)
             gsis.append(entry)
     if lsis:
         out["LocalSecondaryIndexes"] = lsis
@@ -345,6 +347,16 @@ def describe(conn: Conn | None, table: TableDef, status: str = "ACTIVE") -> dict
         out["RestoreSummary"] = {**summary, "RestoreDateTime": timestamp(table.restore["RestoreDateTime"]),
                                  "RestoreInProgress": status == "CREATING"}
     return out
+
+
+def _table_class_summary(table: TableDef) -> dict | None:
+    """TableClassSummary; as in AWS, a table whose class was never given has none."""
+    if not (table.table_class_set or table.table_class != "STANDARD"):
+        return None
+    summary = {"TableClass": table.table_class}
+    if table.table_class_updated:
+        summary["LastUpdateDateTime"] = timestamp(table.table_class_updated)
+    return summary
 
 
 def _index_description(table: TableDef, index: IndexDef, count: int, size: int) -> dict:
@@ -410,13 +422,15 @@ def delete_table(store: Store, ctx, params: dict, before_drop: Callable[[Conn, T
 
 
 def list_tables(store: Store, ctx, params: dict) -> dict:
-    """A page of table names; like DynamoDB, a full page names its last table even when no more follow."""
+    """A page of table names; like DynamoDB, LastEvaluatedTableName only when more tables follow."""
     limit = params.get("Limit") or 100
     with store.read() as conn:
-        names = storage.list_table_names(conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName"), limit)
-    out: dict = {"TableNames": names}
-    if len(names) == limit:
-        out["LastEvaluatedTableName"] = names[-1]
+        names = storage.list_table_names(
+            conn, ctx.account_id, ctx.region, params.get("ExclusiveStartTableName"), limit + 1
+        )
+    out: dict = {"TableNames": names[:limit]}
+    if len(names) > limit:
+        out["LastEvaluatedTableName"] = names[limit - 1]
     return out
 
 
@@ -428,6 +442,13 @@ def update_table(store: Store, ctx, params: dict) -> dict:
         # Only a GSI creation reads AttributeDefinitions; AWS ignores what does not concern it.
         for d in params.get("AttributeDefinitions") or []:
             types.setdefault(d["AttributeName"], d["AttributeType"])
+        throughput_before, billing_before = _table_throughput(table), table.billing_mode
+        class_before = _table_class_summary(table)
+        gsis_before = {
+            i.name: (_throughput_description(i.throughput or {}), warm.current(table.billing_mode, i.throughput, i.warm))
+            for i in table.indexes
+            if i.kind == "GSI"
+        }
         _update_billing(table, params)
         created, deleted = _update_indexes(conn, table, params, types)
         vectors_created, vectors_deleted = vectors.on_update_table(conn, table, params, types)
@@ -450,16 +471,40 @@ def update_table(store: Store, ctx, params: dict) -> dict:
                 table.table_class_updated = time.time()
             table.table_class = params["TableClass"]
             table.table_class_set = True
+        sse_before = table.sse
         if params.get("SSESpecification") is not None:
             table.sse = encryption.updated(table.sse, params["SSESpecification"], ctx.account_id, ctx.region)
         given = on_demand.check(table.billing_mode, params.get("OnDemandThroughput"), creating=False)
         table.on_demand = on_demand.updated(table.on_demand, given)
+        warm_before = warm.current(table.billing_mode, table.throughput, table.warm)
         if params.get("WarmThroughput"):
-            current = warm.current(table.billing_mode, table.throughput, table.warm)
-            table.warm = warm.on_update(current, params["WarmThroughput"]) or table.warm
+            table.warm = warm.on_update(warm_before, params["WarmThroughput"]) or table.warm
         table.updated = time.time()
         storage.save_table(conn, table)
         description = describe(conn, table, status="UPDATING")
+        if params.get("SSESpecification") is not None:
+            description["SSEDescription"] = encryption.updating(sse_before)
+        if params.get("ProvisionedThroughput") and table.billing_mode == billing_before:
+            # As in AWS, the answer still shows the capacity (and decrease count) before the change, with
+            # the change's own LastIncreaseDateTime / LastDecreaseDateTime.
+            description["ProvisionedThroughput"].update(
+                {k: throughput_before[k] for k in ("ReadCapacityUnits", "WriteCapacityUnits", "NumberOfDecreasesToday")}
+            )
+        if params.get("WarmThroughput"):
+            # As in AWS, the answer shows the warm throughput before the change, being updated.
+            description["WarmThroughput"] = {**warm_before, "Status": "UPDATING"}
+        if table.billing_mode == billing_before:
+            _answer_index_updates(description, params, gsis_before)
+        else:
+            # The mode has changed; when is only told once the switch is done.
+            description["BillingModeSummary"] = {"BillingMode": table.billing_mode}
+        if params.get("TableClass"):
+            # As in AWS, the answer still shows the class before the switch (none if it was never given).
+            description.pop("TableClassSummary", None)
+            if class_before:
+                description["TableClassSummary"] = class_before
+        if _in_place(params):
+            description["TableStatus"] = "ACTIVE"
     # The backfill is done, but the answer reports the new index as AWS does: still being created.
     for entry in description.get("GlobalSecondaryIndexes", []):
         if entry["IndexName"] in created:
@@ -474,6 +519,39 @@ def update_table(store: Store, ctx, params: dict) -> dict:
     if vectors_deleted:
         description["VectorIndexes"] = description.get("VectorIndexes", []) + vectors_deleted
     return {"TableDescription": description}
+
+
+_IN_PLACE = {"SSESpecification", "DeletionProtectionEnabled", "WarmThroughput", "OnDemandThroughput",
+             "GlobalSecondaryIndexUpdates", "AttributeDefinitions"}
+
+
+def _in_place(params: dict) -> bool:
+    """Whether an UpdateTable changes only what AWS changes with the table staying ACTIVE (encryption,
+    deletion protection, warm throughput, on-demand limits, GSI Update actions), so that its answer
+    says ACTIVE rather than UPDATING."""
+    changes = {k for k, v in params.items() if k != "TableName" and v is not None}
+    if any("Update" not in u for u in params.get("GlobalSecondaryIndexUpdates") or []):
+        return False  # an index creation or deletion
+    return bool(changes - {"AttributeDefinitions"}) and changes <= _IN_PLACE
+
+
+def _answer_index_updates(description: dict, params: dict, before: dict) -> None:
+    """Word GSI Update actions in an UpdateTable answer as AWS does: a throughput or on-demand change
+    sets the index UPDATING, a throughput change still shows the throughput before it, a warm
+    throughput change the warm throughput before it as UPDATING."""
+    entries = {e["IndexName"]: e for e in description.get("GlobalSecondaryIndexes", [])}
+    for update in params.get("GlobalSecondaryIndexUpdates") or []:
+        spec = update.get("Update")
+        entry = entries.get(spec["IndexName"]) if spec else None
+        if entry is None or spec["IndexName"] not in before:
+            continue
+        throughput, warm_before = before[spec["IndexName"]]
+        if spec.get("ProvisionedThroughput") or spec.get("OnDemandThroughput"):
+            entry["IndexStatus"] = "UPDATING"
+        if spec.get("ProvisionedThroughput"):
+            entry["ProvisionedThroughput"] = throughput
+        if spec.get("WarmThroughput"):
+            entry["WarmThroughput"] = {**warm_before, "Status": "UPDATING"}
 
 
 def _update_billing(table: TableDef, params: dict) -> None:
@@ -515,6 +593,8 @@ def _update_billing(table: TableDef, params: dict) -> None:
     if any(new[k] < current.get(k, new[k]) for k in new):
         table.last_decrease = now
         table.decreases = [t for t in table.decreases if t > now - 86400] + [now]
+    # Warm throughput keeps the highest capacity ever provisioned.
+    table.warm = warm.current(table.billing_mode, table.throughput, table.warm)
     table.throughput = new
 
 
@@ -578,6 +658,7 @@ def _update_indexes(conn: Conn, table: TableDef, params: dict, types: dict) -> t
             new = _throughput("PROVISIONED", spec)
             if new == index.throughput:
                 raise validation(_unchanged_throughput(f"the index {name}", f"for index {name}", new))
+            index.warm = warm.current(table.billing_mode, index.throughput, index.warm)
             index.throughput = new
     return created, deleted
 

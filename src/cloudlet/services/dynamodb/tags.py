@@ -91,5 +91,5 @@ def _table_by_arn(conn: Conn, ctx, arn: str, action: str) -> TableDef:
         )
     table = storage.load_table(conn, ctx.account_id, ctx.region, parts[5][len("table/"):], for_update=True)
     if table is None:
-        raise AWSError("ResourceNotFoundException", f"Requested resource not found: ResourcArn: {arn} not found", 400)
+        raise AWSError("ResourceNotFoundException", f"Requested resource not found: ResourceArn: {arn} not found", 400)
     return table

@@ -66,9 +66,9 @@ def on_update(current: dict, spec: dict | None, index: str | None = None) -> dic
     return {**current, **given}
 
 
-def description(billing: str, throughput: dict | None, kept: dict | None) -> dict:
-    """The WarmThroughput member of a table or index description."""
-    return {**current(billing, throughput, kept), "Status": "ACTIVE"}
+def description(billing: str, throughput: dict | None, kept: dict | None, applying: bool = False) -> dict:
+    """The WarmThroughput member of a table or index description (`applying`: being set, UPDATING)."""
+    return {**current(billing, throughput, kept), "Status": "UPDATING" if applying else "ACTIVE"}
 
 
 def current(billing: str, throughput: dict | None, kept: dict | None) -> dict:
