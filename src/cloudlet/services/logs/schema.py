@@ -56,28 +56,25 @@ def _v1(conn: Conn) -> None:
         conn.execute(statement.replace(" BLOB ", " BYTEA ") if conn.dialect == "postgresql" else statement)
 
 
-def _v2(conn: Conn) -> None:
+def _filter_table(conn: Conn, table: str) -> None:
+    """A table of named filters of log groups (metric or subscription), one JSON body each."""
     c = ' COLLATE "C"' if conn.dialect == "postgresql" else ""
     conn.execute(
-        f"""CREATE TABLE logs_metric_filters (
+        f"""CREATE TABLE {table} (
             group_id BIGINT NOT NULL,
             name TEXT{c} NOT NULL,
             created BIGINT NOT NULL,
             body TEXT NOT NULL,
             PRIMARY KEY (group_id, name))"""
     )
+
+
+def _v2(conn: Conn) -> None:
+    _filter_table(conn, "logs_metric_filters")
 
 
 def _v3(conn: Conn) -> None:
-    c = ' COLLATE "C"' if conn.dialect == "postgresql" else ""
-    conn.execute(
-        f"""CREATE TABLE logs_subscription_filters (
-            group_id BIGINT NOT NULL,
-            name TEXT{c} NOT NULL,
-            created BIGINT NOT NULL,
-            body TEXT NOT NULL,
-            PRIMARY KEY (group_id, name))"""
-    )
+    _filter_table(conn, "logs_subscription_filters")
 
 
 def _v4(conn: Conn) -> None:
