@@ -159,8 +159,8 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                     break
                 draw -= weight
         doc = await self.platform.run_sync(self.registry.resolved_version, ref, version)
-        if doc is None:
-            raise errors.function_not_found(ref.qualified_arn() if ref.qualifier else ref.arn)
+        if doc is None:  # an invocation names the version it looked for, $LATEST when none was given
+            raise errors.function_not_found(ref.qualified_arn(qualifier))
         return doc, version
 
     async def _layers(self, arns: list[str] | None) -> list[dict] | None:
