@@ -6,7 +6,7 @@ comma-joined, a body as text for text content types (`text/*`, JSON, XML, JavaSc
 base64 for anything else. The answer: a JSON object with `statusCode` is the response (`headers`,
 `cookies` as Set-Cookie lines, `body`, `isBase64Encoded`; the framing headers Content-Length,
 Transfer-Encoding, Connection, Keep-Alive and Date are the edge's own); any other JSON value is a 200
-`application/json` body of exactly what the function returned.
+`application/json` body: a string's text, else the value as compact JSON (what Lambda's front end sends).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def http_response(payload: bytes) -> HttpResponse:
     except orjson.JSONDecodeError:
         raise MalformedResponse("the function's answer is not JSON") from None
     if not (isinstance(value, dict) and "statusCode" in value):
-        return HttpResponse(200, {"Content-Type": "application/json"}, payload)
+        return HttpResponse(200, {"Content-Type": "application/json"}, _plain_body(value, payload))
     status = value["statusCode"]
     if isinstance(status, str) and status.isdigit():
         status = int(status)
@@ -131,3 +131,13 @@ def http_response(payload: bytes) -> HttpResponse:
     response = HttpResponse(status, headers, raw)
     response.more_headers = more
     return response
+
+
+def _plain_body(value, payload: bytes) -> bytes:
+    """The body of an answer without statusCode: a string's own text, any other value as compact JSON."""
+    if isinstance(value, str):
+        return value.encode()
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # e.g. an integer beyond 64 bits: the function's own text
+        return payload
