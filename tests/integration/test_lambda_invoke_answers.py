@@ -1,14 +1,16 @@
 """Invoke answers as Lambda gives them: missing targets, throttles, log tails, Event throttles."""
 
 import base64
+import io
 import json
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from lambda_helpers import create, fast_fixtures, invoke, wait_for
+from lambda_helpers import ROLE, create, fast_fixtures, invoke, wait_for
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 fast_server, fast = fast_fixtures({"lambda_async_poll_s": 0.05, "lambda_async_throttle_delay_s": 0.1})
@@ -102,6 +104,40 @@ def test_a_retry_later_than_the_maximum_age_is_not_waited_for(fast):
         "Exception", "intentional failure")
 
 
+
+WRAPPER = '#!/bin/sh\nexport WRAPPER_VAR=from-wrapper\nexec "$@"\n'
+PROBE = "import os\ndef handler(event, context):\n    return os.environ.get('WRAPPER_VAR')\n"
+NODE_PROBE = "exports.handler = async () => process.env.WRAPPER_VAR;\n"
+
+
+@pytest.mark.parametrize("runtime, files, handler", [
+    ("python3.12", {"app.py": PROBE}, "app.handler"),
+    ("nodejs20.x", {"index.js": NODE_PROBE}, "index.handler"),
+])
+def test_exec_wrapper_starts_the_runtime(cloudlet, runtime, files, handler):
+    lam = cloudlet.client("lambda")
+    wrapper = zipfile.ZipInfo("environment_wrapper")
+    wrapper.external_attr = 0o100755 << 16
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(wrapper, WRAPPER)
+        for name, text in files.items():
+            zf.writestr(name, text)
+    lam.create_function(FunctionName="wrapped", Runtime=runtime, Handler=handler, Role=ROLE,
+                        Code={"ZipFile": buf.getvalue()},
+                        Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/environment_wrapper"}})
+    response, body = invoke(lam, "wrapped", {"simple": "payload"})
+    assert ("FunctionError" not in response, body) == (True, "from-wrapper")
+    # a wrapper that is not there: the runtime's shell cannot start it (exit status 127)
+    lam.update_function_configuration(FunctionName="wrapped", Environment={
+        "Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/idontexist.sh"}})
+    response, body = invoke(lam, "wrapped")
+    rid = response["ResponseMetadata"]["RequestId"]
+    assert response["FunctionError"] == "Unhandled"
+    assert body == {"errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: exit status 127"}
+
+
 # -- function URLs --------------------------------------------------------------------------------
 FORBIDDEN = ("Forbidden. For troubleshooting Function URL authorization issues, see: "
              "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html")
@@ -150,3 +186,32 @@ def test_url_refusals_say_what_lambda_says(cloudlet):
     status, headers, body = url_call(cloudlet, "0123456789abcdefghijklmnopqrstuv")  # no such URL
     assert (status, body) == (403, b'{"Message":null}')
     assert (headers["Content-Type"], headers["x-amzn-ErrorType"]) == ("application/json", "AccessDeniedException")
+
+
+def test_reserved_and_provisioned_concurrency_limit_each_other(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "f")
+    v1 = lam.publish_version(FunctionName="f")["Version"]
+    lam.put_provisioned_concurrency_config(FunctionName="f", Qualifier=v1, ProvisionedConcurrentExecutions=2)
+    response = refused(lam.put_function_concurrency, FunctionName="f", ReservedConcurrentExecutions=1)
+    message = " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2]."
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert {k: v for k, v in response.items() if k != "ResponseMetadata"} == {
+        "Error": {"Code": "InvalidParameterValueException", "Message": message}, "message": message}
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName="f")
+    lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=2)
+    lam.update_function_configuration(FunctionName="f", Timeout=15)
+    v2 = lam.publish_version(FunctionName="f")["Version"]
+    message = "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function"
+    for qualifier, count in ((v2, 1), (v1, 3)):  # the function's total would pass its reserved concurrency
+        response = refused(lam.put_provisioned_concurrency_config, FunctionName="f", Qualifier=qualifier,
+                           ProvisionedConcurrentExecutions=count)
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert {k: v for k, v in response.items() if k != "ResponseMetadata"} == {
+            "Error": {"Code": "InvalidParameterValueException", "Message": message}, "Type": "User",
+            "message": message}
+    assert lam.get_provisioned_concurrency_config(FunctionName="f", Qualifier=v1)[
+        "RequestedProvisionedConcurrentExecutions"] == 2
+    assert refused(lam.get_provisioned_concurrency_config, FunctionName="f", Qualifier=v2)["Error"] == {
+        "Code": "ProvisionedConcurrencyConfigNotFoundException",
+        "Message": "No Provisioned Concurrency Config found for this function"}

@@ -20,7 +20,7 @@ import binascii
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
@@ -311,6 +311,12 @@ class Pool:
         code_dir = Path(config.code_dir) if config.code_dir else self.code.code_dir(config.code_sha256)
         opt_dir = self.code.merged_layers(list(config.layers))
         launch = launch_for(config.runtime, config.memory_mb, code_dir, opt_dir)
+        wrapper = dict(config.environment).get("AWS_LAMBDA_EXEC_WRAPPER")
+        if wrapper and config.runtime not in PROVIDED_RUNTIMES:
+            # Lambda's managed runtimes start through the wrapper script, from their shell: a wrapper
+            # that is missing or not executable ends the runtime (exit status 127 / 126)
+            launch = replace(launch, argv=["/bin/sh", "-c", 'exec "$@"', "sh", wrapper, *launch.argv],
+                             zygote_capable=False)
         environ = self._environment(config, env, launch)
         spec = SandboxSpec(argv=launch.argv, env=environ, task_dir=str(code_dir),
                            opt_dir=str(opt_dir) if opt_dir else None, runtime_mounts=launch.mounts,

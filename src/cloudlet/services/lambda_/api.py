@@ -483,7 +483,10 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
     def put_function_concurrency(self, ctx, params: dict) -> dict:
         ref = self._ref(ctx, params)
         value = params["ReservedConcurrentExecutions"]
-        self.registry.meta(ref)
+        provisioned = _provisioned_total(self.registry.meta(ref))
+        if value < provisioned:  # worded (and without Type) as Lambda answers it
+            raise AWSError("InvalidParameterValueException", f" ReservedConcurrentExecutions  {value} should not be "
+                           f"lower than function's total provisioned concurrency [{provisioned}].", 400)
         limit = self.runner.settings.account_concurrency
         if limit - self._reserved_total(ref.account_id, ref.region, ref.name) - value < min(MIN_UNRESERVED, limit):
             raise errors.invalid("Specified ReservedConcurrentExecutions for function decreases account's "
@@ -559,9 +562,9 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         count = params["ProvisionedConcurrentExecutions"]
         meta = self.registry.meta(ref)
         reserved = meta.get("reserved")
-        if reserved is not None and count > reserved:
-            raise errors.invalid(f"Requested Provisioned Concurrency should not be greater than the "
-                                 f"reservedConcurrentExecution for function {ref.name}")
+        if reserved is not None and count + _provisioned_total(meta, excluding=ref.qualifier) > reserved:
+            raise errors.invalid("Requested Provisioned Concurrency should not be greater than the "
+                                 "reservedConcurrentExecution for function")
         pc = {"Requested": count, "Available": 0, "Allocated": 0, "Status": "IN_PROGRESS",
               "LastModified": conf.now_text()}
         self.registry.update_meta(ref, lambda m: m.setdefault("provisioned", {}).__setitem__(ref.qualifier, pc))
@@ -825,6 +828,11 @@ def _version_position(doc: dict) -> str:
 def _position(doc: dict) -> str:
     version = doc["Version"]
     return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version)}"
+
+
+def _provisioned_total(meta: dict, excluding: str | None = None) -> int:
+    """The provisioned concurrency a function's versions and aliases request, together."""
+    return sum(pc["Requested"] for q, pc in meta.get("provisioned", {}).items() if q != excluding)
 
 
 def _pc_out(ref: Ref, pc: dict) -> dict:
