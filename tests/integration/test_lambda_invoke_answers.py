@@ -215,3 +215,18 @@ def test_reserved_and_provisioned_concurrency_limit_each_other(cloudlet):
     assert refused(lam.get_provisioned_concurrency_config, FunctionName="f", Qualifier=v2)["Error"] == {
         "Code": "ProvisionedConcurrencyConfigNotFoundException",
         "Message": "No Provisioned Concurrency Config found for this function"}
+
+
+def test_reserved_concurrency_all_provisioned_leaves_nothing_on_demand(cloudlet):
+    lam = cloudlet.client("lambda", config=Config(retries={"max_attempts": 0}))
+    create(lam, "f", "import os\ndef handler(e, c):\n    return os.environ['AWS_LAMBDA_INITIALIZATION_TYPE']\n")
+    v1 = lam.publish_version(FunctionName="f")["Version"]
+    lam.put_provisioned_concurrency_config(FunctionName="f", Qualifier=v1, ProvisionedConcurrentExecutions=1)
+    wait_for(lambda: lam.get_provisioned_concurrency_config(FunctionName="f", Qualifier=v1)["Status"] == "READY")
+    lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=1)
+    response = refused(lam.invoke, FunctionName="f", Qualifier="$LATEST")
+    assert (response["ResponseMetadata"]["HTTPStatusCode"], response["Reason"]) == (
+        429, "ReservedFunctionConcurrentInvocationLimitExceeded")
+    assert invoke(lam, "f", Qualifier=v1)[1] == "provisioned-concurrency"
+    lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=2)
+    assert invoke(lam, "f")[1] == "on-demand"

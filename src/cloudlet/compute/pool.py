@@ -124,7 +124,7 @@ class Pool:
         reserved = self.reserved.get(key)
         account = config.account_id
         if reserved is not None:
-            if self.inflight_function[key] >= reserved:
+            if not self._fits_reservation(config, key, reserved):
                 raise Throttled("Rate Exceeded.", "ReservedFunctionConcurrentInvocationLimitExceeded")
         else:
             total_reserved = sum(v for (acct, _), v in self.reserved.items() if acct == account)
@@ -134,6 +134,18 @@ class Pool:
         self.inflight_account[account] += 1
         self.inflight_function[key] += 1
         return key, reserved is not None
+
+    def _fits_reservation(self, config: FunctionConfig, key: tuple[str, str], reserved: int) -> bool:
+        """Whether an invocation fits the function's reserved concurrency. Provisioned environments hold
+        their share of it: an invocation that finds no idle one of its own version runs on demand, in
+        what the reservation leaves beside them (nothing when they hold all of it, as on Lambda)."""
+        group = self.groups.get(config.key)
+        if group is not None and any(env.provisioned and env.state == "idle" for env in group.idle):
+            return self.inflight_function[key] < reserved
+        provisioned = [env for g in self.groups.values() if (g.config.account_id, g.config.name) == key
+                       for env in g.all if env.provisioned and env.state != "dead"]
+        busy = sum(1 for env in provisioned if env.state == "busy")
+        return self.inflight_function[key] - busy < reserved - len(provisioned)
 
     def _release(self, key: tuple[str, str], reserved: bool) -> None:
         self.inflight_account[key[0]] -= 1
