@@ -3,6 +3,7 @@
 import base64
 import io
 import json
+import re
 import urllib.error
 import urllib.request
 import zipfile
@@ -230,3 +231,48 @@ def test_reserved_concurrency_all_provisioned_leaves_nothing_on_demand(cloudlet)
     assert invoke(lam, "f", Qualifier=v1)[1] == "provisioned-concurrency"
     lam.put_function_concurrency(FunctionName="f", ReservedConcurrentExecutions=2)
     assert invoke(lam, "f")[1] == "on-demand"
+
+
+ENV_PROBES = {"python3.12": ("app.py", "app.handler", "import os\ndef handler(e, c):\n    return dict(os.environ)\n"),
+              "nodejs20.x": ("index.js", "index.handler", "exports.handler = async () => process.env;\n")}
+
+
+@pytest.mark.parametrize("runtime", sorted(ENV_PROBES))
+def test_the_environment_lambda_sets(cloudlet, runtime):
+    lam = cloudlet.client("lambda")
+    name, handler, source = ENV_PROBES[runtime]
+    create(lam, "env", runtime=runtime, files={name: source}, Handler=handler, MemorySize=1024,
+           Environment={"Variables": {"TEST_KEY": "TEST_VAL"}})
+    env = invoke(lam, "env")[1]
+    assert {k: env.get(k) for k in (
+        "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_REGION",
+        "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT", "LANG",
+        "LD_LIBRARY_PATH", "PATH", "PWD", "SHLVL", "TEST_KEY", "TZ", "_AWS_XRAY_DAEMON_ADDRESS",
+        "_AWS_XRAY_DAEMON_PORT", "_HANDLER")} == {
+        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", "AWS_LAMBDA_FUNCTION_NAME": "env",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/env", "AWS_REGION": "us-east-1",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        "LAMBDA_RUNTIME_DIR": "/var/runtime", "LAMBDA_TASK_ROOT": "/var/task", "LANG": "en_US.UTF-8",
+        "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin", "PWD": "/var/task", "SHLVL": "0",
+        "TEST_KEY": "TEST_VAL", "TZ": ":UTC", "_AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129",
+        "_AWS_XRAY_DAEMON_PORT": "2000", "_HANDLER": handler}
+
+
+def test_url_events_carry_a_trace_id_and_no_hop_by_hop_headers(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "u", "import json, os\ndef handler(e, c):\n    return {'statusCode': 200, 'body': json.dumps("
+                     "[e['headers'], os.environ['_X_AMZN_TRACE_ID']])}\n")
+    url_id = lam.create_function_url_config(FunctionName="u", AuthType="NONE")["FunctionUrl"].split("//")[1][:32]
+    lam.add_permission(FunctionName="u", StatementId="url", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    lam.add_permission(FunctionName="u", StatementId="invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True)
+    status, _, body = url_call(cloudlet, url_id)
+    headers, trace = json.loads(body)
+    assert status == 200 and "connection" not in headers and "keep-alive" not in headers
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", headers["x-amzn-trace-id"])
+    assert trace.startswith(headers["x-amzn-trace-id"] + ";")

@@ -340,7 +340,7 @@ class Pool:
     def _environment(self, config: FunctionConfig, env: Environment | None, launch: RuntimeLaunch) -> dict[str, str]:
         """The variables Lambda sets, the function's own, and the way back to cloudlet."""
         environ = dict(launch.env)
-        environ.update(TZ=":UTC", AWS_XRAY_CONTEXT_MISSING="LOG_ERROR", AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON,
+        environ.update(TZ=":UTC", SHLVL="0", AWS_XRAY_CONTEXT_MISSING="LOG_ERROR", AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON,
                        _AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON.split(":")[0],
                        _AWS_XRAY_DAEMON_PORT=XRAY_DAEMON.split(":")[1])
         environ["AWS_ENDPOINT_URL"] = self.settings.endpoint_url

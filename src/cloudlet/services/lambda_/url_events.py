@@ -34,10 +34,16 @@ def is_text(content_type: str) -> bool:
     return kind.startswith("text/") or any(marker in kind for marker in _TEXT_MARKERS)
 
 
+_NOT_FORWARDED = frozenset(("cookie", "connection", "keep-alive"))  # cookies go to `cookies`; hop-by-hop
+
+
 def request_event(req: HttpRequest, *, url_id: str, domain: str, account_id: str, raw_path: str,
-                  request_id: str, authorizer: dict | None = None, port: int = 0) -> dict:
-    """The payload format 2.0 event of one request to a function URL."""
-    headers = {k: v for k, v in req.headers.items() if k != "cookie"}
+                  request_id: str, authorizer: dict | None = None, port: int = 0, trace_root: str = "") -> dict:
+    """The payload format 2.0 event of one request to a function URL (`trace_root`: the
+    x-amzn-trace-id the front end adds when the caller sent none)."""
+    headers = {k: v for k, v in req.headers.items() if k not in _NOT_FORWARDED}
+    if trace_root:
+        headers.setdefault("x-amzn-trace-id", trace_root)
     headers.setdefault("x-forwarded-for", req.client_ip)
     headers.setdefault("x-forwarded-proto", req.scheme)
     if port:

@@ -17,6 +17,8 @@ function error, timeout or crash, or an answer that cannot be an HTTP response â
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 
 import orjson
 
@@ -69,16 +71,18 @@ class UrlServer:
         ref = target.ref
         authorizer = await self._authorize(req, target, request_id)
         domain = host_name(req.host) if host_form else f"{target.url_id}.lambda-url.{ref.region}.localhost"
+        trace = req.headers.get("x-amzn-trace-id", "")
+        root = "" if trace else f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
         event = request_event(req, url_id=target.url_id, domain=domain, account_id=ref.account_id,
                               raw_path=raw_path, request_id=request_id, authorizer=authorizer,
-                              port=_port(req.host) or self.platform.config.port)
+                              port=_port(req.host) or self.platform.config.port, trace_root=root)
         payload = orjson.dumps(event)
         if len(payload) > EVENT_LIMIT:
             return _message(request_id, 413, f"Request must be smaller than {EVENT_LIMIT} bytes for the "
                             "InvokeFunction operation", "RequestEntityTooLargeException")
         doc, version = await self.service.resolve(ref)
         meta = InvocationMeta(request_id=request_id, invoked_function_arn=ref.qualified_arn(),
-                              trace_id=req.headers.get("x-amzn-trace-id", ""))
+                              trace_id=trace or f"{root};Parent={secrets.token_hex(8)};Sampled=0")
         result = await self.service.run_sync_invocation(ref, doc, payload, meta)
         if result.function_error:
             return _bad_gateway(request_id)
