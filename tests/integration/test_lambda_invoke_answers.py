@@ -276,3 +276,14 @@ def test_url_events_carry_a_trace_id_and_no_hop_by_hop_headers(cloudlet):
     assert status == 200 and "connection" not in headers and "keep-alive" not in headers
     assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24}", headers["x-amzn-trace-id"])
     assert trace.startswith(headers["x-amzn-trace-id"] + ";")
+
+
+def test_a_client_context_the_runtime_cannot_read_fails_only_that_invocation(cloudlet):
+    lam = cloudlet.client("lambda")
+    create(lam, "ctx", "def handler(e, c):\n    return c.client_context and c.client_context.custom\n")
+    response, body = invoke(lam, "ctx", ClientContext=base64.b64encode(b"[1]").decode())
+    assert response["FunctionError"] == "Unhandled"
+    assert (body["errorType"], body["errorMessage"]) == ("AttributeError", "'list' object has no attribute 'get'")
+    context = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+    response, body = invoke(lam, "ctx", ClientContext=context)  # the same environment serves on
+    assert ("FunctionError" not in response, body) == (True, {"k": "v"})
