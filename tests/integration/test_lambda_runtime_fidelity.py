@@ -188,7 +188,11 @@ def test_python_errors_as_lambda_shapes_them(cloudlet):
     assert ('\n[ERROR] ValueError: bad input\nTraceback (most recent call last):\n'
             '\u00a0\u00a0File "/var/task/app.py", line 6, in handler\n'
             '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad input")\nEND RequestId: ') in "\n".join(lines)
-    assert not any("LAMBDA_WARNING" in line for line in lines)  # written for init errors only
+    # before the error, the runtime's warning, written as it is (no level, time or request id)
+    (warning,) = [line for line in lines if "LAMBDA_WARNING" in line]
+    assert warning.startswith("LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the "
+                              "function code. However,") and warning.endswith("/dg/runtimes-update.html")
+    assert lines[lines.index(warning) + 1] == "[ERROR] ValueError: bad input"
     assert report(rid, True).fullmatch(lines[-1])  # a handler's own error is no platform error
 
     # Decimals (as DynamoDB returns numbers) are JSON numbers with every digit; bytes go out as they are
@@ -404,7 +408,8 @@ def test_log_lines(cloudlet):
     assert INIT_START.fullmatch(events.pop(0))
     assert [e for e in events if e.startswith("[WARNING]")] == [
         events[1]] and events[1].endswith(f"\t{rid}\ttwo\nlines")
-    assert events[2].startswith("[ERROR] KeyError: 'k'\nTraceback (most recent call last):\n\u00a0\u00a0File ")
+    assert events[2].startswith("LAMBDA_WARNING: Unhandled exception.")  # one event of its own
+    assert events[3].startswith("[ERROR] KeyError: 'k'\nTraceback (most recent call last):\n\u00a0\u00a0File ")
     rid = invoke(lam, "ndlog", {"a": "log"})[0]["ResponseMetadata"]["RequestId"]
     assert any(e.endswith(f"\t{rid}\tINFO\tline one\nline two") for e in cloudwatch_events(cloudlet, "ndlog", rid))
 

@@ -428,6 +428,7 @@ def serve():
             os._exit(137)
         except Exception as exc:
             doc = error_document(exc, request_id)
+            write_event(UNHANDLED_WARNING)  # Lambda's runtime writes it as is (a warning frame) before the error
             log_error(doc)
             flush_err()
             _, headers, body = client.answer_and_next(
