@@ -59,8 +59,8 @@ def test_node_callback_style_esm_and_errors(harness):
                           runtime="nodejs20.x", handler="index.handler")
     result = harness.invoke(cb, {}, InvocationMeta(log_tail=True))
     assert json.loads(result.payload) == "cb"
-    assert result.log_tail.startswith("INIT_START Runtime Version: nodejs:20.v1\t")
-    stamp, request_id, level, message = result.log_tail.splitlines()[2].split("\t")
+    assert result.log_tail.startswith(f"START RequestId: {result.request_id} ")  # INIT_START: in no tail
+    stamp, request_id, level, message = result.log_tail.splitlines()[1].split("\t")
     assert (request_id, level, message) == (result.request_id, "INFO", "hi")
     assert stamp.endswith("Z") and "T" in stamp
     esm = harness.function({"index.mjs": "export const handler = async () => { throw new TypeError('nope'); };"},

@@ -2,6 +2,7 @@
 
 import json
 import tempfile
+import threading
 import time
 
 import pytest
@@ -106,14 +107,17 @@ def test_event_invoke_config_operations(fast):
 
 def test_throttled_events_are_retried_not_dropped(fast):
     lam = fast.client("lambda")
-    create(lam, "later", source=OK)
-    lam.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=0)
+    create(lam, "later", source="import time\n" + OK.replace("print(", "time.sleep(e.get('s', 0))\n    print(", 1))
+    lam.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=1)
+    busy = threading.Thread(target=lam.invoke, kwargs={"FunctionName": "later", "Payload": b'{"s": 2}'})
+    busy.start()  # holds the only slot
+    time.sleep(0.5)
     lam.invoke(FunctionName="later", InvocationType="Event", Payload=b'{"n": 1}')
     with fast.platform.store.read() as conn:
         wait_for(lambda: conn.scalar("SELECT COUNT(*) FROM lambda_async WHERE next_at > created_at + 0.05"))
         assert conn.scalar("SELECT attempts FROM lambda_async") == 0  # throttles do not count as attempts
-    lam.delete_function_concurrency(FunctionName="later")
-    assert wait_for(lambda: messages(fast, "later", "ran ")) == ["ran 1"]
+    busy.join()
+    assert wait_for(lambda: messages(fast, "later", "ran 1")) == ["ran 1"]
 
 
 def test_queued_events_survive_a_restart():

@@ -189,13 +189,14 @@ def test_delete_function_then_everything_is_not_found(cloudlet):
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 204  # as Lambda answers (the model says 200)
     assert not [e for e in cloudlet.platform.loaded_service("lambda").runner.pool.environments()
                 if e.config.name == "gone"]
-    for call in (lambda: lam.get_function(FunctionName="gone"), lambda: lam.delete_function(FunctionName="gone"),
-                 lambda: lam.invoke(FunctionName="gone")):
+    for call, suffix in ((lambda: lam.get_function(FunctionName="gone"), ""),
+                         (lambda: lam.delete_function(FunctionName="gone"), ""),
+                         (lambda: lam.invoke(FunctionName="gone"), ":$LATEST")):  # Invoke names the version
         with pytest.raises(ClientError) as exc:
             call()
         assert error(exc) == ("ResourceNotFoundException", 404)
         assert exc.value.response["Error"]["Message"] == (
-            "Function not found: arn:aws:lambda:us-east-1:000000000000:function:gone")
+            "Function not found: arn:aws:lambda:us-east-1:000000000000:function:gone" + suffix)
 
 
 def test_list_functions_all_versions(cloudlet):

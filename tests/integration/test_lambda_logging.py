@@ -92,6 +92,11 @@ def group_messages(cloudlet, group: str) -> list[str]:
     return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
 
 
+def first_message(cloudlet, group: str) -> str:
+    """The first event of a group (an environment's INIT_START line or platform.initStart record)."""
+    return wait_for(lambda: group_messages(cloudlet, group))[0]
+
+
 def configuration(lam, name: str) -> dict:
     out = lam.get_function_configuration(FunctionName=name)
     out.pop("ResponseMetadata")
@@ -157,8 +162,8 @@ def test_python_json_logs_at_debug_into_a_custom_group(cloudlet):
                           "AWS_LAMBDA_LOG_GROUP_NAME": "/custom/shared"}
     assert out["group"] == "/custom/shared"
     kinds = [r["type"] for r in platform(lines)]
-    assert kinds == ["platform.initStart", "platform.start", "platform.runtimeDone", "platform.report"]
-    _, start, done, report = platform(lines)
+    assert kinds == ["platform.start", "platform.runtimeDone", "platform.report"]  # initStart: not in a tail
+    start, done, report = platform(lines)
     assert ISO_MS.fullmatch(start["time"])
     assert start["record"] == {"requestId": rid, "functionArn": ARN + "pyjson", "version": "$LATEST"}
     assert done["record"]["requestId"] == rid and done["record"]["status"] == "success"
@@ -217,7 +222,7 @@ def test_python_levels_filter_application_and_system_logs(cloudlet):
     lam.update_function_configuration(FunctionName="pywarn", LoggingConfig={"ApplicationLogLevel": "ERROR",
                                                                             "SystemLogLevel": "INFO"})
     _, _, lines, rid = tail(lam, "pywarn")
-    assert [r["type"] for r in platform(lines)] == ["platform.initStart", "platform.start", "platform.report"]
+    assert [r["type"] for r in platform(lines)] == ["platform.start", "platform.report"]
     assert [r.get("message", r.get("msg")) for r in app(lines)] == ["json error", "failed"]
     # a timeout: the report says so
     _, _, lines, rid = tail(lam, "pywarn", {"a": "sleep"})
@@ -232,7 +237,7 @@ def test_text_logs_into_a_custom_group_shared_by_two_functions(cloudlet):
     create(lam, "two", "def handler(e, c):\n    print('from two')\n",
            LoggingConfig={"LogFormat": "Text", "LogGroup": "/team/all"})
     _, _, lines, rid = tail(lam, "one")
-    assert INIT_START.fullmatch(lines[0]) and lines[1] == f"START RequestId: {rid} Version: $LATEST"
+    assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
     assert "from one" in lines
     assert lines[-1].startswith(f"REPORT RequestId: {rid}\t")
     invoke(lam, "two")
@@ -253,9 +258,9 @@ def test_failed_init_in_json(cloudlet):
     response, body, lines, rid = tail(lam, "broken")
     assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError"
     kinds = [(r["type"], r["record"].get("status"), r["record"].get("errorType")) for r in platform(lines)]
-    assert kinds == [("platform.initStart", None, None), ("platform.initReport", "error", "Runtime.ImportModuleError"),
+    assert kinds == [("platform.initReport", "error", "Runtime.ImportModuleError"),
                      ("platform.start", None, None), ("platform.report", "error", "Runtime.ImportModuleError")]
-    init = platform(lines)[1]["record"]
+    init = platform(lines)[0]["record"]
     assert init["initializationType"] == "on-demand" and init["phase"] == "init"
     errors = [r for r in app(lines) if r.get("level") == "ERROR"]
     assert errors and errors[0]["errorType"] == "Runtime.ImportModuleError"
@@ -279,7 +284,7 @@ def test_node_json_logs(cloudlet):
     assert failed["level"] == "ERROR" and failed["message"]["errorType"] == "Error"
     assert failed["message"]["errorMessage"] == "boom" and failed["message"]["stackTrace"][0] == "Error: boom"
     assert "raw line" in lines  # process.stdout.write is not formatted: an INFO line
-    assert [r["type"] for r in platform(lines)] == ["platform.initStart", "platform.start", "platform.report"]
+    assert [r["type"] for r in platform(lines)] == ["platform.start", "platform.report"]
     # an error the handler throws: an ERROR record whose message is the error
     response, body, lines, rid = tail(lam, "nodejson", {"a": "raise"})
     assert response["FunctionError"] == "Unhandled" and body["errorType"] == "TypeError"
@@ -302,7 +307,7 @@ def test_node_application_level_trace_and_error(cloudlet):
     _, out, lines, rid = tail(lam, "nodetrace")
     assert out == {"format": None, "level": None}
     assert any(re.fullmatch(rf"{ISO_MS.pattern}\t{rid}\tDEBUG\tdebugged", line) for line in lines)
-    assert INIT_START.fullmatch(lines[0]) and lines[1] == f"START RequestId: {rid} Version: $LATEST"
+    assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
 
 
 
@@ -311,9 +316,9 @@ def test_init_start_names_the_runtime_version(cloudlet):
     out = create(lam, "inits", "print('init output')\ndef handler(e, c):\n    print('ran')\n")
     arn = out["RuntimeVersionConfig"]["RuntimeVersionArn"]
     _, _, lines, rid = tail(lam, "inits")
-    match = INIT_START.fullmatch(lines[0])
+    assert lines[:2] == ["init output", f"START RequestId: {rid} Version: $LATEST"]  # INIT_START: only in the log
+    match = INIT_START.fullmatch(first_message(cloudlet, "/aws/lambda/inits"))
     assert match and match.groups() == ("python:3.12.v1", arn)
-    assert lines[1:3] == ["init output", f"START RequestId: {rid} Version: $LATEST"]
     _, _, lines, rid = tail(lam, "inits")  # warm: no init, no INIT_START
     assert lines[0] == f"START RequestId: {rid} Version: $LATEST"
     messages = wait_for(lambda: (lambda m: m if len(m) >= 9 else None)(group_messages(cloudlet, "/aws/lambda/inits")))
@@ -322,8 +327,8 @@ def test_init_start_names_the_runtime_version(cloudlet):
     node(lam, "initn", LoggingConfig={"LogFormat": "JSON"}, MemorySize=256)
     node_arn = lam.get_function_configuration(FunctionName="initn")["RuntimeVersionConfig"]["RuntimeVersionArn"]
     assert node_arn != arn and re.fullmatch(r"arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}", node_arn)
-    _, _, lines, _ = tail(lam, "initn")
-    init = platform(lines)[0]
+    tail(lam, "initn")
+    init = json.loads(first_message(cloudlet, "/aws/lambda/initn"))
     assert init["type"] == "platform.initStart" and ISO_MS.fullmatch(init["time"])
     record = init["record"]
     assert {k: record[k] for k in ("initializationType", "phase", "runtimeVersion", "runtimeVersionArn",
@@ -354,8 +359,9 @@ def test_runtime_management_config(cloudlet):
     put = lam.put_runtime_management_config(FunctionName="rt", UpdateRuntimeOn="Manual", RuntimeVersionArn=pinned)
     assert (put["UpdateRuntimeOn"], put["FunctionArn"], put["RuntimeVersionArn"]) == ("Manual", ARN + "rt", pinned)
     assert configuration(lam, "rt")["RuntimeVersionConfig"] == {"RuntimeVersionArn": pinned}
-    _, _, lines, _ = tail(lam, "rt")
-    assert lines[0] == f"INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: {pinned}"
+    tail(lam, "rt")
+    assert first_message(cloudlet, "/aws/lambda/rt") == (
+        f"INIT_START Runtime Version: python:3.12.v1\tRuntime Version ARN: {pinned}")
     # a published version keeps the setting; a runtime change keeps a pinned ARN, and follows the runtime in Auto
     version = lam.publish_version(FunctionName="rt")
     assert version["RuntimeVersionConfig"] == {"RuntimeVersionArn": pinned}

@@ -198,6 +198,7 @@ class Environment:
         """Start the runtime (process_factory(write_fd) -> Process) and wait for its first /next."""
         begin = time.perf_counter()
         self.emit(self.log.init_start(self.log_stream, self.provisioned))
+        self._init_lines.clear()  # INIT_START is logged but, as on Lambda, in no invocation's LogType=Tail
         w = self.output_pipe()
         try:
             self.process = await asyncio.wait_for(process_factory(w), init_timeout)

@@ -20,7 +20,7 @@ import binascii
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import orjson
@@ -124,7 +124,7 @@ class Pool:
         reserved = self.reserved.get(key)
         account = config.account_id
         if reserved is not None:
-            if self.inflight_function[key] >= reserved:
+            if not self._fits_reservation(config, key, reserved):
                 raise Throttled("Rate Exceeded.", "ReservedFunctionConcurrentInvocationLimitExceeded")
         else:
             total_reserved = sum(v for (acct, _), v in self.reserved.items() if acct == account)
@@ -134,6 +134,18 @@ class Pool:
         self.inflight_account[account] += 1
         self.inflight_function[key] += 1
         return key, reserved is not None
+
+    def _fits_reservation(self, config: FunctionConfig, key: tuple[str, str], reserved: int) -> bool:
+        """Whether an invocation fits the function's reserved concurrency. Provisioned environments hold
+        their share of it: an invocation that finds no idle one of its own version runs on demand, in
+        what the reservation leaves beside them (nothing when they hold all of it, as on Lambda)."""
+        group = self.groups.get(config.key)
+        if group is not None and any(env.provisioned and env.state == "idle" for env in group.idle):
+            return self.inflight_function[key] < reserved
+        provisioned = [env for g in self.groups.values() if (g.config.account_id, g.config.name) == key
+                       for env in g.all if env.provisioned and env.state != "dead"]
+        busy = sum(1 for env in provisioned if env.state == "busy")
+        return self.inflight_function[key] - busy < reserved - len(provisioned)
 
     def _release(self, key: tuple[str, str], reserved: bool) -> None:
         self.inflight_account[key[0]] -= 1
@@ -311,6 +323,12 @@ class Pool:
         code_dir = Path(config.code_dir) if config.code_dir else self.code.code_dir(config.code_sha256)
         opt_dir = self.code.merged_layers(list(config.layers))
         launch = launch_for(config.runtime, config.memory_mb, code_dir, opt_dir)
+        wrapper = dict(config.environment).get("AWS_LAMBDA_EXEC_WRAPPER")
+        if wrapper and config.runtime not in PROVIDED_RUNTIMES:
+            # Lambda's managed runtimes start through the wrapper script, from their shell: a wrapper
+            # that is missing or not executable ends the runtime (exit status 127 / 126)
+            launch = replace(launch, argv=["/bin/sh", "-c", 'exec "$@"', "sh", wrapper, *launch.argv],
+                             zygote_capable=False)
         environ = self._environment(config, env, launch)
         spec = SandboxSpec(argv=launch.argv, env=environ, task_dir=str(code_dir),
                            opt_dir=str(opt_dir) if opt_dir else None, runtime_mounts=launch.mounts,
@@ -322,7 +340,7 @@ class Pool:
     def _environment(self, config: FunctionConfig, env: Environment | None, launch: RuntimeLaunch) -> dict[str, str]:
         """The variables Lambda sets, the function's own, and the way back to cloudlet."""
         environ = dict(launch.env)
-        environ.update(TZ=":UTC", AWS_XRAY_CONTEXT_MISSING="LOG_ERROR", AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON,
+        environ.update(TZ=":UTC", SHLVL="0", AWS_XRAY_CONTEXT_MISSING="LOG_ERROR", AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON,
                        _AWS_XRAY_DAEMON_ADDRESS=XRAY_DAEMON.split(":")[0],
                        _AWS_XRAY_DAEMON_PORT=XRAY_DAEMON.split(":")[1])
         environ["AWS_ENDPOINT_URL"] = self.settings.endpoint_url

@@ -403,11 +403,12 @@ def serve():
             os.environ["_X_AMZN_TRACE_ID"] = trace
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
-        context = LambdaContext(request_id, int(headers["lambda-runtime-deadline-ms"]),
-                                headers.get("lambda-runtime-invoked-function-arn"),
-                                headers.get("lambda-runtime-client-context"),
-                                headers.get("lambda-runtime-cognito-identity"))
         try:
+            # inside the try, as in Lambda's runtime: a client context it cannot read fails the invocation only
+            context = LambdaContext(request_id, int(headers["lambda-runtime-deadline-ms"]),
+                                    headers.get("lambda-runtime-invoked-function-arn"),
+                                    headers.get("lambda-runtime-client-context"),
+                                    headers.get("lambda-runtime-cognito-identity"))
             try:
                 event = loads(body) if body else None
             except ValueError as exc:
@@ -427,6 +428,7 @@ def serve():
             os._exit(137)
         except Exception as exc:
             doc = error_document(exc, request_id)
+            write_event(UNHANDLED_WARNING)  # Lambda's runtime writes it as is (a warning frame) before the error
             log_error(doc)
             flush_err()
             _, headers, body = client.answer_and_next(

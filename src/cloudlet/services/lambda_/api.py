@@ -161,8 +161,8 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                     break
                 draw -= weight
         doc = await self.platform.run_sync(self.registry.resolved_version, ref, version)
-        if doc is None:
-            raise errors.function_not_found(ref.qualified_arn() if ref.qualifier else ref.arn)
+        if doc is None:  # an invocation names the version it looked for, $LATEST when none was given
+            raise errors.function_not_found(ref.qualified_arn(qualifier))
         return doc, version
 
     async def _layers(self, arns: list[str] | None, region: str) -> list[dict] | None:
@@ -497,6 +497,10 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
                                  "function ARN.")
         if self.registry.get_version(ref) is None:
             raise errors.function_not_found(ref.qualified_arn(LATEST))
+        provisioned = _provisioned_total(self.registry.meta(ref))
+        if value < provisioned:  # worded (and without Type) as Lambda answers it
+            raise AWSError("InvalidParameterValueException", f" ReservedConcurrentExecutions  {value} should not be "
+                           f"lower than function's total provisioned concurrency [{provisioned}].", 400)
         limit = self.runner.settings.account_concurrency
         if limit - self._reserved_total(ref.account_id, ref.region, ref.name) - value < min(MIN_UNRESERVED, limit):
             raise errors.invalid("Specified ReservedConcurrentExecutions for function decreases account's "
@@ -599,9 +603,9 @@ class Lambda(EventSourceMappingOps, FunctionUrlOps, InvokeStreamOps, RuntimeMana
         self._check_provisioning(ref, count)
         meta = self.registry.meta(ref)
         reserved = meta.get("reserved")
-        if reserved is not None and count > reserved:
-            raise errors.invalid(f"Requested Provisioned Concurrency should not be greater than the "
-                                 f"reservedConcurrentExecution for function {ref.name}")
+        if reserved is not None and count + _provisioned_total(meta, excluding=ref.qualifier) > reserved:
+            raise errors.invalid("Requested Provisioned Concurrency should not be greater than the "
+                                 "reservedConcurrentExecution for function")
         pc = {"Requested": count, "Available": 0, "Allocated": 0, "Status": "IN_PROGRESS",
               "LastModified": conf.now_text()}
         self.registry.update_meta(ref, lambda m: m.setdefault("provisioned", {}).__setitem__(ref.qualifier, pc))
@@ -933,6 +937,11 @@ def _version_position(doc: dict) -> str:
 def _position(doc: dict) -> str:
     version = doc["Version"]
     return f"{doc['FunctionName']}\0{0 if version == LATEST else int(version)}"
+
+
+def _provisioned_total(meta: dict, excluding: str | None = None) -> int:
+    """The provisioned concurrency a function's versions and aliases request, together."""
+    return sum(pc["Requested"] for q, pc in meta.get("provisioned", {}).items() if q != excluding)
 
 
 def _pc_out(ref: Ref, pc: dict) -> dict:

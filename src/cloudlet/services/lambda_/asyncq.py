@@ -2,8 +2,9 @@
 
 An Event invocation is a row; a worker started with the service leases due rows and runs them.
 A function error is retried MaximumRetryAttempts times (default 2) after the configured delays
-(Lambda: about 1 and 2 minutes); a throttled attempt is retried without counting; an event older
-than MaximumEventAgeInSeconds is dropped. Then the OnSuccess / OnFailure destination gets
+(Lambda: about 1 and 2 minutes); a throttled attempt is retried without counting (with reserved
+concurrency 0 the event fails at once, condition ZeroReservedConcurrency); an event older than
+MaximumEventAgeInSeconds is dropped (at once when its next retry would come later than that). Then the OnSuccess / OnFailure destination gets
 Lambda's invocation record, and on failure the function's dead-letter queue gets the event.
 Rows survive restarts and crashes. A node renews the leases of the rows it is running every
 LEASE_S / 3, so a row whose node died is taken again within LEASE_S; on SQLite, where one process
@@ -159,6 +160,10 @@ class AsyncQueue:
                 None if qualifier == LATEST else qualifier))
             result = await service.runner.invoke(config, payload, meta_in)
         except Throttled:
+            if meta.get("reserved") == 0:  # can never run: Lambda fails the event at once, unrun
+                await run(self._finish, row_id)
+                await self._failed(ref, settings, record, "ZeroReservedConcurrency", attempts, None)
+                return
             await run(self._retry_at, row_id, attempts, time.time() + self.throttle_delay)
             return
         except Exception:
@@ -171,6 +176,10 @@ class AsyncQueue:
             return
         if attempts <= retries:
             delay = self.delays[min(attempts - 1, len(self.delays) - 1)] if self.delays else 0.0
+            if time.time() + delay - created_at > max_age:  # too old by the retry: Lambda gives up now
+                await run(self._finish, row_id)
+                await self._failed(ref, settings, record, "EventAgeExceeded", attempts, result)
+                return
             await run(self._retry_at, row_id, attempts, time.time() + delay)
             return
         await run(self._finish, row_id)

@@ -38,9 +38,8 @@ def too_large(message: str) -> AWSError:
 
 
 def throttled(reason: str) -> AWSError:
-    return AWSError(
-        "TooManyRequestsException",
-        "Rate Exceeded.",
-        429,
-        fields={"Type": "User", "Reason": reason, "retryAfterSeconds": "1"},
-    )
+    """429 Rate Exceeded; a function's own reserved limit comes without Retry-After, as on Lambda."""
+    fields = {"Type": "User", "Reason": reason}
+    if reason != "ReservedFunctionConcurrentInvocationLimitExceeded":
+        fields["retryAfterSeconds"] = "1"
+    return AWSError("TooManyRequestsException", "Rate Exceeded.", 429, fields=fields)

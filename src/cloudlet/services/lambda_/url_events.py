@@ -6,7 +6,7 @@ comma-joined, a body as text for text content types (`text/*`, JSON, XML, JavaSc
 base64 for anything else. The answer: a JSON object with `statusCode` is the response (`headers`,
 `cookies` as Set-Cookie lines, `body`, `isBase64Encoded`; the framing headers Content-Length,
 Transfer-Encoding, Connection, Keep-Alive and Date are the edge's own); any other JSON value is a 200
-`application/json` body of exactly what the function returned.
+`application/json` body: a string's text, else the value as compact JSON (what Lambda's front end sends).
 """
 
 from __future__ import annotations
@@ -34,10 +34,16 @@ def is_text(content_type: str) -> bool:
     return kind.startswith("text/") or any(marker in kind for marker in _TEXT_MARKERS)
 
 
+_NOT_FORWARDED = frozenset(("cookie", "connection", "keep-alive"))  # cookies go to `cookies`; hop-by-hop
+
+
 def request_event(req: HttpRequest, *, url_id: str, domain: str, account_id: str, raw_path: str,
-                  request_id: str, authorizer: dict | None = None, port: int = 0) -> dict:
-    """The payload format 2.0 event of one request to a function URL."""
-    headers = {k: v for k, v in req.headers.items() if k != "cookie"}
+                  request_id: str, authorizer: dict | None = None, port: int = 0, trace_root: str = "") -> dict:
+    """The payload format 2.0 event of one request to a function URL (`trace_root`: the
+    x-amzn-trace-id the front end adds when the caller sent none)."""
+    headers = {k: v for k, v in req.headers.items() if k not in _NOT_FORWARDED}
+    if trace_root:
+        headers.setdefault("x-amzn-trace-id", trace_root)
     headers.setdefault("x-forwarded-for", req.client_ip)
     headers.setdefault("x-forwarded-proto", req.scheme)
     if port:
@@ -93,7 +99,7 @@ def http_response(payload: bytes) -> HttpResponse:
     except orjson.JSONDecodeError:
         raise MalformedResponse("the function's answer is not JSON") from None
     if not (isinstance(value, dict) and "statusCode" in value):
-        return HttpResponse(200, {"Content-Type": "application/json"}, payload)
+        return HttpResponse(200, {"Content-Type": "application/json"}, _plain_body(value, payload))
     status = value["statusCode"]
     if isinstance(status, str) and status.isdigit():
         status = int(status)
@@ -131,3 +137,13 @@ def http_response(payload: bytes) -> HttpResponse:
     response = HttpResponse(status, headers, raw)
     response.more_headers = more
     return response
+
+
+def _plain_body(value, payload: bytes) -> bytes:
+    """The body of an answer without statusCode: a string's own text, any other value as compact JSON."""
+    if isinstance(value, str):
+        return value.encode()
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # e.g. an integer beyond 64 bits: the function's own text
+        return payload

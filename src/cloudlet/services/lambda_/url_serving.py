@@ -5,8 +5,10 @@ Requests arrive from the edge in two forms: the host form `<url-id>.lambda-url.<
 which needs no DNS. The function runs on the Invoke path (`resolve`, `run_sync_invocation`), so
 aliases with routing weights, concurrency limits and throttling, logs and metering all apply.
 
-Answers for what fails, as Lambda's URL front end gives them: an unknown URL or a caller the
-policy does not allow → 403 `{"Message":"Forbidden"}`; a bad signature → 403 with the signature
+Answers for what fails, as Lambda's URL front end gives them: an unknown URL → 403
+`{"Message":null}`; a caller the policy does not allow → 403 `{"Message":"Forbidden. For
+troubleshooting Function URL authorization issues, see: …"}`; an unsigned request to an AWS_IAM URL →
+403 `{"Message":"Forbidden"}`; a bad signature → 403 with the signature
 error's message; an event over 6 MB → 413; throttling → 429 `{"Message":"Rate Exceeded."}`; a
 function error, timeout or crash, or an answer that cannot be an HTTP response → 502
 `Internal Server Error`.
@@ -15,6 +17,8 @@ function error, timeout or crash, or an answer that cannot be an HTTP response �
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 
 import orjson
 
@@ -32,6 +36,8 @@ from cloudlet.services.lambda_.url_routing import host_name, locate
 log = logging.getLogger("cloudlet.lambda")
 
 EVENT_LIMIT = 6 * 1024 * 1024
+FORBIDDEN = ("Forbidden. For troubleshooting Function URL authorization issues, see: "
+             "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html")
 
 
 class UrlServer:
@@ -46,7 +52,7 @@ class UrlServer:
         url_id, raw_path, region = locate(req)
         target = await self.platform.run_sync(self.service.urls.find, url_id) if url_id else None
         if target is None or region not in (None, target.ref.region):  # a URL answers in its own region only
-            return _message(request_id, 403, "Forbidden", "AccessDeniedException")
+            return _message(request_id, 403, None, "AccessDeniedException")
         cors = target.config.get("Cors")
         origin = req.headers.get("origin", "")
         if cors and url_cors.is_preflight(req.method, req.headers):
@@ -65,16 +71,18 @@ class UrlServer:
         ref = target.ref
         authorizer = await self._authorize(req, target, request_id)
         domain = host_name(req.host) if host_form else f"{target.url_id}.lambda-url.{ref.region}.localhost"
+        trace = req.headers.get("x-amzn-trace-id", "")
+        root = "" if trace else f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)}"
         event = request_event(req, url_id=target.url_id, domain=domain, account_id=ref.account_id,
                               raw_path=raw_path, request_id=request_id, authorizer=authorizer,
-                              port=_port(req.host) or self.platform.config.port)
+                              port=_port(req.host) or self.platform.config.port, trace_root=root)
         payload = orjson.dumps(event)
         if len(payload) > EVENT_LIMIT:
             return _message(request_id, 413, f"Request must be smaller than {EVENT_LIMIT} bytes for the "
                             "InvokeFunction operation", "RequestEntityTooLargeException")
         doc, version = await self.service.resolve(ref)
         meta = InvocationMeta(request_id=request_id, invoked_function_arn=ref.qualified_arn(),
-                              trace_id=req.headers.get("x-amzn-trace-id", ""))
+                              trace_id=trace or f"{root};Parent={secrets.token_hex(8)};Sampled=0")
         result = await self.service.run_sync_invocation(ref, doc, payload, meta)
         if result.function_error:
             return _bad_gateway(request_id)
@@ -104,7 +112,7 @@ class UrlServer:
             await self.platform.auth.authenticate(req, ctx)
         except AWSError as err:
             if err.code == "MissingAuthenticationTokenException":
-                raise _forbidden() from None
+                raise AWSError("AccessDeniedException", "Forbidden", 403) from None
             raise AWSError(err.code, err.message, 403) from None
         caller = ctx.extra["caller"]
         if caller.account_id != ref.account_id:
@@ -122,10 +130,10 @@ def _port(host: str) -> int:
 
 
 def _forbidden() -> AWSError:
-    return AWSError("AccessDeniedException", "Forbidden", 403)
+    return AWSError("AccessDeniedException", FORBIDDEN, 403)
 
 
-def _message(request_id: str, status: int, message: str, error_type: str) -> HttpResponse:
+def _message(request_id: str, status: int, message: str | None, error_type: str) -> HttpResponse:
     return HttpResponse(status, {"Content-Type": "application/json", "x-amzn-RequestId": request_id,
                                  "x-amzn-ErrorType": error_type}, orjson.dumps({"Message": message}))
 
