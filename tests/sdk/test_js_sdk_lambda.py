@@ -63,3 +63,8 @@ def test_a_function_uses_the_runtime_sdk_with_no_endpoint_configuration(out, fre
     assert out["appMessage"] == [{"id": app["payload"]["messageId"], "body": {"pk": "t-1", "by": "app"}}]
     stored = fresh_cloudlet.client("dynamodb").get_item(TableName="things", Key={"pk": {"S": "t-1"}})["Item"]
     assert stored == {"pk": {"S": "t-1"}, "by": {"S": "app"}}
+
+
+def test_throttling_is_retried_by_the_sdk(out):
+    assert out["throttled"] == {"name": "TooManyRequestsException", "status": 429, "attempts": 2, "retried": True,
+                                "reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "type": "User"}

@@ -71,6 +71,13 @@ main(async () => {
     .catch((e) => e instanceof lambda.ResourceNotFoundException);
   out.conflict = await expectError(create("echo", "app.echo"));
 
+  // a throttled invoke (no concurrency reserved) is retried by the SDK's standard retry strategy
+  await client.send(new lambda.PutFunctionConcurrencyCommand({FunctionName: "fail", ReservedConcurrentExecutions: 0}));
+  const retrying = new lambda.LambdaClient({maxAttempts: 2, retryMode: "standard"});
+  out.throttled = await retrying.send(new lambda.InvokeCommand({FunctionName: "fail"})).then(() => null, (e) => ({
+    name: e.name, status: e.$metadata.httpStatusCode, attempts: e.$metadata.attempts, reason: e.Reason,
+    retried: e.$metadata.totalRetryDelay > 0, type: e.Type}));
+
   // the function below reaches DynamoDB and SQS through AWS_ENDPOINT_URL, which cloudlet sets
   const table = new ddb.DynamoDBClient({});
   await table.send(new ddb.CreateTableCommand({TableName: "things", BillingMode: "PAY_PER_REQUEST",
