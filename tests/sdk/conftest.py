@@ -14,15 +14,30 @@ from cloudlet.compute import node_sdk
 SCRIPTS = Path(__file__).parent / "js"
 
 
-@pytest.fixture(scope="session")
-def js_sdk() -> Path:
-    """The SDK's node_modules directory; a failed install fails (not skips) every test that uses it."""
+# the last @aws-sdk/client-sqs release that spoke the query protocol (3.446.0 moved to awsJson 1.0)
+SQS_QUERY_RELEASE = {"@aws-sdk/client-sqs": "3.445.0"}
+
+
+def _installed(install) -> Path:
+    """An SDK install; a failed install fails (not skips) every test that uses it."""
     if os.environ.get("CLOUDLET_SKIP_NPM_SDK") == "1":
         pytest.skip("CLOUDLET_SKIP_NPM_SDK=1: the AWS SDK for JavaScript v3 is not installed")
     try:
-        return node_sdk.install()
+        return install()
     except node_sdk.npm_cache.BuildError as exc:
         pytest.fail(f"the AWS SDK for JavaScript v3 could not be installed: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def js_sdk() -> Path:
+    """The node_modules directory of the latest SDK packages (compute/node_sdk.py's list)."""
+    return _installed(node_sdk.install)
+
+
+@pytest.fixture(scope="session")
+def js_sdk_sqs_query() -> Path:
+    """The node_modules directory of an SQS client that speaks the query protocol."""
+    return _installed(lambda: node_sdk.install_pinned(SQS_QUERY_RELEASE))
 
 
 def run_script(name: str, handle, sdk: Path, *args: str, timeout: float = 90) -> dict:

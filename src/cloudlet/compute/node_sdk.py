@@ -26,6 +26,12 @@ def install(timeout: float = 600) -> Path:
     return npm_cache.install(npm_cache.cache_root(CACHE_NAME, CACHE_VAR), PACKAGES, timeout=timeout) / "node_modules"
 
 
+def install_pinned(versions: dict[str, str], timeout: float = 600) -> Path:
+    """Install (or reuse) exactly these package versions, beside the latest ones; their node_modules."""
+    root = npm_cache.cache_root(CACHE_NAME, CACHE_VAR) / "pinned"
+    return npm_cache.install(root, list(versions), timeout=timeout, versions=versions) / "node_modules"
+
+
 def find() -> Path | None:
     """The node_modules directory functions get at /var/runtime/node_modules, or None."""
     named = os.environ.get(DIR_VAR)

@@ -61,15 +61,17 @@ def newest(root: Path, suffix: str = "") -> Path | None:
     return built[-1].parent if built else None
 
 
-def install(root: Path, packages: list[str], allow_scripts: bool = False, timeout: float = 600) -> Path:
-    """The install directory (holding node_modules/) of the `latest` versions of `packages`, made now
-    or by an earlier run. `allow_scripts` lets their install scripts run (a native build)."""
+def install(root: Path, packages: list[str], allow_scripts: bool = False, timeout: float = 600,
+            versions: dict[str, str] | None = None) -> Path:
+    """The install directory (holding node_modules/) of the `latest` versions of `packages` (or the
+    `versions` given), made now or by an earlier run. `allow_scripts` lets their install scripts run
+    (a native build)."""
     if shutil.which("npm") is None or shutil.which("node") is None:
         raise BuildError("node and npm are needed (scripts/system-deps.sh test installs them)")
     root.mkdir(parents=True, exist_ok=True)
     suffix = _suffix(root)
     try:
-        versions = latest_versions(packages, root)
+        versions = versions or latest_versions(packages, root)
     except BuildError:
         earlier = newest(root, suffix)
         if earlier is None:

@@ -27,7 +27,8 @@ main(async () => {
   ]}));
   out.batch = {ok: batch.Successful.map((e) => e.Id).sort(), failed: batch.Failed || []};
   const got = await client.send(new sqs.ReceiveMessageCommand({QueueUrl: url, MaxNumberOfMessages: 10,
-    MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"], WaitTimeSeconds: 1}));
+    MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"], AttributeNames: ["All"],
+    WaitTimeSeconds: 1}));  // SDK releases before 3.446 know only AttributeNames
   out.received = got.Messages.map((m) => ({
     body: m.Body, md5: m.MD5OfBody, receiveCount: m.Attributes.ApproximateReceiveCount,
     attrs: Object.fromEntries(Object.entries(m.MessageAttributes || {}).map(([k, v]) =>
