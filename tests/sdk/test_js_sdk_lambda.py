@@ -14,7 +14,8 @@ from .conftest import SCRIPTS, run_script
 def out(fresh_cloudlet, js_sdk, tmp_path_factory):
     package = tmp_path_factory.mktemp("code") / "function.zip"
     with zipfile.ZipFile(package, "w") as zf:
-        zf.write(SCRIPTS / "function" / "app.js", "app.js")
+        for name in ("app.js", "esm.mjs"):
+            zf.write(SCRIPTS / "function" / name, name)
     return run_script("lambda.js", fresh_cloudlet, js_sdk, str(package))
 
 
@@ -44,7 +45,7 @@ def test_invoke_with_response_stream_is_an_event_stream(out):
 
 def test_versions_aliases_paginator_and_errors(out):
     assert out["alias"] == {"version": "1", "executed": "1", "payload": {"echo": 1, "env": "hi"}}
-    assert out["pages"] == [["app", "echo"], ["fail"]]
+    assert out["pages"] == [["app", "echo"], ["fail"]]  # listed before "esm" was created
     assert out["missing"] == {"name": "ResourceNotFoundException", "ctor": "ResourceNotFoundException",
                               "status": 404, "fault": "client", "requestId": True,
                               "message": "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope"}
@@ -68,3 +69,7 @@ def test_a_function_uses_the_runtime_sdk_with_no_endpoint_configuration(out, fre
 def test_throttling_is_retried_by_the_sdk(out):
     assert out["throttled"] == {"name": "TooManyRequestsException", "status": 429, "attempts": 2, "retried": True,
                                 "reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "type": "User"}
+
+
+def test_an_es_module_imports_the_runtime_sdk(out):
+    assert out["esm"] == {"error": None, "payload": {"queues": ["things"]}}

@@ -90,6 +90,10 @@ main(async () => {
     Payload: encode({table: "things", queue: "things", id: "t-1"})}));
   out.app = {error: app.FunctionError ?? null, payload: decode(app.Payload),
              log: Buffer.from(app.LogResult, "base64").toString("utf8")};
+  await create("esm", "esm.handler");
+  await lambda.waitUntilFunctionActiveV2({client, maxWaitTime: 30, minDelay: 1}, {FunctionName: "esm"});
+  const esm = await client.send(new lambda.InvokeCommand({FunctionName: "esm"}));
+  out.esm = {error: esm.FunctionError ?? null, payload: decode(esm.Payload)};
   const message = await queues.send(new sqs.ReceiveMessageCommand({QueueUrl, WaitTimeSeconds: 1}));
   out.appMessage = message.Messages.map((m) => ({id: m.MessageId, body: JSON.parse(m.Body)}));
   return out;
