@@ -13,5 +13,5 @@ pgdir=$(mktemp -d /tmp/cloudlet-pg.XXXXXX)
 trap 'bash scripts/pg-cluster.sh stop "$pgdir"' EXIT
 url=$(bash scripts/pg-cluster.sh start "$pgdir")
 echo "integration suite on PostgreSQL ($url)"
-CLOUDLET_TEST_STORE=$url CLOUDLET_TEST_PG_URL=$url $BIN/pytest -q -p no:cacheprovider tests/integration || status=$?
+CLOUDLET_TEST_STORE=$url CLOUDLET_TEST_PG_URL=$url $BIN/pytest -q -p no:cacheprovider tests/integration tests/sdk || status=$?
 exit $status

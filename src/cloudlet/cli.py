@@ -74,7 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cloudlet {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _up_parser(sub)
+    sub.add_parser("install-node-sdk", help="install the AWS SDK for JavaScript v3 that Node.js functions find "
+                   "in /var/runtime/node_modules, as on Lambda (npm; into ~/.cache/cloudlet/aws-sdk-js-v3)")
     return parser
+
+
+def cmd_install_node_sdk() -> int:
+    from cloudlet.compute import node_sdk
+
+    try:
+        print(node_sdk.install())
+    except node_sdk.npm_cache.BuildError as exc:
+        print(f"cloudlet: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "up":
         return cmd_up(args)
+    if args.command == "install-node-sdk":
+        return cmd_install_node_sdk()
     parser.error(f"unknown command {args.command}")
     return 2
 

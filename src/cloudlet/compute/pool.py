@@ -456,4 +456,5 @@ def _unsandboxed_paths(spec: SandboxSpec, code_dir: Path, opt_dir: Path | None) 
 
     spec.argv = [host(a) if a.startswith("/") else a for a in spec.argv]
     spec.env["LAMBDA_TASK_ROOT"] = str(code_dir)
-    spec.env["PYTHONPATH"] = ":".join(host(p) for p in spec.env.get("PYTHONPATH", "").split(":") if p)
+    for var in ("PYTHONPATH", "NODE_PATH"):
+        spec.env[var] = ":".join(host(p) for p in spec.env.get(var, "").split(":") if p)

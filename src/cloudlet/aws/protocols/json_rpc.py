@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import orjson
 from botocore.model import OperationModel, ServiceModel
 
@@ -38,7 +40,7 @@ class JsonProtocol:
 
     def serialize(self, op: OperationModel, output: dict | None, ctx) -> HttpResponse:
         body = python_to_json(op.output_shape, output or {}) if op.output_shape else {}
-        return HttpResponse(200, self._headers(op.service_model, ctx), orjson.dumps(body))
+        return _response(op.service_model, 200, self._headers(op.service_model, ctx), orjson.dumps(body))
 
     def serialize_error(self, service: ServiceModel, err: AWSError, ctx) -> HttpResponse:
         error = resolve_error(service, err)
@@ -52,7 +54,7 @@ class JsonProtocol:
         if message_member_name(error.shape) is None:
             body["message"] = err.message
         body.update(python_to_json(error.shape, error.fields) if error.shape else error.fields)
-        return HttpResponse(error.status, headers, orjson.dumps(body))
+        return _response(service, error.status, headers, orjson.dumps(body))
 
     @staticmethod
     def _headers(service: ServiceModel, ctx) -> dict[str, str]:
@@ -61,6 +63,16 @@ class JsonProtocol:
             "Content-Type": f"application/x-amz-json-{version}",
             "x-amzn-RequestId": ctx.request_id if ctx else "",
         }
+
+
+# services whose responses carry the CRC32 of their body, which SDKs check when the header is present
+_CRC32_SERVICES = frozenset({"dynamodb"})
+
+
+def _response(service: ServiceModel, status: int, headers: dict[str, str], body: bytes) -> HttpResponse:
+    if service.service_name in _CRC32_SERVICES:
+        headers["x-amz-crc32"] = str(zlib.crc32(body))
+    return HttpResponse(status, headers, body)
 
 
 def error_type(service: ServiceModel, code: str) -> str:

@@ -2,7 +2,8 @@
 
 python3.9 .. python3.13 run the built-in bootstrap on the host's Python (mounted at /var/lang,
 boto3 beside the bootstrap in /var/runtime, as Lambda has them); nodejs18.x .. 22.x run the
-built-in bootstrap on the host's node; provided.* run the `bootstrap` executable of the code
+built-in bootstrap on the host's node, with the AWS SDK for JavaScript v3 in /var/runtime/node_modules
+when one is installed (compute/node_sdk.py); provided.* run the `bootstrap` executable of the code
 (or of a layer, at /opt/bootstrap).
 """
 
@@ -18,6 +19,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cloudlet.compute import node_sdk
 from cloudlet.compute.model import NODE_RUNTIMES, PROVIDED_RUNTIMES, PYTHON_RUNTIMES
 from cloudlet.compute.sandbox import Mount
 
@@ -81,6 +83,9 @@ def node_launch(runtime: str, memory_mb: int) -> RuntimeLaunch:
     mounts = [Mount("", "/var/runtime", "dir"), Mount("", "/var/lang/bin", "dir"),
               Mount(str(Path(node).resolve()), "/var/lang/bin/node"),
               Mount(str(HERE / "node_bootstrap.js"), "/var/runtime/bootstrap.js")]
+    sdk = node_sdk.find()
+    if sdk is not None:  # SDK v3 where Lambda bundles it
+        mounts.append(Mount(str(sdk), "/var/runtime/node_modules"))
     env = {"PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
            "NODE_PATH": f"/opt/nodejs/node{major}/node_modules:/opt/nodejs/node_modules:/var/runtime/node_modules:"
                         "/var/runtime:/var/task",

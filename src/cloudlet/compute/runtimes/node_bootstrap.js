@@ -120,6 +120,33 @@ function typeModule(folder) {
   return folder === "/" ? false : typeModule(path.resolve(folder, ".."));
 }
 
+// ES modules do not search NODE_PATH; Lambda's runtime still lets them import the SDK v3 it bundles
+// in /var/runtime/node_modules. A resolve hook, registered before the first ES module loads, tries
+// there when the import's own resolution found nothing (the function's own packages come first).
+const RUNTIME_MODULES = "/var/runtime/node_modules";
+const SDK_HOOK = `
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (err) {
+    if (err.code !== "ERR_MODULE_NOT_FOUND" || /^(\\.|\\/|[a-z][a-z0-9+.-]*:)/i.test(specifier)) throw err;
+    try {
+      return await next(specifier, {...context, parentURL: "file://${RUNTIME_MODULES}/index.mjs"});
+    } catch (_) {
+      throw err;
+    }
+  }
+}`;
+let sdkHook = false;
+function esmImport(file) {
+  const { register } = require("module");  // Node.js 18.19 / 20.6 and later
+  if (!sdkHook && typeof register === "function" && fs.existsSync(RUNTIME_MODULES)) {
+    sdkHook = true;
+    register("data:text/javascript," + encodeURIComponent(SDK_HOOK));
+  }
+  return import(pathToFileURL(file).href);
+}
+
 // Loads the module of a handler as Lambda's Node.js runtime does: the extensionless file, .js
 // (CommonJS unless package.json says module), .mjs, .cjs, then Node's resolution from the task root.
 async function loadModule(root, moduleRoot, name) {
@@ -128,8 +155,8 @@ async function loadModule(root, moduleRoot, name) {
   const esm = typeModule(path.dirname(base));
   if (isFile(base)) return require(base);
   if (!esm && isFile(base + ".js")) return require(base + ".js");
-  if (esm && isFile(base + ".js")) return import(pathToFileURL(base + ".js").href);
-  if (isFile(base + ".mjs")) return import(pathToFileURL(base + ".mjs").href);
+  if (esm && isFile(base + ".js")) return esmImport(base + ".js");
+  if (isFile(base + ".mjs")) return esmImport(base + ".mjs");
   if (isFile(base + ".cjs")) return require(base + ".cjs");
   return require(require.resolve(name, { paths: [root, moduleRoot] }));
 }
