@@ -23,10 +23,14 @@ _VALUE_RULES = ("Map value must satisfy constraint: [Member must have value less
                 "have value greater than or equal to 0.0, Member must not be null]")
 _EVENT_INVOKE_OPS = ("PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig")
 _EVENT_INVOKE_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+# operations none of these rules concern (the invocations: the hot path)
+_UNCONCERNED = frozenset(("Invoke", "InvokeAsync", "InvokeWithResponseStream"))
 
 
 def check(op: OperationModel, params: dict) -> None:
     """Raise the error Lambda answers for `params` of `op`, if any of these rules is broken."""
+    if op.name in _UNCONCERNED:
+        return
     _check_enum_lists(op, params)
     _check_layer_arns(op, params.get("Layers"))
     position = params.get("StartingPosition")
