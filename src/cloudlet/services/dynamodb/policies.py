@@ -59,12 +59,17 @@ def _current(conn: Conn, account: str, region: str, arn: str) -> tuple[str, str]
 # the operations
 
 
+def _current_of(conn, ctx, arn: str) -> tuple[str, str] | None:
+    """The (policy, revision) of an existing table or stream, None when it has none."""
+    _resource(conn, ctx, arn)
+    return _current(conn, ctx.account_id, ctx.region, arn)
+
+
 def put_resource_policy(store: Store, ctx, params: dict) -> dict:
     arn, policy = params["ResourceArn"], params["Policy"]
     check(policy)
     with store.tx() as conn:
-        _resource(conn, ctx, arn)
-        current = _current(conn, ctx.account_id, ctx.region, arn)
+        current = _current_of(conn, ctx, arn)
         _expect(arn, current, params.get("ExpectedRevisionId"))
         revision = put(conn, ctx.account_id, ctx.region, arn, policy)
     return {"RevisionId": revision}
@@ -73,8 +78,7 @@ def put_resource_policy(store: Store, ctx, params: dict) -> dict:
 def get_resource_policy(store: Store, ctx, params: dict) -> dict:
     arn = params["ResourceArn"]
     with store.read() as conn:
-        _resource(conn, ctx, arn)
-        current = _current(conn, ctx.account_id, ctx.region, arn)
+        current = _current_of(conn, ctx, arn)
     if current is None:
         raise _no_policy(arn)
     return {"Policy": current[0], "RevisionId": current[1]}
@@ -83,8 +87,7 @@ def get_resource_policy(store: Store, ctx, params: dict) -> dict:
 def delete_resource_policy(store: Store, ctx, params: dict) -> dict:
     arn = params["ResourceArn"]
     with store.tx() as conn:
-        _resource(conn, ctx, arn)
-        current = _current(conn, ctx.account_id, ctx.region, arn)
+        current = _current_of(conn, ctx, arn)
         if current is None:
             raise _no_policy(arn)
         expected = params.get("ExpectedRevisionId")
