@@ -390,13 +390,18 @@ def test_writes_bill_a_vector_at_four_bytes_per_dimension(cloudlet):
         "ValidationException", "Item size has exceeded the maximum allowed size", 400)
 
 
+BUILD = 3.0
+
+
 def test_an_added_index_allocates_then_backfills_before_it_serves(cloudlet):
     ddb = cloudlet.client("dynamodb")
-    service = cloudlet.platform.loaded_service("dynamodb")
     create(ddb)
+    service = cloudlet.platform.loaded_service("dynamodb")
     for i in range(5):
         ddb.put_item(TableName="vec", Item={"pk": {"S": f"item-{i}"}, "embedding": {"L": vec(i, 1, 0)}})
-    service.vector_build_seconds = 1.0
+    # a build of BUILD seconds allocates for the first half and backfills for the second; the
+    # phases are long enough for a loaded machine to observe each of them
+    service.vector_build_seconds = BUILD
     try:
         started = time.monotonic()
         out = ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Create": vix()}])["TableDescription"]
@@ -405,7 +410,6 @@ def test_an_added_index_allocates_then_backfills_before_it_serves(cloudlet):
     assert out["TableStatus"] == "UPDATING" and out["VectorIndexes"][0]["Backfilling"] is False
     table = ddb.describe_table(TableName="vec")["Table"]
     index = table["VectorIndexes"][0]
-    assert time.monotonic() - started < 0.5, "the allocation phase is over before it could be observed"
     assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("UPDATING", "CREATING", False)
     assert refused(search, ddb=ddb) == ("ValidationException", "The table does not have the specified index: vix", 400)
     assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix"}}]) == (
@@ -414,7 +418,8 @@ def test_an_added_index_allocates_then_backfills_before_it_serves(cloudlet):
         400)
     assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Create": vix("vix2")}])[0] == (
         "LimitExceededException")
-    time.sleep(max(0.0, 0.6 - (time.monotonic() - started)))
+    assert time.monotonic() - started < BUILD / 2, "the allocation phase is over before it could be observed"
+    time.sleep(max(0.0, BUILD / 2 + 0.1 - (time.monotonic() - started)))
     table = ddb.describe_table(TableName="vec")["Table"]
     index = table["VectorIndexes"][0]
     assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("ACTIVE", "CREATING", True)
@@ -422,18 +427,21 @@ def test_an_added_index_allocates_then_backfills_before_it_serves(cloudlet):
     assert refused(ddb.delete_table, TableName="vec") == (
         "ResourceInUseException", "Attempt to change a resource which is still in use: Cannot delete table while "
         "indexes are being created, updated, or deleted.", 400)
-    time.sleep(max(0.0, 1.1 - (time.monotonic() - started)))
+    assert time.monotonic() - started < BUILD, "the backfilling phase is over before it could be observed"
+    time.sleep(max(0.0, BUILD + 0.1 - (time.monotonic() - started)))
     index = described(ddb)["vix"]
     assert index["IndexStatus"] == "ACTIVE" and "Backfilling" not in index
     assert len(search(ddb, vector=(1, 1, 0))["SearchResults"]) == 5
     # a build being backfilled can be cancelled, and the table deleted then
-    service.vector_build_seconds = 1.0
+    service.vector_build_seconds = BUILD
     try:
+        started = time.monotonic()
         ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Create": vix("vix2", projection="KEYS_ONLY")}])
     finally:
         service.vector_build_seconds = 0.0
-    time.sleep(0.6)
+    time.sleep(BUILD / 2 + 0.1)
     ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix2"}}])
+    assert time.monotonic() - started < BUILD, "the backfilling phase is over before it could be observed"
     assert list(described(ddb)) == ["vix"]
     ddb.delete_table(TableName="vec")
 
