@@ -70,3 +70,28 @@ def test_remembered_targets_still_depend_on_method_path_query_and_required_heade
     target.uri_params["FunctionName"] = "changed"  # a caller's change does not reach the cache
     again = router.identify(HttpRequest("POST", "/2015-03-31/functions/fn/invocations"))
     assert (again.operation, again.uri_params) == ("Invoke", {"FunctionName": "fn"})
+
+
+def test_a_request_missing_a_required_member_still_reaches_its_operation() -> None:
+    from cloudlet.aws.http import HttpRequest
+
+    router = Router(["lambda"])  # (unsigned, an S3 DeleteObject would fit this path and win)
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:fn"
+    target = router.identify(HttpRequest("DELETE", f"/2017-03-31/tags/{arn}"))  # no tagKeys
+    assert (target.service, target.operation) == ("lambda", "UntagResource")
+    assert router.identify(HttpRequest("DELETE", f"/2017-03-31/tags/{arn}", "tagKeys=a")).operation == "UntagResource"
+    s3 = Router(["s3"])
+    assert s3.identify(HttpRequest("PUT", "/bucket/key")).operation == "PutObject"  # complete matches first
+
+
+def test_an_unknown_query_action_is_told_by_its_version_or_queue_path() -> None:
+    from cloudlet.aws.http import HttpRequest
+
+    router = Router(["sqs", "sts"])
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    versioned = HttpRequest("POST", "/", headers=form, body=b"Action=Bogus&Version=2012-11-05")
+    assert router.identify(versioned).service == "sqs"
+    queue = HttpRequest("POST", "/000000000000/q1", headers=form, body=b"Action=Bogus")
+    assert router.identify(queue).service == "sqs"
+    with pytest.raises(Exception, match="not recognized"):
+        router.identify(HttpRequest("POST", "/", headers=form, body=b"Action=Bogus"))

@@ -54,3 +54,23 @@ def test_query_by_get_and_unknown_targets(cloudlet) -> None:
         urllib.request.urlopen(request)
     assert info.value.code == 400
     assert b"UnknownOperationException" in info.value.read()
+
+
+def test_unsigned_unknown_sqs_action_is_invalid_action(cloudlet) -> None:
+    for path, body in [("/", b"Action=Bogus&Version=2012-11-05"), ("/000000000000/q1", b"Action=Bogus")]:
+        request = urllib.request.Request(cloudlet.endpoint + path, data=body, method="POST",
+                                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request)
+        assert info.value.code == 400
+        assert b"<Code>InvalidAction</Code>" in info.value.read()
+
+
+def test_a_missing_required_query_member_is_named_by_validation(cloudlet) -> None:
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:nope"
+    with pytest.raises(ClientError) as info:
+        cloudlet.client("lambda").untag_resource(Resource=arn, TagKeys=[])
+    error = info.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"] == {"Code": "ValidationException", "Message": "1 validation error detected: Value null at "
+                              "'tagKeys' failed to satisfy constraint: Member must not be null"}

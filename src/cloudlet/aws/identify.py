@@ -54,7 +54,10 @@ class _Route:
     prefix: str = ""  # literal text every matching path starts with
     suffixes: tuple[str, ...] = ()  # literal endings, one of which every matching path has (or none)
 
-    def matches(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> dict | None:
+    def matches(self, method: str, path: str, query: dict[str, str], headers: dict[str, str],
+                relaxed: bool = False) -> dict | None:
+        """The route's labels if the request fits it; `relaxed` forgives missing required query
+        and header members (so that validation can name them)."""
         if method != self.method:
             return None
         # string tests before the regex: they rule out most routes that share a service's prefix
@@ -63,12 +66,13 @@ class _Route:
         for key, value in self.fixed_query:  # dict lookups first: they rule out most routes
             if key not in query or (value is not None and query[key] != value):
                 return None
-        for key in self.required_query:
-            if key not in query:
-                return None
-        for key in self.required_headers:
-            if key not in headers:
-                return None
+        if not relaxed:
+            for key in self.required_query:
+                if key not in query:
+                    return None
+            for key in self.required_headers:
+                if key not in headers:
+                    return None
         m = self.pattern.fullmatch(path)
         if m is None:
             return None
@@ -278,6 +282,16 @@ class Router:
             bucket = virtual_host_bucket(req.host)
             if bucket:  # virtual-hosted-style S3: the bucket is in the host name
                 path = "/" + bucket + (path if path != "/" else "")
+        # a request lacking a required query or header member still belongs to the operation
+        # whose path it has: its validation then names the missing member
+        best = self._best_route(req, scoped, path, False) or self._best_route(req, scoped, path, True)
+        if best is None:
+            raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
+        route, params, service = best
+        return Target(service, route.operation, models.service_model(service).protocol, params)
+
+    def _best_route(self, req: HttpRequest, scoped: list[str], path: str,
+                    relaxed: bool) -> tuple[_Route, dict, str] | None:
         query = req.query_dict
         best: tuple[_Route, dict, str] | None = None
         # Signed requests look at their service only; unsigned ones at every REST service.
@@ -293,15 +307,12 @@ class Router:
                     continue
                 if route.suffixes and not path.endswith(route.suffixes):
                     continue
-                params = route.matches(req.method, path, query, req.headers)
+                params = route.matches(req.method, path, query, req.headers, relaxed)
                 if params is None:
                     continue
                 if best is None or (route.score, route.fit(query)) > (best[0].score, best[0].fit(query)):
                     best = (route, params, service)
-        if best is None:
-            raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
-        route, params, service = best
-        return Target(service, route.operation, models.service_model(service).protocol, params)
+        return best
 
     def _query_service(self, req: HttpRequest, scoped: list[str]) -> str | None:
         candidates = [s for s in scoped if s in self._query_services]
@@ -312,10 +323,15 @@ class Router:
         if len(owners) == 1:
             return owners[0]
         version = req.form.get("Version")
-        for s in owners:
+        for s in owners or self._query_services:
             if models.service_model(s).api_version == version:
                 return s
-        return owners[0] if owners else None
+        if owners:
+            return owners[0]
+        # an unknown action, unsigned and unversioned: a queue URL's path still names SQS
+        if "sqs" in self._query_services and _QUEUE_PATH.match(req.path):
+            return "sqs"
+        return None
 
     def _identify_cbor(self, req: HttpRequest) -> Target:
         parts = req.path.split("?", 1)[0].strip("/").split("/")
@@ -326,6 +342,7 @@ class Router:
         raise AWSError("UnknownOperationException", "The requested operation is not recognized.", 404)
 
 
+_QUEUE_PATH = re.compile(r"/\d{12}/[\w-]{1,80}(?:\.fifo)?/?(?:\?|$)")
 _VIRTUAL_HOST = re.compile(r"(?P<bucket>.+?)\.(?:s3(?:[.-][^:]*)?|localhost)$")
 
 
