@@ -48,7 +48,8 @@ class Window:
         finally:
             self.check(what)
 
-    def sleep_past(self, margin: float = 0.1) -> None:
-        """Sleep until the phase is over (plus a margin): `seconds` after the start, so past anything
+    def sleep_past(self, seconds: float | None = None, margin: float = 0.1) -> None:
+        """Sleep until the phase (or `seconds` from its start) is over, plus a margin: past anything
         that began before the window did."""
-        time.sleep(max(0.0, self.seconds + margin - self.elapsed()))
+        end = self.seconds if seconds is None else seconds
+        time.sleep(max(0.0, end + margin - self.elapsed()))
