@@ -24,7 +24,10 @@ def wait_for(predicate: Callable[[], T], timeout: float = 15.0, interval: float 
 
 
 class Window:
-    """A phase of `seconds` starting now, which the test's calls must land inside."""
+    """A phase of `seconds` starting now, which the test's calls must land inside.
+
+    To check calls came before a phase ended, start the window just before what opens the phase;
+    to sleep until a phase is surely over, start it just after."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
