@@ -233,7 +233,13 @@ def test_environment_dying_while_idle_is_not_reused(harness):
             "    return 'ok'\n")
     config = harness.function({"app.py": code})
     assert json.loads(harness.invoke(config, {"die": True}).payload) == "ok"
-    time.sleep(0.6)
+    [env] = harness.pool.environments(config)
+
+    async def exited():
+        await asyncio.shield(env.process.waiter)
+        await asyncio.sleep(0)  # the environment's own exit callback has run
+    harness.run(exited(), timeout=30)
+    assert env.state == "dead"
     harness.call(harness.pool.reap)
     assert harness.pool.environments(config) == []
     after = harness.invoke(config, {})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import urllib.error
 import urllib.request
 import zipfile
 
 import pytest
+from polling import wait_for  # noqa: F401  (the Lambda tests import it from here)
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
@@ -53,18 +53,6 @@ def invoke(client, name: str, event=None, **kwargs) -> tuple[dict, object]:
         return response, json.loads(raw) if raw else None
     except ValueError:
         return response, raw
-
-
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
-    """Poll until predicate() returns something truthy; returns it (AssertionError on timeout)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
 
 
 def tagged_package(tag: str) -> bytes:

@@ -17,6 +17,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config as BotoConfig
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from polling import Window
 
 from cloudlet.testing.pytest_plugin import start_server
 
@@ -217,9 +218,11 @@ def test_permanent_key_with_a_session_token_is_refused(strict):
 
 def test_expired_session_token(strict):
     sts = strict.call(strict.platform.service, "sts")
-    creds = strict.call(_issue, sts, 2)  # expires 1 to 2 s from now (whole seconds)
-    temp = client(strict, "sts", (creds.access_key, creds.secret_key, ""), creds.session_token)
-    assert temp.get_caller_identity()["Arn"].endswith("assumed-role/fn-role/fn-session")
+    window = Window(2.0)
+    creds = strict.call(_issue, sts, 3)  # expires 2 to 3 s from now (whole seconds)
+    with window.inside("using the credentials before they expire"):
+        temp = client(strict, "sts", (creds.access_key, creds.secret_key, ""), creds.session_token)
+        assert temp.get_caller_identity()["Arn"].endswith("assumed-role/fn-role/fn-session")
     time.sleep(max(0.0, creds.expires_at - time.time()) + 0.05)
     code, status, message = error_of(temp.get_caller_identity)
     assert (code, status) == ("ExpiredToken", 403)

@@ -9,6 +9,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 from ddb_helpers import error
+from polling import wait_for
 
 KEYS = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
 DEFS = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"},
@@ -411,15 +412,11 @@ def test_the_backup_sweep_runs_in_the_background(cloudlet):
         conn.execute("INSERT INTO ddb_pitr_log (table_id, pk, sk, at, old) VALUES (?, ?, ?, ?, NULL)",
                      ("gone", b"k", b"", time.time()))
     service.set_backup_interval(0.05)
-    try:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            with service.store.read() as conn:
-                if conn.scalar("SELECT COUNT(*) FROM ddb_pitr_log") == 0:
-                    break
-            time.sleep(0.05)
+    def history_left() -> int:
         with service.store.read() as conn:
-            assert conn.scalar("SELECT COUNT(*) FROM ddb_pitr_log") == 0
+            return conn.scalar("SELECT COUNT(*) FROM ddb_pitr_log")
+    try:
+        wait_for(lambda: history_left() == 0, what="the backup sweep forgetting the history")
     finally:
         service.set_backup_interval(300)
 

@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from ddb_helpers import error
 from ddbstreams_helpers import make_table, raw_client, read_shard, read_stream, shard_ids, stream_durations
+from polling import Window, wait_for
 
 
 def put_keys(ddb, keys, table="tbl"):
@@ -128,15 +129,20 @@ def test_get_records_returns_at_most_about_one_megabyte(cloudlet):
     assert keys_of(streams.get_records(ShardIterator=page["NextShardIterator"])["Records"]) == ["k2", "k3"]
 
 
+TTL = 1.0  # a shortened iterator lifetime, and the roll interval of shards (seconds)
+
+
 def test_iterators_expire(cloudlet):
     ddb, streams = cloudlet.client("dynamodb"), cloudlet.client("dynamodbstreams")
     arn = make_table(ddb)["LatestStreamArn"]
     [shard] = shard_ids(streams, arn)
     put_keys(ddb, ["a"])
-    with stream_durations(cloudlet, iterator_ttl=0.3):
-        it = iterator(streams, arn, shard, "TRIM_HORIZON")
-        page = streams.get_records(ShardIterator=it)  # fresh: fine, and hands back a fresh one
-        time.sleep(0.5)
+    with stream_durations(cloudlet, iterator_ttl=TTL):
+        window = Window(TTL)
+        with window.inside("reading with a fresh iterator"):
+            it = iterator(streams, arn, shard, "TRIM_HORIZON")
+            page = streams.get_records(ShardIterator=it)  # fresh: fine, and hands back a fresh one
+        time.sleep(TTL + 0.1)  # both were handed out before now
         for stale in (it, page["NextShardIterator"]):
             with pytest.raises(ClientError) as excinfo:
                 streams.get_records(ShardIterator=stale)
@@ -203,10 +209,12 @@ def test_invalid_iterator_type_is_rejected_by_the_model(cloudlet):
 
 def test_shards_roll_and_closed_shards_end(cloudlet):
     ddb, streams = cloudlet.client("dynamodb"), cloudlet.client("dynamodbstreams")
+    window = Window(TTL)  # the first shard opens with the table
     arn = make_table(ddb)["LatestStreamArn"]
-    with stream_durations(cloudlet, shard_roll=0.3, sweep_interval=60) as service:
-        put_keys(ddb, ["a", "b"])
-        time.sleep(0.4)
+    with stream_durations(cloudlet, shard_roll=TTL, sweep_interval=60) as service:
+        with window.inside("writing a and b into the first shard"):
+            put_keys(ddb, ["a", "b"])
+        time.sleep(TTL + 0.1)
         put_keys(ddb, ["c"])  # the first write after the interval opens the next shard
         shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         assert len(shards) == 2
@@ -229,9 +237,7 @@ def test_shards_roll_and_closed_shards_end(cloudlet):
         assert [s["ShardId"] for s in children["StreamDescription"]["Shards"]] == [second["ShardId"]]
         # the background sweep rolls idle shards too
         service.configure(sweep_interval=0.05)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and len(shard_ids(streams, arn)) < 4:
-            time.sleep(0.1)
+        wait_for(lambda: len(shard_ids(streams, arn)) >= 4, what="the sweep rolling idle shards")
         shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         assert len(shards) >= 4
         for parent, child in zip(shards, shards[1:], strict=False):
@@ -293,7 +299,7 @@ def test_retention_trims_old_records(cloudlet):
     first = read_shard(streams, arn, shard)
     stale = iterator(streams, arn, shard, "AFTER_SEQUENCE_NUMBER", SequenceNumber=first[0]["dynamodb"]["SequenceNumber"])
     with stream_durations(cloudlet, retention=0.3, sweep_interval=0.05):
-        time.sleep(0.6)
+        wait_for(lambda: not read_shard(streams, arn, shard), what="the sweep trimming a and b")
     put_keys(ddb, ["c"])
     assert keys_of(read_shard(streams, arn, shard)) == ["c"]
     with pytest.raises(ClientError) as excinfo:
@@ -315,9 +321,7 @@ def test_disabled_streams_vanish_after_retention(cloudlet):
     put_keys(ddb, ["a"])
     ddb.delete_table(TableName="tbl")
     with stream_durations(cloudlet, retention=0.2, sweep_interval=0.05):
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and streams.list_streams()["Streams"]:
-            time.sleep(0.05)
+        wait_for(lambda: not streams.list_streams()["Streams"], what="the sweep forgetting the stream")
     assert streams.list_streams()["Streams"] == []
     with pytest.raises(ClientError) as excinfo:
         streams.describe_stream(StreamArn=arn)

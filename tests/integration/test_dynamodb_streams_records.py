@@ -6,6 +6,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 from ddbstreams_helpers import make_table, read_stream, streams_service
+from polling import wait_for
 
 KEYS = {"pk": {"S": "a"}}
 V1 = {"pk": {"S": "a"}, "v": {"N": "1"}, "b": {"B": b"\x00\xff"}, "tags": {"SS": ["x", "y"]}}
@@ -143,9 +144,8 @@ def test_ttl_deletions_write_remove_records_with_the_service_identity(cloudlet):
     service = cloudlet.platform.loaded_service("dynamodb")
     service.set_ttl_interval(0.05)
     try:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and "Item" in ddb.get_item(TableName="tbl", Key={"pk": {"S": "old"}}):
-            time.sleep(0.05)
+        wait_for(lambda: "Item" not in ddb.get_item(TableName="tbl", Key={"pk": {"S": "old"}}),
+                 what="the TTL sweep deleting the expired item")
     finally:
         service.set_ttl_interval(5)
     records = read_stream(streams, arn)

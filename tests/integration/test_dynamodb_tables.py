@@ -8,6 +8,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from ddb_helpers import error
+from polling import wait_for
 
 HASH = [{"AttributeName": "pk", "KeyType": "HASH"}]
 HASH_S = [{"AttributeName": "pk", "AttributeType": "S"}]
@@ -229,13 +230,8 @@ def test_time_to_live(cloudlet):
     ddb.put_item(TableName="tbl", Item={"pk": {"S": "later"}, "exp": {"N": str(now - 5)}})
     service = cloudlet.platform.loaded_service("dynamodb")
     service.set_ttl_interval(0.05)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        keys = sorted(i["pk"]["S"] for i in ddb.scan(TableName="tbl")["Items"])
-        if keys == ["new", "none"]:
-            break
-        time.sleep(0.05)
-    assert keys == ["new", "none"]
+    wait_for(lambda: sorted(i["pk"]["S"] for i in ddb.scan(TableName="tbl")["Items"]) == ["new", "none"],
+             what="the TTL sweep deleting the expired items")
     service.set_ttl_interval(5)
     out = ddb.update_time_to_live(TableName="tbl", TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
     assert out["TimeToLiveSpecification"] == {"Enabled": False}

@@ -6,12 +6,12 @@ import math
 import random
 import re
 import struct
-import time
 import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 from ddb_helpers import error
+from polling import Window
 
 HASH = [{"AttributeName": "pk", "KeyType": "HASH"}]
 DEFS = [{"AttributeName": "pk", "AttributeType": "S"}]
@@ -403,45 +403,48 @@ def test_an_added_index_allocates_then_backfills_before_it_serves(cloudlet):
     # phases are long enough for a loaded machine to observe each of them
     service.vector_build_seconds = BUILD
     try:
-        started = time.monotonic()
+        allocating, backfilling = Window(BUILD / 2), Window(BUILD)  # the build starts after these
         out = ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Create": vix()}])["TableDescription"]
+        started = Window(BUILD / 2)  # and before this
     finally:
         service.vector_build_seconds = 0.0
-    assert out["TableStatus"] == "UPDATING" and out["VectorIndexes"][0]["Backfilling"] is False
-    table = ddb.describe_table(TableName="vec")["Table"]
-    index = table["VectorIndexes"][0]
-    assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("UPDATING", "CREATING", False)
-    assert refused(search, ddb=ddb) == ("ValidationException", "The table does not have the specified index: vix", 400)
-    assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix"}}]) == (
-        "ResourceInUseException", "Attempt to change a resource which is still in use: Index creation is in resource "
-        "allocation phase. Retry deletion during backfilling phase or when the index is active. Table: vec Index: vix",
-        400)
-    assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Create": vix("vix2")}])[0] == (
-        "LimitExceededException")
-    assert time.monotonic() - started < BUILD / 2, "the allocation phase is over before it could be observed"
-    time.sleep(max(0.0, BUILD / 2 + 0.1 - (time.monotonic() - started)))
-    table = ddb.describe_table(TableName="vec")["Table"]
-    index = table["VectorIndexes"][0]
-    assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("ACTIVE", "CREATING", True)
-    assert refused(search, ddb=ddb) == ("ValidationException", "Cannot search backfilling vector index: vix", 400)
-    assert refused(ddb.delete_table, TableName="vec") == (
-        "ResourceInUseException", "Attempt to change a resource which is still in use: Cannot delete table while "
-        "indexes are being created, updated, or deleted.", 400)
-    assert time.monotonic() - started < BUILD, "the backfilling phase is over before it could be observed"
-    time.sleep(max(0.0, BUILD + 0.1 - (time.monotonic() - started)))
+    with allocating.inside("observing the allocation phase"):
+        assert out["TableStatus"] == "UPDATING" and out["VectorIndexes"][0]["Backfilling"] is False
+        table = ddb.describe_table(TableName="vec")["Table"]
+        index = table["VectorIndexes"][0]
+        assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("UPDATING", "CREATING", False)
+        assert refused(search, ddb=ddb) == (
+            "ValidationException", "The table does not have the specified index: vix", 400)
+        assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix"}}]) == (
+            "ResourceInUseException", "Attempt to change a resource which is still in use: Index creation is in "
+            "resource allocation phase. Retry deletion during backfilling phase or when the index is active. "
+            "Table: vec Index: vix", 400)
+        assert refused(ddb.update_table, TableName="vec", VectorIndexUpdates=[{"Create": vix("vix2")}])[0] == (
+            "LimitExceededException")
+    started.sleep_past()
+    with backfilling.inside("observing the backfilling phase"):
+        table = ddb.describe_table(TableName="vec")["Table"]
+        index = table["VectorIndexes"][0]
+        assert (table["TableStatus"], index["IndexStatus"], index["Backfilling"]) == ("ACTIVE", "CREATING", True)
+        assert refused(search, ddb=ddb) == ("ValidationException", "Cannot search backfilling vector index: vix", 400)
+        assert refused(ddb.delete_table, TableName="vec") == (
+            "ResourceInUseException", "Attempt to change a resource which is still in use: Cannot delete table while "
+            "indexes are being created, updated, or deleted.", 400)
+    started.sleep_past(BUILD)
     index = described(ddb)["vix"]
     assert index["IndexStatus"] == "ACTIVE" and "Backfilling" not in index
     assert len(search(ddb, vector=(1, 1, 0))["SearchResults"]) == 5
     # a build being backfilled can be cancelled, and the table deleted then
     service.vector_build_seconds = BUILD
     try:
-        started = time.monotonic()
+        backfilling = Window(BUILD)
         ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Create": vix("vix2", projection="KEYS_ONLY")}])
+        started = Window(BUILD / 2)
     finally:
         service.vector_build_seconds = 0.0
-    time.sleep(BUILD / 2 + 0.1)
-    ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix2"}}])
-    assert time.monotonic() - started < BUILD, "the backfilling phase is over before it could be observed"
+    started.sleep_past()
+    with backfilling.inside("cancelling in the backfilling phase"):
+        ddb.update_table(TableName="vec", VectorIndexUpdates=[{"Delete": {"IndexName": "vix2"}}])
     assert list(described(ddb)) == ["vix"]
     ddb.delete_table(TableName="vec")
 

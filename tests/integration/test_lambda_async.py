@@ -110,8 +110,9 @@ def test_throttled_events_are_retried_not_dropped(fast):
     create(lam, "later", source="import time\n" + OK.replace("print(", "time.sleep(e.get('s', 0))\n    print(", 1))
     lam.put_function_concurrency(FunctionName="later", ReservedConcurrentExecutions=1)
     busy = threading.Thread(target=lam.invoke, kwargs={"FunctionName": "later", "Payload": b'{"s": 2}'})
-    busy.start()  # holds the only slot
-    time.sleep(0.5)
+    busy.start()  # holds the only slot (for 2 s once running)
+    inflight = fast.platform.loaded_service("lambda").runner.pool.inflight_function
+    wait_for(lambda: inflight.get(("000000000000", "later")), what="the first invocation in flight")
     lam.invoke(FunctionName="later", InvocationType="Event", Payload=b'{"n": 1}')
     with fast.platform.store.read() as conn:
         wait_for(lambda: conn.scalar("SELECT COUNT(*) FROM lambda_async WHERE next_at > created_at + 0.05"))

@@ -1,12 +1,12 @@
 """Reserved and provisioned concurrency, account settings."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 from lambda_helpers import create, invoke, wait_for
+from polling import Window
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
@@ -89,10 +89,13 @@ def test_account_limit_is_configurable_and_enforced():
                 return invoke(lam, "slow", {"s": 1.5})[1]
             except ClientError as exc:
                 return (exc.response["Error"]["Code"], exc.response["Reason"])
+        inflight = handle.platform.loaded_service("lambda").runner.pool.inflight_account
         with ThreadPoolExecutor(3) as pool:
             first = [pool.submit(call, i) for i in range(2)]
-            time.sleep(0.8)
+            wait_for(lambda: inflight.get("000000000000") == 2, what="the first two invocations in flight")
+            window = Window(1.5)  # each of them runs at least this long
             third = pool.submit(call, 2).result()
+            window.check("the third invocation")
             results = [f.result() for f in first]
         assert results == ["done", "done"]
         assert third == ("TooManyRequestsException", "ConcurrentInvocationLimitExceeded")
@@ -101,7 +104,8 @@ def test_account_limit_is_configurable_and_enforced():
 
 
 def test_idle_environments_and_unused_templates_are_reaped():
-    server = start_server(extra={"lambda_keep_alive_s": 0.5, "lambda_reap_interval_s": 0.1})
+    keep_alive = 1.0
+    server = start_server(extra={"lambda_keep_alive_s": keep_alive, "lambda_reap_interval_s": 0.1})
     try:
         handle = CloudletHandle(server)
         lam = handle.client("lambda")
@@ -112,7 +116,10 @@ def test_idle_environments_and_unused_templates_are_reaped():
         wait_for(lambda: not pool._zygotes.zygotes, timeout=10)  # nobody invoked it: it goes
         create(lam, "used")
         invoke(lam, "used")
-        assert pool.environments()
+        window = Window(keep_alive)
+        invoke(lam, "used")  # warm: the environment idles from its end, after the window's start
+        with window.inside("looking for the idle environment"):
+            assert pool.environments()
         wait_for(lambda: not pool.environments(), timeout=10)  # scale to zero
     finally:
         server.stop()

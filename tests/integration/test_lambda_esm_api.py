@@ -1,5 +1,6 @@
 """Event source mappings: the API (shapes, states, listing, paging) and its errors."""
 
+import threading
 import time
 
 import pytest
@@ -180,10 +181,16 @@ def test_transitional_states_refuse_updates_and_deletes(fast):
     lam = fast.client("lambda")
     recorder(fast)
     pollers = fast.platform.loaded_service("lambda").pollers
-    wake, interval = pollers.wake, pollers.settings.supervise_s
+    wake, interval, supervise_once = pollers.wake, pollers.settings.supervise_s, pollers.supervise_once
+    rounds_since = threading.Event()
+
+    async def counted_round():
+        await supervise_once()
+        rounds_since.set()  # the supervisor's next wait is the long one
+    pollers.supervise_once = counted_round
     pollers.wake, pollers.settings.supervise_s = (lambda: None), 3600.0  # hold states where they are
     try:
-        time.sleep(0.3)  # let the supervisor enter its long wait
+        assert rounds_since.wait(30), "the supervisor never entered its long wait"
         mapping_id = lam.create_event_source_mapping(EventSourceArn=stream_arn(fast), FunctionName="rec",
                                                      StartingPosition="LATEST")["UUID"]
         for call in (lambda: lam.update_event_source_mapping(UUID=mapping_id, BatchSize=5),
@@ -194,6 +201,7 @@ def test_transitional_states_refuse_updates_and_deletes(fast):
         assert lam.get_event_source_mapping(UUID=mapping_id)["BatchSize"] == 100
     finally:
         pollers.wake, pollers.settings.supervise_s = wake, interval
+        del pollers.supervise_once
         pollers.wake()
     wait_state(lam, mapping_id, "Enabled")
     assert lam.update_event_source_mapping(UUID=mapping_id, BatchSize=5)["State"] == "Updating"

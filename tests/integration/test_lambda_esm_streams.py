@@ -17,6 +17,7 @@ from esm_helpers import (
     wait_state,
 )
 from lambda_helpers import wait_for
+from polling import Window
 
 from cloudlet.testing.pytest_plugin import CloudletHandle, start_server
 
@@ -231,16 +232,21 @@ def test_mappings_resume_from_their_checkpoint_after_a_restart():
         second.server.stop()
 
 
+ROLL = 1.0  # seconds: a shortened shard roll interval
+
+
 def test_parent_shards_before_children_across_rolls(fast):
     ddb = fast.client("dynamodb")
     arn = make_table(ddb)["LatestStreamArn"]
+    first_shard = Window(ROLL)  # opened with the table
     recorder(fast)
-    with stream_durations(fast, shard_roll=0.3, sweep_interval=60):
-        put(ddb, "a", "b")
-        time.sleep(0.4)
-        put(ddb, "c", "d")  # a child shard
-        time.sleep(0.4)
-        put(ddb, "e")  # a grandchild
+    with stream_durations(fast, shard_roll=ROLL, sweep_interval=60):
+        first_shard.sleep_past()  # a rolls the first shard: each pair below opens a shard of its own
+        for pair, shard in (("ab", "a child shard"), ("cd", "a grandchild")):
+            with Window(ROLL).inside(f"writing {pair} into {shard}"):
+                put(ddb, *pair)
+            time.sleep(ROLL + 0.1)
+        put(ddb, "e")  # a great-grandchild
         shards = fast.client("dynamodbstreams").describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         assert len(shards) >= 3
         lam = fast.client("lambda")
@@ -254,7 +260,7 @@ def test_parent_shards_before_children_across_rolls(fast):
         latest = mapping(fast, StartingPosition="LATEST", BatchSize=10)
         wait_state(lam, latest, "Enabled")
         put(ddb, "f")
-        time.sleep(0.4)
+        time.sleep(ROLL + 0.1)  # g opens a new shard
         put(ddb, "g")
         wait_batches(fast, done + 2)
         assert keys_now(fast)[done:] == [["f"], ["g"]]

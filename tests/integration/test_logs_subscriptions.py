@@ -8,6 +8,7 @@ import time
 from cli_helpers import aws_cli, aws_cli_fails
 from lambda_helpers import create, fast_fixtures, invoke, wait_for
 from logs_helpers import expect_error, make_stream, now_ms, raw_client
+from polling import Window
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
 FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:"
@@ -231,20 +232,23 @@ def test_filters_go_with_their_group(fast):
 # -- delivery ----------------------------------------------------------------------------------
 
 
-def test_matching_events_are_delivered_in_one_batch_per_stream(fast):
+def test_matching_events_are_delivered_in_one_batch_per_stream(fast, monkeypatch):
     logs = fast.client("logs")
     make_stream(logs, "app", "s1")
     logs.create_log_stream(logGroupName="app", logStreamName="s2")
     logs.put_subscription_filter(logGroupName="app", filterName="errors", filterPattern="ERROR",
                                  destinationArn=sink(fast, group="app"))
+    window = 2.0  # the writes below must land inside one gathering window
+    monkeypatch.setattr(fast.platform.loaded_service("logs").delivery, "window_s", window)
     start = now_ms() - 1000
-    logs.put_log_events(logGroupName="app", logStreamName="s1", logEvents=[
-        {"timestamp": start, "message": "ERROR one"}, {"timestamp": start + 1, "message": "info two"},
-        {"timestamp": start + 2, "message": "ERROR three"}])
-    logs.put_log_events(logGroupName="app", logStreamName="s1", logEvents=[
-        {"timestamp": start + 3, "message": "ERROR four"}])
-    logs.put_log_events(logGroupName="app", logStreamName="s2", logEvents=[
-        {"timestamp": start, "message": "ERROR elsewhere"}, {"timestamp": start + 5, "message": "fine"}])
+    with Window(window).inside("writing the events"):
+        logs.put_log_events(logGroupName="app", logStreamName="s1", logEvents=[
+            {"timestamp": start, "message": "ERROR one"}, {"timestamp": start + 1, "message": "info two"},
+            {"timestamp": start + 2, "message": "ERROR three"}])
+        logs.put_log_events(logGroupName="app", logStreamName="s1", logEvents=[
+            {"timestamp": start + 3, "message": "ERROR four"}])
+        logs.put_log_events(logGroupName="app", logStreamName="s2", logEvents=[
+            {"timestamp": start, "message": "ERROR elsewhere"}, {"timestamp": start + 5, "message": "fine"}])
     docs = received_events(fast, 4)
     time.sleep(1.0)  # nothing more comes
     docs = received(fast)

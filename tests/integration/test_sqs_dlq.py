@@ -7,6 +7,7 @@ import json
 import time
 
 import pytest
+from polling import Window, wait_for
 from sqs_helpers import make_queue, queue_attrs, raises
 
 
@@ -109,6 +110,10 @@ def wait_for_status(sqs, arn, status, timeout=10):
     raise AssertionError(f"task did not reach {status}: {result}")
 
 
+def moved_so_far(sqs, arn) -> int:
+    return sqs.list_message_move_tasks(SourceArn=arn)["Results"][0]["ApproximateNumberOfMessagesMoved"]
+
+
 def test_move_task_redrives_to_source(sqs):
     src, dlq = _fill_dlq(sqs, 5)
     dlq_arn = arn_of(sqs, dlq)
@@ -125,18 +130,20 @@ def test_move_task_redrives_to_source(sqs):
 def test_move_task_to_destination_with_rate_and_cancel(sqs):
     _, dlq = _fill_dlq(sqs, 6)
     dest = make_queue(sqs, "dest")
-    dlq_arn = arn_of(sqs, dlq)
+    dlq_arn, dest_arn = arn_of(sqs, dlq), arn_of(sqs, dest)
+    window = Window(2.0)  # two per second: the third pair cannot move before two 1 s pauses
     handle = sqs.start_message_move_task(
-        SourceArn=dlq_arn, DestinationArn=arn_of(sqs, dest), MaxNumberOfMessagesPerSecond=2
+        SourceArn=dlq_arn, DestinationArn=dest_arn, MaxNumberOfMessagesPerSecond=2
     )["TaskHandle"]
     with raises("InvalidParameterValue"):
         sqs.start_message_move_task(SourceArn=dlq_arn)  # one running task per source
     running = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10)["Results"][0]
     assert running["Status"] == "RUNNING" and running["TaskHandle"] == handle
     assert running["MaxNumberOfMessagesPerSecond"] == 2
-    assert running["DestinationArn"] == arn_of(sqs, dest)
-    time.sleep(1.3)
+    assert running["DestinationArn"] == dest_arn
+    wait_for(lambda: moved_so_far(sqs, dlq_arn) >= 2, what="the first pair moved")
     moved = sqs.cancel_message_move_task(TaskHandle=handle)["ApproximateNumberOfMessagesMoved"]
+    window.check("cancelling the task")
     assert 2 <= moved <= 4  # two per second, not all six at once
     cancelled = wait_for_status(sqs, dlq_arn, "CANCELLED")
     time.sleep(1.1)

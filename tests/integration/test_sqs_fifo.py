@@ -6,6 +6,7 @@ import hashlib
 import time
 
 import pytest
+from polling import Window
 from sqs_helpers import make_queue, raises
 
 
@@ -48,11 +49,12 @@ def test_in_flight_group_blocks_the_group_only(sqs):
         sqs.send_message(
             QueueUrl=url, MessageBody=f"{group}{i}", MessageGroupId=group, MessageDeduplicationId=str(i)
         )
-    first = sqs.receive_message(QueueUrl=url)["Messages"]
-    assert bodies(first) == ["a0"]
-    # a1 must wait until a0 is deleted or visible again; b2 is free
-    assert bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == ["b2"]
-    assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    with Window(1.0).inside("receiving while a0 is in flight"):
+        first = sqs.receive_message(QueueUrl=url)["Messages"]
+        assert bodies(first) == ["a0"]
+        # a1 must wait until a0 is deleted or visible again; b2 is free
+        assert bodies(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == ["b2"]
+        assert "Messages" not in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
     time.sleep(1.1)
     # a0 came back (not deleted) and is delivered before a1
     again = sqs.receive_message(QueueUrl=url)["Messages"]

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from polling import Window
 from sqs_helpers import make_queue, queue_attrs, raises
 
 
@@ -133,8 +134,9 @@ def test_receive_count_and_first_receive_timestamp(sqs):
 def test_visibility_timeout_queue_and_per_receive(sqs):
     url = make_queue(sqs, VisibilityTimeout=1)
     sqs.send_message(QueueUrl=url, MessageBody="v")
-    first = sqs.receive_message(QueueUrl=url)["Messages"][0]
-    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+    with Window(1.0).inside("receiving again while the message is in flight"):
+        first = sqs.receive_message(QueueUrl=url)["Messages"][0]
+        assert "Messages" not in sqs.receive_message(QueueUrl=url)
     time.sleep(1.1)
     second = sqs.receive_message(QueueUrl=url, VisibilityTimeout=5)["Messages"][0]
     assert second["MessageId"] == first["MessageId"]
@@ -242,7 +244,7 @@ def test_long_poll_returns_as_soon_as_a_message_arrives(sqs, cloudlet):
     elapsed = time.monotonic() - start
     thread.join()
     assert [m["Body"] for m in got["Messages"]] == ["late"]
-    assert 0.4 < elapsed < 3
+    assert 0.4 < elapsed < 5  # a poll that missed the send would answer after its 10 s wait
 
 
 def test_long_poll_wakes_on_delay_expiry_and_times_out(sqs):
@@ -254,10 +256,10 @@ def test_long_poll_wakes_on_delay_expiry_and_times_out(sqs):
     start = time.monotonic()
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)
     assert [m["Body"] for m in got["Messages"]] == ["d"]
-    assert 0.8 < time.monotonic() - start < 2.5
+    assert 0.8 < time.monotonic() - start < 4  # not the whole 5 s wait
     start = time.monotonic()
     assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
-    assert time.monotonic() - start < 0.5
+    assert time.monotonic() - start < 1.5  # not the queue's 2 s wait
 
 
 def test_receive_parameter_ranges(sqs):

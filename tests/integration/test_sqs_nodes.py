@@ -38,7 +38,7 @@ def test_long_poll_on_one_node_sees_a_send_on_another(cloudlet, second_node):
     got = a.receive_message(QueueUrl=url, WaitTimeSeconds=10)
     thread.join()
     assert [m["Body"] for m in got["Messages"]] == ["from b"]
-    assert time.monotonic() - start < 2.5  # woken by the once-a-second re-check at worst
+    assert time.monotonic() - start < 5  # woken by the once-a-second re-check at worst, not after 10 s
     b.delete_message(QueueUrl=url, ReceiptHandle=got["Messages"][0]["ReceiptHandle"])
     assert a.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])[
         "Attributes"

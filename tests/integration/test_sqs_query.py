@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from botocore import parsers, serialize
 from botocore.model import ServiceModel
+from polling import Window, wait_for
 
 OLD_BOTOCORE = "1.31.0"
 MODEL_PATH = "botocore/data/sqs/2012-11-05/service-2.json"
@@ -259,9 +260,13 @@ def test_dead_letters_and_move_tasks(q):
     )
     assert len(q.ok("ReceiveMessage", QueueUrl=src, MaxNumberOfMessages=10)["Messages"]) == 3
     assert "Messages" not in q.ok("ReceiveMessage", QueueUrl=src, MaxNumberOfMessages=10)  # all three moved
+    window = Window(1.0)  # one per second: the second message cannot move before a 1 s pause
     slow = q.ok("StartMessageMoveTask", SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
-    time.sleep(0.2)
-    assert q.ok("CancelMessageMoveTask", TaskHandle=slow)["ApproximateNumberOfMessagesMoved"] == 1
+    wait_for(lambda: q.ok("ListMessageMoveTasks", SourceArn=dlq_arn)["Results"][0]["ApproximateNumberOfMessagesMoved"],
+             what="the first message moved")
+    moved = q.ok("CancelMessageMoveTask", TaskHandle=slow)["ApproximateNumberOfMessagesMoved"]
+    window.check("cancelling the task")
+    assert moved == 1
     handle = q.ok("StartMessageMoveTask", SourceArn=dlq_arn)["TaskHandle"]
     for _ in range(100):
         task = q.ok("ListMessageMoveTasks", SourceArn=dlq_arn, MaxResults=10)["Results"][0]

@@ -61,6 +61,7 @@ def match(pattern: dict, event: dict = EVENT) -> bool:
     ({"detail": {"missing": [{"exists": False}]}}, True),
     ({"detail": {"state": [{"exists": False}]}}, False),
     ({"detail": {"owner": [{"exists": True}]}}, False),  # exists only works on leaves
+    ({"detail": {"owner": [{"exists": False}]}}, True),  # an object is no leaf: as if it were missing
     ({"detail": {"state": [{"equals-ignore-case": "RUNNING"}]}}, True),
     ({"detail": {"location": [{"wildcard": "us-*-1"}]}}, True),
     ({"detail": {"location": [{"wildcard": "eu-*"}]}}, False),
@@ -158,7 +159,7 @@ def ref_field(spec, present: bool, value) -> bool:
         candidates = value if isinstance(value, list) else [value]
         return any(isinstance(c, dict) and all(ref_field(s, k in c, c.get(k)) for k, s in spec.items())
                    for c in candidates)
-    if not present:
+    if not present or isinstance(value, dict):  # an object is no leaf: as if the field were missing
         return any(isinstance(m, dict) and m.get("exists") is False for m in spec)
     leaves = [x for x in (value if isinstance(value, list) else [value]) if not isinstance(x, dict | list)]
     for m in spec:

@@ -6,7 +6,6 @@ import asyncio
 import contextvars
 import socket
 import threading
-import time
 
 import pytest
 
@@ -170,9 +169,10 @@ def test_streamed_response_is_sent_chunked():
 
 
 def test_client_going_away_cancels_its_handler():
-    cancelled = threading.Event()
+    started, cancelled = threading.Event(), threading.Event()
 
     async def slow(req):
+        started.set()
         try:
             await asyncio.sleep(30)
         except asyncio.CancelledError:
@@ -184,9 +184,9 @@ def test_client_going_away_cancels_its_handler():
     try:
         sock = harness.connect()
         sock.sendall(b"GET /wait HTTP/1.1\r\nHost: h\r\n\r\n")
-        time.sleep(0.1)
+        assert started.wait(30)
         sock.close()
-        assert cancelled.wait(5)
+        assert cancelled.wait(30)
     finally:
         harness.close()
 

@@ -482,6 +482,12 @@ def zygote(control_fd):
     sock = socket.socket(fileno=control_fd)
     import signal
 
+    def tell(doc):
+        try:
+            sock.sendall(json.dumps(doc).encode())
+        except OSError:  # the pool closed its end (it is stopping this template): end quietly
+            os._exit(0)
+
     def reap(signum, frame):
         while True:
             try:
@@ -490,13 +496,16 @@ def zygote(control_fd):
                 return
             if pid == 0:
                 return
-            sock.sendall(json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+            tell({"exit": pid, "code": os.waitstatus_to_exitcode(status)})
 
     signal.signal(signal.SIGCHLD, reap)
-    sock.sendall(b'{"ready": 1}')
+    tell({"ready": 1})
     while True:
         fds = array.array("i")
-        msg, ancdata, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(fds.itemsize))
+        try:
+            msg, ancdata, _, _ = sock.recvmsg(65536, socket.CMSG_SPACE(fds.itemsize))
+        except OSError:
+            msg = b""
         if not msg:
             os._exit(0)
         for level, kind, data in ancdata:
@@ -521,7 +530,7 @@ def zygote(control_fd):
             finally:
                 os._exit(1)
         os.close(fds[0])
-        sock.sendall(json.dumps({"pid": pid}).encode())
+        tell({"pid": pid})
 
 
 if __name__ == "__main__":
