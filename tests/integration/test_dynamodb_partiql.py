@@ -70,6 +70,26 @@ def test_select_pages_with_next_token(ddb):
     assert songs == [f"s{i}" for i in range(7)]
 
 
+def test_pages_of_any_table_name_and_binary_keys(ddb):
+    # the token once lost its way when the table's name held a letter that names a type (B, L, M)
+    ddb.create_table(TableName="Music-Library_B", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"},
+                                                            {"AttributeName": "at", "KeyType": "RANGE"}],
+                     AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"},
+                                           {"AttributeName": "at", "AttributeType": "B"}],
+                     BillingMode="PAY_PER_REQUEST")
+    for i in range(5):
+        ddb.put_item(TableName="Music-Library_B", Item={"id": {"S": "x"}, "at": {"B": bytes([i, 255])}})
+    seen, token = [], None
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        out = run(ddb, 'SELECT at FROM "Music-Library_B" WHERE id = \'x\'', Limit=2, **kwargs)
+        seen += [i["at"]["B"] for i in out["Items"]]
+        token = out.get("NextToken")
+        if not token:
+            break
+    assert seen == [bytes([i, 255]) for i in range(5)]
+
+
 def test_statement_errors(ddb):
     cases = [
         "SELEC * FROM music",

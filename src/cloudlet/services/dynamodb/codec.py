@@ -18,7 +18,11 @@ def dumps(item: dict) -> bytes:
 
 
 def loads(data: bytes) -> dict:
-    item = orjson.loads(data)
+    return restore(orjson.loads(data))
+
+
+def restore(item: dict) -> dict:
+    """An item decoded from JSON with its B and BS values turned back into bytes (in place)."""
     for value in item.values():
         _restore(value)
     return item

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 
+import orjson
+
 from cloudlet.aws.errors import AWSError
 from cloudlet.services.dynamodb import (
     capacity,
@@ -96,9 +98,9 @@ def _token(key: dict, scope: str) -> str:
 
 def _untoken(token: str, scope: str) -> dict:
     try:
-        data = codec.loads(base64.b64decode(token))
+        data = orjson.loads(base64.b64decode(token))
         if data["scope"] == scope:
-            return data["key"]
+            return codec.restore(data["key"])
     except Exception:
         pass
     raise validation("Invalid NextToken")
