@@ -25,6 +25,17 @@ def run(ddb, statement, *parameters, **kwargs):
     return ddb.execute_statement(Statement=statement, **kwargs)
 
 
+def all_pages(ddb, statement, limit):
+    """Every item a SELECT returns, following its NextTokens page by page."""
+    items, token = [], None
+    while True:
+        out = run(ddb, statement, Limit=limit, **({"NextToken": token} if token else {}))
+        items += out["Items"]
+        token = out.get("NextToken")
+        if not token:
+            return items
+
+
 def test_insert_select_update_delete(ddb):
     run(ddb, "INSERT INTO music VALUE {'artist': 'A', 'song': 's1', 'year': 1999, 'tags': <<'x', 'y'>>, 'ok': TRUE}")
     run(ddb, 'INSERT INTO "music" VALUE {\'artist\': ?, \'song\': ?, \'year\': ?}',
@@ -59,15 +70,8 @@ def test_insert_select_update_delete(ddb):
 def test_select_pages_with_next_token(ddb):
     for i in range(7):
         run(ddb, "INSERT INTO music VALUE {'artist': 'P', 'song': ?}", {"S": f"s{i}"})
-    songs, token = [], None
-    while True:
-        kwargs = {"NextToken": token} if token else {}
-        out = run(ddb, "SELECT song FROM music WHERE artist = 'P'", Limit=3, **kwargs)
-        songs += [i["song"]["S"] for i in out["Items"]]
-        token = out.get("NextToken")
-        if not token:
-            break
-    assert songs == [f"s{i}" for i in range(7)]
+    items = all_pages(ddb, "SELECT song FROM music WHERE artist = 'P'", limit=3)
+    assert [i["song"]["S"] for i in items] == [f"s{i}" for i in range(7)]
 
 
 def test_pages_of_any_table_name_and_binary_keys(ddb):
@@ -79,15 +83,8 @@ def test_pages_of_any_table_name_and_binary_keys(ddb):
                      BillingMode="PAY_PER_REQUEST")
     for i in range(5):
         ddb.put_item(TableName="Music-Library_B", Item={"id": {"S": "x"}, "at": {"B": bytes([i, 255])}})
-    seen, token = [], None
-    while True:
-        kwargs = {"NextToken": token} if token else {}
-        out = run(ddb, 'SELECT at FROM "Music-Library_B" WHERE id = \'x\'', Limit=2, **kwargs)
-        seen += [i["at"]["B"] for i in out["Items"]]
-        token = out.get("NextToken")
-        if not token:
-            break
-    assert seen == [bytes([i, 255]) for i in range(5)]
+    items = all_pages(ddb, 'SELECT at FROM "Music-Library_B" WHERE id = \'x\'', limit=2)
+    assert [i["at"]["B"] for i in items] == [bytes([i, 255]) for i in range(5)]
 
 
 def test_statement_errors(ddb):
