@@ -27,12 +27,17 @@ def _capacity(read, write):
     return {"ReadCapacityUnits": read, "WriteCapacityUnits": write}
 
 
-def test_every_table_and_gsi_describes_its_warm_throughput(cloudlet):
-    ddb = cloudlet.client("dynamodb")
+def _provisioned_and_on_demand(ddb, table_capacity, index_capacity):
+    """Tables "prov" (provisioned, with a provisioned GSI) and "ondemand" (with an on-demand GSI)."""
     ddb.create_table(TableName="prov", KeySchema=HASH, AttributeDefinitions=ATTRS,
-                     ProvisionedThroughput=_capacity(5, 6), GlobalSecondaryIndexes=[_gsi((2, 3))])
+                     ProvisionedThroughput=_capacity(*table_capacity), GlobalSecondaryIndexes=[_gsi(index_capacity)])
     ddb.create_table(TableName="ondemand", KeySchema=HASH, AttributeDefinitions=ATTRS, BillingMode="PAY_PER_REQUEST",
                      GlobalSecondaryIndexes=[_gsi()])
+
+
+def test_every_table_and_gsi_describes_its_warm_throughput(cloudlet):
+    ddb = cloudlet.client("dynamodb")
+    _provisioned_and_on_demand(ddb, (5, 6), (2, 3))
 
     def warm_of(name):
         table = ddb.describe_table(TableName=name)["Table"]
@@ -123,10 +128,7 @@ def test_encryption_specification_without_enabled(cloudlet):
 
 def test_index_updates_and_on_demand_limits_are_answered_in_place(cloudlet):
     ddb = cloudlet.client("dynamodb")
-    ddb.create_table(TableName="prov", KeySchema=HASH, AttributeDefinitions=ATTRS,
-                     ProvisionedThroughput=_capacity(1, 1), GlobalSecondaryIndexes=[_gsi((1, 1))])
-    ddb.create_table(TableName="ondemand", KeySchema=HASH, AttributeDefinitions=ATTRS, BillingMode="PAY_PER_REQUEST",
-                     GlobalSecondaryIndexes=[_gsi()])
+    _provisioned_and_on_demand(ddb, (1, 1), (1, 1))
 
     def update(name, **kwargs):
         out = ddb.update_table(TableName=name, **kwargs)["TableDescription"]
