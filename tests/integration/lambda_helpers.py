@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import urllib.error
@@ -53,6 +54,21 @@ def invoke(client, name: str, event=None, **kwargs) -> tuple[dict, object]:
         return response, json.loads(raw) if raw else None
     except ValueError:
         return response, raw
+
+
+def installed_layer(*distributions: str) -> bytes:
+    """A layer package holding the named distributions as installed in this environment (their
+    files under python/, as Lambda puts a Python layer on sys.path): frameworks that run inside
+    functions come from the test environment, not from a network install."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in distributions:
+            dist = importlib.metadata.distribution(name)
+            for file in dist.files or ():
+                if file.suffix == ".pyc" or ".." in file.parts:
+                    continue
+                zf.write(file.locate(), f"python/{file}")
+    return buf.getvalue()
 
 
 def tagged_package(tag: str) -> bytes:
