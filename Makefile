@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 .PHONY: run test venv lint bench clean
 
 $(BIN)/cloudlet: pyproject.toml
+	PYTHON=$(PYTHON) bash scripts/system-deps.sh venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test,bench]'
